@@ -1,0 +1,33 @@
+// Package auth assembles `hermes auth`; each subcommand lives in its own package.
+package auth
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/hermes-agent/hermes/internal/cli/auth/add"
+	"github.com/hermes-agent/hermes/internal/cli/auth/env"
+	"github.com/hermes-agent/hermes/internal/cli/auth/list"
+	"github.com/hermes-agent/hermes/internal/cli/auth/logout"
+	"github.com/hermes-agent/hermes/internal/cli/auth/remove"
+	"github.com/hermes-agent/hermes/internal/cli/auth/status"
+	"github.com/hermes-agent/hermes/internal/cli/auth/token"
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+)
+
+// NewCmd returns the `hermes auth` command group.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "auth",
+		Short: "Manage Anthropic credentials: API keys, OAuth and Workload Identity Federation",
+	}
+	cmd.AddCommand(
+		add.NewCmd(f),
+		list.NewCmd(f),
+		remove.NewCmd(f),
+		status.NewCmd(f),
+		token.NewCmd(f),
+		env.NewCmd(f),
+		logout.NewCmd(f),
+	)
+	return cmd
+}

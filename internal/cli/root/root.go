@@ -1,0 +1,102 @@
+// Package root assembles the hermes command tree and maps errors to exit codes.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hermes-agent/hermes/internal/cli/auth"
+	"github.com/hermes-agent/hermes/internal/cli/chat"
+	"github.com/hermes-agent/hermes/internal/cli/cron"
+	"github.com/hermes-agent/hermes/internal/cli/demo"
+	execcmd "github.com/hermes-agent/hermes/internal/cli/exec"
+	"github.com/hermes-agent/hermes/internal/cli/gateway"
+	"github.com/hermes-agent/hermes/internal/cli/version"
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+)
+
+// NewCmd builds the root command around f.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "hermes",
+		Short: "A command-line agent for Claude with first-class Workload Identity Federation",
+		Long: `hermes talks to Claude with an API key, an OAuth login or Workload Identity
+Federation (short-lived OIDC tokens from GitHub Actions, Kubernetes, GCP, AWS,
+Azure or any OIDC issuer: no static key), and brokers those credentials to any
+other tool (hermes gateway, hermes exec, hermes auth token).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       cmdutil.Version,
+	}
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetIn(f.IO.In)
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.BaseURL, "base-url", "", "Anthropic API base URL (else ANTHROPIC_BASE_URL, else the credential's own, else https://api.anthropic.com)")
+	pf.StringVar(&f.Credential, "credential", "", "use this credential: a pool entry (number, id, label), anthropic-wif, env:VAR or profile:NAME")
+	pf.BoolVar(&f.Verbose, "verbose", false, "log what hermes does to stderr (never secrets)")
+
+	// Wrong flags are usage errors (exit 2), with a pointer to --help.
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+
+	cmd.AddCommand(
+		auth.NewCmd(f),
+		chat.NewCmd(f),
+		gateway.NewCmd(f),
+		execcmd.NewCmd(f),
+		cron.NewCmd(f),
+		demo.NewCmd(f),
+		version.NewCmd(f),
+	)
+	return cmd
+}
+
+// Main runs hermes with args and returns the process exit code.
+func Main(args []string) int {
+	f := cmdutil.New()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, f, args)
+}
+
+// Run executes the command tree; tests call it with a test factory.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	cmd := NewCmd(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if ctx.Err() != nil && !errors.Is(err, cmdutil.ErrCancel) {
+		err = fmt.Errorf("%w: %v", cmdutil.ErrCancel, err)
+	}
+	code := cmdutil.ExitCode(err)
+	if isUsageError(err) && code == cmdutil.ExitError {
+		code = cmdutil.ExitUsage
+	}
+	var silent *cmdutil.ExitCodeError
+	if !(errors.As(err, &silent) && silent.Silent) {
+		fmt.Fprintf(f.IO.ErrOut, "hermes: %s\n", err)
+	}
+	return code
+}
+
+// isUsageError recognises cobra's own argument errors, which it returns as
+// plain errors.
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "flag needs an argument", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

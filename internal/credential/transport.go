@@ -1,0 +1,163 @@
+package credential
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Transport is the one http.RoundTripper every hermes HTTP client uses to
+// talk to the Anthropic API. It strips whatever credential headers the
+// request carries, sets the resolved one, and refuses to send a credential
+// to any origin but the runtime's.
+type Transport struct {
+	Runtime *Runtime
+	// Base carries the request; nil means http.DefaultTransport.
+	Base http.RoundTripper
+}
+
+// Transport wraps base (nil: http.DefaultTransport) with the credential.
+func (rt *Runtime) Transport(base http.RoundTripper) http.RoundTripper {
+	return &Transport{Runtime: rt, Base: base}
+}
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base != nil {
+		return t.Base
+	}
+	return http.DefaultTransport
+}
+
+// OriginError is returned when a request would carry the credential to an
+// origin other than the resolved base URL's.
+type OriginError struct{ Want, Got string }
+
+func (e *OriginError) Error() string {
+	return fmt.Sprintf("refusing to send the Anthropic credential to %s: only %s receives it", e.Got, e.Want)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.checkOrigin(req.URL); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	tok, err := t.Runtime.Tokens.Token(req.Context())
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	resp, err := t.base().RoundTrip(t.authorize(req, tok.Value))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	inv, ok := t.Runtime.Tokens.(Invalidator)
+	if !ok || !replayable(req) {
+		return resp, nil
+	}
+	// The server refused this token (revoked, expired early, clock skew):
+	// drop exactly it and retry once with whatever the source gives now.
+	inv.Invalidate(tok.Value)
+	fresh, terr := t.Runtime.Tokens.Token(req.Context())
+	if terr != nil || fresh.Value == tok.Value {
+		return resp, nil
+	}
+	retry, berr := rewind(req)
+	if berr != nil {
+		return resp, nil
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return t.base().RoundTrip(t.authorize(retry, fresh.Value))
+}
+
+// authorize returns a copy of req carrying exactly the credential value.
+func (t *Transport) authorize(req *http.Request, value string) *http.Request {
+	r := req.Clone(req.Context())
+	r.Header.Del("X-Api-Key")
+	r.Header.Del("Authorization")
+	switch t.Runtime.Mode {
+	case ModeAPIKey:
+		r.Header.Set("X-Api-Key", value)
+	default:
+		// A bearer token is already workspace-scoped; the header would be
+		// ignored at best and confusing at worst.
+		r.Header.Del("Anthropic-Workspace-Id")
+		r.Header.Set("Authorization", "Bearer "+value)
+		r.Header.Set("Anthropic-Beta", MergeBeta(r.Header.Values("Anthropic-Beta"), OAuthBeta))
+	}
+	return r
+}
+
+func (t *Transport) checkOrigin(u *url.URL) error {
+	want, err := url.Parse(t.Runtime.BaseURL)
+	if err != nil {
+		return fmt.Errorf("invalid base URL %q: %w", t.Runtime.BaseURL, err)
+	}
+	if !strings.EqualFold(want.Scheme, u.Scheme) || !strings.EqualFold(canonicalHost(want), canonicalHost(u)) {
+		return &OriginError{Want: want.Scheme + "://" + want.Host, Got: u.Scheme + "://" + u.Host}
+	}
+	return nil
+}
+
+// canonicalHost is host:port with the scheme's default port made explicit.
+func canonicalHost(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return u.Host + ":443"
+	case "http":
+		return u.Host + ":80"
+	}
+	return u.Host
+}
+
+// MergeBeta joins anthropic-beta header values (each possibly a comma
+// list) and adds want unless already present; order is kept, duplicates go.
+func MergeBeta(values []string, want ...string) string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) {
+		v = strings.TrimSpace(v)
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			add(part)
+		}
+	}
+	for _, w := range want {
+		add(w)
+	}
+	return strings.Join(out, ",")
+}
+
+func replayable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+func rewind(req *http.Request) (*http.Request, error) {
+	r := req.Clone(req.Context())
+	if req.Body == nil || req.Body == http.NoBody {
+		return r, nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	r.Body = body
+	return r, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}

@@ -1,0 +1,157 @@
+// Package fsutil holds the file discipline every hermes file follows:
+// private directories (0700), private files (0600), atomic writes (temp
+// file, fsync, rename, directory fsync) and cross-process locks.
+package fsutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+const (
+	DirMode  os.FileMode = 0o700
+	FileMode os.FileMode = 0o600
+)
+
+// EnsureDir creates dir (and parents) with mode 0700. An existing directory
+// keeps its mode; hermes does not silently change a directory it did not
+// create.
+func EnsureDir(dir string) error {
+	if err := os.MkdirAll(dir, DirMode); err != nil {
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// beforeRename is a test hook: a non-nil error aborts WriteFileAtomic after
+// the temp file is written and synced, simulating a crash before rename.
+var beforeRename func(tmp string) error
+
+// WriteFileAtomic replaces path with data: a temp file in the same
+// directory is written with mode perm, fsynced and renamed over path, then
+// the directory is fsynced. Readers see the old file or the new one, never
+// a torn one; a crash leaves the old file in place.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	if err := EnsureDir(dir); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+	if err = tmp.Chmod(perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if beforeRename != nil {
+		if err = beforeRename(tmpName); err != nil {
+			return err
+		}
+	}
+	if err = os.Rename(tmpName, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ReadFileLimited reads at most limit bytes of path; a larger file is an
+// error naming the path and the limit, so a hostile or mistaken file never
+// fills memory.
+func ReadFileLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+// Lock is a held cross-process lock.
+type Lock struct{ fl *flock.Flock }
+
+// Unlock releases the lock.
+func (l *Lock) Unlock() error { return l.fl.Unlock() }
+
+// LockTimeout bounds how long a command waits for another hermes process.
+const LockTimeout = 30 * time.Second
+
+// LockFile takes an exclusive lock on path (created 0600 if missing),
+// waiting until ctx is done or LockTimeout passes.
+func LockFile(ctx context.Context, path string) (*Lock, error) {
+	if err := EnsureDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	// Create the lock file ourselves so it gets 0600, not flock's default.
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, FileMode); err == nil {
+		f.Close()
+	}
+	fl := flock.New(path)
+	ctx, cancel := context.WithTimeout(ctx, LockTimeout)
+	defer cancel()
+	ok, err := fl.TryLockContext(ctx, 10*time.Millisecond)
+	if err != nil || !ok {
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("lock %s: another hermes process holds it (%v); if none is running, remove the file", path, err)
+	}
+	return &Lock{fl: fl}, nil
+}
+
+// TryLockFile takes the lock only if it is free now; ok is false otherwise.
+func TryLockFile(path string) (l *Lock, ok bool, err error) {
+	if err := EnsureDir(filepath.Dir(path)); err != nil {
+		return nil, false, err
+	}
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, FileMode); err == nil {
+		f.Close()
+	}
+	fl := flock.New(path)
+	ok, err = fl.TryLock()
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return &Lock{fl: fl}, true, nil
+}
