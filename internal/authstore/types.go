@@ -1,0 +1,73 @@
+// Package authstore reads and writes HERMES_HOME/auth.json: the provider
+// state (the WIF configuration) and the credential pool. Exchanged WIF
+// tokens are never stored here.
+package authstore
+
+import (
+	"time"
+
+	"github.com/hermes-agent/hermes/internal/identity"
+)
+
+// FileVersion is the auth.json format version this build writes.
+const FileVersion = 1
+
+// ProviderAnthropic is the only provider today.
+const ProviderAnthropic = "anthropic"
+
+// WIFTarget is the name the WIF configuration goes by in list, remove and
+// --credential.
+const WIFTarget = "anthropic-wif"
+
+// Auth types of pool entries.
+const (
+	AuthTypeAPIKey = "api_key"
+	AuthTypeOAuth  = "oauth"
+)
+
+// File is the whole of auth.json.
+type File struct {
+	Version        int                  `json:"version"`
+	Providers      map[string]*Provider `json:"providers"`
+	CredentialPool map[string][]Entry   `json:"credential_pool"`
+}
+
+// Provider is one provider's state.
+type Provider struct {
+	WIF *WIF `json:"wif,omitempty"`
+}
+
+// WIF is the Workload Identity Federation configuration: how to get an
+// identity token and what to exchange it for. Never a token.
+type WIF struct {
+	FederationRuleID string          `json:"federation_rule_id"`
+	OrganizationID   string          `json:"organization_id"`
+	ServiceAccountID string          `json:"service_account_id,omitempty"`
+	WorkspaceID      string          `json:"workspace_id,omitempty"`
+	BaseURL          string          `json:"base_url,omitempty"`
+	IdentityToken    identity.Config `json:"identity_token"`
+	AddedAt          time.Time       `json:"added_at"`
+}
+
+// Entry is one pooled credential (API key or OAuth login).
+type Entry struct {
+	ID           string    `json:"id"`
+	Label        string    `json:"label,omitempty"`
+	AuthType     string    `json:"auth_type"` // AuthTypeAPIKey | AuthTypeOAuth
+	Source       string    `json:"source"`    // how it was added: "flag", "prompt", "stdin", "oauth"
+	Priority     int       `json:"priority"`  // lower is tried first; ties by AddedAt
+	APIKey       string    `json:"api_key,omitempty"`
+	AccessToken  string    `json:"access_token,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	ExpiresAtMs  int64     `json:"expires_at_ms,omitempty"`
+	BaseURL      string    `json:"base_url,omitempty"`
+	AddedAt      time.Time `json:"added_at"`
+}
+
+// Secret is the entry's credential value.
+func (e Entry) Secret() string {
+	if e.AuthType == AuthTypeOAuth {
+		return e.AccessToken
+	}
+	return e.APIKey
+}
