@@ -4,6 +4,7 @@
 package authstore
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/identity"
@@ -30,11 +31,18 @@ type File struct {
 	Version        int                  `json:"version"`
 	Providers      map[string]*Provider `json:"providers"`
 	CredentialPool map[string][]Entry   `json:"credential_pool"`
+
+	// Extra keeps top-level fields this build does not know, so that a
+	// rewrite by an older hermes does not damage a newer file.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Provider is one provider's state.
 type Provider struct {
 	WIF *WIF `json:"wif,omitempty"`
+
+	// Extra keeps provider fields this build does not know.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // WIF is the Workload Identity Federation configuration: how to get an
@@ -46,6 +54,7 @@ type WIF struct {
 	WorkspaceID      string          `json:"workspace_id,omitempty"`
 	BaseURL          string          `json:"base_url,omitempty"`
 	IdentityToken    identity.Config `json:"identity_token"`
+	Label            string          `json:"label,omitempty"`
 	AddedAt          time.Time       `json:"added_at"`
 }
 
@@ -62,6 +71,9 @@ type Entry struct {
 	ExpiresAtMs  int64     `json:"expires_at_ms,omitempty"`
 	BaseURL      string    `json:"base_url,omitempty"`
 	AddedAt      time.Time `json:"added_at"`
+
+	// Extra keeps entry fields this build does not know.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Secret is the entry's credential value.

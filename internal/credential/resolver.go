@@ -2,11 +2,28 @@ package credential
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2/config"
+
+	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
+
+// DefaultBaseURL is used when neither a flag, the environment nor the
+// credential names one.
+const DefaultBaseURL = "https://api.anthropic.com"
 
 // Resolver is the one place that decides which credential hermes uses.
 // Every path (chat, gateway, exec, cron, sub-agents) calls Resolve.
@@ -19,9 +36,463 @@ type Resolver struct {
 	Now        func() time.Time
 	UserAgent  string
 	Logger     *slog.Logger
+
+	// HTTPClient, when set, carries identity-token requests (github-actions,
+	// gcp-metadata, azure-imds) and, through its Transport, the exchange.
+	// nil: the defaults (the exchange never follows redirects either way).
+	HTTPClient *http.Client
+}
+
+// Origins of a candidate, in precedence order.
+const (
+	OriginFlag       = "--credential"
+	OriginWIF        = "configured WIF"
+	OriginPool       = "credential pool"
+	OriginEnvWIF     = "environment (SDK WIF variables)"
+	OriginEnv        = "environment"
+	OriginSDKProfile = "SDK profile"
+)
+
+// candidate is one place a credential may come from, found during the
+// walk of the precedence order. Unusable ones carry the reason (not set,
+// incomplete, expired): they are listed by status and in the "nothing
+// found" error, and skipped by Resolve.
+type candidate struct {
+	name    string // what the user calls it: anthropic-wif, ANTHROPIC_API_KEY, pool entry 2 (…)
+	origin  string
+	kind    Kind
+	mode    Mode
+	baseURL string // the credential's own base URL, if any
+	secret  string // static credentials
+	wif     *WIFConfig
+	problem string // non-empty: not usable
+	ambient bool   // from the environment or an SDK profile: named when shadowed
+}
+
+func (c *candidate) usable() bool { return c.problem == "" }
+
+// description is Runtime.Source: which credential won, in plain words.
+func (c *candidate) description() string {
+	s := c.name + " (" + c.origin
+	if c.wif != nil {
+		s += ", " + c.wif.Identity.Describe()
+	}
+	return s + ")"
+}
+
+// walk lists every candidate in precedence order; the --credential one,
+// when given, comes first. This is the only implementation of the
+// precedence: Resolve takes the first usable candidate, Report shows them all.
+func (r *Resolver) walk() (cands []*candidate, storeErr error) {
+	file, storeErr := &authstore.File{}, error(nil)
+	if r.Home != "" { // never read a relative auth.json
+		file, storeErr = authstore.Open(r.Home).Load()
+	}
+	if r.Credential != "" {
+		cands = append(cands, r.target(r.Credential, file, storeErr))
+	}
+	cands = append(cands, r.stored(file, storeErr)...)
+	cands = append(cands, r.envWIF(), r.envStatic("ANTHROPIC_AUTH_TOKEN", ModeBearer, KindAuthToken),
+		r.envStatic("ANTHROPIC_API_KEY", ModeAPIKey, KindAPIKey), r.profile(""))
+	return cands, storeErr
+}
+
+// stored: the configured WIF, then the pool by priority.
+func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
+	path := filepath.Join(r.Home, authstore.FileName)
+	if storeErr != nil {
+		return []*candidate{{name: "auth.json", origin: OriginWIF, problem: storeErr.Error()}}
+	}
+	var out []*candidate
+	if w := file.WIF(); w != nil {
+		out = append(out, wifCandidate(w, authstore.WIFTarget, OriginWIF))
+	} else {
+		out = append(out, &candidate{name: authstore.WIFTarget, origin: OriginWIF, problem: "not configured in " + path})
+	}
+	pool := file.Targets()
+	n := 0
+	for _, t := range pool {
+		if t.Entry != nil {
+			out = append(out, poolCandidate(t, r.now()))
+			n++
+		}
+	}
+	if n == 0 {
+		out = append(out, &candidate{name: "pool", origin: OriginPool, problem: "no API key or OAuth entries in " + path})
+	}
+	return out
+}
+
+func wifCandidate(w *authstore.WIF, name, origin string) *candidate {
+	return &candidate{
+		name: name, origin: origin, kind: KindWIF, mode: ModeBearer, baseURL: w.BaseURL,
+		wif: &WIFConfig{
+			FederationRuleID: w.FederationRuleID,
+			OrganizationID:   w.OrganizationID,
+			ServiceAccountID: w.ServiceAccountID,
+			WorkspaceID:      w.WorkspaceID,
+			Identity:         w.IdentityToken,
+		},
+	}
+}
+
+func poolCandidate(t authstore.Target, now time.Time) *candidate {
+	e := t.Entry
+	c := &candidate{name: "pool entry " + t.Describe(), origin: OriginPool, baseURL: e.BaseURL, secret: e.Secret()}
+	switch e.AuthType {
+	case authstore.AuthTypeOAuth:
+		c.kind, c.mode = KindOAuth, ModeBearer
+		if e.ExpiresAtMs > 0 && !now.Before(time.UnixMilli(e.ExpiresAtMs)) {
+			c.problem = "OAuth token expired at " + time.UnixMilli(e.ExpiresAtMs).UTC().Format(time.RFC3339) + "; log in again with `hermes auth add anthropic --type oauth`"
+		}
+	default:
+		c.kind, c.mode = KindAPIKey, ModeAPIKey
+	}
+	if c.secret == "" && c.problem == "" {
+		c.problem = "the entry holds no secret"
+	}
+	return c
+}
+
+// envWIF: the SDK's WIF variables, all or nothing.
+func (r *Resolver) envWIF() *candidate {
+	c := &candidate{name: "ANTHROPIC_FEDERATION_RULE_ID…", origin: OriginEnvWIF, kind: KindWIF, mode: ModeBearer, ambient: true}
+	rule, org := r.getenv("ANTHROPIC_FEDERATION_RULE_ID"), r.getenv("ANTHROPIC_ORGANIZATION_ID")
+	file, tok := r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"), r.getenv("ANTHROPIC_IDENTITY_TOKEN")
+	if rule == "" && org == "" && file == "" && tok == "" {
+		c.problem = "not set"
+		return c
+	}
+	var missing []string
+	if rule == "" {
+		missing = append(missing, "ANTHROPIC_FEDERATION_RULE_ID")
+	}
+	if org == "" {
+		missing = append(missing, "ANTHROPIC_ORGANIZATION_ID")
+	}
+	if file == "" && tok == "" {
+		missing = append(missing, "ANTHROPIC_IDENTITY_TOKEN_FILE (or ANTHROPIC_IDENTITY_TOKEN)")
+	}
+	if len(missing) > 0 {
+		c.problem = "incomplete: " + strings.Join(missing, ", ") + " not set"
+		return c
+	}
+	id := identity.Config{Source: identity.SourceFile, Path: file}
+	if file == "" {
+		id = identity.Config{Source: identity.SourceEnv, Env: "ANTHROPIC_IDENTITY_TOKEN"}
+	}
+	c.wif = &WIFConfig{
+		FederationRuleID: rule,
+		OrganizationID:   org,
+		ServiceAccountID: r.getenv("ANTHROPIC_SERVICE_ACCOUNT_ID"),
+		WorkspaceID:      r.getenv("ANTHROPIC_WORKSPACE_ID"),
+		Identity:         id,
+	}
+	return c
+}
+
+func (r *Resolver) envStatic(name string, mode Mode, kind Kind) *candidate {
+	c := &candidate{name: name, origin: OriginEnv, kind: kind, mode: mode, ambient: true, secret: r.getenv(name)}
+	if c.secret == "" {
+		c.problem = "not set"
+	}
+	return c
+}
+
+// profile loads an SDK profile: name, else ANTHROPIC_PROFILE, else
+// active_config in ANTHROPIC_CONFIG_DIR (else "default" if it exists).
+func (r *Resolver) profile(name string) *candidate {
+	dir := r.configDir()
+	c := &candidate{origin: OriginSDKProfile, kind: KindWIF, mode: ModeBearer, ambient: name == ""}
+	if name == "" {
+		name = r.getenv("ANTHROPIC_PROFILE")
+	}
+	if name == "" {
+		if data, err := os.ReadFile(filepath.Join(dir, "active_config")); err == nil {
+			name = strings.TrimSpace(string(data))
+		}
+	}
+	if name == "" {
+		if _, err := os.Stat(filepath.Join(dir, "configs", "default.json")); err == nil {
+			name = "default"
+		}
+	}
+	c.name = "profile " + name
+	if name == "" {
+		c.name = "SDK profile"
+		c.problem = "none (ANTHROPIC_PROFILE unset and no active_config in " + dir + ")"
+		return c
+	}
+	cfg, err := config.LoadProfile(dir, name)
+	if err != nil {
+		c.problem = err.Error()
+		return c
+	}
+	c.baseURL = cfg.BaseURL
+	fed := cfg.AuthenticationInfo.OIDCFederation
+	switch {
+	case cfg.AuthenticationInfo.Type != config.AuthenticationTypeOIDCFederation || fed == nil:
+		c.problem = fmt.Sprintf("authentication type %q is not supported by hermes (only oidc_federation profiles with a file identity token)", cfg.AuthenticationInfo.Type)
+	case fed.IdentityToken == nil || fed.IdentityToken.Source != config.IdentityTokenSourceFile || fed.IdentityToken.Path == "":
+		c.problem = "oidc_federation profile without a file identity token (identity_token {\"source\":\"file\",\"path\":…})"
+	default:
+		c.wif = &WIFConfig{
+			FederationRuleID: fed.FederationRuleID,
+			OrganizationID:   cfg.OrganizationID,
+			ServiceAccountID: fed.ServiceAccountID,
+			WorkspaceID:      cfg.WorkspaceID,
+			Identity:         identity.Config{Source: identity.SourceFile, Path: fed.IdentityToken.Path},
+		}
+	}
+	return c
+}
+
+func (r *Resolver) configDir() string {
+	if d := r.getenv("ANTHROPIC_CONFIG_DIR"); d != "" {
+		return d
+	}
+	if x := r.getenv("XDG_CONFIG_HOME"); x != "" {
+		return filepath.Join(x, "anthropic")
+	}
+	home := r.getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, ".config", "anthropic")
+}
+
+// target resolves --credential TARGET.
+func (r *Resolver) target(t string, file *authstore.File, storeErr error) *candidate {
+	fail := func(reason string) *candidate {
+		return &candidate{name: t, origin: OriginFlag, problem: reason}
+	}
+	switch {
+	case strings.HasPrefix(t, "env:"):
+		name := strings.TrimPrefix(t, "env:")
+		v := r.getenv(name)
+		if name == "" || v == "" {
+			return fail("environment variable " + name + " is not set")
+		}
+		c := &candidate{name: t, origin: OriginFlag, kind: KindAPIKey, mode: ModeAPIKey, secret: v}
+		if name == "ANTHROPIC_AUTH_TOKEN" || strings.HasPrefix(v, "sk-ant-oat") {
+			c.kind, c.mode = KindAuthToken, ModeBearer
+		}
+		return c
+	case strings.HasPrefix(t, "profile:"):
+		c := r.profile(strings.TrimPrefix(t, "profile:"))
+		c.name, c.origin = t, OriginFlag
+		return c
+	}
+	if storeErr != nil {
+		return fail(storeErr.Error())
+	}
+	found, err := file.Find(t)
+	if err != nil {
+		return fail(err.Error())
+	}
+	if found.IsWIF() {
+		c := wifCandidate(found.WIF, authstore.WIFTarget, OriginFlag)
+		return c
+	}
+	c := poolCandidate(found, r.now())
+	c.origin = OriginFlag
+	return c
 }
 
 // Resolve returns the runtime for the winning credential source.
 func (r *Resolver) Resolve(ctx context.Context) (*Runtime, error) {
-	return nil, errors.New("credential resolution is not built yet")
+	cands, storeErr := r.walk()
+	win, err := r.winner(cands, storeErr)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := r.runtime(win)
+	if err != nil {
+		return nil, err
+	}
+	r.warnShadowed(win, cands)
+	return rt, nil
 }
+
+// winner is the first usable candidate. --credential never falls through;
+// an unreadable auth.json is an error, not a silent fallback to whatever
+// the environment holds.
+func (r *Resolver) winner(cands []*candidate, storeErr error) (*candidate, error) {
+	if r.Credential != "" {
+		if c := cands[0]; !c.usable() {
+			return nil, &TargetError{Target: r.Credential, Reason: c.problem}
+		}
+		return cands[0], nil
+	}
+	if storeErr != nil {
+		return nil, storeErr
+	}
+	var checked []string
+	for _, c := range cands {
+		if c.usable() {
+			return c, nil
+		}
+		checked = append(checked, c.origin+": "+c.name+": "+c.problem)
+	}
+	return nil, &NoCredentialError{Checked: checked}
+}
+
+// baseURL applies --base-url, then ANTHROPIC_BASE_URL, then the
+// credential's own, then the default; from says which.
+func (r *Resolver) baseURL(own string) (u, from string, err error) {
+	switch {
+	case r.BaseURL != "":
+		u, from = r.BaseURL, "--base-url"
+	case r.getenv("ANTHROPIC_BASE_URL") != "":
+		u, from = r.getenv("ANTHROPIC_BASE_URL"), "ANTHROPIC_BASE_URL"
+	case own != "":
+		u, from = own, "the credential's own base_url"
+	default:
+		u, from = DefaultBaseURL, "default"
+	}
+	u = strings.TrimRight(u, "/")
+	p, perr := url.Parse(u)
+	if perr != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		return "", from, fmt.Errorf("invalid base URL %q (from %s): want https://host[:port][/path]", u, from)
+	}
+	return u, from, nil
+}
+
+func (r *Resolver) runtime(c *candidate) (*Runtime, error) {
+	base, _, err := r.baseURL(c.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if c.wif == nil {
+		rt := NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)
+		return rt, nil
+	}
+	cfg := *c.wif
+	cfg.BaseURL = base
+	if err := authstore.ValidateWIFIDs(cfg.FederationRuleID, cfg.OrganizationID, cfg.ServiceAccountID, cfg.WorkspaceID); err != nil {
+		return nil, &configError{what: c.description(), err: err}
+	}
+	src, err := r.sharedWIF(cfg)
+	if err != nil {
+		return nil, &configError{what: c.description(), err: err}
+	}
+	return &Runtime{BaseURL: base, Mode: ModeBearer, Kind: KindWIF, Source: c.description(), Tokens: src}, nil
+}
+
+// configError: the WIF configuration cannot be used as it stands (exit 4:
+// authentication is missing).
+type configError struct {
+	what string
+	err  error
+}
+
+func (e *configError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+func (e *configError) ExitCode() int { return exitAuth }
+
+// The process-wide registry of WIF token sources: resolving one WIF
+// configuration twice (sub-agents, cron jobs, gateway requests, client
+// rebuilds) yields one token source, so one process never exchanges twice
+// for the same configuration.
+var registry = struct {
+	sync.Mutex
+	m map[string]*wifSource
+}{m: map[string]*wifSource{}}
+
+func (r *Resolver) sharedWIF(cfg WIFConfig) (*wifSource, error) {
+	key := cfg.Key()
+	regKey := r.Home + "\x00" + key
+	registry.Lock()
+	defer registry.Unlock()
+	if s := registry.m[regKey]; s != nil {
+		return s, nil
+	}
+	ident, err := identity.NewSource(cfg.Identity, identity.Options{Getenv: r.Getenv, Now: r.Now, HTTPClient: r.HTTPClient})
+	if err != nil {
+		return nil, err
+	}
+	disk := newDiskCache(r.Home)
+	x := &exchanger{userAgent: r.UserAgent, now: r.now, sleep: sleepCtx, logger: r.logger()}
+	if r.HTTPClient != nil {
+		x.transport = r.HTTPClient.Transport
+	}
+	s := &wifSource{cfg: cfg, key: key, ident: ident, x: x, disk: disk, spent: newSpentSet(disk), now: r.now, logger: r.logger()}
+	registry.m[regKey] = s
+	return s, nil
+}
+
+// lookupWIF returns the registered source for cfg, if this process has one.
+func (r *Resolver) lookupWIF(cfg WIFConfig) *wifSource {
+	registry.Lock()
+	defer registry.Unlock()
+	return registry.m[r.Home+"\x00"+cfg.Key()]
+}
+
+// warned holds the shadowing lines already printed by this process.
+var warned sync.Map
+
+type warnKey struct {
+	w    any
+	line string
+}
+
+// warnShadowed names, once per process, the ambient sources (environment,
+// SDK profile) that the winner hides: a stray ANTHROPIC_API_KEY must not
+// silently lose, nor silently win. Never a value.
+func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
+	if r.Stderr == nil || win.origin == OriginFlag { // an explicit choice needs no warning
+		return
+	}
+	var names []string
+	for _, c := range cands {
+		if c != win && c.usable() && c.ambient && c.name != win.name {
+			names = append(names, shadowName(c))
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	line := fmt.Sprintf("hermes: using %s (%s); ignoring %s\n", win.name, win.origin, strings.Join(names, ", "))
+	// Once per process and stream (tests give each resolver its own buffer).
+	key := warnKey{line: line}
+	if reflect.TypeOf(r.Stderr).Comparable() {
+		key.w = r.Stderr
+	}
+	if _, dup := warned.LoadOrStore(key, true); !dup {
+		io.WriteString(r.Stderr, line)
+	}
+}
+
+func shadowName(c *candidate) string {
+	switch c.origin {
+	case OriginEnv:
+		return c.name + " from the environment"
+	case OriginEnvWIF:
+		return "the SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID…) from the environment"
+	}
+	return "SDK " + c.name
+}
+
+func (r *Resolver) getenv(k string) string {
+	if r.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return r.Getenv(k)
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
+}
+
+func (r *Resolver) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// Mask shows a secret the only way hermes shows one.
+func mask(v string) string { return secret.Mask(v) }

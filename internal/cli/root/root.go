@@ -75,7 +75,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if ctx.Err() != nil && !errors.Is(err, cmdutil.ErrCancel) {
+	// An exact exit code (hermes exec's child's) survives an interrupt.
+	var exact *cmdutil.ExitCodeError
+	if ctx.Err() != nil && !errors.Is(err, cmdutil.ErrCancel) && !errors.As(err, &exact) {
 		err = fmt.Errorf("%w: %v", cmdutil.ErrCancel, err)
 	}
 	code := cmdutil.ExitCode(err)

@@ -2,12 +2,258 @@
 package add
 
 import (
-	"github.com/spf13/cobra"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/prompt"
 )
+
+// Credential types `--type` accepts.
+const (
+	TypeAPIKey = "api-key"
+	TypeOAuth  = "oauth"
+	TypeWIF    = "wif"
+)
+
+// menu is the choice offered when --type is missing on a terminal; the
+// order is the spec's.
+var menu = []struct{ typ, label string }{
+	{TypeAPIKey, "API key"},
+	{TypeOAuth, "OAuth login"},
+	{TypeWIF, "Workload Identity Federation (OIDC / short-lived workload tokens)"},
+}
+
+// Options is everything `hermes auth add` needs; run uses nothing else.
+type Options struct {
+	IO       *iostreams.IOStreams
+	Prompter prompt.Prompter
+	Home     func() (string, error)
+	Getenv   func(string) string
+	Now      func() time.Time
+	// CheckWIF performs one live exchange with the stored WIF configuration.
+	CheckWIF func(ctx context.Context) (credential.Token, error)
+
+	Provider string
+	Type     string
+	Label    string
+	BaseURL  string // the global --base-url: stored with the credential
+
+	APIKey string
+
+	WIF         WIFFlags
+	Check       bool
+	SaveProfile string
+
+	// setFlags names the flags given on the command line, to refuse those
+	// that do not apply to the chosen type.
+	setFlags []string
+}
+
+// WIFFlags are the `--type wif` flags.
+type WIFFlags struct {
+	RuleID, OrgID, ServiceAccountID, WorkspaceID   string
+	TokenFile, TokenEnv, TokenSource, TokenCommand string
+	Audience                                       string
+}
 
 // NewCmd returns the `hermes auth add` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NotBuilt("add", "Add an Anthropic credential (API key, OAuth login or WIF)")
+	opts := &Options{
+		IO:       f.IO,
+		Prompter: prompt.New(f.IO),
+		Home:     f.HermesHome,
+		Getenv:   f.Getenv,
+		Now:      f.Now,
+	}
+	opts.CheckWIF = func(ctx context.Context) (credential.Token, error) {
+		// The check goes through the one resolver, pinned to the
+		// configuration just stored.
+		f.Credential = authstore.WIFTarget
+		rt, err := f.Resolve(ctx)
+		if err != nil {
+			return credential.Token{}, err
+		}
+		return rt.Tokens.Token(ctx)
+	}
+	cmd := &cobra.Command{
+		Use:   "add [anthropic]",
+		Short: "Add an Anthropic credential (API key, OAuth login or WIF)",
+		Long: `Add an Anthropic credential to HERMES_HOME/auth.json.
+
+  --type api-key   an API key, from --api-key, else a hidden prompt on a
+                   terminal, else one line of stdin. Keys go to the credential
+                   pool; several may be stored.
+  --type wif       Workload Identity Federation: hermes exchanges a short-lived
+                   OIDC identity token of the workload for a short-lived
+                   Anthropic token, so no static secret is stored. Needs
+                   --federation-rule-id, --organization-id and one identity
+                   token source. There is one WIF configuration; adding it
+                   again replaces it. A configured WIF is used before any
+                   pool entry.
+  --type oauth     OAuth login (not built yet).
+
+Without --type on a terminal, hermes asks. The global --base-url is stored
+with the credential (https, or http on loopback).
+
+Identity token sources (exactly one):
+  --identity-token-file PATH          a file the platform keeps fresh (e.g. a
+                                      Kubernetes projected token); re-read for
+                                      each exchange
+  --identity-token-env VAR            an environment variable holding the JWT
+  --identity-token-source KIND        fetched on demand: github-actions,
+                                      gcp-metadata or azure-imds (--audience,
+                                      default https://api.anthropic.com)
+  --identity-token-command 'CMD ARGS' a command that prints the JWT
+
+Problems with the token file (missing, empty, expired, not a JWT, ...) are
+warnings here, because CI often writes it only at run time; they are errors
+before an exchange.`,
+		Example: `  hermes auth add anthropic --type api-key --label work < key.txt
+  hermes auth add anthropic --type wif \
+    --federation-rule-id fdrl_01AbCd --organization-id 12345678-90ab-cdef-1234-567890abcdef \
+    --identity-token-file /var/run/secrets/anthropic/token --check
+  hermes auth add anthropic --type wif --federation-rule-id fdrl_01AbCd \
+    --organization-id 12345678-90ab-cdef-1234-567890abcdef --identity-token-source github-actions`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Provider = authstore.ProviderAnthropic
+			if len(args) == 1 {
+				opts.Provider = args[0]
+			}
+			opts.BaseURL = f.BaseURL
+			cmd.Flags().Visit(func(fl *pflag.Flag) { opts.setFlags = append(opts.setFlags, fl.Name) })
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Type, "type", "", "credential type: api-key, oauth or wif")
+	fl.StringVar(&opts.Label, "label", "", "a name for the credential, usable as TARGET in remove and --credential")
+	fl.StringVar(&opts.APIKey, "api-key", "", "the API key (api-key; visible in your shell history: prefer the prompt or stdin)")
+	fl.StringVar(&opts.WIF.RuleID, "federation-rule-id", "", "federation rule ID, fdrl_… (wif)")
+	fl.StringVar(&opts.WIF.OrgID, "organization-id", "", "organization UUID (wif)")
+	fl.StringVar(&opts.WIF.ServiceAccountID, "service-account-id", "", "service account ID, svac_… (wif, optional)")
+	fl.StringVar(&opts.WIF.WorkspaceID, "workspace-id", "", "workspace ID, wrkspc_… or default (wif, optional)")
+	fl.StringVar(&opts.WIF.TokenFile, "identity-token-file", "", "read the OIDC identity token from this file for each exchange (wif)")
+	fl.StringVar(&opts.WIF.TokenEnv, "identity-token-env", "", "read the OIDC identity token from this environment variable (wif)")
+	fl.StringVar(&opts.WIF.TokenSource, "identity-token-source", "", "fetch the OIDC identity token: github-actions, gcp-metadata or azure-imds (wif)")
+	fl.StringVar(&opts.WIF.TokenCommand, "identity-token-command", "", "run this command to print the OIDC identity token (wif)")
+	fl.StringVar(&opts.WIF.Audience, "audience", "", "audience to request with --identity-token-source (default https://api.anthropic.com)")
+	fl.BoolVar(&opts.Check, "check", false, "after storing, perform one live token exchange (wif)")
+	fl.StringVar(&opts.SaveProfile, "save-profile", "", "also write an Anthropic SDK profile NAME to ANTHROPIC_CONFIG_DIR (wif, file source only)")
+	return cmd
 }
+
+// flagsFor says which type-specific flags apply to which type.
+var flagsFor = map[string][]string{
+	TypeAPIKey: {"api-key"},
+	TypeWIF: {"federation-rule-id", "organization-id", "service-account-id", "workspace-id",
+		"identity-token-file", "identity-token-env", "identity-token-source", "identity-token-command",
+		"audience", "check", "save-profile"},
+}
+
+// Run adds the credential opts describe.
+func Run(ctx context.Context, opts *Options) error {
+	if opts.Provider != authstore.ProviderAnthropic {
+		return cmdutil.FlagErrorf("unknown provider %q: hermes supports %q", opts.Provider, authstore.ProviderAnthropic)
+	}
+	typ, err := chooseType(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := refuseForeignFlags(typ, opts.setFlags); err != nil {
+		return err
+	}
+	if opts.BaseURL != "" {
+		if err := checkBaseURL(opts.BaseURL); err != nil {
+			return err
+		}
+	}
+	switch typ {
+	case TypeAPIKey:
+		return addAPIKey(ctx, opts)
+	case TypeWIF:
+		return addWIF(ctx, opts)
+	default: // TypeOAuth
+		return fmt.Errorf("OAuth login is %w: use --type api-key or --type wif", cmdutil.ErrNotBuilt)
+	}
+}
+
+// chooseType normalises --type, or asks on a terminal.
+func chooseType(ctx context.Context, opts *Options) (string, error) {
+	if opts.Type != "" {
+		switch t := strings.ToLower(opts.Type); t {
+		case TypeAPIKey, "api_key", "apikey", "key":
+			return TypeAPIKey, nil
+		case TypeOAuth, TypeWIF:
+			return t, nil
+		}
+		return "", cmdutil.FlagErrorf("unknown --type %q: use api-key, oauth or wif", opts.Type)
+	}
+	if !opts.IO.CanPrompt() {
+		return "", cmdutil.FlagErrorf("--type is required when hermes cannot prompt (not on a terminal): pass --type api-key, --type wif or --type oauth")
+	}
+	labels := make([]string, len(menu))
+	for i, m := range menu {
+		labels[i] = m.label
+	}
+	i, err := opts.Prompter.Select(ctx, "How do you want to authenticate to Anthropic?", labels)
+	if err != nil {
+		return "", err
+	}
+	return menu[i].typ, nil
+}
+
+func refuseForeignFlags(typ string, set []string) error {
+	for other, names := range flagsFor {
+		if other == typ {
+			continue
+		}
+		for _, n := range names {
+			if slices.Contains(set, n) {
+				return cmdutil.FlagErrorf("--%s does not apply to --type %s", n, typ)
+			}
+		}
+	}
+	return nil
+}
+
+// checkBaseURL refuses a base URL a credential must never be sent to:
+// https only, except http on loopback (tests, local gateways).
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return cmdutil.FlagErrorf("--base-url %q is not a URL: expected https://host[:port][/path]", raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return cmdutil.FlagErrorf("--base-url %q uses http: credentials are only sent over https (http is allowed on loopback only)", raw)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	host = strings.ToLower(host)
+	return host == "localhost" || host == "::1" || strings.HasPrefix(host, "127.")
+}
+
+func openStore(opts *Options) (*authstore.Store, error) {
+	home, err := opts.Home()
+	if err != nil {
+		return nil, err
+	}
+	return authstore.Open(home), nil
+}
+
+// errNoInput is the usage error for an API key that never came.
+var errNoInput = errors.New("no API key given: pass --api-key KEY, type it at the prompt, or pipe it on stdin")

@@ -2,12 +2,78 @@
 package remove
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
+
+// Options is everything `hermes auth remove` needs.
+type Options struct {
+	IO       *iostreams.IOStreams
+	Home     func() (string, error)
+	Provider string
+	Target   string
+}
 
 // NewCmd returns the `hermes auth remove` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NotBuilt("remove", "Remove a stored credential")
+	opts := &Options{IO: f.IO, Home: f.HermesHome}
+	return &cobra.Command{
+		Use:   "remove anthropic TARGET",
+		Short: "Remove one stored Anthropic credential",
+		Long: `Remove one credential from HERMES_HOME/auth.json. TARGET is, in this order
+of matching: anthropic-wif (the Workload Identity Federation configuration),
+the number 'hermes auth list' shows, an id (cred_…), or a label. A label that
+names several credentials is an error: use the number or id. Removing
+anthropic-wif also drops its cached tokens.`,
+		Example: `  hermes auth remove anthropic 2
+  hermes auth remove anthropic anthropic-wif
+  hermes auth remove anthropic work`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Provider, opts.Target = args[0], args[1]
+			return Run(cmd.Context(), opts)
+		},
+	}
+}
+
+// Run removes the target.
+func Run(ctx context.Context, opts *Options) error {
+	if opts.Provider != authstore.ProviderAnthropic {
+		return cmdutil.FlagErrorf("unknown provider %q: hermes supports %q", opts.Provider, authstore.ProviderAnthropic)
+	}
+	home, err := opts.Home()
+	if err != nil {
+		return err
+	}
+	store := authstore.Open(home)
+	var removed authstore.Target
+	err = store.Update(ctx, func(f *authstore.File) error {
+		t, err := f.Find(opts.Target)
+		if err != nil {
+			return err
+		}
+		f.Remove(t)
+		removed = t
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if removed.IsWIF() {
+		if err := credential.ForgetCachedTokens(home); err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
+		}
+		fmt.Fprintf(opts.IO.Out, "Removed %s: Workload Identity Federation (%s); cached tokens dropped\n", removed.Describe(), removed.WIF.Describe())
+		return nil
+	}
+	fmt.Fprintf(opts.IO.Out, "Removed %s: %s %s\n", removed.Describe(), removed.Entry.AuthType, secret.Mask(removed.Entry.Secret()))
+	return nil
 }

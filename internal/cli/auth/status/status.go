@@ -2,12 +2,189 @@
 package status
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/iostreams"
 )
+
+// Options are the inputs of `hermes auth status`.
+type Options struct {
+	IO       *iostreams.IOStreams
+	Resolver func() *credential.Resolver
+	Now      func() time.Time
+	JSON     bool
+	Check    bool
+}
 
 // NewCmd returns the `hermes auth status` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NotBuilt("status", "Show every credential source, which one wins and why")
+	opts := &Options{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show every credential source, which one wins and why",
+		Long: `Show every place hermes looks for an Anthropic credential, in precedence
+order: which one is used and why, which are set but shadowed, and what is
+missing. For Workload Identity Federation it shows the identity-token
+source, the token's non-secret claims (iss, sub, aud, exp, jti) and the
+cached access token's expiry. Never prints a secret.
+
+--check also gets a token (one exchange, if none is cached) and makes one
+authenticated API call (GET /v1/models). Exits 4 when nothing resolves.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Resolver, opts.Now = f.NewResolver, f.Now
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&opts.Check, "check", false, "exchange if needed and make one authenticated API call")
+	return cmd
+}
+
+// output is the JSON shape: the report plus the live check.
+type output struct {
+	*credential.Report
+	Check *credential.CheckResult `json:"check,omitempty"`
+	Error string                  `json:"error,omitempty"`
+}
+
+// Run prints the report and, with --check, the result of a live call.
+func Run(ctx context.Context, opts *Options) error {
+	r := opts.Resolver()
+	rep, err := r.Report(ctx)
+	if err != nil {
+		return err
+	}
+	out := output{Report: rep}
+	if rep.Err != nil {
+		out.Error = rep.Err.Error()
+	}
+	var checkErr error
+	if opts.Check && rep.Err == nil {
+		rt, err := r.Resolve(ctx)
+		if err != nil {
+			checkErr = err
+			out.Check = &credential.CheckResult{Error: err.Error()}
+		} else {
+			out.Check = rt.Check(ctx)
+			checkErr = out.Check.Err()
+		}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printText(opts.IO.Out, out, opts.now())
+	}
+	if rep.Err != nil {
+		return rep.Err
+	}
+	if checkErr != nil {
+		return fmt.Errorf("check failed: %w", checkErr)
+	}
+	return nil
+}
+
+func (o *Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
+}
+
+func printText(w io.Writer, o output, now time.Time) {
+	rep := o.Report
+	fmt.Fprintln(w, rep.Summary)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Credential sources, in precedence order:")
+	for i, s := range rep.Sources {
+		state := s.State
+		switch {
+		case s.State == credential.StateUsed:
+			state = "USED"
+		case s.State == credential.StateShadowed:
+			state = s.Detail
+		case s.Detail != "" && s.Detail != s.State:
+			state += ": " + s.Detail
+		}
+		fmt.Fprintf(w, "  %d. %s [%s] — %s\n", i+1, s.Name, s.Origin, state)
+		if s.Masked != "" {
+			fmt.Fprintf(w, "       %s %s\n", s.Kind, s.Masked)
+		}
+		if s.WIF != nil {
+			printWIF(w, s.WIF, now)
+		}
+	}
+	if rep.BaseURL != "" {
+		fmt.Fprintf(w, "\nBase URL: %s (%s)\n", rep.BaseURL, rep.BaseURLFrom)
+	}
+	if c := o.Check; c != nil {
+		fmt.Fprintln(w)
+		if c.OK {
+			fmt.Fprintf(w, "Check: ok — GET /v1/models answered %d%s%s\n", c.APIStatus, reqID(" (request-id %s)", c.APIRequestID), reqID("; token from exchange request-id %s", c.ExchangeRequestID))
+		} else {
+			fmt.Fprintf(w, "Check: FAILED — %s\n", c.Error)
+		}
+	}
+}
+
+func printWIF(w io.Writer, ws *credential.WIFStatus, now time.Time) {
+	fmt.Fprintf(w, "       federation rule %s, organization %s", ws.FederationRuleID, ws.OrganizationID)
+	if ws.ServiceAccountID != "" {
+		fmt.Fprintf(w, ", service account %s", ws.ServiceAccountID)
+	}
+	if ws.WorkspaceID != "" {
+		fmt.Fprintf(w, ", workspace %s", ws.WorkspaceID)
+	}
+	fmt.Fprintf(w, "\n       identity token: %s\n", ws.TokenSource)
+	if c := ws.Claims; c != nil {
+		fmt.Fprintf(w, "         iss %s\n         sub %s\n         aud %s\n", c.Issuer, c.Subject, strings.Join(c.Audience, ", "))
+		if !c.Expiry.IsZero() {
+			fmt.Fprintf(w, "         exp %s (%s)\n", c.Expiry.UTC().Format(time.RFC3339), relative(c.Expiry, now))
+		}
+		if c.JTI != "" {
+			fmt.Fprintf(w, "         jti %s\n", c.JTI)
+		}
+	}
+	if ws.Note != "" {
+		fmt.Fprintf(w, "         %s\n", ws.Note)
+	}
+	for _, f := range ws.Findings {
+		fmt.Fprintf(w, "         %s\n", f)
+	}
+	if ws.Spent {
+		fmt.Fprintln(w, "         already exchanged: a new exchange needs a rotated identity token")
+	}
+	if c := ws.Cached; c != nil {
+		fmt.Fprintf(w, "       cached access token: expires %s (%s)%s\n", c.ExpiresAt.UTC().Format(time.RFC3339), relative(c.ExpiresAt, now), reqID(", exchange request-id %s", c.RequestID))
+	} else {
+		fmt.Fprintln(w, "       cached access token: none (the next use exchanges)")
+	}
+}
+
+func relative(t, now time.Time) string {
+	d := t.Sub(now).Round(time.Second)
+	if d < 0 {
+		return "expired " + (-d).String() + " ago"
+	}
+	return "in " + d.String()
+}
+
+func reqID(format, id string) string {
+	if id == "" {
+		return ""
+	}
+	return fmt.Sprintf(format, id)
 }

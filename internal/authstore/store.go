@@ -1,0 +1,171 @@
+package authstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/hermes-agent/hermes/internal/fsutil"
+)
+
+// FileName is the store's file inside HERMES_HOME; the lock sits next to it.
+const FileName = "auth.json"
+
+// maxFileBytes bounds what Load reads: auth.json holds a handful of small
+// entries, so anything larger is not ours.
+const maxFileBytes = 4 << 20
+
+// Store is auth.json inside one HERMES_HOME. It holds no state: every Load
+// reads the file, every Update re-reads it under the lock.
+type Store struct {
+	home string
+}
+
+// Open returns the store in home (HERMES_HOME). Nothing is created until
+// the first Update.
+func Open(home string) *Store { return &Store{home: home} }
+
+// Home is the HERMES_HOME the store lives in.
+func (s *Store) Home() string { return s.home }
+
+// Path is HERMES_HOME/auth.json.
+func (s *Store) Path() string { return filepath.Join(s.home, FileName) }
+
+func (s *Store) lockPath() string { return s.Path() + ".lock" }
+
+// CorruptError means auth.json exists but cannot be used. hermes never
+// writes over such a file: the user's credentials may still be in it.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%s is not a valid hermes credential file (%v): fix or move it away; hermes will not overwrite it", e.Path, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// NewerVersionError means auth.json was written by a newer hermes whose
+// format this build cannot safely rewrite.
+type NewerVersionError struct {
+	Path    string
+	Version int
+}
+
+func (e *NewerVersionError) Error() string {
+	return fmt.Sprintf("%s has format version %d, newer than this hermes understands (%d): upgrade hermes to change it", e.Path, e.Version, FileVersion)
+}
+
+// newFile is what a missing auth.json reads as.
+func newFile() *File {
+	return &File{
+		Version:        FileVersion,
+		Providers:      map[string]*Provider{},
+		CredentialPool: map[string][]Entry{},
+	}
+}
+
+// Load reads auth.json. A missing file is an empty store; a file that is
+// not valid JSON of the right shape is a *CorruptError; an unreadable one
+// is an error naming the path.
+func (s *Store) Load() (*File, error) {
+	data, err := fsutil.ReadFileLimited(s.Path(), maxFileBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return newFile(), nil
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("read %s: %w", s.Path(), pe.Err)
+		}
+		return nil, &CorruptError{Path: s.Path(), Err: err}
+	}
+	f := newFile()
+	f.Version = 0
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, &CorruptError{Path: s.Path(), Err: describeJSONError(data, err)}
+	}
+	if f.Version < 1 {
+		return nil, &CorruptError{Path: s.Path(), Err: errors.New(`missing or invalid "version"`)}
+	}
+	if f.Providers == nil {
+		f.Providers = map[string]*Provider{}
+	}
+	if f.CredentialPool == nil {
+		f.CredentialPool = map[string][]Entry{}
+	}
+	return f, nil
+}
+
+// describeJSONError turns a decoding error into one that says where the
+// problem is, without quoting the file (it holds secrets).
+func describeJSONError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + countNewlines(data[:min(int(se.Offset), len(data))])
+		return fmt.Errorf("invalid JSON at line %d: %v", line, se)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("field %q has the wrong type (%s, want %s)", te.Field, te.Value, te.Type)
+	}
+	return err
+}
+
+func countNewlines(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}
+
+// Update is the only way auth.json changes: under the cross-process lock
+// it loads the file, calls fn, and writes the result atomically with mode
+// 0600. When fn fails, or the file is corrupt, nothing is written.
+func (s *Store) Update(ctx context.Context, fn func(*File) error) error {
+	lock, err := fsutil.LockFile(ctx, s.lockPath())
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+
+	f, err := s.Load()
+	if err != nil {
+		return err
+	}
+	if f.Version > FileVersion {
+		return &NewerVersionError{Path: s.Path(), Version: f.Version}
+	}
+	if err := fn(f); err != nil {
+		return err
+	}
+	f.Version = FileVersion
+	f.prune()
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", s.Path(), err)
+	}
+	return fsutil.WriteFileAtomic(s.Path(), append(data, '\n'), fsutil.FileMode)
+}
+
+// prune drops empty provider and pool records so that logout leaves a
+// clean file behind.
+func (f *File) prune() {
+	for name, p := range f.Providers {
+		if p == nil || (p.WIF == nil && len(p.Extra) == 0) {
+			delete(f.Providers, name)
+		}
+	}
+	for name, pool := range f.CredentialPool {
+		if len(pool) == 0 {
+			delete(f.CredentialPool, name)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package add
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/prompt"
+	"github.com/hermes-agent/hermes/internal/secret"
+)
+
+// addAPIKey stores an API key in the pool: from --api-key, else a hidden
+// prompt on a terminal, else one line of stdin.
+func addAPIKey(ctx context.Context, opts *Options) error {
+	key, source, err := readAPIKey(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := checkAPIKey(key); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(key, "sk-ant-api") {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s does not look like an Anthropic API key (sk-ant-api03-…); storing it anyway\n", secret.Mask(key))
+	}
+	store, err := openStore(opts)
+	if err != nil {
+		return err
+	}
+	var (
+		added     authstore.Entry
+		duplicate *authstore.Target
+		wif       *authstore.WIF
+	)
+	err = store.Update(ctx, func(f *authstore.File) error {
+		wif = f.WIF()
+		for _, t := range f.Targets() {
+			if t.Entry != nil && t.Entry.AuthType == authstore.AuthTypeAPIKey && t.Entry.APIKey == key {
+				duplicate = &t
+				return errUnchanged
+			}
+		}
+		var addErr error
+		added, addErr = f.AddEntry(authstore.Entry{
+			Label:    opts.Label,
+			AuthType: authstore.AuthTypeAPIKey,
+			Source:   source,
+			APIKey:   key,
+			BaseURL:  opts.BaseURL,
+			AddedAt:  opts.Now().UTC(),
+		})
+		return addErr
+	})
+	if duplicate != nil {
+		fmt.Fprintf(opts.IO.Out, "This API key (%s) is already stored as %s; nothing changed.\n", secret.Mask(key), duplicate.Describe())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	desc := added.ID
+	if added.Label != "" {
+		desc += fmt.Sprintf(", label %q", added.Label)
+	}
+	fmt.Fprintf(opts.IO.Out, "Added Anthropic API key %s (%s) to %s\n", secret.Mask(key), desc, store.Path())
+	if wif != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "note: the configured Workload Identity Federation (anthropic-wif) is used first; pass --credential %s to use this key\n", added.ID)
+	}
+	return nil
+}
+
+// errUnchanged aborts an Update that has nothing to write.
+var errUnchanged = errors.New("unchanged")
+
+func readAPIKey(ctx context.Context, opts *Options) (key, source string, err error) {
+	switch {
+	case opts.APIKey != "":
+		return strings.TrimSpace(opts.APIKey), "flag", nil
+	case opts.IO.IsStdinTTY():
+		key, err = opts.Prompter.Password(ctx, "Paste your Anthropic API key (input is hidden): ")
+		source = "prompt"
+	default:
+		key, err = prompt.ReadLine(opts.IO.In)
+		source = "stdin"
+	}
+	if errors.Is(err, prompt.ErrNoInput) || (err == nil && key == "") {
+		return "", "", &cmdutil.FlagError{Err: errNoInput}
+	}
+	return key, source, err
+}
+
+// checkAPIKey refuses values that cannot be an API key, without echoing them.
+func checkAPIKey(key string) error {
+	if strings.IndexFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return cmdutil.FlagErrorf("the API key contains spaces or control characters: paste the key alone (one line)")
+	}
+	for _, p := range []string{"sk-ant-oat01-", "sk-ant-ort01-"} {
+		if strings.HasPrefix(key, p) {
+			return cmdutil.FlagErrorf("%s is an OAuth token, not an API key: it expires and is sent as a bearer token; use an API key (sk-ant-api03-…) or --type wif", secret.Mask(key))
+		}
+	}
+	if strings.HasPrefix(key, "eyJ") {
+		return cmdutil.FlagErrorf("this is a JWT, not an API key: to use an OIDC identity token, add Workload Identity Federation with --type wif")
+	}
+	return nil
+}

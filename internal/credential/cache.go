@@ -1,0 +1,175 @@
+package credential
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hermes-agent/hermes/internal/fsutil"
+)
+
+// CacheDir is where exchanged WIF tokens and the spent-assertion record
+// live: HERMES_HOME/cache/wif. ForgetCachedTokens removes it whole.
+func CacheDir(home string) string { return filepath.Join(home, "cache", "wif") }
+
+const cacheVersion = 1
+
+// cacheEntry is one exchanged token on disk (cache/wif/<key>.json, 0600).
+type cacheEntry struct {
+	Version     int       `json:"version"`
+	AccessToken string    `json:"access_token"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	ObtainedAt  time.Time `json:"obtained_at"`
+	RequestID   string    `json:"request_id,omitempty"`
+	Source      string    `json:"source,omitempty"` // non-secret description, for humans reading the dir
+}
+
+func (e *cacheEntry) token() Token { return Token{Value: e.AccessToken, Expiry: e.ExpiresAt} }
+
+// diskCache is the token cache shared by every hermes process of a user.
+// Entries are written atomically; a lock per key makes concurrent cold
+// processes wait for one exchange instead of each making their own.
+type diskCache struct{ dir string }
+
+func newDiskCache(home string) *diskCache {
+	if home == "" {
+		return nil
+	}
+	return &diskCache{dir: CacheDir(home)}
+}
+
+func (c *diskCache) entryPath(key string) string { return filepath.Join(c.dir, key+".json") }
+func (c *diskCache) lockPath(key string) string  { return filepath.Join(c.dir, key+".lock") }
+func (c *diskCache) spentDir() string            { return filepath.Join(c.dir, "spent") }
+
+// load returns the entry for key, or nil when there is none or it is
+// unreadable: a corrupt cache entry is only a cache miss, and the next
+// store replaces it.
+func (c *diskCache) load(key string) *cacheEntry {
+	data, err := fsutil.ReadFileLimited(c.entryPath(key), 64<<10)
+	if err != nil {
+		return nil
+	}
+	var e cacheEntry
+	if json.Unmarshal(data, &e) != nil || e.Version != cacheVersion || e.AccessToken == "" || e.ExpiresAt.IsZero() {
+		return nil
+	}
+	return &e
+}
+
+func (c *diskCache) store(key string, e *cacheEntry) error {
+	if err := fsutil.EnsureDir(c.dir); err != nil {
+		return err
+	}
+	e.Version = cacheVersion
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(c.entryPath(key), data, fsutil.FileMode)
+}
+
+// remove drops key's entry if it still holds value (a token the API refused).
+func (c *diskCache) remove(key, value string) {
+	if e := c.load(key); e != nil && e.AccessToken == value {
+		os.Remove(c.entryPath(key))
+	}
+}
+
+func (c *diskCache) lock(ctx context.Context, key string) (*fsutil.Lock, error) {
+	if err := fsutil.EnsureDir(c.dir); err != nil {
+		return nil, err
+	}
+	return fsutil.LockFile(ctx, c.lockPath(key))
+}
+
+// The spent-assertion record: one file per exchanged assertion, named by
+// its fingerprint (sha256 hex, never the JWT), holding the JWT's exp so the
+// record can be pruned once the server would refuse the JWT anyway.
+
+type spentRecord struct {
+	Exp time.Time `json:"exp"`
+}
+
+// spentKeep is how long past exp a record is kept: the server allows 30 s
+// of clock skew, and our clock may be behind the server's.
+const spentKeep = 5 * time.Minute
+
+// spentDefaultLife bounds a record whose JWT has no exp.
+const spentDefaultLife = 24 * time.Hour
+
+func validFingerprint(fp string) bool {
+	if len(fp) != sha256.Size*2 {
+		return false
+	}
+	_, err := hex.DecodeString(fp)
+	return err == nil
+}
+
+func (c *diskCache) isSpent(fp string, now time.Time) bool {
+	if !validFingerprint(fp) {
+		return false
+	}
+	data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), fp), 1024)
+	if err != nil {
+		// Missing: not spent. Unreadable: err on the side of not sending
+		// an assertion twice.
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	var r spentRecord
+	if json.Unmarshal(data, &r) != nil {
+		return true
+	}
+	return r.Exp.IsZero() || now.Before(r.Exp.Add(spentKeep))
+}
+
+func (c *diskCache) markSpent(fp string, exp, now time.Time) error {
+	if !validFingerprint(fp) {
+		return errors.New("invalid assertion fingerprint")
+	}
+	if exp.IsZero() {
+		exp = now.Add(spentDefaultLife)
+	}
+	if err := fsutil.EnsureDir(c.spentDir()); err != nil {
+		return err
+	}
+	data, _ := json.Marshal(spentRecord{Exp: exp})
+	return fsutil.WriteFileAtomic(filepath.Join(c.spentDir(), fp), data, fsutil.FileMode)
+}
+
+// unmarkSpent forgets fp: used only when the assertion provably never left
+// this machine (the connection could not be made).
+func (c *diskCache) unmarkSpent(fp string) {
+	if validFingerprint(fp) {
+		os.Remove(filepath.Join(c.spentDir(), fp))
+	}
+}
+
+// pruneSpent removes records whose JWT the server would refuse anyway.
+func (c *diskCache) pruneSpent(now time.Time) {
+	ents, err := os.ReadDir(c.spentDir())
+	if err != nil {
+		return
+	}
+	for _, ent := range ents {
+		name := ent.Name()
+		if strings.HasPrefix(name, ".") || !validFingerprint(name) {
+			continue
+		}
+		data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), name), 1024)
+		if err != nil {
+			continue
+		}
+		var r spentRecord
+		if json.Unmarshal(data, &r) == nil && !r.Exp.IsZero() && now.After(r.Exp.Add(spentKeep)) {
+			os.Remove(filepath.Join(c.spentDir(), name))
+		}
+	}
+}

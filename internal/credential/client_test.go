@@ -1,0 +1,129 @@
+package credential
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+// The SDK client built on a runtime sends only the runtime's credential:
+// not one of its own, not one from the environment.
+func TestNewClientUsesOnlyTheRuntimeCredential(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-api03-AMBIENTambientAMBIENTambientAMBIENT-0000AA")
+	t.Setenv("ANTHROPIC_AUTH_TOKEN", "sk-ant-oat01-AMBIENTambientAMBIENTambientAMBIENT-0000AA")
+	t.Setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	rt := mustResolve(t, w.resolver())
+	res := rt.Check(context.Background())
+	if !res.OK || res.APIStatus != 200 || res.APIRequestID == "" || res.ExchangeRequestID == "" {
+		t.Fatalf("check: %+v", res)
+	}
+	key := NewStaticRuntime(w.api.URL, ModeAPIKey, KindAPIKey, "t", testAPIKey)
+	c := key.NewClient()
+	if _, err := c.Models.List(context.Background(), anthropic.ModelListParams{}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := w.api.Requests()
+	var models []anthropictest.Request
+	for _, r := range reqs {
+		if r.Path == "/v1/models" {
+			models = append(models, r)
+		}
+	}
+	if len(models) != 2 {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if models[0].AuthScheme != "bearer" || models[1].AuthScheme != "x-api-key" {
+		t.Errorf("schemes %s, %s (\"other\" would mean both headers)", models[0].AuthScheme, models[1].AuthScheme)
+	}
+	if models[1].CredentialHash != anthropictest.HashCredential(testAPIKey) {
+		t.Error("the API key sent is not the runtime's")
+	}
+}
+
+func TestTransportRefusesOtherOrigins(t *testing.T) {
+	rt := NewStaticRuntime("https://api.anthropic.com", ModeAPIKey, KindAPIKey, "t", testAPIKey)
+	req, _ := http.NewRequest("GET", "https://evil.example/v1/models", nil)
+	if _, err := rt.HTTPClient().Do(req); err == nil || !strings.Contains(err.Error(), "refusing") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSentinelSecretsNeverInStatusOrErrors(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	path := w.tokenFile(oidctest.Claims{})
+	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	rt := mustResolve(t, w.resolver())
+	mustToken(t, rt.Tokens)
+	rep, err := w.resolver().Report(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString(rep.Summary + w.stderr.String())
+	for _, s := range rep.Sources {
+		b.WriteString(s.Name + s.Detail + s.Masked)
+	}
+	if rep.Using != 0 || rep.Sources[0].WIF == nil || rep.Sources[0].WIF.Claims == nil || rep.Sources[0].WIF.Cached == nil || !rep.Sources[0].WIF.Spent {
+		t.Fatalf("report: %+v", rep.Sources[0].WIF)
+	}
+	w.assertNoSecrets(b.String(), testAPIKey)
+}
+
+// BenchmarkTokenWarm is the hot path every request takes.
+func BenchmarkTokenWarm(b *testing.B) {
+	s := &wifSource{now: time.Now}
+	s.cur.Store(newCachedToken(Token{Value: "sk-ant-oat01-x", Expiry: time.Now().Add(time.Hour)}, time.Now(), ""))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Token(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTokenColdThundering: 1,000 goroutines ask an empty cache at
+// once; exactly one exchange happens.
+func BenchmarkTokenColdThundering(b *testing.B) {
+	iss := oidctest.New(b)
+	api := anthropictest.New(b, anthropictest.Config{Issuer: iss})
+	url, reqTok := iss.GitHubActions()
+	vars := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": url, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": reqTok}
+	for i := 0; b.Loop(); i++ {
+		before := api.ExchangeCount()
+		home := b.TempDir()
+		r := &Resolver{Home: home, Getenv: func(k string) string { return vars[k] }, Now: time.Now}
+		src, err := r.sharedWIF(WIFConfig{FederationRuleID: anthropictest.DefaultRuleID, OrganizationID: anthropictest.DefaultOrgID,
+			BaseURL: api.URL, Identity: identity.Config{Source: identity.SourceGitHubActions}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 1000 {
+			wg.Go(func() {
+				<-start
+				if _, err := src.Token(context.Background()); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if n := api.ExchangeCount() - before; n != 1 {
+			b.Fatalf("iteration %d: %d exchanges, want 1", i, n)
+		}
+	}
+}

@@ -1,0 +1,292 @@
+package credential
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2/config"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+// wifFor resolves w's configured WIF and makes retries instant, recording
+// the waits.
+func wifFor(t *testing.T, w *world) (*wifSource, *[]time.Duration) {
+	t.Helper()
+	s := mustResolve(t, w.resolver()).Tokens.(*wifSource)
+	var mu sync.Mutex
+	waits := &[]time.Duration{}
+	s.x.sleep = func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		*waits = append(*waits, d)
+		mu.Unlock()
+		return nil
+	}
+	return s, waits
+}
+
+func githubWorld(t *testing.T, cfg anthropictest.Config) *world {
+	w := newWorld(t, cfg)
+	url, tok := w.iss.GitHubActions()
+	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	return w
+}
+
+func exchangeErr(t *testing.T, err error) *ExchangeError {
+	t.Helper()
+	var xe *ExchangeError
+	if !errors.As(err, &xe) {
+		t.Fatalf("err = %v (%T), want an ExchangeError", err, err)
+	}
+	return xe
+}
+
+func TestExchange401Diagnoses(t *testing.T) {
+	tests := []struct {
+		name   string
+		rules  []anthropictest.Rule
+		jwt    func(w *world) string
+		before func(w *world, jwt string) // e.g. someone else exchanges it first
+		first  string                     // the top-ranked cause contains this
+	}{
+		{name: "audience", jwt: func(w *world) string {
+			return w.iss.Mint(oidctest.Claims{Audience: []string{"https://wrong.example"}})
+		}, first: "audience"},
+		{name: "already used", jwt: func(w *world) string { return w.iss.Mint(oidctest.Claims{}) },
+			before: func(w *world, jwt string) {
+				config.ExchangeFederationAssertion(context.Background(), config.FederationExchangeParams{
+					Assertion: jwt, FederationRuleID: anthropictest.DefaultRuleID, OrganizationID: anthropictest.DefaultOrgID, BaseURL: w.api.URL})
+			}, first: "already used"},
+		{name: "workspace", rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Audience: anthropictest.DefaultAudience, Workspaces: []string{"wrkspc_a", "wrkspc_b"}}},
+			jwt: func(w *world) string { return w.iss.Mint(oidctest.Claims{JTI: ""}) }, first: ""},
+		{name: "issuer", jwt: func(w *world) string { return w.iss.MintBroken(oidctest.WrongIssuer, oidctest.Claims{}) }, first: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, anthropictest.Config{})
+			if tt.rules != nil {
+				rules := tt.rules
+				for i := range rules {
+					rules[i].Issuer = w.iss.URL
+				}
+				w = newWorldRules(t, w, rules)
+			}
+			jwt := tt.jwt(w)
+			path := w.tokenFile(oidctest.Claims{})
+			w.writeJWT(path, jwt)
+			w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+			if tt.before != nil {
+				tt.before(w, jwt)
+			}
+			s, _ := wifFor(t, w)
+			_, err := s.Token(context.Background())
+			xe := exchangeErr(t, err)
+			if xe.StatusCode != 401 || exitCode(err) != 4 || len(xe.Causes) == 0 {
+				t.Fatalf("err = %v", err)
+			}
+			if !strings.Contains(xe.Causes[0], tt.first) {
+				t.Errorf("top cause %q, want one about %q", xe.Causes[0], tt.first)
+			}
+			if tt.name == "workspace" && !strings.Contains(err.Error(), "workspace_id") {
+				t.Errorf("no workspace hint: %v", err)
+			}
+			if tt.name == "issuer" && !strings.Contains(err.Error(), "iss") {
+				t.Errorf("no issuer hint: %v", err)
+			}
+			if !strings.Contains(err.Error(), "request-id ") {
+				t.Errorf("no request-id: %v", err)
+			}
+			calls := 0
+			for _, r := range w.api.Requests() {
+				if r.Path == "/v1/oauth/token" {
+					calls++
+				}
+			}
+			if want := 1 + b2i(tt.before != nil); calls != want {
+				t.Errorf("a 401 was retried: %d token calls", calls)
+			}
+			w.assertNoSecrets(err.Error(), jwt)
+		})
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// newWorldRules restarts the stand-in of w with rules.
+func newWorldRules(t *testing.T, w *world, rules []anthropictest.Rule) *world {
+	w.api = anthropictest.New(t, anthropictest.Config{Issuer: w.iss, Rules: rules, APIKeys: []string{testAPIKey}})
+	return w
+}
+
+func TestDiagnose401Ranking(t *testing.T) {
+	now := time.Now()
+	src, _ := identity.NewSource(identity.Config{Source: identity.SourceFile, Path: "/t"}, identity.Options{})
+	cfg := WIFConfig{FederationRuleID: "fdrl_x", OrganizationID: "org"}
+	expired := &identity.Claims{Issuer: "https://i", Audience: []string{identity.DefaultAudience}, Expiry: now.Add(-time.Hour), JTI: "j"}
+	if c := diagnose401(cfg, expired, src, now); !strings.HasPrefix(c[0], "expired") {
+		t.Errorf("expired JWT: %q", c[0])
+	}
+	slash := &identity.Claims{Issuer: "https://i/", Audience: []string{identity.DefaultAudience}, Expiry: now.Add(time.Hour)}
+	if c := diagnose401(cfg, slash, src, now); !strings.Contains(c[0], "slash") {
+		t.Errorf("trailing slash: %q", c[0])
+	}
+	cfg.WorkspaceID = "default"
+	fine := &identity.Claims{Issuer: "https://i", Audience: []string{identity.DefaultAudience}, Expiry: now.Add(time.Hour)}
+	for _, c := range diagnose401(cfg, fine, src, now) {
+		if strings.Contains(c, "workspace") || strings.Contains(c, "expired") {
+			t.Errorf("irrelevant cause: %q", c)
+		}
+	}
+}
+
+func TestExchangeRetries(t *testing.T) {
+	t.Run("429 retried with a fresh assertion, retry-after honoured", func(t *testing.T) {
+		w := githubWorld(t, anthropictest.Config{})
+		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 429, RetryAfter: "3", Times: 1})
+		s, waits := wifFor(t, w)
+		mustToken(t, s)
+		ex := w.api.Exchanges()
+		if len(ex) != 1 || w.iss.Minted() != 2 || len(*waits) != 1 || (*waits)[0] != 3*time.Second {
+			t.Fatalf("exchanges %+v, minted %d, waits %v", ex, w.iss.Minted(), *waits)
+		}
+	})
+	t.Run("500 twice then ok", func(t *testing.T) {
+		w := githubWorld(t, anthropictest.Config{})
+		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 500, Times: 2})
+		s, waits := wifFor(t, w)
+		mustToken(t, s)
+		if w.iss.Minted() != 3 || len(*waits) != 2 {
+			t.Fatalf("minted %d, waits %v", w.iss.Minted(), *waits)
+		}
+	})
+	t.Run("500 forever: gives up after 3 attempts", func(t *testing.T) {
+		w := githubWorld(t, anthropictest.Config{})
+		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 503})
+		s, _ := wifFor(t, w)
+		_, err := s.Token(context.Background())
+		xe := exchangeErr(t, err)
+		if xe.StatusCode != 503 || xe.Attempts != 3 || exitCode(err) != 1 {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("500 with a file: the same assertion is never re-sent", func(t *testing.T) {
+		w := newWorld(t, anthropictest.Config{})
+		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 500, Times: 1})
+		s, _ := wifFor(t, w)
+		_, err := s.Token(context.Background())
+		if xe := exchangeErr(t, err); xe.StatusCode != 500 || !strings.Contains(err.Error(), "not retried") {
+			t.Fatalf("err = %v", err)
+		}
+		if n := len(w.api.Requests()); n != 1 {
+			t.Fatalf("%d requests, want 1", n)
+		}
+	})
+	t.Run("400 not retried", func(t *testing.T) {
+		w := githubWorld(t, anthropictest.Config{})
+		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 400})
+		s, waits := wifFor(t, w)
+		_, err := s.Token(context.Background())
+		if xe := exchangeErr(t, err); xe.StatusCode != 400 || len(*waits) != 0 || exitCode(err) != 4 {
+			t.Fatalf("err = %v, waits %v", err, *waits)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		w := githubWorld(t, anthropictest.Config{})
+		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Latency: time.Second, Times: 1})
+		s, _ := wifFor(t, w)
+		s.x.timeout = 100 * time.Millisecond
+		mustToken(t, s) // the second attempt, with a fresh JWT, succeeds
+		if w.iss.Minted() != 2 {
+			t.Fatalf("minted %d", w.iss.Minted())
+		}
+	})
+	t.Run("connection refused: retried with the same assertion, which never left", func(t *testing.T) {
+		w := newWorld(t, anthropictest.Config{})
+		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+		dead := httptest.NewServer(http.NotFoundHandler())
+		dead.Close()
+		r := w.resolver()
+		r.BaseURL = dead.URL
+		s := mustResolve(t, r).Tokens.(*wifSource)
+		s.x.sleep = func(context.Context, time.Duration) error { return nil }
+		_, err := s.Token(context.Background())
+		xe := exchangeErr(t, err)
+		if xe.Attempts != 3 || xe.StatusCode != 0 || exitCode(err) != 1 {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestExchangeRefusals(t *testing.T) {
+	t.Run("redirect", func(t *testing.T) {
+		w := githubWorld(t, anthropictest.Config{})
+		w.api.Fault("/v1/oauth/token", anthropictest.Fault{RedirectTo: "http://127.0.0.1:9/elsewhere"})
+		s, _ := wifFor(t, w)
+		_, err := s.Token(context.Background())
+		if xe := exchangeErr(t, err); xe.StatusCode != 307 || !strings.Contains(err.Error(), "redirect") || !strings.Contains(err.Error(), "127.0.0.1:9") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("plain http off loopback", func(t *testing.T) {
+		w := newWorld(t, anthropictest.Config{})
+		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+		r := w.resolver()
+		r.BaseURL = "http://api.example.invalid"
+		_, err := mustResolve(t, r).Tokens.Token(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "https") || !strings.Contains(err.Error(), "not sent") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	fake := func(t *testing.T, body string) (*world, *wifSource) {
+		w := newWorld(t, anthropictest.Config{})
+		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Request-Id", "req_fake")
+			rw.Write([]byte(body))
+		}))
+		t.Cleanup(srv.Close)
+		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{TTL: 10 * time.Minute})})
+		r := w.resolver()
+		r.BaseURL = srv.URL
+		return w, mustResolve(t, r).Tokens.(*wifSource)
+	}
+	t.Run("missing expires_in: a short life", func(t *testing.T) {
+		_, s := fake(t, `{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer"}`)
+		tok := mustToken(t, s)
+		if life := time.Until(tok.Expiry); life > assumedTokenLife || life < assumedTokenLife-time.Minute {
+			t.Fatalf("assumed life %s", life)
+		}
+	})
+	t.Run("missing expires_in, JWT bound", func(t *testing.T) {
+		now := time.Now()
+		if got := assumedLife(&identity.Claims{Expiry: now.Add(40 * time.Second)}, now); got != 80*time.Second {
+			t.Errorf("bound = %s, want 80s", got)
+		}
+		if got := assumedLife(&identity.Claims{Expiry: now.Add(10 * time.Second)}, now); got != time.Minute {
+			t.Errorf("floor = %s, want 60s", got)
+		}
+	})
+	for _, typ := range []string{`"mac"`, `""`} {
+		t.Run("token_type "+typ, func(t *testing.T) {
+			_, s := fake(t, `{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":`+typ+`,"expires_in":3600}`)
+			_, err := s.Token(context.Background())
+			if err == nil || !strings.Contains(err.Error(), "Bearer") || strings.Contains(err.Error(), "fakefake") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}

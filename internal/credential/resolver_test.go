@@ -1,0 +1,208 @@
+package credential
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+func TestResolveNothingFound(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	_, err := w.resolver().Resolve(context.Background())
+	var nf *NoCredentialError
+	if !errors.As(err, &nf) || exitCode(err) != 4 {
+		t.Fatalf("err = %v (exit %d), want NoCredentialError exit 4", err, exitCode(err))
+	}
+	msg := err.Error()
+	for _, want := range []string{"anthropic-wif", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "SDK profile",
+		"hermes auth add anthropic --type wif", "hermes auth add anthropic --type api-key", "ANTHROPIC_FEDERATION_RULE_ID"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestResolvePrecedence(t *testing.T) {
+	const stale = "sk-ant-api03-STALEstaleSTALEstaleSTALEstaleSTALEstale-000AA"
+	const authTok = "sk-ant-oat01-ENVauthTOKENauthTOKENauthTOKENauthTOKEN-000AA"
+	const poolKey = "sk-ant-api03-POOLkeyPOOLkeyPOOLkeyPOOLkeyPOOLkeyPOOL-000AA"
+	type setup func(w *world)
+	wif := func(w *world) {
+		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	}
+	pool := func(w *world) {
+		w.addPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, Label: "ci", APIKey: poolKey, Source: "flag"})
+	}
+	env := func(k, v string) setup { return func(w *world) { w.vars[k] = v } }
+	envWIF := func(w *world) {
+		w.vars["ANTHROPIC_FEDERATION_RULE_ID"] = anthropictest.DefaultRuleID
+		w.vars["ANTHROPIC_ORGANIZATION_ID"] = anthropictest.DefaultOrgID
+		w.vars["ANTHROPIC_IDENTITY_TOKEN_FILE"] = w.tokenFile(oidctest.Claims{})
+		w.vars["ANTHROPIC_BASE_URL"] = w.api.URL
+	}
+	profile := func(w *world) {
+		dir := w.vars["ANTHROPIC_CONFIG_DIR"]
+		os.MkdirAll(filepath.Join(dir, "configs"), 0o700)
+		body := `{"authentication":{"type":"oidc_federation","federation_rule_id":"` + anthropictest.DefaultRuleID +
+			`","identity_token":{"source":"file","path":"` + w.tokenFile(oidctest.Claims{}) + `"}},"organization_id":"` +
+			anthropictest.DefaultOrgID + `","base_url":"` + w.api.URL + `"}`
+		os.WriteFile(filepath.Join(dir, "configs", "ci.json"), []byte(body), 0o600)
+		os.WriteFile(filepath.Join(dir, "active_config"), []byte("ci\n"), 0o600)
+	}
+	tests := []struct {
+		name       string
+		setups     []setup
+		credential string
+		wantKind   Kind
+		wantMode   Mode
+		wantSource string // prefix of Runtime.Source
+		wantWarn   string // substring of stderr; "" means stderr must be empty
+	}{
+		{"api key env", []setup{env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "ANTHROPIC_API_KEY", ""},
+		{"auth token beats api key", []setup{env("ANTHROPIC_API_KEY", stale), env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", KindAuthToken, ModeBearer, "ANTHROPIC_AUTH_TOKEN",
+			"hermes: using ANTHROPIC_AUTH_TOKEN (environment); ignoring ANTHROPIC_API_KEY from the environment\n"},
+		{"configured WIF beats stale api key", []setup{wif, env("ANTHROPIC_API_KEY", stale)}, "", KindWIF, ModeBearer, "anthropic-wif (configured WIF, file ",
+			"hermes: using anthropic-wif (configured WIF); ignoring ANTHROPIC_API_KEY from the environment\n"},
+		{"configured WIF beats pool, silently", []setup{wif, pool}, "", KindWIF, ModeBearer, "anthropic-wif", ""},
+		{"pool beats env", []setup{pool, env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "pool entry 1 (", "ignoring ANTHROPIC_API_KEY from the environment"},
+		{"env WIF beats auth token", []setup{envWIF, env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", KindWIF, ModeBearer, "ANTHROPIC_FEDERATION_RULE_ID… (environment (SDK WIF variables), file ", "ignoring ANTHROPIC_AUTH_TOKEN from the environment"},
+		{"SDK profile last", []setup{profile}, "", KindWIF, ModeBearer, "profile ci (SDK profile, file ", ""},
+		{"api key beats profile", []setup{profile, env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "ANTHROPIC_API_KEY", "ignoring SDK profile ci"},
+		{"--credential env:VAR", []setup{wif, env("MY_KEY", poolKey)}, "env:MY_KEY", KindAPIKey, ModeAPIKey, "env:MY_KEY (--credential)", ""},
+		{"--credential number", []setup{wif, pool}, "2", KindAPIKey, ModeAPIKey, "pool entry 2 (", ""},
+		{"--credential label", []setup{wif, pool}, "ci", KindAPIKey, ModeAPIKey, "pool entry 2 (", ""},
+		{"--credential anthropic-wif", []setup{pool, wif}, "anthropic-wif", KindWIF, ModeBearer, "anthropic-wif (--credential", ""},
+		{"--credential profile", []setup{profile, env("ANTHROPIC_API_KEY", stale)}, "profile:ci", KindWIF, ModeBearer, "profile:ci (--credential", ""},
+		{"incomplete env WIF is skipped", []setup{env("ANTHROPIC_FEDERATION_RULE_ID", anthropictest.DefaultRuleID), env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "ANTHROPIC_API_KEY", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, anthropictest.Config{})
+			for _, s := range tt.setups {
+				s(w)
+			}
+			r := w.resolver()
+			r.Credential = tt.credential
+			rt := mustResolve(t, r)
+			if rt.Kind != tt.wantKind || rt.Mode != tt.wantMode || !strings.HasPrefix(rt.Source, tt.wantSource) {
+				t.Errorf("got kind %s mode %s source %q; want %s %s %q…", rt.Kind, rt.Mode, rt.Source, tt.wantKind, tt.wantMode, tt.wantSource)
+			}
+			got := w.stderr.String()
+			if tt.wantWarn == "" && got != "" || !strings.Contains(got, tt.wantWarn) {
+				t.Errorf("stderr = %q, want %q", got, tt.wantWarn)
+			}
+			if strings.Count(got, "\n") > 1 {
+				t.Errorf("more than one warning line: %q", got)
+			}
+			w.assertNoSecrets(got+rt.Source, stale, authTok, poolKey)
+			// The same resolution again prints nothing more: once per process.
+			w.stderr.Reset()
+			mustResolve(t, r)
+			if w.stderr.Len() != 0 {
+				t.Errorf("second resolution warned again: %q", w.stderr.String())
+			}
+		})
+	}
+}
+
+func TestResolveCredentialTargetErrors(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	for _, target := range []string{"nope", "7", "env:UNSET", "profile:missing", "anthropic-wif"} {
+		r := w.resolver()
+		r.Credential = target
+		_, err := r.Resolve(context.Background())
+		var te *TargetError
+		if !errors.As(err, &te) || exitCode(err) != 4 {
+			t.Errorf("--credential %s: err = %v, want a TargetError with exit 4 (never a fallback)", target, err)
+		}
+	}
+}
+
+func TestResolveBaseURL(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.addPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, APIKey: testAPIKey, BaseURL: "https://own.example/"})
+	r := w.resolver()
+	if got := mustResolve(t, r).BaseURL; got != "https://own.example" {
+		t.Errorf("own: %q", got)
+	}
+	w.vars["ANTHROPIC_BASE_URL"] = "https://env.example"
+	if got := mustResolve(t, r).BaseURL; got != "https://env.example" {
+		t.Errorf("env: %q", got)
+	}
+	r.BaseURL = "http://127.0.0.1:1/"
+	if got := mustResolve(t, r).BaseURL; got != "http://127.0.0.1:1" {
+		t.Errorf("flag: %q", got)
+	}
+	r.BaseURL = "ftp://x"
+	if _, err := r.Resolve(context.Background()); err == nil || !strings.Contains(err.Error(), "--base-url") {
+		t.Errorf("invalid base URL: %v", err)
+	}
+	w2 := newWorld(t, anthropictest.Config{})
+	w2.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	if got := mustResolve(t, w2.resolver()).BaseURL; got != DefaultBaseURL {
+		t.Errorf("default: %q", got)
+	}
+}
+
+func TestResolveCorruptAuthJSONIsAnError(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	os.WriteFile(filepath.Join(w.home, "auth.json"), []byte("{not json"), 0o600)
+	_, err := w.resolver().Resolve(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "auth.json") {
+		t.Fatalf("err = %v, want one naming auth.json (no silent fallback to the environment)", err)
+	}
+}
+
+// Within one process, resolving one WIF configuration twice shares one
+// token source: one exchange.
+func TestResolveSharesWIFSourceInProcess(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	a, b := mustResolve(t, w.resolver()), mustResolve(t, w.resolver())
+	if a.Tokens != b.Tokens {
+		t.Fatal("two resolutions of one WIF configuration got two token sources")
+	}
+	mustToken(t, a.Tokens)
+	mustToken(t, b.Tokens)
+	if n := w.api.ExchangeCount(); n != 1 {
+		t.Fatalf("exchanges = %d, want 1", n)
+	}
+}
+
+func TestWIFConfigKeyChangesWithEveryField(t *testing.T) {
+	base := WIFConfig{FederationRuleID: "fdrl_a", OrganizationID: "o", BaseURL: "https://x", Identity: identity.Config{Source: "file", Path: "/t"}}
+	variants := []func(*WIFConfig){
+		func(c *WIFConfig) { c.FederationRuleID = "fdrl_b" },
+		func(c *WIFConfig) { c.OrganizationID = "p" },
+		func(c *WIFConfig) { c.ServiceAccountID = "svac_x" },
+		func(c *WIFConfig) { c.WorkspaceID = "default" },
+		func(c *WIFConfig) { c.BaseURL = "https://y" },
+		func(c *WIFConfig) { c.Identity.Path = "/u" },
+		func(c *WIFConfig) { c.Identity = identity.Config{Source: "github-actions"} },
+		func(c *WIFConfig) { c.Identity.Audience = "aud" },
+	}
+	seen := map[string]bool{base.Key(): true}
+	for i, v := range variants {
+		c := base
+		v(&c)
+		if seen[c.Key()] {
+			t.Errorf("variant %d shares a cache key", i)
+		}
+		seen[c.Key()] = true
+	}
+	c := base
+	c.BaseURL += "/"
+	if c.Key() != base.Key() {
+		t.Error("a trailing slash changed the key")
+	}
+}

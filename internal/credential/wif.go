@@ -1,0 +1,224 @@
+package credential
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/hermes-agent/hermes/internal/identity"
+)
+
+// Refresh-ahead thresholds for a typical (≥ 5 min) token. Shorter-lived
+// tokens scale them down (half and a tenth of the lifetime) so a 60 s
+// token is not refreshed on every request.
+const (
+	refreshAhead   = 2 * time.Minute  // less than this left: refresh in the background
+	refreshSync    = 30 * time.Second // less than this left: refresh before answering
+	refreshTimeout = 2 * time.Minute  // bounds one refresh, whoever waits for it
+	expiryMargin   = 5 * time.Second  // a token this close to expiry is not served
+)
+
+// cachedToken is a token plus the instants at which it needs refreshing,
+// computed once so the hot path is two time comparisons.
+type cachedToken struct {
+	tok       Token
+	obtained  time.Time
+	refreshAt time.Time // from here on, refresh in the background
+	syncAt    time.Time // from here on, refresh before answering
+	requestID string
+}
+
+func newCachedToken(tok Token, obtained time.Time, requestID string) *cachedToken {
+	life := tok.Expiry.Sub(obtained)
+	if life <= 0 {
+		life = 0
+	}
+	return &cachedToken{
+		tok:       tok,
+		obtained:  obtained,
+		refreshAt: tok.Expiry.Add(-min(refreshAhead, life/2)),
+		syncAt:    tok.Expiry.Add(-min(refreshSync, life/10)),
+		requestID: requestID,
+	}
+}
+
+// wifSource is the TokenSource of a WIF configuration: exchanged tokens,
+// cached in memory and in the shared disk cache, refreshed ahead of
+// expiry, with concurrent refreshes (goroutines: singleflight; processes:
+// the file lock) collapsed into one exchange. One per configuration per
+// process (see the registry in resolver.go).
+type wifSource struct {
+	cfg    WIFConfig
+	key    string
+	ident  identity.Source
+	x      *exchanger
+	disk   *diskCache // nil: memory only (no HERMES_HOME)
+	spent  *spentSet
+	now    func() time.Time
+	logger *slog.Logger
+
+	cur atomic.Pointer[cachedToken]
+	sf  singleflight.Group
+	bg  atomic.Bool
+	bgs sync.WaitGroup // background refreshes, for tests to wait on
+
+	mu       sync.Mutex
+	rejected string // a value the API refused: never adopted from disk again
+}
+
+var (
+	_ TokenSource = (*wifSource)(nil)
+	_ Invalidator = (*wifSource)(nil)
+)
+
+// Token returns a valid access token, exchanging only when needed.
+func (s *wifSource) Token(ctx context.Context) (Token, error) {
+	if c := s.cur.Load(); c != nil {
+		now := s.now()
+		if now.Before(c.refreshAt) {
+			return c.tok, nil
+		}
+		if now.Before(c.syncAt) {
+			s.refreshInBackground()
+			return c.tok, nil
+		}
+	}
+	return s.refresh(ctx)
+}
+
+// refresh waits for the one refresh in flight (starting it if needed), or
+// until ctx is done. The refresh itself does not die with the first
+// caller's context: others may be waiting for it.
+func (s *wifSource) refresh(ctx context.Context) (Token, error) {
+	ch := s.sf.DoChan("refresh", func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return s.fetch(rctx)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			// A token that still has a few seconds is better than nothing.
+			if c := s.cur.Load(); c != nil && s.now().Before(c.tok.Expiry.Add(-expiryMargin)) {
+				s.logger.Warn("WIF token refresh failed; using the current token until it expires", "err", r.Err)
+				return c.tok, nil
+			}
+			return Token{}, r.Err
+		}
+		return r.Val.(*cachedToken).tok, nil
+	case <-ctx.Done():
+		return Token{}, ctx.Err()
+	}
+}
+
+func (s *wifSource) refreshInBackground() {
+	if !s.bg.CompareAndSwap(false, true) {
+		return
+	}
+	s.bgs.Add(1)
+	go func() {
+		defer s.bgs.Done()
+		defer s.bg.Store(false)
+		if _, err := s.refresh(context.Background()); err != nil {
+			s.logger.Warn("background WIF token refresh failed", "err", err)
+		}
+	}()
+}
+
+// fetch finds a fresher token: in memory (another refresh just finished),
+// on disk (another process exchanged), or by exchanging.
+func (s *wifSource) fetch(ctx context.Context) (*cachedToken, error) {
+	if c := s.cur.Load(); c != nil && s.now().Before(c.refreshAt) {
+		return c, nil
+	}
+	if s.disk != nil {
+		lk, err := s.disk.lock(ctx, s.key)
+		if err != nil {
+			return nil, err
+		}
+		defer lk.Unlock()
+		if c := s.adoptFromDisk(); c != nil {
+			return c, nil
+		}
+	}
+	res, err := s.x.run(ctx, s.cfg, s.ident, s.spent)
+	if err != nil {
+		return nil, err
+	}
+	c := newCachedToken(res.Token, res.ObtainedAt, res.RequestID)
+	if s.disk != nil {
+		e := &cacheEntry{AccessToken: res.Token.Value, ExpiresAt: res.Token.Expiry, ObtainedAt: res.ObtainedAt, RequestID: res.RequestID, Source: s.ident.Describe()}
+		if err := s.disk.store(s.key, e); err != nil {
+			s.logger.Warn("could not write the WIF token cache; other hermes processes will exchange on their own", "err", err)
+		}
+	}
+	s.cur.Store(c)
+	s.logger.Debug("WIF token exchanged", "request_id", res.RequestID, "expires", res.Token.Expiry)
+	return c, nil
+}
+
+// adoptFromDisk returns the disk entry when it is good enough for the
+// caller's need; call it with the lock held.
+func (s *wifSource) adoptFromDisk() *cachedToken {
+	e := s.disk.load(s.key)
+	if e == nil {
+		return nil
+	}
+	if e.AccessToken == s.rejectedValue() {
+		s.disk.remove(s.key, e.AccessToken)
+		return nil
+	}
+	c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID)
+	now := s.now()
+	cur := s.cur.Load()
+	needNow := cur == nil || !now.Before(cur.syncAt)
+	if now.Before(c.refreshAt) || needNow && now.Before(c.syncAt) {
+		s.cur.Store(c)
+		return c
+	}
+	return nil
+}
+
+// Invalidate drops value after the API refused it. A newer token that
+// another goroutine already fetched survives.
+func (s *wifSource) Invalidate(value string) {
+	s.mu.Lock()
+	s.rejected = value
+	s.mu.Unlock()
+	if c := s.cur.Load(); c != nil && c.tok.Value == value {
+		s.cur.CompareAndSwap(c, nil)
+	}
+}
+
+func (s *wifSource) rejectedValue() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rejected
+}
+
+// CachedToken is what status shows: the token this process or the shared
+// cache holds, without exchanging. ok is false when there is none.
+func (s *wifSource) cached() (c *cachedToken, ok bool) {
+	if c := s.cur.Load(); c != nil {
+		return c, true
+	}
+	if s.disk != nil {
+		if e := s.disk.load(s.key); e != nil {
+			return newCachedToken(e.token(), e.ObtainedAt, e.RequestID), true
+		}
+	}
+	return nil, false
+}
+
+// LastRequestID is the request-id of the exchange that minted the current
+// token, for `hermes auth status --check`.
+func (s *wifSource) LastRequestID() string {
+	if c := s.cur.Load(); c != nil {
+		return c.requestID
+	}
+	return ""
+}

@@ -1,0 +1,235 @@
+package credential
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+// get makes one API call through the runtime's client.
+func get(t *testing.T, rt *Runtime, path string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", rt.BaseURL+path, nil)
+	req.Header.Set("anthropic-version", "2023-06-01")
+	req.Header.Set("x-api-key", "inbound-should-be-stripped")
+	req.Header.Set("anthropic-workspace-id", "wrkspc_should_go")
+	resp, err := rt.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestHeaderShapes(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	// API key: x-api-key only.
+	key := NewStaticRuntime(w.api.URL, ModeAPIKey, KindAPIKey, "test", testAPIKey)
+	if st := get(t, key, "/v1/models"); st != 200 {
+		t.Fatalf("api key: status %d", st)
+	}
+	// WIF: bearer + oauth beta, no workspace header.
+	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	wif := mustResolve(t, w.resolver())
+	if st := get(t, wif, "/v1/models"); st != 200 {
+		t.Fatalf("wif: status %d", st)
+	}
+	// ANTHROPIC_AUTH_TOKEN: bearer too (the stand-in does not know it: 401).
+	w.vars["ANTHROPIC_AUTH_TOKEN"] = "sk-ant-oat01-unknownTOKENunknownTOKENunknown-00AA"
+	r := w.resolver()
+	r.Credential = "env:ANTHROPIC_AUTH_TOKEN"
+	r.BaseURL = w.api.URL
+	get(t, mustResolve(t, r), "/v1/models")
+
+	var api []anthropictest.Request
+	for _, req := range w.api.Requests() {
+		if req.Path == "/v1/models" {
+			api = append(api, req)
+		}
+	}
+	if len(api) != 3 {
+		t.Fatalf("requests: %+v", api)
+	}
+	if api[0].AuthScheme != "x-api-key" || strings.Contains(api[0].Beta, OAuthBeta) {
+		t.Errorf("api key request: %+v", api[0])
+	}
+	for _, req := range api[1:] {
+		if req.AuthScheme != "bearer" || !strings.Contains(req.Beta, OAuthBeta) || req.WorkspaceHeader != "" {
+			t.Errorf("bearer request: %+v", req)
+		}
+	}
+	for _, x := range w.api.Requests() {
+		if x.Path == "/v1/oauth/token" && x.UserAgent != "hermes/test" {
+			t.Errorf("exchange User-Agent = %q", x.UserAgent)
+		}
+	}
+}
+
+func TestWIFCachesAcrossResolversAndDisk(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	tok := mustToken(t, mustResolve(t, w.resolver()).Tokens)
+	// A new process is a new registry: simulate with a fresh source on the same disk cache.
+	clear(registry.m)
+	tok2 := mustToken(t, mustResolve(t, w.resolver()).Tokens)
+	if tok.Value != tok2.Value || w.api.ExchangeCount() != 1 {
+		t.Fatalf("second process exchanged again: %d exchanges", w.api.ExchangeCount())
+	}
+}
+
+func TestWIFConcurrentColdGoroutinesExchangeOnce(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	rt := mustResolve(t, w.resolver())
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for range 50 {
+		wg.Go(func() {
+			if _, err := rt.Tokens.Token(context.Background()); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := w.api.ExchangeCount(); n != 1 {
+		t.Fatalf("exchanges = %d, want 1", n)
+	}
+}
+
+// A file that is not rotated after the token expired: no second exchange,
+// and an error that says so, naming the file (exit 4). A rotated file: one
+// new exchange.
+func TestWIFSpentAssertionThenRotation(t *testing.T) {
+	clock := newFakeClock()
+	w := newWorld(t, anthropictest.Config{Now: clock.Now, TokenTTL: 2 * time.Minute}, oidctest.WithClock(clock.Now))
+	path := w.tokenFile(oidctest.Claims{TTL: time.Hour})
+	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+	rt := mustResolve(t, w.resolver())
+	first := mustToken(t, rt.Tokens)
+	clock.Advance(3 * time.Minute) // past the token's expiry, not the JWT's
+
+	_, err := rt.Tokens.Token(context.Background())
+	var se *SpentAssertionError
+	if !errors.As(err, &se) || exitCode(err) != 4 || !strings.Contains(err.Error(), "token file "+path+" was not rotated") {
+		t.Fatalf("err = %v, want a SpentAssertionError naming %s", err, path)
+	}
+	if n := len(w.api.Exchanges()); n != 1 {
+		t.Fatalf("the spent assertion was sent again: %d exchange calls", n)
+	}
+	w.assertNoSecrets(err.Error())
+
+	w.writeJWT(path, w.iss.Mint(oidctest.Claims{TTL: time.Hour}))
+	second := mustToken(t, rt.Tokens)
+	if second.Value == first.Value || w.api.ExchangeCount() != 2 {
+		t.Fatalf("rotation: exchanges = %d", w.api.ExchangeCount())
+	}
+}
+
+// After the API refuses a token (401), the transport invalidates it and
+// retries once with a fresh one.
+func TestWIFInvalidateOn401(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.iss.GitHubActions()
+	url, tok := w.iss.GitHubActions()
+	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	rt := mustResolve(t, w.resolver())
+	if st := get(t, rt, "/v1/models"); st != 200 {
+		t.Fatalf("status %d", st)
+	}
+	w.api.ExpireTokens()
+	if st := get(t, rt, "/v1/models"); st != 200 {
+		t.Fatalf("after revocation: status %d, want 200 after one retry", st)
+	}
+	if n := w.api.ExchangeCount(); n != 2 {
+		t.Fatalf("exchanges = %d, want 2", n)
+	}
+}
+
+func TestWIFGitHubActionsAndGCP(t *testing.T) {
+	for _, src := range []string{identity.SourceGitHubActions, identity.SourceGCPMetadata} {
+		t.Run(src, func(t *testing.T) {
+			w := newWorld(t, anthropictest.Config{})
+			url, tok := w.iss.GitHubActions()
+			w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+			w.vars["GCE_METADATA_HOST"] = w.iss.GCEMetadataHost()
+			w.configureWIF(identity.Config{Source: src})
+			rt := mustResolve(t, w.resolver())
+			if st := get(t, rt, "/v1/models"); st != 200 {
+				t.Fatalf("status %d", st)
+			}
+			reqs := w.iss.EndpointRequests()
+			if len(reqs) != 1 || reqs[0].Audience != identity.DefaultAudience {
+				t.Fatalf("identity requests: %+v", reqs)
+			}
+		})
+	}
+}
+
+// A long run: the minted token expires again and again; each time a fresh
+// JWT is fetched and exchanged, never the same one twice.
+func TestWIFLongRunRefreshes(t *testing.T) {
+	clock := newFakeClock()
+	w := newWorld(t, anthropictest.Config{Now: clock.Now, TokenTTL: 2 * time.Second}, oidctest.WithClock(clock.Now))
+	url, tok := w.iss.GitHubActions()
+	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	rt := mustResolve(t, w.resolver())
+	seen := map[string]bool{}
+	for i := range 5 {
+		if st := get(t, rt, "/v1/models"); st != 200 {
+			t.Fatalf("round %d: status %d", i, st)
+		}
+		tok := mustToken(t, rt.Tokens)
+		seen[tok.Value] = true
+		clock.Advance(3 * time.Second) // past the 2 s token
+	}
+	if len(seen) != 5 || w.api.ExchangeCount() != 5 {
+		t.Fatalf("tokens %d, exchanges %d; want 5 and 5", len(seen), w.api.ExchangeCount())
+	}
+	jtis := map[string]bool{}
+	for _, e := range w.api.Exchanges() {
+		if jtis[e.JTI] {
+			t.Fatalf("jti %s exchanged twice", e.JTI)
+		}
+		jtis[e.JTI] = true
+	}
+}
+
+// Refresh ahead: with less than the refresh-ahead margin left the cached
+// token is still served while one background refresh runs.
+func TestWIFRefreshAheadInBackground(t *testing.T) {
+	clock := newFakeClock()
+	w := newWorld(t, anthropictest.Config{Now: clock.Now}, oidctest.WithClock(clock.Now))
+	url, tok := w.iss.GitHubActions()
+	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	rt := mustResolve(t, w.resolver())
+	s := rt.Tokens.(*wifSource)
+	first := mustToken(t, s)
+	clock.Advance(time.Until(first.Expiry) - time.Minute) // 1 min left: background window
+	if got := mustToken(t, s); got.Value != first.Value {
+		t.Fatal("in the background window the cached token must be served")
+	}
+	s.bgs.Wait()
+	if got := mustToken(t, s); got.Value == first.Value {
+		t.Fatal("no background refresh happened")
+	}
+	if n := w.api.ExchangeCount(); n != 2 {
+		t.Fatalf("exchanges = %d, want 2", n)
+	}
+}

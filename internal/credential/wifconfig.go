@@ -1,0 +1,44 @@
+package credential
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/hermes-agent/hermes/internal/identity"
+)
+
+// WIFConfig is everything one federation exchange depends on. Whatever its
+// origin (auth.json, the SDK variables, an SDK profile) it becomes this.
+type WIFConfig struct {
+	FederationRuleID string
+	OrganizationID   string
+	ServiceAccountID string
+	WorkspaceID      string
+	// BaseURL is the resolved API base URL the token is exchanged at and
+	// used against (--base-url and ANTHROPIC_BASE_URL already applied).
+	BaseURL  string
+	Identity identity.Config
+}
+
+// Key identifies the tokens this configuration may share: a change of
+// rule, organization, service account, workspace, base URL or token source
+// gives another key, so a token is never reused across them. It is the
+// sha256 of a canonical, versioned, NUL-separated tuple.
+func (c WIFConfig) Key() string {
+	fields := []string{
+		"hermes-wif-cache-v1",
+		c.FederationRuleID,
+		c.OrganizationID,
+		c.ServiceAccountID,
+		c.WorkspaceID,
+		strings.TrimRight(c.BaseURL, "/"),
+		c.Identity.Source,
+		c.Identity.Path,
+		c.Identity.Env,
+		c.Identity.Audience,
+		c.Identity.Command,
+	}
+	sum := sha256.Sum256([]byte(strings.Join(fields, "\x00")))
+	return hex.EncodeToString(sum[:])
+}
