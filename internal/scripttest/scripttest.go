@@ -1,14 +1,49 @@
 // Package scripttest is the shared harness for end-to-end tests of the real
 // hermes binary with testscript: every script starts in a clean HOME and
-// HERMES_HOME, with no ambient Anthropic credentials, and gets the custom
-// commands registered in Cmds.
+// HERMES_HOME, with no ambient Anthropic credentials, with its own OIDC
+// issuer and Anthropic stand-in on loopback, and gets the custom commands
+// registered in Cmds.
+//
+// Environment of every script:
+//
+//	STUB_URL      the stand-in's base URL
+//	OIDC_ISSUER   the issuer's URL (the iss claim the default rule trusts)
+//	RULE_ID       anthropictest.DefaultRuleID
+//	ORG_ID        anthropictest.DefaultOrgID
+//	STUB_API_KEY  an API key the stand-in accepts (a sentinel: nosecrets checks it)
+//	GHA_URL       ACTIONS_ID_TOKEN_REQUEST_URL value (already has a query string)
+//	GHA_TOKEN     ACTIONS_ID_TOKEN_REQUEST_TOKEN value
+//	GCE_HOST      GCE_METADATA_HOST value (host:port)
+//	AZURE_IMDS    HERMES_AZURE_IMDS_ENDPOINT value (base URL)
 package scripttest
 
 import (
+	"fmt"
+	"sync"
+
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
-// Setup prepares each script's environment.
+// StubAPIKey is the API key every script's stand-in accepts. It is a
+// sentinel: it must never appear in hermes's output.
+const StubAPIKey = "sk-ant-api03-SENTINEL-scripttest-key-4f9c2a7e1b"
+
+type doublesKey struct{}
+
+// Doubles are a script's running issuer and stand-in.
+type Doubles struct {
+	Issuer *oidctest.Issuer
+	Stub   *anthropictest.Server
+
+	mu   sync.Mutex
+	jwts []string // minted by mintjwt
+}
+
+// Setup prepares each script's environment and starts its doubles, which
+// are closed when the script ends.
 func Setup(env *testscript.Env) error {
 	env.Setenv("HOME", env.WorkDir+"/home")
 	env.Setenv("HERMES_HOME", env.WorkDir+"/.hermes")
@@ -18,13 +53,64 @@ func Setup(env *testscript.Env) error {
 		"ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_ORGANIZATION_ID", "ANTHROPIC_SERVICE_ACCOUNT_ID",
 		"ANTHROPIC_WORKSPACE_ID", "ANTHROPIC_IDENTITY_TOKEN_FILE", "ANTHROPIC_IDENTITY_TOKEN",
 		"HERMES_MODEL", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GCE_METADATA_HOST",
+		"HERMES_AZURE_IMDS_ENDPOINT",
 	} {
 		env.Setenv(v, "")
+	}
+	d, err := startDoubles()
+	if err != nil {
+		return err
+	}
+	env.Defer(d.close)
+	env.Values[doublesKey{}] = d
+	ghaURL, ghaToken := d.Issuer.GitHubActions()
+	for k, v := range map[string]string{
+		"STUB_URL":     d.Stub.URL,
+		"OIDC_ISSUER":  d.Issuer.URL,
+		"RULE_ID":      anthropictest.DefaultRuleID,
+		"ORG_ID":       anthropictest.DefaultOrgID,
+		"STUB_API_KEY": StubAPIKey,
+		"GHA_URL":      ghaURL,
+		"GHA_TOKEN":    ghaToken,
+		"GCE_HOST":     d.Issuer.GCEMetadataHost(),
+		"AZURE_IMDS":   d.Issuer.AzureIMDSEndpoint(),
+	} {
+		env.Setenv(k, v)
 	}
 	return nil
 }
 
-// Cmds are the custom script commands (see the package's other files).
+func startDoubles() (*Doubles, error) {
+	iss, err := oidctest.Start()
+	if err != nil {
+		return nil, fmt.Errorf("start OIDC issuer: %w", err)
+	}
+	stub, err := anthropictest.Start(anthropictest.Config{Issuer: iss, APIKeys: []string{StubAPIKey}})
+	if err != nil {
+		iss.Close()
+		return nil, fmt.Errorf("start Anthropic stand-in: %w", err)
+	}
+	return &Doubles{Issuer: iss, Stub: stub}, nil
+}
+
+func (d *Doubles) close() {
+	d.Stub.Close()
+	d.Issuer.Close()
+}
+
+// DoublesOf returns the script's doubles, for custom commands defined
+// elsewhere (nil outside a script set up by Setup).
+func DoublesOf(ts *testscript.TestScript) *Doubles {
+	d, _ := ts.Value(doublesKey{}).(*Doubles)
+	return d
+}
+
+// Cmds are the custom script commands: mintjwt, stub and nosecrets (see
+// commands.go).
 func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"mintjwt":   cmdMintJWT,
+		"stub":      cmdStub,
+		"nosecrets": cmdNoSecrets,
+	}
 }

@@ -1,0 +1,210 @@
+package anthropictest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Fault is a misbehaviour injected on one route. Several fields combine:
+// Latency delays whatever else happens; Status (with RetryAfter) answers
+// an error instead of handling the request, with a HugeBodyBytes or
+// MalformedJSON body if asked; HugeBodyBytes alone answers 200 with a huge
+// JSON body; MalformedJSON and CutStreamAfterEvents let the request be
+// handled for real (an exchange spends its assertion) and then break the
+// response.
+type Fault struct {
+	Status     int    // e.g. 429, 500, 529; 0 = handle normally
+	RetryAfter string // retry-after header value, e.g. "3"
+	Latency    time.Duration
+	// CutStreamAfterEvents ends the connection mid-event after that many SSE
+	// events (or mid-body for a JSON response).
+	CutStreamAfterEvents int
+	MalformedJSON        bool
+	RedirectTo           string // 307 to this URL instead of answering
+	HugeBodyBytes        int64
+	// Times is how many requests the fault applies to; 0 = until cleared.
+	Times int
+}
+
+// AnyRoute as the route of Fault applies to every path without a fault of
+// its own.
+const AnyRoute = "*"
+
+// Fault injects f on route, a path such as "/v1/oauth/token" or
+// "/v1/messages" (or AnyRoute), replacing that route's previous fault.
+func (s *Server) Fault(route string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[route] = &f
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}
+
+// takeFault returns the fault for path, counting one use.
+func (s *Server) takeFault(path string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	route := path
+	f := s.faults[route]
+	if f == nil {
+		route = AnyRoute
+		f = s.faults[route]
+	}
+	if f == nil {
+		return nil
+	}
+	got := *f
+	if f.Times > 0 {
+		f.Times--
+		if f.Times == 0 {
+			delete(s.faults, route)
+		}
+	}
+	return &got
+}
+
+type faultKey struct{}
+
+// faultOf is the response-breaking fault the handler must apply, if any.
+func faultOf(r *http.Request) *Fault {
+	f, _ := r.Context().Value(faultKey{}).(*Fault)
+	return f
+}
+
+// applyFrontFault applies the parts of a fault that replace handling and
+// reports whether the response is done. Response-breaking parts go to the
+// handler through the request context.
+func (s *Server) applyFrontFault(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	f := s.takeFault(r.URL.Path)
+	if f == nil {
+		return r, false
+	}
+	if f.Latency > 0 {
+		// The server notices a client hanging up only once the body is
+		// read, so read it before waiting.
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		t := time.NewTimer(f.Latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return r, true
+		}
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("retry-after", f.RetryAfter)
+	}
+	switch {
+	case f.RedirectTo != "":
+		http.Redirect(w, r, f.RedirectTo, http.StatusTemporaryRedirect)
+		return r, true
+	case f.Status != 0 && f.HugeBodyBytes > 0, f.Status == 0 && f.HugeBodyBytes > 0:
+		writeHuge(w, max(f.Status, http.StatusOK), f.HugeBodyBytes)
+		return r, true
+	case f.Status != 0 && f.MalformedJSON:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(f.Status)
+		_, _ = io.WriteString(w, malformed)
+		return r, true
+	case f.Status != 0:
+		writeError(w, f.Status, errorType(f.Status), http.StatusText(f.Status)+" (injected fault)")
+		return r, true
+	}
+	if f.MalformedJSON || f.CutStreamAfterEvents > 0 {
+		r = r.WithContext(context.WithValue(r.Context(), faultKey{}, f))
+	}
+	return r, false
+}
+
+// malformed is a JSON body that breaks off in the middle.
+const malformed = `{"type":"message","id":"msg_01`
+
+// writeHuge streams a syntactically valid JSON object of about n bytes
+// without holding it in memory.
+func writeHuge(w http.ResponseWriter, status int, n int64) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, `{"padding":"`)
+	chunk := strings.Repeat("x", 32<<10)
+	for left := n; left > 0; left -= int64(len(chunk)) {
+		c := chunk
+		if left < int64(len(c)) {
+			c = c[:left]
+		}
+		if _, err := io.WriteString(w, c); err != nil {
+			return
+		}
+	}
+	_, _ = io.WriteString(w, `"}`)
+}
+
+// errorType is the Anthropic error type for an HTTP status.
+func errorType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid_request_error"
+	case http.StatusUnauthorized:
+		return "authentication_error"
+	case http.StatusForbidden:
+		return "permission_error"
+	case http.StatusNotFound:
+		return "not_found_error"
+	case http.StatusRequestEntityTooLarge:
+		return "request_too_large"
+	case http.StatusTooManyRequests:
+		return "rate_limit_error"
+	case 529:
+		return "overloaded_error"
+	default:
+		return "api_error"
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, typ, msg string) {
+	writeJSON(w, status, map[string]any{"type": "error", "error": map[string]any{"type": typ, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeResult writes a successful JSON response, broken as the request's
+// fault says.
+func writeResult(w http.ResponseWriter, r *http.Request, v any) {
+	f := faultOf(r)
+	if f == nil {
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if f.MalformedJSON {
+		_, _ = io.WriteString(w, malformed)
+		return
+	}
+	b, _ := json.Marshal(v)
+	_, _ = w.Write(b[:len(b)/2])
+	abort(w)
+}
+
+// abort ends the connection without finishing the response, as a proxy
+// that drops a connection does.
+func abort(w http.ResponseWriter) {
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	panic(http.ErrAbortHandler)
+}

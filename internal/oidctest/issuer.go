@@ -1,0 +1,172 @@
+// Package oidctest is an OIDC identity provider on loopback, in the style of
+// net/http/httptest: an RSA-keyed issuer that serves discovery and JWKS,
+// mints RS256 JWTs (and deliberately broken ones), and emulates the three
+// workload token endpoints hermes reads from: the GitHub Actions ID-token
+// request URL, the GCP metadata identity endpoint and Azure IMDS.
+//
+// It is part of the product: `hermes demo` runs it. Tests use New; the demo
+// and the standalone stand-in use Start.
+package oidctest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// DefaultAudience is the audience minted when none is asked for: the one
+// Anthropic federation rules usually expect.
+const DefaultAudience = "https://api.anthropic.com"
+
+// DefaultSubject is the sub claim of JWTs minted without one (a GitHub
+// Actions style subject).
+const DefaultSubject = "repo:hermes-agent/hermes:ref:refs/heads/main"
+
+// DefaultTTL is the lifetime of a minted JWT unless Claims.TTL says otherwise
+// (a GitHub Actions JWT lives about five minutes).
+const DefaultTTL = 5 * time.Minute
+
+// Issuer is a running OIDC issuer. Its URL is also the `iss` claim of every
+// JWT it mints, so a federation rule names it byte for byte.
+type Issuer struct {
+	// URL is the base URL (http://127.0.0.1:PORT) and the iss claim.
+	URL string
+
+	srv          *httptest.Server
+	key          *rsa.PrivateKey
+	kid          string
+	requestToken string
+	now          func() time.Time
+	minted       atomic.Int64
+
+	mu       sync.Mutex
+	requests []EndpointRequest
+}
+
+// EndpointRequest records one call to a workload token endpoint, for tests
+// that assert what hermes asked for. It holds no secret.
+type EndpointRequest struct {
+	Route    string // "github-actions", "gcp-metadata", "azure-imds"
+	Audience string
+	Status   int
+}
+
+// Option configures an Issuer.
+type Option func(*options)
+
+type options struct {
+	now          func() time.Time
+	requestToken string
+	kid          string
+	bits         int
+}
+
+// WithClock makes the issuer read time from now (iat/exp of minted JWTs),
+// for tests that drive a fake clock.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithRequestToken sets the GitHub Actions request token the issuer accepts
+// (default: a random value, see GitHubActions).
+func WithRequestToken(tok string) Option { return func(o *options) { o.requestToken = tok } }
+
+// WithKeyID sets the kid of the signing key (default: random).
+func WithKeyID(kid string) Option { return func(o *options) { o.kid = kid } }
+
+// WithKeyBits sets the RSA modulus size (default 2048).
+func WithKeyBits(bits int) Option { return func(o *options) { o.bits = bits } }
+
+// New starts an issuer for a test and closes it when the test ends.
+func New(t testing.TB, opts ...Option) *Issuer {
+	t.Helper()
+	i, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("oidctest: %v", err)
+	}
+	t.Cleanup(i.Close)
+	return i
+}
+
+// Start starts an issuer on a loopback port. The caller must Close it.
+func Start(opts ...Option) (*Issuer, error) {
+	o := options{now: time.Now, bits: 2048}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, o.bits)
+	if err != nil {
+		return nil, fmt.Errorf("generate RSA key: %w", err)
+	}
+	if o.kid == "" {
+		o.kid = "kid-" + randomHex(8)
+	}
+	if o.requestToken == "" {
+		o.requestToken = "ghs_oidctest_" + randomHex(16)
+	}
+	i := &Issuer{key: key, kid: o.kid, requestToken: o.requestToken, now: o.now}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen on loopback: %w", err)
+	}
+	i.srv = httptest.NewUnstartedServer(i.handler())
+	i.srv.Listener.Close()
+	i.srv.Listener = l
+	i.srv.Start()
+	i.URL = i.srv.URL
+	return i, nil
+}
+
+// Close shuts the issuer down. It is safe to call more than once.
+func (i *Issuer) Close() { i.srv.Close() }
+
+// KeyID is the kid of the signing key, as published in the JWKS.
+func (i *Issuer) KeyID() string { return i.kid }
+
+// JWKSURL is where the issuer publishes its keys.
+func (i *Issuer) JWKSURL() string { return i.URL + jwksPath }
+
+// GitHubActions returns the values for ACTIONS_ID_TOKEN_REQUEST_URL and
+// ACTIONS_ID_TOKEN_REQUEST_TOKEN. Like GitHub's, the URL already has a query
+// string, so a client appends "&audience=AUD".
+func (i *Issuer) GitHubActions() (requestURL, requestToken string) {
+	return i.URL + ghaPath + "?api-version=2.0", i.requestToken
+}
+
+// GCEMetadataHost returns host:port for GCE_METADATA_HOST.
+func (i *Issuer) GCEMetadataHost() string { return strings.TrimPrefix(i.URL, "http://") }
+
+// AzureIMDSEndpoint returns the base URL for HERMES_AZURE_IMDS_ENDPOINT; a
+// client requests BASE/metadata/identity/oauth2/token?api-version=2018-02-01&resource=AUD.
+func (i *Issuer) AzureIMDSEndpoint() string { return i.URL }
+
+// Minted is the number of JWTs minted so far, by Mint, MintBroken or any
+// endpoint.
+func (i *Issuer) Minted() int { return int(i.minted.Load()) }
+
+// EndpointRequests returns every call made to the workload token endpoints.
+func (i *Issuer) EndpointRequests() []EndpointRequest {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return append([]EndpointRequest(nil), i.requests...)
+}
+
+func (i *Issuer) record(r EndpointRequest) {
+	i.mu.Lock()
+	i.requests = append(i.requests, r)
+	i.mu.Unlock()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
