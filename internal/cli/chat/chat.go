@@ -1,13 +1,422 @@
-// Package chat implements `hermes chat`.
+// Package chat implements `hermes chat`: one-shot (-q or a prompt on
+// stdin) and interactive, with sessions, opt-in tools and sub-agents.
 package chat
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/markdown"
 )
+
+// maxStdinPrompt bounds a prompt read from stdin.
+const maxStdinPrompt = 1 << 20
+
+// Options is everything `hermes chat` reads.
+type Options struct {
+	IO         *iostreams.IOStreams
+	Resolve    func(context.Context) (*credential.Runtime, error)
+	HermesHome func() (string, error)
+	Getenv     func(string) string
+	Now        func() time.Time
+	Verbose    bool
+
+	Query        string
+	Model        string
+	System       string
+	MaxTokens    int
+	MaxTurns     int
+	Format       string
+	Tools        []string
+	Session      string
+	Continue     bool
+	ListSessions bool
+
+	// StdinFd is the terminal behind IO.In for raw-mode line editing.
+	StdinFd int
+	// Interrupts delivers Ctrl-C presses during an interactive chat; stop
+	// releases it. Tests inject their own.
+	Interrupts func() (ch <-chan os.Signal, stop func())
+}
 
 // NewCmd returns the `hermes chat` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NotBuilt("chat", "Chat with Claude, interactively or one-shot")
+	return newCmd(f, nil)
+}
+
+func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{
+		IO:         f.IO,
+		HermesHome: f.HermesHome,
+		Getenv:     f.Getenv,
+		Now:        f.Now,
+		Interrupts: osInterrupts,
+	}
+	cmd := &cobra.Command{
+		Use:   "chat",
+		Short: "Chat with Claude, interactively or one-shot",
+		Long: `Chat with Claude.
+
+With -q TEXT, or a prompt on stdin when stdin is not a terminal, hermes answers
+once and exits. Otherwise it starts an interactive chat: /new starts a new
+session, /model NAME switches models, /exit (or Ctrl-D) quits, Ctrl-C cancels
+the answer being written.
+
+Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
+-c the most recent.`,
+		Example: `  hermes chat -q "Explain WIF in one sentence"
+  git diff | hermes chat --system "Review this diff"
+  hermes chat -q "Summarise the README" --tools read_file,list_files
+  hermes chat --list-sessions`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// Filled here: the root fills the global flags after NewCmd.
+			opts.Resolve = f.Resolve
+			opts.Verbose = f.Verbose
+			opts.StdinFd = f.IO.StdinFd()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Query, "query", "q", "", "answer this prompt once and exit")
+	fl.StringVarP(&opts.Model, "model", "m", "", "model (default $HERMES_MODEL, else "+agent.DefaultModel+")")
+	fl.StringVar(&opts.System, "system", "", "system prompt")
+	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
+	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
+	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
+	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
+	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
+	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
+	return cmd
+}
+
+func osInterrupts() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt)
+	return ch, func() { signal.Stop(ch) }
+}
+
+// Run runs `hermes chat` with opts.
+func Run(ctx context.Context, opts *Options) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	home, err := opts.HermesHome()
+	if err != nil {
+		return err
+	}
+	store := agent.NewStore(home)
+	if opts.ListSessions {
+		return listSessions(opts, store)
+	}
+	prompt, err := opts.prompt()
+	if err != nil {
+		return err
+	}
+	interactive := prompt == ""
+	if interactive && opts.Format != "text" {
+		return cmdutil.FlagErrorf("--format %s needs a prompt: pass -q TEXT or pipe one on stdin", opts.Format)
+	}
+	conv, err := opts.conversation(store)
+	if err != nil {
+		return err
+	}
+	// Resolve once and keep the runtime: its transport asks the token
+	// source per request, so a long chat never holds an expired token.
+	rt, err := opts.Resolve(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := agent.New(rt, opts.agentConfig())
+	if err != nil {
+		return err
+	}
+	s := &chatSession{opts: opts, rt: rt, agent: a, store: store, conv: conv}
+	if interactive {
+		return s.interactive(ctx)
+	}
+	return s.oneShot(ctx, prompt)
+}
+
+func (o *Options) check() error {
+	if !slices.Contains([]string{"text", "json", "stream-json"}, o.Format) {
+		return cmdutil.FlagErrorf("invalid --format %q: use text, json or stream-json", o.Format)
+	}
+	for _, t := range o.Tools {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(agent.KnownTools, t) {
+			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s", t, strings.Join(agent.KnownTools, ", "))
+		}
+	}
+	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
+		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
+	}
+	if o.Session != "" {
+		if o.Continue {
+			return cmdutil.FlagErrorf("--session and --continue cannot be used together")
+		}
+		if err := agent.CheckID(o.Session); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+	}
+	return nil
+}
+
+// prompt is -q, else stdin when it is not a terminal; "" means interactive.
+func (o *Options) prompt() (string, error) {
+	if o.Query != "" {
+		return o.Query, nil
+	}
+	if o.IO.IsStdinTTY() {
+		return "", nil
+	}
+	data, err := io.ReadAll(io.LimitReader(o.IO.In, maxStdinPrompt+1))
+	if err != nil {
+		return "", fmt.Errorf("read the prompt from stdin: %w", err)
+	}
+	if len(data) > maxStdinPrompt {
+		return "", cmdutil.FlagErrorf("the prompt on stdin is larger than %d bytes", maxStdinPrompt)
+	}
+	p := strings.TrimSpace(string(data))
+	if p == "" {
+		return "", cmdutil.FlagErrorf("no prompt: pass -q TEXT, pipe a prompt on stdin, or run on a terminal for an interactive chat")
+	}
+	return p, nil
+}
+
+// conversation is the resumed session or a new one; -m and --system given
+// on the command line override a resumed session's.
+func (o *Options) conversation(store *agent.Store) (*agent.Conversation, error) {
+	id := o.Session
+	if o.Continue {
+		list, err := store.List()
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range list {
+			if s.Err == "" {
+				id = s.ID
+				break
+			}
+		}
+		if id == "" {
+			return nil, fmt.Errorf("no session to continue in %s: start one with `hermes chat`", store.Dir)
+		}
+	}
+	conv := agent.NewConversation(o.Now())
+	if id != "" {
+		var err error
+		if conv, err = store.Load(id); err != nil {
+			return nil, err
+		}
+	}
+	if o.Model != "" {
+		conv.Model = o.Model
+	}
+	if o.System != "" {
+		conv.System = o.System
+	}
+	return conv, nil
+}
+
+func (o *Options) agentConfig() agent.Config {
+	model := o.Model
+	if model == "" {
+		model = o.Getenv("HERMES_MODEL")
+	}
+	return agent.Config{
+		Model:     model,
+		MaxTokens: o.MaxTokens,
+		MaxTurns:  o.MaxTurns,
+		Tools:     o.Tools,
+	}
+}
+
+func listSessions(o *Options, store *agent.Store) error {
+	list, err := store.List()
+	if err != nil {
+		return err
+	}
+	if o.Format != "text" {
+		if list == nil {
+			list = []agent.SessionInfo{}
+		}
+		enc := json.NewEncoder(o.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(o.IO.ErrOut, "No saved sessions. Start one with `hermes chat`.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUPDATED\tMODEL\tMESSAGES\tTITLE")
+	for _, s := range list {
+		title := s.Title
+		if s.Err != "" {
+			title = "(unreadable: " + s.Err + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.ID, s.Updated.Local().Format("2006-01-02 15:04"), s.Model, s.Messages, title)
+	}
+	return tw.Flush()
+}
+
+// chatSession is one run of the command: the runtime, agent and the
+// conversation being continued.
+type chatSession struct {
+	opts  *Options
+	rt    *credential.Runtime
+	agent *agent.Agent
+	store *agent.Store
+	conv  *agent.Conversation
+}
+
+// send runs one prompt and saves the session when it succeeded.
+func (s *chatSession) send(ctx context.Context, prompt string, onEvent func(agent.Event)) (*agent.Result, error) {
+	res, err := s.agent.Send(ctx, s.conv, prompt, onEvent)
+	if err != nil {
+		return nil, s.explain(ctx, err)
+	}
+	if err := s.store.Save(s.conv, s.opts.Now()); err != nil {
+		return res, fmt.Errorf("the answer was not saved to the session: %w", err)
+	}
+	return res, nil
+}
+
+// explain maps errors to the spec's exit codes: a refused credential is an
+// AuthError (4) naming the credential used, an interrupt is ErrCancel (130).
+// Errors from the resolver already carry their exit code and explanation.
+func (s *chatSession) explain(ctx context.Context, err error) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return cmdutil.ErrCancel
+	}
+	var ae *agent.APIError
+	if errors.As(err, &ae) && ae.IsAuth() {
+		return &cmdutil.AuthError{Err: fmt.Errorf("%w\nThe credential used was %s; check it with `hermes auth status --check`", err, s.rt.Source)}
+	}
+	return err
+}
+
+// result is the JSON shape of a one-shot answer.
+type result struct {
+	Type       string      `json:"type,omitempty"`
+	Text       string      `json:"text"`
+	Model      string      `json:"model"`
+	StopReason string      `json:"stop_reason"`
+	Usage      agent.Usage `json:"usage"`
+	SessionID  string      `json:"session_id"`
+	Turns      int         `json:"turns"`
+}
+
+func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
+	out := s.opts.IO.Out
+	switch s.opts.Format {
+	case "json":
+		res, err := s.send(ctx, prompt, nil)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(out).Encode(s.result(res, ""))
+	case "stream-json":
+		enc := json.NewEncoder(out)
+		res, err := s.send(ctx, prompt, func(e agent.Event) { enc.Encode(e) })
+		if err != nil {
+			return err
+		}
+		return enc.Encode(s.result(res, "result"))
+	}
+	tw := s.newTextWriter(out, s.opts.IO.IsStdoutTTY())
+	_, err := s.send(ctx, prompt, tw.event)
+	tw.finish()
+	return err
+}
+
+func (s *chatSession) result(res *agent.Result, typ string) result {
+	return result{Type: typ, Text: res.Text, Model: res.Model, StopReason: res.StopReason, Usage: res.Usage, SessionID: s.conv.ID, Turns: res.Turns}
+}
+
+// textWriter prints a streamed answer: the top agent's text to out
+// (rendered when out is a terminal), tool activity to stderr.
+type textWriter struct {
+	raw      io.Writer // the stream itself
+	out      io.Writer // raw, or a Markdown renderer on it
+	md       *markdown.Writer
+	errOut   io.Writer
+	showTool bool
+	last     byte // last byte of text written; 0 before any
+	// before runs once before the first output (stops a spinner).
+	before func()
+}
+
+func (s *chatSession) newTextWriter(out io.Writer, render bool) *textWriter {
+	tw := &textWriter{raw: out, out: out, errOut: s.opts.IO.ErrOut, showTool: s.opts.Verbose || s.opts.IO.IsStderrTTY()}
+	if render {
+		tw.md = markdown.NewWriter(out)
+		tw.out = tw.md
+	}
+	return tw
+}
+
+func (t *textWriter) event(e agent.Event) {
+	switch {
+	case e.Type == "text" && e.Depth == 0:
+		t.started()
+		io.WriteString(t.out, e.Text)
+		t.last = e.Text[len(e.Text)-1]
+	case e.Type == "tool_use" && t.showTool:
+		t.started()
+		t.endLine()
+		fmt.Fprintf(t.errOut, "%s[%s] %s\n", strings.Repeat("  ", e.Depth), e.Tool, oneLine(string(e.Input), 120))
+	}
+}
+
+func (t *textWriter) started() {
+	if t.before != nil {
+		t.before()
+		t.before = nil
+	}
+}
+
+// endLine renders what is buffered and ends a partial line, so the next
+// output (a tool note, an error, the prompt) starts on its own line.
+func (t *textWriter) endLine() {
+	if t.md != nil {
+		t.md.Flush()
+	}
+	if t.last != 0 && t.last != '\n' {
+		io.WriteString(t.raw, "\n")
+	}
+	t.last = 0
+}
+
+// finish ends the answer.
+func (t *textWriter) finish() {
+	t.started()
+	t.endLine()
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
 }

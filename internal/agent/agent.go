@@ -1,0 +1,343 @@
+// Package agent is the conversation and tool loop over the Anthropic SDK:
+// it streams answers, runs the opt-in tools (read-only file access and
+// delegation to sub-agents) and keeps sessions on disk.
+//
+// Every request goes through the credential.Runtime it was built with: the
+// runtime's transport asks its TokenSource per request, so an agent (or a
+// tree of sub-agents) that outlives a token's lifetime keeps working and
+// never changes from bearer to API-key semantics.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hermes-agent/hermes/internal/credential"
+)
+
+// DefaultModel is used when neither -m nor HERMES_MODEL names one.
+const DefaultModel = "claude-sonnet-4-5"
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxTokens   = 8192
+	DefaultMaxTurns    = 20
+	DefaultMaxParallel = 4
+	DefaultMaxDepth    = 2
+)
+
+// Config says how an Agent talks and what it may do.
+type Config struct {
+	Model     string // default DefaultModel; a Conversation's own Model wins
+	System    string // a Conversation's own System wins
+	MaxTokens int    // per API call; default DefaultMaxTokens
+	Tools     []string
+	// MaxTurns bounds API calls per Send (the tool loop); default 20.
+	MaxTurns int
+	// MaxParallel bounds tool calls (sub-agents included) run at once per turn; default 4.
+	MaxParallel int
+	// MaxDepth is how many levels of sub-agents may nest below the top agent; default 2.
+	MaxDepth int
+	// WorkDir is the root of read_file and list_files; default the current directory.
+	WorkDir string
+}
+
+// Agent runs conversations. It is safe for concurrent use by several
+// conversations.
+type Agent struct {
+	client anthropic.Client
+	cfg    Config
+	tools  []string
+	depth  int
+}
+
+// Usage counts tokens, sub-agents included.
+type Usage struct {
+	InputTokens  int64 `json:"input_tokens"`
+	OutputTokens int64 `json:"output_tokens"`
+}
+
+func (u *Usage) add(o Usage) {
+	u.InputTokens += o.InputTokens
+	u.OutputTokens += o.OutputTokens
+}
+
+// Result is the outcome of one Send.
+type Result struct {
+	Text       string `json:"text"` // the final answer's text
+	Model      string `json:"model"`
+	StopReason string `json:"stop_reason"`
+	Usage      Usage  `json:"usage"`
+	Turns      int    `json:"turns"` // API calls made by this agent
+}
+
+// Event is something that happened while answering, in order. Sub-agents'
+// events carry Depth > 0.
+type Event struct {
+	// Type is "message_start", "text", "tool_use", "tool_result",
+	// "message_stop" or "error".
+	Type       string          `json:"type"`
+	Text       string          `json:"text,omitempty"`
+	Model      string          `json:"model,omitempty"`
+	ToolID     string          `json:"id,omitempty"`
+	Tool       string          `json:"name,omitempty"`
+	Input      json.RawMessage `json:"input,omitempty"`
+	IsError    bool            `json:"is_error,omitempty"`
+	StopReason string          `json:"stop_reason,omitempty"`
+	Depth      int             `json:"depth,omitempty"`
+}
+
+// ErrTurnLimit is wrapped by Send when the tool loop hits Config.MaxTurns.
+var ErrTurnLimit = errors.New("tool loop limit reached")
+
+// New builds an agent on rt. The SDK client comes from rt.NewClient: no
+// credential option and no environment defaults, the runtime's transport
+// adds the credential to each request, so the SDK can never pick up an
+// ambient key. Sub-agents share this client.
+func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
+	if rt == nil {
+		return nil, errors.New("agent: no credential runtime")
+	}
+	tools, err := checkTools(cfg.Tools)
+	if err != nil {
+		return nil, err
+	}
+	cfg = withDefaults(cfg)
+	if cfg.WorkDir == "" {
+		if cfg.WorkDir, err = os.Getwd(); err != nil {
+			return nil, fmt.Errorf("working directory for the file tools: %w", err)
+		}
+	}
+	client := rt.NewClient(option.WithMaxRetries(2))
+	return &Agent{client: client, cfg: cfg, tools: tools}, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Model == "" {
+		cfg.Model = DefaultModel
+	}
+	if cfg.MaxTokens <= 0 {
+		cfg.MaxTokens = DefaultMaxTokens
+	}
+	if cfg.MaxTurns <= 0 {
+		cfg.MaxTurns = DefaultMaxTurns
+	}
+	if cfg.MaxParallel <= 0 {
+		cfg.MaxParallel = DefaultMaxParallel
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = DefaultMaxDepth
+	}
+	return cfg
+}
+
+// checkTools validates and de-duplicates tool names.
+func checkTools(names []string) ([]string, error) {
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" || slices.Contains(out, n) {
+			continue
+		}
+		if !slices.Contains(KnownTools, n) {
+			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(KnownTools, ", "))
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// child is a sub-agent one level deeper: same client (so same runtime and
+// token source), no delegate tool once the depth limit is reached.
+func (a *Agent) child() *Agent {
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1}
+	for _, t := range a.tools {
+		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
+			continue
+		}
+		c.tools = append(c.tools, t)
+	}
+	return c
+}
+
+// Send adds prompt to conv, runs the model and its tool calls until a final
+// answer, and appends the exchange to conv. On error conv is left as it was
+// before the call, so a failed or cancelled answer never leaves a
+// half-finished turn in a session. onEvent (may be nil) is called from one
+// goroutine at a time.
+func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onEvent func(Event)) (*Result, error) {
+	var mu sync.Mutex
+	emit := func(e Event) {
+		if onEvent != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			onEvent(e)
+		}
+	}
+	res, err := a.send(ctx, conv, prompt, emit)
+	if err != nil {
+		emit(Event{Type: "error", Text: err.Error()})
+	}
+	return res, err
+}
+
+func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emit func(Event)) (*Result, error) {
+	model := cmp(conv.Model, a.cfg.Model)
+	system := cmp(conv.System, a.cfg.System)
+	start := len(conv.Messages)
+	conv.Messages = append(conv.Messages, Message{Role: "user", Content: []Block{{Type: "text", Text: prompt}}})
+	rollback := func() { conv.Messages = conv.Messages[:start] }
+
+	res := &Result{Model: model}
+	for turn := 1; ; turn++ {
+		if turn > a.cfg.MaxTurns {
+			rollback()
+			return nil, fmt.Errorf("%w: stopped after %d model turns without a final answer; ask for a smaller task", ErrTurnLimit, a.cfg.MaxTurns)
+		}
+		msg, err := a.turn(ctx, model, system, conv, emit)
+		if err != nil {
+			rollback()
+			return nil, err
+		}
+		res.Turns = turn
+		res.Model = cmp(string(msg.Model), model)
+		res.StopReason = string(msg.StopReason)
+		res.Usage.add(Usage{InputTokens: msg.Usage.InputTokens, OutputTokens: msg.Usage.OutputTokens})
+		am := fromAPI(msg)
+		res.Text = am.text()
+		calls := toolUses(am)
+		if msg.StopReason != anthropic.StopReasonToolUse || len(calls) == 0 {
+			// A tool call cut off by max_tokens can never get its result:
+			// keep it out of the history, which the API would reject.
+			am.Content = slices.DeleteFunc(am.Content, func(b Block) bool { return b.Type == "tool_use" })
+			if len(am.Content) > 0 {
+				conv.Messages = append(conv.Messages, am)
+			}
+			conv.Model = model
+			return res, nil
+		}
+		conv.Messages = append(conv.Messages, am)
+		results, usage, err := a.runTools(ctx, model, calls, emit)
+		if err != nil {
+			rollback()
+			return nil, err
+		}
+		res.Usage.add(usage)
+		conv.Messages = append(conv.Messages, Message{Role: "user", Content: results})
+	}
+}
+
+func cmp(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+func toolUses(m Message) []Block {
+	var out []Block
+	for _, b := range m.Content {
+		if b.Type == "tool_use" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// turn makes one streaming API call and returns the accumulated message.
+func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversation, emit func(Event)) (*anthropic.Message, error) {
+	params := anthropic.MessageNewParams{
+		Model:     anthropic.Model(model),
+		MaxTokens: int64(a.cfg.MaxTokens),
+		Messages:  conv.params(),
+	}
+	if system != "" {
+		params.System = []anthropic.TextBlockParam{{Text: system}}
+	}
+	if len(a.tools) > 0 {
+		params.Tools = toolDefs(a.tools)
+	}
+	stream := a.client.Messages.NewStreaming(ctx, params)
+	defer stream.Close()
+
+	var msg anthropic.Message
+	stopped := false
+	for stream.Next() {
+		ev := stream.Current()
+		if err := msg.Accumulate(ev); err != nil {
+			return nil, fmt.Errorf("malformed stream from the Anthropic API: %w", err)
+		}
+		switch ev.Type {
+		case "message_start":
+			emit(Event{Type: "message_start", Model: string(ev.Message.Model), Depth: a.depth})
+		case "content_block_delta":
+			if ev.Delta.Type == "text_delta" && ev.Delta.Text != "" {
+				emit(Event{Type: "text", Text: ev.Delta.Text, Depth: a.depth})
+			}
+		case "content_block_stop":
+			if i := int(ev.Index); i >= 0 && i < len(msg.Content) && msg.Content[i].Type == "tool_use" {
+				c := msg.Content[i]
+				emit(Event{Type: "tool_use", ToolID: c.ID, Tool: c.Name, Input: json.RawMessage(c.Input), Depth: a.depth})
+			}
+		case "message_stop":
+			stopped = true
+			emit(Event{Type: "message_stop", StopReason: string(msg.StopReason), Depth: a.depth})
+		}
+	}
+	if err := stream.Err(); err != nil {
+		return nil, apiError(ctx, err)
+	}
+	if !stopped {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, errors.New("the Anthropic API stream ended before the answer was complete; try again")
+	}
+	return &msg, nil
+}
+
+// runTools runs one turn's tool calls, at most MaxParallel at once, and
+// returns their results in call order.
+func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit func(Event)) ([]Block, Usage, error) {
+	results := make([]toolResult, len(calls))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(a.cfg.MaxParallel)
+	for i, c := range calls {
+		g.Go(func() error {
+			r, err := a.runTool(gctx, model, c, emit)
+			if err != nil {
+				return err
+			}
+			if len(r.content) > maxResultBytes {
+				r.content = r.content[:maxResultBytes] + "\n… (truncated)"
+			}
+			results[i] = r
+			emit(Event{Type: "tool_result", ToolID: c.ID, Tool: c.Name, Text: r.content, IsError: r.isError, Depth: a.depth})
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, Usage{}, err
+	}
+	var usage Usage
+	blocks := make([]Block, len(calls))
+	for i, r := range results {
+		usage.add(r.usage)
+		content := r.content
+		if content == "" {
+			content = "(no output)"
+		}
+		blocks[i] = Block{Type: "tool_result", ToolUseID: calls[i].ID, Content: content, IsError: r.isError}
+	}
+	return blocks, usage, nil
+}

@@ -1,0 +1,83 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+
+	"github.com/hermes-agent/hermes/internal/secret"
+)
+
+// APIError is an error answer from the Anthropic API, reduced to what is
+// safe to show: status, error type, the server's message (secrets masked)
+// and the request id to quote to support.
+type APIError struct {
+	StatusCode int
+	Type       string
+	Message    string
+	RequestID  string
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("the Anthropic API answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Type != "" {
+		msg += " (" + e.Type + ")"
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		msg += " [request-id " + e.RequestID + "]"
+	}
+	return msg
+}
+
+// IsAuth reports whether the API refused the credential.
+func (e *APIError) IsAuth() bool {
+	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+}
+
+// ExitCode is 4 for a refused credential (see cmdutil.ExitCode), else 1.
+func (e *APIError) ExitCode() int {
+	if e.IsAuth() {
+		return 4
+	}
+	return 1
+}
+
+// secretLike matches what could be a credential in server text: Anthropic
+// keys and tokens, and JWTs.
+var secretLike = regexp.MustCompile(`sk-ant-[A-Za-z0-9_-]{4,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// sanitize masks anything credential-shaped and caps the length of text
+// that came from the server.
+func sanitize(s string) string {
+	s = secretLike.ReplaceAllStringFunc(s, secret.Mask)
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "…"
+	}
+	return s
+}
+
+// apiError turns what the SDK returned into an error fit to show.
+// Cancellation stays context.Canceled; errors from the credential layer
+// (which say their own exit code) are wrapped, not rewritten.
+func apiError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ae *anthropic.Error
+	if errors.As(err, &ae) {
+		return &APIError{
+			StatusCode: ae.StatusCode,
+			Type:       string(ae.Type()),
+			Message:    sanitize(ae.Message),
+			RequestID:  ae.RequestID,
+		}
+	}
+	return fmt.Errorf("calling the Anthropic API: %w", err)
+}

@@ -1,0 +1,222 @@
+package chat
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+)
+
+// lineReader reads the user's next line; io.EOF ends the chat.
+type lineReader interface {
+	ReadLine() (string, error)
+}
+
+const promptText = "> "
+
+// interactive runs the chat on the terminal: term.Terminal gives line
+// editing and history while a line is typed (in raw mode); the answer is
+// written with the terminal back in normal mode, so Ctrl-C then is a
+// SIGINT, which cancels the answer and not the chat.
+func (s *chatSession) interactive(ctx context.Context) error {
+	ios := s.opts.IO
+	var lr lineReader
+	if fd := s.opts.StdinFd; fd >= 0 && term.IsTerminal(fd) {
+		t := term.NewTerminal(struct {
+			io.Reader
+			io.Writer
+		}{ios.In, ios.Out}, promptText)
+		lr = &rawLineReader{fd: fd, t: t}
+	} else {
+		lr = newPlainLineReader(ios.In, ios.Out)
+	}
+	sigs, stop := s.opts.Interrupts()
+	defer stop()
+	interrupts := make(chan struct{})
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-sigs:
+				select {
+				case interrupts <- struct{}{}:
+				default: // no answer running: nothing to cancel
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	// The root's context is cancelled by the first Ctrl-C; here Ctrl-C
+	// only cancels the answer being written, so the chat outlives it.
+	return s.loop(context.WithoutCancel(ctx), lr, interrupts)
+}
+
+// loop is the interactive chat over any line reader; tests drive it
+// without a terminal. interrupts cancels the answer being written.
+func (s *chatSession) loop(ctx context.Context, lr lineReader, interrupts <-chan struct{}) error {
+	out := s.opts.IO.Out
+	tty := s.opts.IO.IsStdoutTTY()
+	fmt.Fprintf(out, "hermes chat · model %s · session %s · credential %s\n", s.model(), s.conv.ID, s.rt.Source)
+	fmt.Fprintln(out, "Type /help for commands; /exit or Ctrl-D quits; Ctrl-C cancels an answer.")
+	for {
+		line, err := lr.ReadLine()
+		if errors.Is(err, io.EOF) {
+			fmt.Fprintln(out)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			continue
+		case strings.HasPrefix(line, "/"):
+			if quit := s.command(line); quit {
+				return nil
+			}
+			continue
+		}
+		s.ask(ctx, line, tty, interrupts)
+	}
+}
+
+// command runs a slash command and reports whether the chat should end.
+func (s *chatSession) command(line string) (quit bool) {
+	out := s.opts.IO.Out
+	name, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	switch name {
+	case "/exit", "/quit":
+		return true
+	case "/new":
+		conv := agent.NewConversation(s.opts.Now())
+		conv.Model, conv.System = s.conv.Model, s.conv.System
+		s.conv = conv
+		fmt.Fprintf(out, "New session %s.\n", conv.ID)
+	case "/model":
+		if arg == "" {
+			fmt.Fprintf(out, "Model: %s (change it with /model NAME)\n", s.model())
+			break
+		}
+		s.conv.Model = arg
+		fmt.Fprintf(out, "Model: %s\n", arg)
+	case "/help":
+		fmt.Fprintln(out, "/new          start a new session\n/model NAME   switch models for this session\n/exit         quit (also Ctrl-D)\nCtrl-C cancels the answer being written.")
+	default:
+		fmt.Fprintf(out, "Unknown command %s. Commands: /new, /model NAME, /exit, /help\n", name)
+	}
+	return false
+}
+
+// model is the model the next answer will use.
+func (s *chatSession) model() string {
+	for _, m := range []string{s.conv.Model, s.opts.agentConfig().Model} {
+		if m != "" {
+			return m
+		}
+	}
+	return agent.DefaultModel
+}
+
+// ask answers one prompt, streaming, until done or interrupted. Errors are
+// shown and the chat goes on.
+func (s *chatSession) ask(ctx context.Context, prompt string, tty bool, interrupts <-chan struct{}) {
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-interrupts:
+			cancel()
+		case <-finished:
+		}
+	}()
+
+	out := s.opts.IO.Out
+	tw := s.newTextWriter(out, tty)
+	if tty {
+		tw.before = startSpinner(out)
+	}
+	_, err := s.send(actx, prompt, tw.event)
+	tw.finish()
+	switch {
+	case err == nil:
+	case errors.Is(err, cmdutil.ErrCancel):
+		fmt.Fprintln(out, "(cancelled)")
+	default:
+		fmt.Fprintf(out, "error: %v\n", err)
+	}
+}
+
+// startSpinner animates until the returned stop is called (first token).
+func startSpinner(w io.Writer) (stop func()) {
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		frames := []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			fmt.Fprintf(w, "\r%s thinking…", frames[i%len(frames)])
+			select {
+			case <-quit:
+				fmt.Fprint(w, "\r\x1b[K")
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); wg.Wait() }) }
+}
+
+// rawLineReader reads a line with term.Terminal's editing and history,
+// with the terminal in raw mode only while the line is typed.
+type rawLineReader struct {
+	fd int
+	t  *term.Terminal
+}
+
+func (r *rawLineReader) ReadLine() (string, error) {
+	st, err := term.MakeRaw(r.fd)
+	if err != nil {
+		return "", fmt.Errorf("terminal raw mode: %w", err)
+	}
+	defer term.Restore(r.fd, st)
+	return r.t.ReadLine()
+}
+
+// plainLineReader reads lines from a non-terminal stream (tests, and a
+// stdin that is a terminal without a usable fd) and prints the prompt.
+type plainLineReader struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func newPlainLineReader(in io.Reader, out io.Writer) *plainLineReader {
+	return &plainLineReader{in: bufio.NewReader(in), out: out}
+}
+
+func (p *plainLineReader) ReadLine() (string, error) {
+	fmt.Fprint(p.out, promptText)
+	line, err := p.in.ReadString('\n')
+	if err == io.EOF && line != "" {
+		err = nil // a last line without a newline still counts
+	}
+	return strings.TrimRight(line, "\r\n"), err
+}
