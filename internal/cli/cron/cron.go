@@ -1,13 +1,73 @@
-// Package cron implements `hermes cron`.
+// Package cron implements `hermes cron`: scheduled prompts that run with a
+// freshly resolved credential each time.
 package cron
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/cron"
 )
 
 // NewCmd returns the `hermes cron` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NotBuilt("cron", "Schedule prompts that run with freshly resolved credentials")
+	cmd := &cobra.Command{
+		Use:   "cron <command>",
+		Short: "Schedule prompts that run with freshly resolved credentials",
+		Long: `Schedule prompts to run on a cron schedule. 'hermes cron daemon' runs due
+jobs; each run resolves its credential afresh (a WIF token is exchanged when
+the cached one has expired), so a daemon running for days never holds an
+expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
+	}
+	cmd.AddCommand(
+		newAddCmd(f, nil),
+		newListCmd(f, nil),
+		newRemoveCmd(f, nil),
+		newPauseCmd(f, nil),
+		newResumeCmd(f, nil),
+		newRunCmd(f, nil),
+		newLogsCmd(f, nil),
+		newDaemonCmd(f, nil),
+	)
+	return cmd
+}
+
+// openStore is the job store under HERMES_HOME.
+func openStore(f *cmdutil.Factory) (*cron.Store, error) {
+	home, err := f.HermesHome()
+	if err != nil {
+		return nil, err
+	}
+	return cron.NewStore(home), nil
+}
+
+// executor is what `hermes cron run` and the daemon run jobs with: the
+// factory's resolver, asked afresh for every run, and the agent.
+func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
+	return &cron.Executor{
+		Store:   store,
+		Resolve: f.Resolve,
+		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now},
+		Clock:   factoryClock{f},
+	}
+}
+
+// factoryClock reads the factory's clock and waits on real timers.
+type factoryClock struct{ f *cmdutil.Factory }
+
+func (c factoryClock) Now() time.Time { return c.f.Now() }
+
+func (c factoryClock) Until(t time.Time) (<-chan time.Time, func()) {
+	return cron.SystemClock{}.Until(t)
+}
+
+func exactArgs(n int, usage string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return cmdutil.FlagErrorf("usage: %s %s", cmd.CommandPath(), usage)
+		}
+		return nil
+	}
 }

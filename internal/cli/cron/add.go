@@ -1,0 +1,103 @@
+package cron
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/cron"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+)
+
+type addOptions struct {
+	IO    *iostreams.IOStreams
+	Store func() (*cron.Store, error)
+	Now   func() time.Time
+	Getwd func() (string, error)
+
+	Name     string
+	Schedule string
+	Prompt   string
+	Model    string
+	System   string
+	Tools    []string
+}
+
+func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *addOptions) error) *cobra.Command {
+	opts := &addOptions{IO: f.IO, Store: func() (*cron.Store, error) { return openStore(f) }, Now: f.Now, Getwd: os.Getwd}
+	cmd := &cobra.Command{
+		Use:   "add NAME --schedule SPEC --prompt TEXT",
+		Short: "Add a scheduled prompt",
+		Long: `Add a job that runs PROMPT on SPEC:
+  standard 5-field cron    "0 9 * * 1-5"   (minute hour day-of-month month day-of-week)
+  a descriptor             @hourly, @daily, @weekly, @monthly, @yearly
+  a fixed interval         "@every 10m"    (at least 1m)
+Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: local time).`,
+		Example: `  hermes cron add daily-summary --schedule "0 9 * * 1-5" --prompt "Summarize yesterday's CI failures"
+  hermes cron add check --schedule "@every 30m" --prompt "Check the docs" --tools read_file,list_files`,
+		Args: exactArgs(1, "NAME --schedule SPEC --prompt TEXT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return addRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Schedule, "schedule", "", "when to run: cron fields, @hourly-style descriptor or @every DURATION (required)")
+	fl.StringVar(&opts.Prompt, "prompt", "", "the prompt to send (required)")
+	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else the agent's default)")
+	fl.StringVar(&opts.System, "system", "", "system prompt")
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated (read_file, list_files, delegate)")
+	return cmd
+}
+
+func addRun(ctx context.Context, opts *addOptions) error {
+	if opts.Schedule == "" || strings.TrimSpace(opts.Prompt) == "" {
+		return cmdutil.FlagErrorf("--schedule and --prompt are required")
+	}
+	now := opts.Now()
+	job := cron.Job{
+		Name: opts.Name, Schedule: strings.TrimSpace(opts.Schedule), Prompt: opts.Prompt,
+		Model: opts.Model, System: opts.System, Tools: opts.Tools,
+		Created: now, Anchor: now,
+	}
+	if err := job.Validate(now); err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	if len(job.Tools) > 0 {
+		dir, err := opts.Getwd()
+		if err != nil {
+			return fmt.Errorf("working directory for the job's file tools: %w", err)
+		}
+		job.Dir = dir
+	}
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	if err := store.Add(ctx, job); err != nil {
+		if errors.Is(err, cron.ErrExists) {
+			return &cmdutil.FlagError{Err: err}
+		}
+		return err
+	}
+	next, _ := job.Next()
+	fmt.Fprintf(opts.IO.ErrOut, "Added cron job %q; next run %s (runs only while 'hermes cron daemon' is running)\n", job.Name, formatTime(next))
+	return nil
+}
+
+// formatTime shows a time in the local zone, to the second.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}

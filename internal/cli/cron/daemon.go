@@ -1,0 +1,75 @@
+package cron
+
+import (
+	"context"
+	"log/slog"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/cron"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+)
+
+type daemonOptions struct {
+	IO       *iostreams.IOStreams
+	Store    func() (*cron.Store, error)
+	Executor func(*cron.Store) *cron.Executor
+	Verbose  bool
+	Parallel int
+	Grace    time.Duration
+}
+
+func newDaemonCmd(f *cmdutil.Factory, runF func(context.Context, *daemonOptions) error) *cobra.Command {
+	opts := &daemonOptions{
+		IO:       f.IO,
+		Store:    func() (*cron.Store, error) { return openStore(f) },
+		Executor: func(s *cron.Store) *cron.Executor { return executor(f, s) },
+	}
+	cmd := &cobra.Command{
+		Use:   "daemon",
+		Short: "Run due jobs until stopped (one daemon per HERMES_HOME)",
+		Long: `Run due jobs until SIGTERM or Ctrl-C. Each run resolves its credential
+afresh. A failed run is recorded and does not stop the daemon; a job still
+running when it is due again is skipped; runs missed while the daemon was down
+run once at start. On SIGTERM, running jobs get --grace to finish.`,
+		Args: exactArgs(0, ""),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Verbose = f.Verbose
+			if opts.Parallel < 1 {
+				return cmdutil.FlagErrorf("--parallel must be at least 1")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return daemonRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", cron.DefaultParallel, "how many jobs may run at once")
+	cmd.Flags().DurationVar(&opts.Grace, "grace", cron.DefaultGrace, "how long running jobs may finish after SIGTERM before they are canceled")
+	return cmd
+}
+
+func daemonRun(ctx context.Context, opts *daemonOptions) error {
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	// Service managers stop with SIGTERM; the root command handles Ctrl-C.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+	level := slog.LevelInfo
+	if opts.Verbose {
+		level = slog.LevelDebug
+	}
+	d := &cron.Daemon{
+		Exec:     opts.Executor(store),
+		Parallel: opts.Parallel,
+		Grace:    opts.Grace,
+		Logger:   slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level})),
+	}
+	return d.Run(ctx)
+}

@@ -1,0 +1,238 @@
+package cron
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hermes-agent/hermes/internal/fsutil"
+)
+
+// Daemon defaults.
+const (
+	DefaultParallel = 4
+	DefaultGrace    = 30 * time.Second
+	// DefaultPoll caps how long the daemon waits before re-reading
+	// jobs.json, so jobs added, paused or resumed by other hermes
+	// processes are noticed.
+	DefaultPoll = time.Minute
+)
+
+// DaemonRunningError says another daemon holds this HERMES_HOME.
+type DaemonRunningError struct{ Lock string }
+
+func (e *DaemonRunningError) Error() string {
+	return fmt.Sprintf("another hermes cron daemon is running for this HERMES_HOME (lock %s held)", e.Lock)
+}
+
+// Daemon runs due jobs until its context ends.
+type Daemon struct {
+	Exec *Executor
+	// Parallel bounds concurrent runs (0: DefaultParallel).
+	Parallel int
+	// Grace is how long shutdown waits for running jobs before canceling
+	// them (0: DefaultGrace).
+	Grace time.Duration
+	// Poll caps each wait (0: DefaultPoll).
+	Poll   time.Duration
+	Logger *slog.Logger
+	// OnRecord, if set, is called after each run or skip is recorded.
+	OnRecord func(Record)
+
+	mu      sync.Mutex
+	running map[string]bool
+	wg      sync.WaitGroup
+	sem     chan struct{}
+}
+
+// LockPath is the file that makes the daemon one per HERMES_HOME.
+func (d *Daemon) LockPath() string { return filepath.Join(d.Exec.Store.Dir, "daemon.lock") }
+
+// Run holds the daemon lock and runs due jobs until ctx ends, then lets
+// running jobs finish (canceling them after Grace) and returns nil.
+func (d *Daemon) Run(ctx context.Context) error {
+	lock, ok, err := fsutil.TryLockFile(d.LockPath())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &DaemonRunningError{Lock: d.LockPath()}
+	}
+	defer lock.Unlock()
+	d.init()
+
+	// Runs outlive ctx by up to Grace: shutdown lets them finish.
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRuns()
+	d.log().Info("cron daemon started", "dir", d.Exec.Store.Dir, "parallel", cap(d.sem))
+	for {
+		next := d.tick(runCtx)
+		wake, stop := d.Exec.Clock.Until(next)
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			stop()
+			d.shutdown(cancelRuns)
+			return nil
+		}
+	}
+}
+
+func (d *Daemon) init() {
+	d.running = map[string]bool{}
+	n := d.Parallel
+	if n <= 0 {
+		n = DefaultParallel
+	}
+	d.sem = make(chan struct{}, n)
+}
+
+func (d *Daemon) log() *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}
+
+// tick starts every due job and returns when to look again.
+func (d *Daemon) tick(runCtx context.Context) time.Time {
+	now := d.Exec.Clock.Now()
+	poll := d.Poll
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	next := now.Add(poll)
+	jobs, err := d.Exec.Store.List()
+	if err != nil {
+		// A corrupt jobs file is reported, and looked at again later:
+		// the user may fix it without restarting the daemon.
+		d.log().Error("cannot read cron jobs", "err", err)
+		return next
+	}
+	for _, job := range jobs {
+		if job.Paused {
+			continue
+		}
+		sched, err := ParseSchedule(job.Schedule, now)
+		if err != nil {
+			d.log().Error("cron job has an invalid schedule; not run", "job", job.Name, "err", err)
+			continue
+		}
+		due := sched.Next(job.Anchor)
+		if !due.After(now) {
+			d.fire(runCtx, job, sched, due, now)
+			due = sched.Next(now)
+		}
+		if due.Before(next) {
+			next = due
+		}
+	}
+	return next
+}
+
+// fire moves the job's anchor past now and starts it, or records a skip
+// when its previous run is still going.
+func (d *Daemon) fire(runCtx context.Context, job Job, sched Schedule, due, now time.Time) {
+	// On time, the anchor is the due time (no drift for @every); after
+	// several missed times, it is now, so they collapse into this one run.
+	anchor := due
+	if !sched.Next(due).After(now) {
+		anchor = now
+	}
+	updated, err := d.Exec.Store.Update(runCtx, job.Name, func(j *Job) error {
+		j.Anchor = anchor
+		return nil
+	})
+	if err != nil {
+		// Without a stored anchor it would fire again on every look.
+		d.log().Error("cannot record cron job as started; not run", "job", job.Name, "err", err)
+		return
+	}
+	job = updated
+	d.mu.Lock()
+	busy := d.running[job.Name]
+	if !busy {
+		d.running[job.Name] = true
+	}
+	d.mu.Unlock()
+	if busy {
+		d.skip(job, due, now)
+		return
+	}
+	d.wg.Add(1)
+	go d.run(runCtx, job, due)
+}
+
+func (d *Daemon) run(runCtx context.Context, job Job, due time.Time) {
+	defer d.wg.Done()
+	defer func() {
+		d.mu.Lock()
+		delete(d.running, job.Name)
+		d.mu.Unlock()
+	}()
+	select {
+	case d.sem <- struct{}{}:
+		defer func() { <-d.sem }()
+	case <-runCtx.Done():
+		return
+	}
+	d.log().Info("cron job started", "job", job.Name, "due", due)
+	rec, err := d.Exec.Run(runCtx, job, TriggerSchedule, due)
+	var running *RunningError
+	switch {
+	case errors.As(err, &running):
+		// Another process (`hermes cron run`) has it.
+		d.skip(job, due, d.Exec.Clock.Now())
+		return
+	case err != nil:
+		d.log().Error("cron job failed", "job", job.Name, "status", rec.Status, "err", err)
+	default:
+		d.log().Info("cron job finished", "job", job.Name, "status", rec.Status, "took", rec.End.Sub(rec.Start))
+	}
+	if rec.Status != "" && d.OnRecord != nil {
+		d.OnRecord(rec)
+	}
+}
+
+func (d *Daemon) skip(job Job, due, now time.Time) {
+	d.log().Warn("cron job skipped: still running from its previous start", "job", job.Name, "due", due)
+	rec := Record{Job: job.Name, Status: StatusSkipped, Trigger: TriggerSchedule, Scheduled: due, Start: now, End: now,
+		Error: "skipped: the previous run was still running"}
+	if err := d.Exec.Store.SaveRecord(rec, d.Exec.Keep); err != nil {
+		d.log().Error("cannot record skipped run", "job", job.Name, "err", err)
+	}
+	if d.OnRecord != nil {
+		d.OnRecord(rec)
+	}
+}
+
+// shutdown waits for running jobs, canceling them once Grace has passed.
+func (d *Daemon) shutdown(cancelRuns context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		d.log().Info("cron daemon stopped")
+		return
+	default:
+	}
+	grace := d.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	d.log().Info("cron daemon stopping: waiting for running jobs", "grace", grace)
+	expired, stop := d.Exec.Clock.Until(d.Exec.Clock.Now().Add(grace))
+	defer stop()
+	select {
+	case <-done:
+	case <-expired:
+		d.log().Warn("cron daemon stopping: grace period over, canceling running jobs")
+		cancelRuns()
+		<-done
+	}
+	d.log().Info("cron daemon stopped")
+}

@@ -1,0 +1,85 @@
+// Package cron stores scheduled agent jobs under HERMES_HOME/cron, keeps
+// their run records, and runs them: once on demand (`hermes cron run`) or
+// from the daemon (`hermes cron daemon`), both through Executor so the two
+// paths cannot drift apart. Every run resolves its credential afresh.
+package cron
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Run statuses.
+const (
+	StatusOK       = "ok"
+	StatusError    = "error"
+	StatusSkipped  = "skipped"  // still running from the previous time it was due
+	StatusCanceled = "canceled" // interrupted by daemon shutdown or Ctrl-C
+)
+
+// Job is one scheduled prompt and its state.
+type Job struct {
+	Name     string   `json:"name"`
+	Schedule string   `json:"schedule"`
+	Prompt   string   `json:"prompt"`
+	Model    string   `json:"model,omitempty"`
+	System   string   `json:"system,omitempty"`
+	Tools    []string `json:"tools,omitempty"`
+	// Dir is the working directory of the file tools: where the job was added.
+	Dir    string `json:"dir,omitempty"`
+	Paused bool   `json:"paused,omitempty"`
+
+	Created time.Time `json:"created"`
+	// Anchor is the time the schedule is evaluated from: the next run is
+	// the schedule's first time after it. Set at creation, on resume and
+	// when the daemon fires the job, so runs missed while the daemon was
+	// down (or the job paused) collapse into at most one.
+	Anchor time.Time `json:"anchor"`
+
+	LastRun *RunSummary `json:"last_run,omitempty"`
+}
+
+// RunSummary is the outcome of a job's most recent run, kept in jobs.json
+// for `hermes cron list`.
+type RunSummary struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Status string    `json:"status"`
+	Error  string    `json:"error,omitempty"`
+}
+
+// Next is when the job is next due according to its schedule (which may
+// be in the past: a missed run, done when the daemon next looks).
+func (j Job) Next() (time.Time, error) {
+	s, err := ParseSchedule(j.Schedule, j.Anchor)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.Next(j.Anchor), nil
+}
+
+// Names become directory names under cron/runs, so they are kept simple.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// ValidateName reports why name cannot be a job name.
+func ValidateName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("invalid job name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// Validate checks a job before it is stored.
+func (j Job) Validate(now time.Time) error {
+	if err := ValidateName(j.Name); err != nil {
+		return err
+	}
+	if _, err := ParseSchedule(j.Schedule, now); err != nil {
+		return err
+	}
+	if j.Prompt == "" {
+		return fmt.Errorf("job %q has an empty prompt", j.Name)
+	}
+	return ValidateTools(j.Tools)
+}
