@@ -29,7 +29,23 @@ type httpSource struct {
 }
 
 func newHTTPSource(cfg Config, opts Options) *httpSource {
-	return &httpSource{kind: cfg.Source, audience: cfg.audience(), getenv: opts.Getenv, client: opts.HTTPClient, now: opts.Now}
+	client := opts.HTTPClient
+	if cfg.Source != SourceGitHubActions && client.Transport == nil {
+		client = withoutProxy(client)
+	}
+	return &httpSource{kind: cfg.Source, audience: cfg.audience(), getenv: opts.Getenv, client: client, now: opts.Now}
+}
+
+// withoutProxy returns a copy of c that connects directly. Metadata servers
+// live on the VM's own link-local address: an HTTPS_PROXY set for the
+// workload's outbound traffic cannot reach them and must not see the
+// request. (GitHub's endpoint is a normal internet URL and keeps the proxy.)
+func withoutProxy(c *http.Client) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	out := *c
+	out.Transport = t
+	return &out
 }
 
 func (s *httpSource) Mints() bool { return true }

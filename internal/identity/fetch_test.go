@@ -298,3 +298,23 @@ func TestHTTPClientTimeout(t *testing.T) {
 	}
 	assertNoSecret(t, err, requestToken, "SENTINEL-QUERY")
 }
+
+func TestMetadataSourcesBypassProxy(t *testing.T) {
+	for _, kind := range []string{SourceGCPMetadata, SourceAzureIMDS} {
+		src, err := NewSource(Config{Source: kind}, Options{Getenv: func(string) string { return "" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, ok := src.(*httpSource).client.Transport.(*http.Transport)
+		if !ok || tr.Proxy != nil {
+			t.Errorf("%s: metadata requests must not go through HTTPS_PROXY", kind)
+		}
+	}
+	src, err := NewSource(Config{Source: SourceGitHubActions}, Options{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.(*httpSource).client.Transport != nil {
+		t.Error("github-actions should use the default transport, proxy included")
+	}
+}
