@@ -1,13 +1,165 @@
-// Package gateway implements `hermes gateway`.
+// Package gateway implements `hermes gateway`: a local Anthropic-compatible
+// endpoint that adds the resolved credential to every request.
 package gateway
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
+	gw "github.com/hermes-agent/hermes/internal/gateway"
+	"github.com/hermes-agent/hermes/internal/iostreams"
 )
+
+// DefaultListen is where the gateway listens without --listen.
+const DefaultListen = "127.0.0.1:8787"
+
+// Options are the command's inputs.
+type Options struct {
+	IO         *iostreams.IOStreams
+	Resolve    func(context.Context) (*credential.Runtime, error)
+	HermesHome func() (string, error)
+	Logger     *slog.Logger
+
+	Listen        string
+	KeyFile       string
+	AllowRemote   bool
+	MaxBodyBytes  int64
+	ShutdownGrace time.Duration
+
+	// ready, when set, is called with the bound address (tests).
+	ready func(addr string)
+}
 
 // NewCmd returns the `hermes gateway` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NotBuilt("gateway", "Run a local Anthropic-compatible gateway that adds the resolved credential")
+	opts := &Options{IO: f.IO, HermesHome: f.HermesHome}
+	cmd := &cobra.Command{
+		Use:   "gateway [--listen ADDR] [--key-file F] [--allow-remote]",
+		Short: "Run a local Anthropic-compatible gateway that adds the resolved credential",
+		Long: `Run a local Anthropic-compatible endpoint that adds the resolved credential
+(refreshed as needed) to every /v1/... request.
+
+Clients present the local gateway key as x-api-key or Authorization: Bearer.
+The key is generated on first start and kept, mode 0600, in HERMES_HOME/gateway.key
+(or --key-file). Point any client at the gateway:
+
+  ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_AUTH_TOKEN=$(cat ~/.hermes/gateway.key) claude
+
+GET /healthz needs no key and shows the credential's kind and expiry, no secret.
+The gateway listens on loopback only unless --allow-remote. SIGINT or SIGTERM stop
+it gracefully: open streams get up to --shutdown-grace to finish.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Resolve = f.Resolve
+			opts.Logger = accessLogger(f.IO.ErrOut, f.Verbose)
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Listen, "listen", DefaultListen, "address to listen on (host:port)")
+	fl.StringVar(&opts.KeyFile, "key-file", "", "gateway key file (default HERMES_HOME/gateway.key; created if missing)")
+	fl.BoolVar(&opts.AllowRemote, "allow-remote", false, "listen on and accept non-loopback addresses (clients still need the key)")
+	fl.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", gw.DefaultMaxBodyBytes, "largest request body accepted (larger: 413)")
+	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", gw.DefaultShutdownGrace, "how long open streams may finish after SIGINT/SIGTERM")
+	return cmd
+}
+
+// accessLogger logs one line per request at Info (Debug with --verbose).
+func accessLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// Run starts the gateway and serves until ctx ends or SIGTERM arrives.
+func Run(ctx context.Context, opts *Options) error {
+	if opts.MaxBodyBytes <= 0 {
+		return cmdutil.FlagErrorf("--max-body-bytes must be positive")
+	}
+	keyPath, err := keyPath(opts)
+	if err != nil {
+		return err
+	}
+	// Resolve once: the Runtime's TokenSource refreshes per request.
+	rt, err := opts.Resolve(ctx)
+	if err != nil {
+		return err
+	}
+	key, created, err := gw.LoadOrCreateKey(keyPath)
+	if err != nil {
+		return err
+	}
+	g, err := gw.New(gw.Options{
+		Runtime:      rt,
+		Key:          key,
+		MaxBodyBytes: opts.MaxBodyBytes,
+		AllowRemote:  opts.AllowRemote,
+		Logger:       opts.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := gw.Listen(opts.Listen, opts.AllowRemote)
+	if err != nil {
+		return err
+	}
+	printBanner(opts.IO.ErrOut, ln.Addr(), rt, keyPath, created)
+	if opts.ready != nil {
+		opts.ready(ln.Addr().String())
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = gw.Serve(ctx, ln, g, opts.ShutdownGrace, opts.Logger)
+	if err == nil {
+		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopped")
+	}
+	return err
+}
+
+func keyPath(opts *Options) (string, error) {
+	if opts.KeyFile != "" {
+		return filepath.Abs(opts.KeyFile)
+	}
+	home, err := opts.HermesHome()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, gw.KeyFileName), nil
+}
+
+// printBanner says where the gateway is and how to use it; it names the
+// key file, never the key.
+func printBanner(w io.Writer, addr net.Addr, rt *credential.Runtime, keyPath string, created bool) {
+	base := "http://" + addr.String()
+	note := ""
+	if created {
+		note = " (new key)"
+	}
+	fmt.Fprintf(w, "hermes gateway listening on %s\n", base)
+	fmt.Fprintf(w, "  upstream:   %s\n", rt.BaseURL)
+	fmt.Fprintf(w, "  credential: %s [%s]\n", rt.Source, rt.Kind)
+	fmt.Fprintf(w, "  key file:   %s%s\n", keyPath, note)
+	fmt.Fprintf(w, "Point clients at it:\n  ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=$(cat %s)\n", base, shellQuote(keyPath))
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

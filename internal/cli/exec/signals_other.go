@@ -1,0 +1,7 @@
+//go:build !unix
+
+package exec
+
+import "os"
+
+var extraSignals []os.Signal

@@ -1,0 +1,87 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/gateway/gatewaytest"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+func TestRunServesWithKeyFromHome(t *testing.T) {
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	rt, _ := gatewaytest.Runtime(iss, api.URL)
+	home := t.TempDir()
+	ios, _, out, errOut := iostreams.Test()
+	addrc := make(chan string, 1)
+	opts := &Options{
+		IO:           ios,
+		Resolve:      func(context.Context) (*credential.Runtime, error) { return rt, nil },
+		HermesHome:   func() (string, error) { return home, nil },
+		Listen:       "127.0.0.1:0",
+		MaxBodyBytes: 1 << 20,
+		ready:        func(a string) { addrc <- a },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, opts) }()
+	addr := <-addrc
+
+	keyFile := filepath.Join(home, "gateway.key")
+	info, err := os.Stat(keyFile)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", err, info)
+	}
+	b, _ := os.ReadFile(keyFile)
+	key := strings.TrimSpace(string(b))
+
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/models", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("anthropic-version", "2023-06-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(hb), `"kind":"wif"`) {
+		t.Errorf("healthz %d %s", resp.StatusCode, hb)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	stderr := errOut.String()
+	for _, want := range []string{"listening on http://" + addr, "upstream:   " + api.URL, "anthropic-wif", keyFile, "ANTHROPIC_AUTH_TOKEN=$(cat " + keyFile + ")"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, s := range append(api.Secrets(), key) {
+		if strings.Contains(stderr+out.String(), s) {
+			t.Errorf("output contains a secret (%d bytes)", len(s))
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout not empty: %q", out)
+	}
+}

@@ -1,0 +1,326 @@
+// Package gateway is the local Anthropic-compatible reverse proxy behind
+// `hermes gateway` and `hermes exec`: local clients present a gateway key,
+// the gateway strips it and sends the request on with the resolved
+// credential, through the same credential.Transport every hermes client uses.
+package gateway
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/secret"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxBodyBytes    int64 = 32 << 20
+	DefaultReplayBodyBytes int64 = 1 << 20
+)
+
+// Options configure a Gateway.
+type Options struct {
+	// Runtime is the resolved credential. It is kept for the gateway's
+	// lifetime; its TokenSource is asked per request, so refreshes are
+	// invisible to clients.
+	Runtime *credential.Runtime
+	// Key is the local gateway key clients must present.
+	Key string
+	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes); larger → 413.
+	MaxBodyBytes int64
+	// ReplayBodyBytes is the largest body buffered so that a request
+	// refused with 401 can be retried with a fresh token (0:
+	// DefaultReplayBodyBytes). Larger bodies stream without replay.
+	ReplayBodyBytes int64
+	// AllowRemote accepts callers from non-loopback addresses.
+	AllowRemote bool
+	// Logger receives the access log (Info) and proxy errors (Warn).
+	// nil: discard.
+	Logger *slog.Logger
+	// Transport carries requests upstream, under the credential transport.
+	// nil: a pooled clone of http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// Gateway is an http.Handler proxying /v1/... to the runtime's base URL.
+type Gateway struct {
+	opts     Options
+	keyHash  [32]byte
+	upstream *url.URL
+	proxy    *httputil.ReverseProxy
+	log      *slog.Logger
+}
+
+// New checks opts and builds the gateway.
+func New(opts Options) (*Gateway, error) {
+	if opts.Runtime == nil || opts.Runtime.Tokens == nil {
+		return nil, errors.New("gateway: no credential runtime")
+	}
+	if opts.Key == "" {
+		return nil, errors.New("gateway: empty gateway key")
+	}
+	up, err := url.Parse(opts.Runtime.BaseURL)
+	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
+		return nil, fmt.Errorf("gateway: upstream base URL %q is not an http(s) URL", opts.Runtime.BaseURL)
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.ReplayBodyBytes <= 0 {
+		opts.ReplayBodyBytes = DefaultReplayBodyBytes
+	}
+	if opts.ReplayBodyBytes > opts.MaxBodyBytes {
+		opts.ReplayBodyBytes = opts.MaxBodyBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Transport == nil {
+		opts.Transport = DefaultTransport()
+	}
+	g := &Gateway{
+		opts:     opts,
+		keyHash:  sha256.Sum256([]byte(opts.Key)),
+		upstream: up,
+		log:      opts.Logger,
+	}
+	g.proxy = &httputil.ReverseProxy{
+		Rewrite:   g.rewrite,
+		Transport: opts.Runtime.Transport(opts.Transport),
+		// SSE and bodies of unknown length are flushed after every write
+		// whatever this says (the proxy treats them as FlushInterval -1),
+		// so the first event reaches the client as soon as upstream sends
+		// it. Fixed-length JSON is not flushed per write: that would cost a
+		// syscall per response and buys nothing.
+		FlushInterval: 0,
+		BufferPool:    bufferPool{},
+		ErrorHandler:  g.proxyError,
+		ErrorLog:      slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+	}
+	return g, nil
+}
+
+// DefaultTransport is the upstream transport: http.DefaultTransport's
+// settings with a larger idle pool (many concurrent local clients share one
+// upstream) and no transparent compression (bodies pass through as sent).
+func DefaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 256
+	t.DisableCompression = true
+	return t
+}
+
+// Upstream is the origin requests are forwarded to.
+func (g *Gateway) Upstream() string { return g.opts.Runtime.BaseURL }
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		// The proxy aborts a response whose upstream stream broke by
+		// panicking with http.ErrAbortHandler; log it, then let it abort.
+		p := recover()
+		g.logAccess(r, rec, start, p != nil)
+		if p != nil {
+			panic(p)
+		}
+	}()
+	g.serve(rec, r)
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
+	if !g.opts.AllowRemote && !loopbackPeer(r.RemoteAddr) {
+		writeError(w, http.StatusForbidden, "permission_error", "this hermes gateway accepts loopback clients only (start it with --allow-remote to change that)")
+		return
+	}
+	// Only origin-form targets: an absolute-URI request is someone using
+	// the gateway as a forward proxy to another host.
+	if !strings.HasPrefix(r.RequestURI, "/") {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "hermes gateway: request target must be a path such as /v1/messages, not an absolute URL")
+		return
+	}
+	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		g.health(w, r)
+		return
+	}
+	if !g.authorized(r.Header) {
+		writeError(w, http.StatusUnauthorized, "authentication_error", "hermes gateway: missing or wrong gateway key (send it as x-api-key or Authorization: Bearer)")
+		return
+	}
+	// A path that is not already clean could climb out of /v1 upstream.
+	if !strings.HasPrefix(r.URL.Path, "/v1/") || path.Clean(r.URL.Path) != r.URL.Path {
+		writeError(w, http.StatusNotFound, "not_found_error", "hermes gateway: only /v1/... paths are forwarded")
+		return
+	}
+	if r.ContentLength > g.opts.MaxBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("hermes gateway: request body larger than %d bytes", g.opts.MaxBodyBytes))
+		return
+	}
+	if err := g.prepareBody(r); err != nil {
+		g.proxyError(w, r, err)
+		return
+	}
+	g.proxy.ServeHTTP(w, r)
+}
+
+// authorized reports whether the request carries the gateway key and no
+// other credential: every x-api-key and Authorization value must be the
+// key, so a second smuggled header cannot ride along.
+func (g *Gateway) authorized(h http.Header) bool {
+	var presented []string
+	presented = append(presented, h.Values("X-Api-Key")...)
+	for _, v := range h.Values("Authorization") {
+		scheme, tok, ok := strings.Cut(v, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return false
+		}
+		presented = append(presented, strings.TrimSpace(tok))
+	}
+	if len(presented) == 0 {
+		return false
+	}
+	ok := 1
+	for _, v := range presented {
+		// Hash first: ConstantTimeCompare leaks length differences.
+		sum := sha256.Sum256([]byte(v))
+		ok &= subtle.ConstantTimeCompare(sum[:], g.keyHash[:])
+	}
+	return ok == 1
+}
+
+// prepareBody bounds the body and, when it is small enough, buffers it so
+// the credential transport can replay it after a 401.
+func (g *Gateway) prepareBody(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, g.opts.MaxBodyBytes)
+	if r.ContentLength > g.opts.ReplayBodyBytes {
+		return nil // known to be too big for replay: stream it
+	}
+	buf, err := io.ReadAll(io.LimitReader(r.Body, g.opts.ReplayBodyBytes+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(buf)) > g.opts.ReplayBodyBytes {
+		// Unknown length and bigger than the replay bound: send what we
+		// read, then the rest, without replay.
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(buf), r.Body), r.Body}
+		return nil
+	}
+	r.Body.Close()
+	r.ContentLength = int64(len(buf))
+	r.Body = io.NopCloser(bytes.NewReader(buf))
+	r.GetBody = func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(buf)), nil
+	}
+	return nil
+}
+
+// rewrite sends the request to the upstream origin, whatever Host or URL
+// the client sent, without any inbound credential.
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
+	pr.SetURL(g.upstream)
+	pr.Out.Header.Del("Authorization")
+	pr.Out.Header.Del("X-Api-Key")
+}
+
+func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	var origin *credential.OriginError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("hermes gateway: request body larger than %d bytes", tooBig.Limit))
+	case r.Context().Err() != nil:
+		// The client went away; nobody is left to answer.
+		if rec, ok := w.(*recorder); ok {
+			rec.clientGone = true
+		}
+	case errors.As(err, &origin):
+		g.log.Warn("gateway: refused upstream", "err", err)
+		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: "+err.Error())
+	default:
+		msg := secret.Redact(err.Error(), g.opts.Key)
+		g.log.Warn("gateway: upstream request failed", "path", r.URL.Path, "err", msg)
+		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: upstream request failed: "+msg)
+	}
+}
+
+// health answers GET /healthz without a key: the credential's kind and the
+// current token's expiry, never a secret.
+func (g *Gateway) health(w http.ResponseWriter, r *http.Request) {
+	rt := g.opts.Runtime
+	body := map[string]any{
+		"status":   "ok",
+		"upstream": rt.BaseURL,
+		"credential": map[string]any{
+			"kind":   rt.Kind,
+			"mode":   rt.Mode,
+			"source": rt.Source,
+		},
+	}
+	status := http.StatusOK
+	tok, err := rt.Tokens.Token(r.Context())
+	if err != nil {
+		status = http.StatusServiceUnavailable
+		body["status"] = "error"
+		body["error"] = secret.Redact(err.Error(), g.opts.Key)
+	} else if !tok.Expiry.IsZero() {
+		body["credential"].(map[string]any)["expires_at"] = tok.Expiry.UTC().Format(time.RFC3339)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}
+
+// writeError answers in the Anthropic API's error shape, so SDK clients
+// report gateway errors like API errors.
+func writeError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	if status < 500 {
+		// Retrying cannot fix a wrong key or an oversized body.
+		w.Header().Set("X-Should-Retry", "false")
+	}
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{
+		"type":  "error",
+		"error": map[string]string{"type": typ, "message": msg},
+	})
+}
+
+func loopbackPeer(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// bufferPool reuses copy buffers across streams: with hundreds of open SSE
+// streams a fresh 32 KiB buffer each adds up.
+type bufferPool struct{}
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
+func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }

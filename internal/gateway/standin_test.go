@@ -1,0 +1,142 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/gateway/gatewaytest"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+// standIn is a gateway in front of the anthropictest stand-in with a WIF
+// bearer runtime.
+func standIn(t *testing.T) (*anthropictest.Server, *gatewaytest.WIFSource, *httptest.Server) {
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	rt, src := gatewaytest.Runtime(iss, api.URL)
+	gw, err := New(Options{Runtime: rt, Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return api, src, srv
+}
+
+// checkStandIn asserts every API request reached the stand-in as WIF
+// bearer with the OAuth beta, with no trace of the local key.
+func checkStandIn(t *testing.T, api *anthropictest.Server) {
+	t.Helper()
+	n := 0
+	for _, r := range api.Requests() {
+		if r.Path == "/v1/oauth/token" {
+			continue
+		}
+		n++
+		if r.AuthScheme != "bearer" || !strings.Contains(r.Beta, anthropictest.OAuthBeta) || r.WorkspaceHeader != "" {
+			t.Errorf("%s %s reached the stand-in as %s, beta %q", r.Method, r.Path, r.AuthScheme, r.Beta)
+		}
+		if r.CredentialHash == anthropictest.HashCredential(testKey) {
+			t.Errorf("%s %s carried the local gateway key", r.Method, r.Path)
+		}
+	}
+	if n == 0 {
+		t.Error("no API request reached the stand-in")
+	}
+}
+
+func TestStandInSDKAndRaw(t *testing.T) {
+	api, src, srv := standIn(t)
+	c := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithBaseURL(srv.URL), option.WithAuthToken(testKey), option.WithMaxRetries(0))
+
+	msg, err := c.Messages.New(context.Background(), params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg.Content[0].Text, "hi") {
+		t.Errorf("reply %q", msg.Content[0].Text)
+	}
+	stream := c.Messages.NewStreaming(context.Background(), params)
+	var acc anthropic.Message
+	for stream.Next() {
+		acc.Accumulate(stream.Current())
+	}
+	if err := stream.Err(); err != nil || len(acc.Content) == 0 {
+		t.Fatalf("stream: %v (%d blocks)", err, len(acc.Content))
+	}
+
+	// curl-style.
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/models", nil)
+	req.Header.Set("x-api-key", testKey)
+	req.Header.Set("anthropic-version", "2023-06-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "claude") {
+		t.Errorf("models: %d %s", resp.StatusCode, b)
+	}
+	checkStandIn(t, api)
+	if src.Exchanges() != 1 {
+		t.Errorf("%d exchanges for one gateway, want 1", src.Exchanges())
+	}
+}
+
+func TestStandInExpiredTokenIsInvisible(t *testing.T) {
+	api, src, srv := standIn(t)
+	c := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithBaseURL(srv.URL), option.WithAPIKey(testKey), option.WithMaxRetries(0))
+	if _, err := c.Messages.New(context.Background(), params); err != nil {
+		t.Fatal(err)
+	}
+	api.ExpireTokens() // between requests
+	if _, err := c.Messages.New(context.Background(), params); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+	if src.Exchanges() != 2 {
+		t.Errorf("%d exchanges, want a re-exchange after the 401", src.Exchanges())
+	}
+	checkStandInStatuses(t, api, []int{200, 401, 200})
+	checkStandIn(t, api)
+}
+
+func checkStandInStatuses(t *testing.T, api *anthropictest.Server, want []int) {
+	t.Helper()
+	var got []int
+	for _, r := range api.Requests() {
+		if r.Path == "/v1/messages" {
+			got = append(got, r.Status)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("messages statuses %v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("messages statuses %v, want %v", got, want)
+		}
+	}
+}
+
+func TestStandInCutStream(t *testing.T) {
+	api, _, srv := standIn(t)
+	api.Fault("/v1/messages", anthropictest.Fault{CutStreamAfterEvents: 2})
+	c := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithBaseURL(srv.URL), option.WithAuthToken(testKey), option.WithMaxRetries(0))
+	stream := c.Messages.NewStreaming(context.Background(), params)
+	n := 0
+	for stream.Next() {
+		n++
+	}
+	if stream.Err() == nil {
+		t.Errorf("a cut stream ended cleanly after %d events", n)
+	}
+}
