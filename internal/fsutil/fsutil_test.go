@@ -1,0 +1,101 @@
+package fsutil
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteFileAtomicModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "home", "sub")
+	path := filepath.Join(dir, "f.json")
+	if err := WriteFileAtomic(path, []byte("one"), FileMode); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, path, FileMode)
+	assertMode(t, dir, DirMode)
+	if err := WriteFileAtomic(path, []byte("two"), FileMode); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "two" {
+		t.Fatalf("content = %q, want two", b)
+	}
+	assertNoTemp(t, dir)
+}
+
+func TestWriteFileAtomicCrashBeforeRenameKeepsOldFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.json")
+	if err := WriteFileAtomic(path, []byte("old"), FileMode); err != nil {
+		t.Fatal(err)
+	}
+	crash := errors.New("simulated crash")
+	restore := SetBeforeRenameHook(func(string) error { return crash })
+	err := WriteFileAtomic(path, []byte("new"), FileMode)
+	restore()
+	if !errors.Is(err, crash) {
+		t.Fatalf("err = %v, want the simulated crash", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Fatalf("content = %q, want the old file intact", b)
+	}
+	assertNoTemp(t, dir)
+}
+
+func TestReadFileLimited(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big")
+	os.WriteFile(path, []byte(strings.Repeat("x", 11)), 0o600)
+	if _, err := ReadFileLimited(path, 10); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want a size error naming the path", err)
+	}
+	if b, err := ReadFileLimited(path, 11); err != nil || len(b) != 11 {
+		t.Fatalf("ReadFileLimited at the limit = %d bytes, %v", len(b), err)
+	}
+}
+
+func TestLockIsExclusive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.lock")
+	l, err := LockFile(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, path, FileMode)
+	if _, ok, err := TryLockFile(path); ok || err != nil {
+		t.Fatalf("second lock taken (ok=%v, err=%v) while the first is held", ok, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := LockFile(ctx, path); err == nil {
+		t.Fatal("LockFile with a done context succeeded while the lock is held")
+	}
+	l.Unlock()
+	l2, ok, err := TryLockFile(path)
+	if !ok || err != nil {
+		t.Fatalf("lock not free after Unlock (ok=%v, err=%v)", ok, err)
+	}
+	l2.Unlock()
+}
+
+func assertMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("%s mode = %o, want %o", path, got, want)
+	}
+}
+
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temp file left behind: %s", e.Name())
+		}
+	}
+}
