@@ -118,7 +118,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 			return nil, fmt.Errorf("working directory for the file tools: %w", err)
 		}
 	}
-	client := rt.NewClient(option.WithMaxRetries(2))
+	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, responseIdleTimeout)))
 	return &Agent{client: client, cfg: cfg, tools: tools}, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
@@ -49,19 +48,9 @@ func (e *APIError) ExitCode() int {
 	return 1
 }
 
-// secretLike matches what could be a credential in server text: Anthropic
-// keys and tokens, and JWTs.
-var secretLike = regexp.MustCompile(`sk-ant-[A-Za-z0-9_-]{4,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
-
 // sanitize masks anything credential-shaped and caps the length of text
 // that came from the server.
-func sanitize(s string) string {
-	s = secretLike.ReplaceAllStringFunc(s, secret.Mask)
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:300]) + "…"
-	}
-	return s
-}
+func sanitize(s string) string { return secret.Outside(s) }
 
 // apiError turns what the SDK returned into an error fit to show.
 // Cancellation stays context.Canceled; errors from the credential layer

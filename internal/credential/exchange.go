@@ -346,7 +346,7 @@ func parseErrorBody(body, assertion string) (typ, msg string) {
 	if len(msg) > 500 {
 		msg = msg[:500] + "…"
 	}
-	return secret.Redact(typ, assertion), secret.Redact(msg, assertion)
+	return secret.RedactShapes(typ, assertion), secret.RedactShapes(msg, assertion)
 }
 
 func isDialError(err error) bool {

@@ -3,6 +3,7 @@ package credential
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -247,9 +248,15 @@ func TestExchangeRefusals(t *testing.T) {
 		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
 		r := w.resolver()
 		r.BaseURL = "http://api.example.invalid"
-		_, err := mustResolve(t, r).Tokens.Token(context.Background())
+		// The resolver refuses first; the exchange's own check backs it up.
+		if _, err := r.Resolve(context.Background()); err == nil || !strings.Contains(err.Error(), "https") {
+			t.Fatalf("resolve: err = %v", err)
+		}
+		cfg := WIFConfig{FederationRuleID: anthropictest.DefaultRuleID, OrganizationID: anthropictest.DefaultOrgID, BaseURL: r.BaseURL}
+		x := &exchanger{now: time.Now, sleep: sleepCtx, logger: slog.New(slog.DiscardHandler)}
+		_, err := x.run(context.Background(), cfg, nil, newSpentSet(nil))
 		if err == nil || !strings.Contains(err.Error(), "https") || !strings.Contains(err.Error(), "not sent") {
-			t.Fatalf("err = %v", err)
+			t.Fatalf("exchange: err = %v", err)
 		}
 	})
 	fake := func(t *testing.T, body string) (*world, *wifSource) {

@@ -355,6 +355,11 @@ func (r *Resolver) baseURL(own string) (u, from string, err error) {
 	if perr != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
 		return "", from, fmt.Errorf("invalid base URL %q (from %s): want https://host[:port][/path]", u, from)
 	}
+	// The same rule as the token endpoint's: a key or token never travels
+	// in clear text, except to loopback (tests, a local gateway).
+	if config.RequireSecureTokenEndpoint(u) != nil {
+		return "", from, fmt.Errorf("base URL %q (from %s) uses http: credentials are only sent over https (http is allowed on loopback only)", u, from)
+	}
 	return u, from, nil
 }
 

@@ -153,6 +153,32 @@ func TestResolveBaseURL(t *testing.T) {
 	}
 }
 
+// A key or token never goes over plain http to a remote host, whichever
+// source names the base URL: the exchange refuses that, and so must a
+// static credential (it would otherwise travel in clear text).
+func TestResolveRefusesPlainHTTPToRemoteHost(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	r := w.resolver()
+	for _, u := range []string{"http://example.com", "http://10.0.0.5:8787/"} {
+		r.BaseURL = u
+		if rt, err := r.Resolve(context.Background()); err == nil {
+			t.Errorf("--base-url %s: resolved to %s, want an error", u, rt.BaseURL)
+		} else if !strings.Contains(err.Error(), "https") {
+			t.Errorf("--base-url %s: error %q does not say https is needed", u, err)
+		}
+	}
+	r.BaseURL = ""
+	w.vars["ANTHROPIC_BASE_URL"] = "http://example.com"
+	if _, err := r.Resolve(context.Background()); err == nil || !strings.Contains(err.Error(), "ANTHROPIC_BASE_URL") {
+		t.Errorf("ANTHROPIC_BASE_URL over http: err = %v, want one naming the variable", err)
+	}
+	w.vars["ANTHROPIC_BASE_URL"] = "http://localhost:8787"
+	if got := mustResolve(t, r).BaseURL; got != "http://localhost:8787" {
+		t.Errorf("loopback http: %q", got)
+	}
+}
+
 func TestResolveCorruptAuthJSONIsAnError(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
 	w.vars["ANTHROPIC_API_KEY"] = testAPIKey

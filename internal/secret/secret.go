@@ -2,7 +2,11 @@
 // key, token or assertion goes through Mask; nothing else prints one.
 package secret
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
 
 // knownPrefixes are kept visible so a user can tell key kinds apart.
 var knownPrefixes = []string{"sk-ant-api03-", "sk-ant-oat01-", "sk-ant-ort01-", "sk-ant-admin01-", "sk-ant-", "hgw_"}
@@ -54,6 +58,40 @@ func Redact(s string, secrets ...string) string {
 		if len(v) >= 8 {
 			s = strings.ReplaceAll(s, v, Mask(v))
 		}
+	}
+	return s
+}
+
+// Text from outside (server bodies, command stderr) may echo a credential
+// hermes did not hand out itself, so key- and JWT-shaped strings are masked
+// as well as the secrets the caller knows.
+var (
+	jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+	keyShape = regexp.MustCompile(`sk-ant-[A-Za-z0-9_-]+`)
+)
+
+// RedactShapes is Redact plus the masking of every JWT- or
+// Anthropic-key-shaped string in s.
+func RedactShapes(s string, secrets ...string) string {
+	s = Redact(s, secrets...)
+	s = jwtShape.ReplaceAllStringFunc(s, Mask)
+	return keyShape.ReplaceAllStringFunc(s, Mask)
+}
+
+// MaxOutsideText bounds how much outside text reaches an error.
+const MaxOutsideText = 300
+
+// Outside prepares text from outside for an error message: RedactShapes,
+// on one line, and cut to MaxOutsideText bytes (at a rune boundary).
+func Outside(s string, secrets ...string) string {
+	s = RedactShapes(s, secrets...)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > MaxOutsideText {
+		cut := MaxOutsideText
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

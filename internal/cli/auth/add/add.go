@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anthropics/anthropic-sdk-go/v2/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -236,15 +237,10 @@ func checkBaseURL(raw string) error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return cmdutil.FlagErrorf("--base-url %q is not a URL: expected https://host[:port][/path]", raw)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if config.RequireSecureTokenEndpoint(raw) != nil { // the resolver's and the exchange's rule
 		return cmdutil.FlagErrorf("--base-url %q uses http: credentials are only sent over https (http is allowed on loopback only)", raw)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	host = strings.ToLower(host)
-	return host == "localhost" || host == "::1" || strings.HasPrefix(host, "127.")
 }
 
 func openStore(opts *Options) (*authstore.Store, error) {
