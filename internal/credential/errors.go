@@ -74,3 +74,20 @@ func (e *SpentAssertionError) Error() string {
 	}
 	return msg
 }
+
+// BaseURLError is an unusable base URL. From --base-url it is a usage
+// error (exit 2); from the environment or a stored credential, exit 1.
+type BaseURLError struct {
+	From string
+	Err  error
+}
+
+func (e *BaseURLError) Error() string { return e.Err.Error() }
+func (e *BaseURLError) Unwrap() error { return e.Err }
+
+func (e *BaseURLError) ExitCode() int {
+	if e.From == "--base-url" {
+		return 2
+	}
+	return 1
+}
