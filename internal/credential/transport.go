@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // Transport is the one http.RoundTripper every hermes HTTP client uses to
@@ -16,6 +17,11 @@ type Transport struct {
 	Runtime *Runtime
 	// Base carries the request; nil means http.DefaultTransport.
 	Base http.RoundTripper
+
+	// The runtime's origin, parsed once: the gateway asks per request.
+	originOnce sync.Once
+	origin     *url.URL
+	originErr  error
 }
 
 // Transport wraps base (nil: http.DefaultTransport) with the credential.
@@ -54,12 +60,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	inv, ok := t.Runtime.Tokens.(Invalidator)
-	if !ok || !replayable(req) {
+	if !ok {
 		return resp, nil
 	}
 	// The server refused this token (revoked, expired early, clock skew):
-	// drop exactly it and retry once with whatever the source gives now.
+	// drop exactly it, so the next request gets a fresh one even when this
+	// one cannot be replayed, and retry once with whatever the source gives now.
 	inv.Invalidate(tok.Value)
+	if !replayable(req) {
+		return resp, nil
+	}
 	fresh, terr := t.Runtime.Tokens.Token(req.Context())
 	if terr != nil || fresh.Value == tok.Value {
 		return resp, nil
@@ -92,7 +102,10 @@ func (t *Transport) authorize(req *http.Request, value string) *http.Request {
 }
 
 func (t *Transport) checkOrigin(u *url.URL) error {
-	want, err := url.Parse(t.Runtime.BaseURL)
+	t.originOnce.Do(func() {
+		t.origin, t.originErr = url.Parse(t.Runtime.BaseURL)
+	})
+	want, err := t.origin, t.originErr
 	if err != nil {
 		return fmt.Errorf("invalid base URL %q: %w", t.Runtime.BaseURL, err)
 	}
