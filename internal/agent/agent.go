@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // DefaultModel is used when neither -m nor HERMES_MODEL names one.
@@ -50,6 +52,11 @@ type Config struct {
 	MaxDepth int
 	// WorkDir is the root of read_file and list_files; default the current directory.
 	WorkDir string
+	// Protected are credential stores the file tools refuse to read or
+	// list, even inside WorkDir: directories (with everything below them)
+	// and files, matched after resolving symlinks. Callers fill it with
+	// CredentialPaths.
+	Protected []string
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -59,6 +66,8 @@ type Agent struct {
 	cfg    Config
 	tools  []string
 	depth  int
+	// protected is cfg.Protected, absolute and symlink-resolved too.
+	protected []string
 }
 
 // Usage counts tokens, sub-agents included.
@@ -118,8 +127,11 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 			return nil, fmt.Errorf("working directory for the file tools: %w", err)
 		}
 	}
+	if cfg.WorkDir, err = filepath.Abs(cfg.WorkDir); err != nil {
+		return nil, fmt.Errorf("working directory for the file tools: %w", err)
+	}
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, responseIdleTimeout)))
-	return &Agent{client: client, cfg: cfg, tools: tools}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(cfg.Protected)}, nil
 }
 
 func withDefaults(cfg Config) Config {
@@ -160,7 +172,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
@@ -318,9 +330,16 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 			if err != nil {
 				return err
 			}
-			if len(r.content) > maxResultBytes {
-				r.content = r.content[:maxResultBytes] + "\n… (truncated)"
+			// Masked before anything sees it: the event, the API
+			// request and the session all get the same text.
+			masked := secret.RedactShapes(r.content)
+			if len(masked) > maxResultBytes {
+				masked = masked[:maxResultBytes] + "\n… (truncated)"
 			}
+			if masked != r.content {
+				masked += maskedNote
+			}
+			r.content = masked
 			results[i] = r
 			emit(Event{Type: "tool_result", ToolID: c.ID, Tool: c.Name, Text: r.content, IsError: r.isError, Depth: a.depth})
 			return nil

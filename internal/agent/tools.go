@@ -145,6 +145,9 @@ func (a *Agent) readFile(p string) toolResult {
 		return errResult("%v", err)
 	}
 	defer root.Close()
+	if r, ok := a.guard(p, rel); !ok {
+		return r
+	}
 	f, err := root.Open(rel)
 	if err != nil {
 		return rootErr(p, err)
@@ -153,6 +156,9 @@ func (a *Agent) readFile(p string) toolResult {
 	st, err := f.Stat()
 	if err != nil {
 		return rootErr(p, err)
+	}
+	if r, ok := a.guardOpened(p, st); !ok {
+		return r
 	}
 	if st.IsDir() {
 		return errResult("%s is a directory: use list_files", p)
@@ -179,11 +185,19 @@ func (a *Agent) listFiles(p string) toolResult {
 		return errResult("%v", err)
 	}
 	defer root.Close()
+	if r, ok := a.guard(p, rel); !ok {
+		return r
+	}
 	f, err := root.Open(rel)
 	if err != nil {
 		return rootErr(p, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return rootErr(p, err)
+	} else if r, ok := a.guardOpened(p, st); !ok {
+		return r
+	}
 	entries, err := f.ReadDir(MaxListEntries + 1)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return rootErr(p, err)

@@ -3,6 +3,8 @@ package cron
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +23,12 @@ type AgentRunner struct {
 	MaxTokens int
 	// Now stamps the conversation (nil: time.Now).
 	Now func() time.Time
+	// Home is HERMES_HOME; Getenv reads the environment (nil: os.Getenv).
+	// Both say which credential stores the file tools must refuse (see
+	// agent.CredentialPaths). An empty Home falls back to $HERMES_HOME,
+	// else ~/.hermes, the same rule as cmdutil.Factory.HermesHome.
+	Home   string
+	Getenv func(string) string
 }
 
 // Run implements Runner.
@@ -36,7 +44,8 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		Tools:     job.Tools,
 		// The file tools see the directory the job was added from, not
 		// wherever the daemon happens to run.
-		WorkDir: job.Dir,
+		WorkDir:   job.Dir,
+		Protected: agent.CredentialPaths(r.home(), r.getenv, rt),
 	})
 	if err != nil {
 		return "", err
@@ -50,6 +59,29 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		return "", err
 	}
 	return res.Text, nil
+}
+
+func (r AgentRunner) getenv(k string) string {
+	if r.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return r.Getenv(k)
+}
+
+func (r AgentRunner) home() string {
+	if r.Home != "" {
+		return r.Home
+	}
+	if h := r.getenv("HERMES_HOME"); h != "" {
+		if abs, err := filepath.Abs(h); err == nil {
+			return abs
+		}
+		return h
+	}
+	if u, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(u, ".hermes")
+	}
+	return ""
 }
 
 // ValidateTools reports tool names the agent does not know.

@@ -146,7 +146,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	a, err := agent.New(rt, opts.agentConfig())
+	cfg := opts.agentConfig()
+	// The file tools never hand the model a credential: HERMES_HOME, the
+	// SDK's config directory and the identity-token files are refused even
+	// when chat runs from $HOME.
+	cfg.Protected = agent.CredentialPaths(home, opts.Getenv, rt)
+	a, err := agent.New(rt, cfg)
 	if err != nil {
 		return err
 	}

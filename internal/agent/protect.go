@@ -1,0 +1,141 @@
+package agent
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/anthropics/anthropic-sdk-go/v2/config"
+
+	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/identity"
+)
+
+// CredentialPaths lists what the file tools must never read in a process
+// with HERMES_HOME home, environment getenv and resolved runtime rt:
+// HERMES_HOME (auth.json, the WIF token cache, gateway.key, sessions), the
+// SDK's ANTHROPIC_CONFIG_DIR (profiles and their credentials files) and
+// every identity-token file hermes knows of (the runtime's, the configured
+// WIF's, ANTHROPIC_IDENTITY_TOKEN_FILE). Chat and cron fill
+// Config.Protected with it.
+func CredentialPaths(home string, getenv func(string) string, rt *credential.Runtime) []string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	paths := []string{
+		home,
+		getenv("ANTHROPIC_CONFIG_DIR"),
+		config.DefaultDir(), // the SDK's own idea, from the process environment
+		getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"),
+		rt.IdentityTokenFile(),
+	}
+	// The resolver's fallbacks for the SDK directory, from getenv.
+	if x := getenv("XDG_CONFIG_HOME"); x != "" {
+		paths = append(paths, filepath.Join(x, "anthropic"))
+	}
+	if h := getenv("HOME"); h != "" {
+		paths = append(paths, filepath.Join(h, ".config", "anthropic"))
+	}
+	// The configured WIF's token file, even when another credential won
+	// (--credential): it is a credential all the same.
+	if home != "" {
+		if f, err := authstore.Open(home).Load(); err == nil {
+			if w := f.WIF(); w != nil && w.IdentityToken.Source == identity.SourceFile {
+				paths = append(paths, w.IdentityToken.Path)
+			}
+		}
+	}
+	return paths
+}
+
+// protectedPaths makes Config.Protected absolute, and adds each one's
+// symlink-free form, so that both spellings are matched.
+func protectedPaths(in []string) []string {
+	var out []string
+	add := func(p string) {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range in {
+		if p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		add(abs)
+		add(realPath(abs))
+	}
+	return out
+}
+
+// realPath is p with every symlink resolved. A path that does not exist
+// (yet) keeps its missing tail below the longest existing parent, so a
+// missing file inside a protected directory is still recognised as inside.
+func realPath(p string) string {
+	rest := ""
+	for {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(r, rest)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return ""
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+}
+
+// within reports whether p is dir or below it.
+func within(p, dir string) bool {
+	if p == dir {
+		return true
+	}
+	if !strings.HasSuffix(dir, string(filepath.Separator)) {
+		dir += string(filepath.Separator)
+	}
+	return strings.HasPrefix(p, dir)
+}
+
+// guard refuses rel (a clean path inside WorkDir, as the tool will open it
+// through os.Root) when it is, or lies below, a protected path: spelled
+// directly, through "..", or through symlinks. shown is the path the
+// model asked for.
+func (a *Agent) guard(shown, rel string) (toolResult, bool) {
+	if len(a.protected) == 0 {
+		return toolResult{}, true
+	}
+	cands := []string{filepath.Join(a.cfg.WorkDir, rel), realPath(filepath.Join(a.cfg.WorkDir, rel))}
+	for _, c := range cands {
+		for _, p := range a.protected {
+			if c != "" && within(c, p) {
+				return refused(shown, p), false
+			}
+		}
+	}
+	return toolResult{}, true
+}
+
+// guardOpened is the second check, on what was actually opened: a hard
+// link to, or a swapped-in symlink to, a protected file or directory.
+func (a *Agent) guardOpened(shown string, st os.FileInfo) (toolResult, bool) {
+	for _, p := range a.protected {
+		if pst, err := os.Stat(p); err == nil && os.SameFile(st, pst) {
+			return refused(shown, p), false
+		}
+	}
+	return toolResult{}, true
+}
+
+func refused(shown, p string) toolResult {
+	return errResult("refused: %s is inside a credential store (%s): hermes's file tools never read credentials", shown, p)
+}
+
+// maskedNote tells the model (and whoever reads the session) why a tool
+// result has "…" where a key or JWT was.
+const maskedNote = "\n[hermes: key- or JWT-shaped strings in this result were masked; the real values were not sent]"
