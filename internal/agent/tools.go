@@ -136,30 +136,43 @@ func rootErr(p string, err error) toolResult {
 	return errResult("%s: %v", p, errors.Unwrap(err))
 }
 
+// openGuarded opens p inside the working directory, refusing credential
+// stores both before opening (by path) and after (by the opened file), so
+// every file tool applies the same checks in the same order.
+func (a *Agent) openGuarded(p string) (*os.File, fs.FileInfo, toolResult, bool) {
+	root, rel, err := a.openRoot(p)
+	if err != nil {
+		return nil, nil, errResult("%v", err), false
+	}
+	defer root.Close()
+	if r, ok := a.guard(p, rel); !ok {
+		return nil, nil, r, false
+	}
+	f, err := root.Open(rel)
+	if err != nil {
+		return nil, nil, rootErr(p, err), false
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, rootErr(p, err), false
+	}
+	if r, ok := a.guardOpened(p, st); !ok {
+		f.Close()
+		return nil, nil, r, false
+	}
+	return f, st, toolResult{}, true
+}
+
 func (a *Agent) readFile(p string) toolResult {
 	if p == "" {
 		return errResult("read_file needs a path")
 	}
-	root, rel, err := a.openRoot(p)
-	if err != nil {
-		return errResult("%v", err)
-	}
-	defer root.Close()
-	if r, ok := a.guard(p, rel); !ok {
+	f, st, r, ok := a.openGuarded(p)
+	if !ok {
 		return r
-	}
-	f, err := root.Open(rel)
-	if err != nil {
-		return rootErr(p, err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return rootErr(p, err)
-	}
-	if r, ok := a.guardOpened(p, st); !ok {
-		return r
-	}
 	if st.IsDir() {
 		return errResult("%s is a directory: use list_files", p)
 	}
@@ -180,24 +193,11 @@ func (a *Agent) readFile(p string) toolResult {
 }
 
 func (a *Agent) listFiles(p string) toolResult {
-	root, rel, err := a.openRoot(p)
-	if err != nil {
-		return errResult("%v", err)
-	}
-	defer root.Close()
-	if r, ok := a.guard(p, rel); !ok {
+	f, _, r, ok := a.openGuarded(p)
+	if !ok {
 		return r
-	}
-	f, err := root.Open(rel)
-	if err != nil {
-		return rootErr(p, err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return rootErr(p, err)
-	} else if r, ok := a.guardOpened(p, st); !ok {
-		return r
-	}
 	entries, err := f.ReadDir(MaxListEntries + 1)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return rootErr(p, err)
