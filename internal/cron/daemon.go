@@ -35,7 +35,7 @@ type Daemon struct {
 	// Parallel bounds concurrent runs (0: DefaultParallel).
 	Parallel int
 	// Grace is how long shutdown waits for running jobs before canceling
-	// them (0: DefaultGrace).
+	// them (0: DefaultGrace; NoGrace: cancel them at once).
 	Grace time.Duration
 	// Poll caps each wait (0: DefaultPoll).
 	Poll   time.Duration
@@ -47,7 +47,13 @@ type Daemon struct {
 	running map[string]bool
 	wg      sync.WaitGroup
 	sem     chan struct{}
+	// stopping is closed when shutdown begins: a run still waiting for a
+	// slot then never starts.
+	stopping chan struct{}
 }
+
+// NoGrace as Daemon.Grace cancels running jobs as soon as shutdown begins.
+const NoGrace time.Duration = -1
 
 // LockPath is the file that makes the daemon one per HERMES_HOME.
 func (d *Daemon) LockPath() string { return filepath.Join(d.Exec.Store.Dir, "daemon.lock") }
@@ -89,6 +95,7 @@ func (d *Daemon) init() {
 		n = DefaultParallel
 	}
 	d.sem = make(chan struct{}, n)
+	d.stopping = make(chan struct{})
 }
 
 func (d *Daemon) log() *slog.Logger {
@@ -177,8 +184,17 @@ func (d *Daemon) run(runCtx context.Context, job Job, due time.Time) {
 	select {
 	case d.sem <- struct{}{}:
 		defer func() { <-d.sem }()
-	case <-runCtx.Done():
+	case <-d.stopping:
+		d.notStarted(job, due)
 		return
+	}
+	// Shutdown lets running jobs finish; it does not start queued ones
+	// in the slots they free.
+	select {
+	case <-d.stopping:
+		d.notStarted(job, due)
+		return
+	default:
 	}
 	d.log().Info("cron job started", "job", job.Name, "due", due)
 	rec, err := d.Exec.Run(runCtx, job, TriggerSchedule, due)
@@ -188,6 +204,9 @@ func (d *Daemon) run(runCtx context.Context, job Job, due time.Time) {
 		// Another process (`hermes cron run`) has it.
 		d.skip(job, due, d.Exec.Clock.Now())
 		return
+	case err != nil && rec.Status == StatusCanceled:
+		// Shutdown's doing, not the job's fault.
+		d.log().Warn("cron job canceled", "job", job.Name, "err", err)
 	case err != nil:
 		d.log().Error("cron job failed", "job", job.Name, "status", rec.Status, "err", err)
 	default:
@@ -200,10 +219,25 @@ func (d *Daemon) run(runCtx context.Context, job Job, due time.Time) {
 
 func (d *Daemon) skip(job Job, due, now time.Time) {
 	d.log().Warn("cron job skipped: still running from its previous start", "job", job.Name, "due", due)
-	rec := Record{Job: job.Name, Status: StatusSkipped, Trigger: TriggerSchedule, Scheduled: due, Start: now, End: now,
-		Error: "skipped: the previous run was still running"}
+	d.recordUnstarted(Record{Job: job.Name, Status: StatusSkipped, Trigger: TriggerSchedule, Scheduled: due, Start: now, End: now,
+		Error: "skipped: the previous run was still running"})
+}
+
+// notStarted records a due run that was waiting for a slot when the daemon
+// began to stop: its anchor has moved on, so without a record the run
+// would vanish without a trace.
+func (d *Daemon) notStarted(job Job, due time.Time) {
+	d.log().Warn("cron job not started: the daemon is stopping", "job", job.Name, "due", due)
+	now := d.Exec.Clock.Now()
+	d.recordUnstarted(Record{Job: job.Name, Status: StatusCanceled, Trigger: TriggerSchedule, Scheduled: due, Start: now, End: now,
+		Error: "canceled: the daemon stopped before the run could start"})
+}
+
+// recordUnstarted saves the record of a run that never started. The
+// job's last run stays what it was: nothing ran.
+func (d *Daemon) recordUnstarted(rec Record) {
 	if err := d.Exec.Store.SaveRecord(rec, d.Exec.Keep); err != nil {
-		d.log().Error("cannot record skipped run", "job", job.Name, "err", err)
+		d.log().Error("cannot record cron run", "job", rec.Job, "status", rec.Status, "err", err)
 	}
 	if d.OnRecord != nil {
 		d.OnRecord(rec)
@@ -212,16 +246,23 @@ func (d *Daemon) skip(job Job, due, now time.Time) {
 
 // shutdown waits for running jobs, canceling them once Grace has passed.
 func (d *Daemon) shutdown(cancelRuns context.CancelFunc) {
+	close(d.stopping)
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
+	defer d.log().Info("cron daemon stopped")
 	select {
 	case <-done:
-		d.log().Info("cron daemon stopped")
 		return
 	default:
 	}
 	grace := d.Grace
-	if grace <= 0 {
+	if grace < 0 {
+		d.log().Warn("cron daemon stopping: canceling running jobs (no grace period)")
+		cancelRuns()
+		<-done
+		return
+	}
+	if grace == 0 {
 		grace = DefaultGrace
 	}
 	d.log().Info("cron daemon stopping: waiting for running jobs", "grace", grace)
@@ -234,5 +275,4 @@ func (d *Daemon) shutdown(cancelRuns context.CancelFunc) {
 		cancelRuns()
 		<-done
 	}
-	d.log().Info("cron daemon stopped")
 }

@@ -468,3 +468,82 @@ func TestDaemonReportsCorruptJobsFileAndKeepsIt(t *testing.T) {
 		t.Errorf("corrupt file was rewritten: %q", data)
 	}
 }
+
+// A run waiting for a free slot when shutdown begins never starts, even
+// when a slot frees up during the grace period, and is recorded as
+// canceled rather than vanishing (its anchor has already moved on).
+func TestDaemonShutdownDoesNotStartQueuedRuns(t *testing.T) {
+	gate := make(chan struct{})
+	started := make(chan string, 4)
+	h := newHarness(t, staticResolve, RunnerFunc(func(ctx context.Context, _ *credential.Runtime, job Job) (string, error) {
+		started <- job.Name
+		<-gate
+		return "done", nil
+	}))
+	h.daemon.Parallel = 1
+	h.addJob("a", "@every 10m")
+	h.addJob("b", "@every 10m")
+	h.start()
+	h.step(t0.Add(10 * time.Minute))
+	first := <-started
+	h.cancel()
+	h.clock.BlockUntilWaiter(t0.Add(11 * time.Minute)) // shutdown is in its grace period
+	close(gate)
+	got := map[string]Record{}
+	for range 2 {
+		r := h.next()
+		got[r.Job] = r
+	}
+	if <-h.done; h.err != nil {
+		t.Fatal(h.err)
+	}
+	queued := "b"
+	if first == "b" {
+		queued = "a"
+	}
+	if r := got[first]; r.Status != StatusOK {
+		t.Errorf("running job %s: %+v, want ok", first, r)
+	}
+	if r := got[queued]; r.Status != StatusCanceled || !strings.Contains(r.Error, "before the run could start") || !r.Scheduled.Equal(t0.Add(10*time.Minute)) {
+		t.Errorf("queued job %s: %+v, want canceled before it started", queued, r)
+	}
+	if len(started) != 0 {
+		t.Errorf("the queued job started during shutdown")
+	}
+	if recs, err := h.store.Records(queued, 0); err != nil || len(recs) != 1 || recs[0].Status != StatusCanceled {
+		t.Errorf("records of %s: %+v %v", queued, recs, err)
+	}
+}
+
+// NoGrace cancels running jobs as soon as shutdown begins, without
+// waiting on the clock.
+func TestDaemonShutdownWithoutGrace(t *testing.T) {
+	started := make(chan struct{}, 1)
+	h := newHarness(t, staticResolve, RunnerFunc(func(ctx context.Context, _ *credential.Runtime, _ Job) (string, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return "", ctx.Err()
+	}))
+	h.daemon.Grace = NoGrace
+	h.addJob("stuck", "@every 10m")
+	h.start()
+	h.step(t0.Add(10 * time.Minute))
+	<-started
+	h.cancel()
+	select {
+	case r := <-h.records:
+		if r.Status != StatusCanceled {
+			t.Fatalf("run: %+v", r)
+		}
+	case <-time.After(30 * time.Second):
+		// Free a daemon waiting out a grace period, so the cleanup ends.
+		h.clock.Set(t0.Add(24 * time.Hour))
+		t.Fatalf("no run record: shutdown waits on the clock; log:\n%s", h.logs.String())
+	}
+	if <-h.done; h.err != nil {
+		t.Fatal(h.err)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "no grace period") || strings.Contains(logs, "waiting for running jobs") {
+		t.Errorf("log:\n%s", logs)
+	}
+}

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,9 +131,59 @@ func TestUsageErrors(t *testing.T) {
 		{"cron", "run"},
 		{"cron", "logs", "x", "-n", "-1"},
 		{"cron", "daemon", "--parallel", "0"},
+		{"cron", "daemon", "--grace", "-1s"},
 	} {
 		if code := e.run(args...); code != cmdutil.ExitUsage {
 			t.Errorf("%q: exit %d, want 2 (%s)", args, code, e.err)
 		}
+	}
+}
+
+// --grace 0 means what it says: running jobs are canceled as soon as the
+// daemon stops, not after the Daemon's default grace period.
+func TestDaemonGraceZeroCancelsAtOnce(t *testing.T) {
+	arrived := make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so the server notices the client hanging up
+		once.Do(func() { close(arrived) })
+		<-r.Context().Done()
+	}))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	e := newEnv(t, func(context.Context) (*credential.Runtime, error) {
+		return credential.NewStaticRuntime(srv.URL, credential.ModeAPIKey, credential.KindAPIKey, "test key", sentinelKey), nil
+	})
+	if code := e.run("cron", "add", "j", "--schedule", "@every 1h", "--prompt", "p"); code != 0 {
+		t.Fatalf("add: %d %s", code, e.err)
+	}
+	store := cron.NewStore(e.home)
+	if _, err := store.Update(context.Background(), "j", func(j *cron.Job) error { j.Anchor = j.Anchor.Add(-2 * time.Hour); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	e.err.Reset()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exited := make(chan int, 1)
+	go func() { exited <- root.Run(ctx, e.f, []string{"cron", "daemon", "--grace", "0"}) }()
+	select {
+	case <-arrived:
+	case <-time.After(time.Minute):
+		t.Fatal("the job's API call never arrived")
+	}
+	cancel()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the daemon did not stop")
+	}
+	if logs := e.err.String(); !strings.Contains(logs, "no grace period") || strings.Contains(logs, "waiting for running jobs") {
+		t.Errorf("daemon log:\n%s", logs)
+	}
+	recs, err := store.Records("j", 0)
+	if err != nil || len(recs) != 1 || recs[0].Status != cron.StatusCanceled {
+		t.Fatalf("records: %+v %v", recs, err)
 	}
 }

@@ -42,6 +42,9 @@ run once at start. On SIGTERM, running jobs get --grace to finish.`,
 			if opts.Parallel < 1 {
 				return cmdutil.FlagErrorf("--parallel must be at least 1")
 			}
+			if opts.Grace < 0 {
+				return cmdutil.FlagErrorf("--grace must not be negative (0 cancels running jobs at once)")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -49,7 +52,7 @@ run once at start. On SIGTERM, running jobs get --grace to finish.`,
 		},
 	}
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", cron.DefaultParallel, "how many jobs may run at once")
-	cmd.Flags().DurationVar(&opts.Grace, "grace", cron.DefaultGrace, "how long running jobs may finish after SIGTERM before they are canceled")
+	cmd.Flags().DurationVar(&opts.Grace, "grace", cron.DefaultGrace, "how long running jobs may finish after SIGTERM before they are canceled (0: cancel at once)")
 	return cmd
 }
 
@@ -65,10 +68,15 @@ func daemonRun(ctx context.Context, opts *daemonOptions) error {
 	if opts.Verbose {
 		level = slog.LevelDebug
 	}
+	// The Daemon reads a zero Grace as its default; here 0 was asked for.
+	grace := opts.Grace
+	if grace == 0 {
+		grace = cron.NoGrace
+	}
 	d := &cron.Daemon{
 		Exec:     opts.Executor(store),
 		Parallel: opts.Parallel,
-		Grace:    opts.Grace,
+		Grace:    grace,
 		Logger:   slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level})),
 	}
 	return d.Run(ctx)
