@@ -41,6 +41,70 @@ func CheckID(id string) error {
 
 func (s *Store) path(id string) string { return filepath.Join(s.Dir, id+".json") }
 
+// ErrSessionInUse is wrapped by Lock and Open when another process holds
+// the session.
+var ErrSessionInUse = errors.New("is open in another hermes process")
+
+// Lock takes the session's lock, sessions/<id>.lock, without waiting: one
+// process at a time uses a session, so two chats resuming it cannot
+// overwrite each other's turns (the last save would win). Hold it for as
+// long as the session is in use.
+func (s *Store) Lock(id string) (*SessionLock, error) {
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
+	lk, ok, err := fsutil.TryLockFile(filepath.Join(s.Dir, id+".lock"))
+	if err != nil {
+		return nil, fmt.Errorf("lock session %s: %w", id, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("session %s %w: finish that chat first, or start a new session", id, ErrSessionInUse)
+	}
+	return &SessionLock{lk: lk, store: s, id: id}, nil
+}
+
+// SessionLock is a held session lock.
+type SessionLock struct {
+	lk    *fsutil.Lock
+	store *Store
+	id    string
+}
+
+// Unlock releases the session. The lock file of a saved session stays:
+// removing it would let two processes lock different files. A session
+// that was never saved leaves nothing behind; no other process can be
+// after its lock, since Open and List only find saved sessions.
+func (l *SessionLock) Unlock() error {
+	if _, err := os.Stat(l.store.path(l.id)); errors.Is(err, fs.ErrNotExist) {
+		os.Remove(filepath.Join(l.store.Dir, l.id+".lock"))
+	}
+	return l.lk.Unlock()
+}
+
+// Open locks the session id and then loads it, so what it returns is the
+// last save and nobody else will write it while the lock is held. The
+// caller unlocks.
+func (s *Store) Open(id string) (*Conversation, *SessionLock, error) {
+	if err := CheckID(id); err != nil {
+		return nil, nil, err
+	}
+	// A missing session is reported by Load without leaving a lock file behind.
+	if _, err := os.Stat(s.path(id)); errors.Is(err, fs.ErrNotExist) {
+		_, err := s.Load(id)
+		return nil, nil, err
+	}
+	lk, err := s.Lock(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.Load(id)
+	if err != nil {
+		lk.Unlock()
+		return nil, nil, err
+	}
+	return c, lk, nil
+}
+
 // Save writes c atomically, stamping its Updated time with now.
 func (s *Store) Save(c *Conversation, now time.Time) error {
 	if err := CheckID(c.ID); err != nil {

@@ -69,3 +69,57 @@ func TestStoreErrors(t *testing.T) {
 		t.Errorf("list with a corrupt file = %+v, %v", list, err)
 	}
 }
+
+// Two processes resuming one session would each save their own copy and
+// the last save would win; the session lock lets only one use it.
+func TestStoreSessionLock(t *testing.T) {
+	st := NewStore(t.TempDir())
+	c := NewConversation(time.Now())
+	if err := st.Save(c, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	conv, lk, err := st.Open(c.ID)
+	if err != nil || conv.ID != c.ID {
+		t.Fatalf("Open: %v", err)
+	}
+	// flock locks belong to an open file, so a second lock in this process
+	// conflicts like one in another process.
+	if _, _, err := st.Open(c.ID); !errors.Is(err, ErrSessionInUse) || !strings.Contains(err.Error(), c.ID) || !strings.Contains(err.Error(), "another hermes process") {
+		t.Errorf("second Open: %v", err)
+	}
+	if _, err := st.Lock(c.ID); !errors.Is(err, ErrSessionInUse) {
+		t.Errorf("second Lock: %v", err)
+	}
+	lk.Unlock()
+	_, lk, err = st.Open(c.ID)
+	if err != nil {
+		t.Fatalf("Open after Unlock: %v", err)
+	}
+	lk.Unlock()
+	if fi, err := os.Stat(filepath.Join(st.Dir, c.ID+".lock")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("lock file: %v %v", fi, err)
+	}
+	if list, _ := st.List(); len(list) != 1 {
+		t.Errorf("List shows lock files: %+v", list)
+	}
+
+	if _, _, err := st.Open("20990101-000000-000000000000"); !errors.Is(err, ErrNoSession) {
+		t.Errorf("Open of a missing session: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(st.Dir, "20990101-000000-000000000000.lock")); err == nil {
+		t.Error("Open of a missing session left a lock file")
+	}
+	// A session that was never saved leaves no lock file behind.
+	fresh := NewConversation(time.Now())
+	lk, err = st.Lock(fresh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk.Unlock()
+	if _, err := os.Stat(filepath.Join(st.Dir, fresh.ID+".lock")); err == nil {
+		t.Error("an unsaved session left its lock file")
+	}
+	if _, err := st.Lock("../x"); err == nil || !strings.Contains(err.Error(), "invalid session id") {
+		t.Errorf("Lock(../x) = %v", err)
+	}
+}

@@ -95,7 +95,7 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 			st.State = StateUsed
 			rep.Using = len(rep.Sources)
 		case c.usable() && win != nil:
-			st.State, st.Detail = StateShadowed, "shadowed by "+win.name+" ("+win.origin+"), which comes first"
+			st.State, st.Detail = StateShadowed, "shadowed by "+win.label()+", which comes first"
 		case c.usable():
 			st.State = StateUnusable
 		case c.problem == "not set" || strings.HasPrefix(c.problem, "not configured") || strings.HasPrefix(c.problem, "no API key") || strings.HasPrefix(c.problem, "none "):
@@ -173,18 +173,18 @@ func (r *Resolver) summary(win *candidate, rep *Report) string {
 		return "No credential will be used: none of the sources below is set. " + fixHint
 	}
 	var why string
-	switch win.origin {
-	case OriginFlag:
+	switch {
+	case win.origin == OriginFlag:
 		why = "you chose it with --credential"
-	case OriginWIF:
+	case win.origin == OriginWIF:
 		why = "a Workload Identity Federation configuration stored with `hermes auth add` comes before every other source"
-	case OriginPool:
+	case win.origin == OriginPool:
 		why = "it is the first stored credential by priority, and no WIF is configured"
-	case OriginEnvWIF:
+	case win.isEnvWIF():
 		why = "nothing is stored with `hermes auth add`, and the SDK WIF variables are set"
-	case OriginEnv:
+	case win.origin == OriginEnv:
 		why = "nothing is stored with `hermes auth add`, and " + win.name + " is set in the environment"
-	case OriginSDKProfile:
+	case win.origin == OriginSDKProfile:
 		why = "nothing is stored and no credential variable is set, so the active SDK profile is used"
 	}
 	how := "sent as x-api-key"

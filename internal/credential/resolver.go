@@ -48,8 +48,7 @@ const (
 	OriginFlag       = "--credential"
 	OriginWIF        = "configured WIF"
 	OriginPool       = "credential pool"
-	OriginEnvWIF     = "environment (SDK WIF variables)"
-	OriginEnv        = "environment"
+	OriginEnv        = "environment" // variables: the SDK WIF set or one credential variable
 	OriginSDKProfile = "SDK profile"
 )
 
@@ -71,8 +70,27 @@ type candidate struct {
 
 func (c *candidate) usable() bool { return c.problem == "" }
 
+// envWIFName is the name of the SDK WIF variables, a set of environment
+// variables rather than one.
+const envWIFName = "SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID, …)"
+
+func (c *candidate) isEnvWIF() bool { return c.origin == OriginEnv && c.name == envWIFName }
+
+// label names the candidate with where it comes from, for sentences such
+// as "using X" and "shadowed by X". The SDK WIF variables' name already
+// has parentheses; a second pair would read badly.
+func (c *candidate) label() string {
+	if c.isEnvWIF() {
+		return c.name + " from the environment"
+	}
+	return c.name + " (" + c.origin + ")"
+}
+
 // description is Runtime.Source: which credential won, in plain words.
 func (c *candidate) description() string {
+	if c.isEnvWIF() && c.wif != nil {
+		return "SDK WIF environment variables, identity token from " + c.wif.Identity.Describe()
+	}
 	s := c.name + " (" + c.origin
 	if c.wif != nil {
 		s += ", " + c.wif.Identity.Describe()
@@ -156,7 +174,7 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 
 // envWIF: the SDK's WIF variables, all or nothing.
 func (r *Resolver) envWIF() *candidate {
-	c := &candidate{name: "ANTHROPIC_FEDERATION_RULE_ID…", origin: OriginEnvWIF, kind: KindWIF, mode: ModeBearer, ambient: true}
+	c := &candidate{name: envWIFName, origin: OriginEnv, kind: KindWIF, mode: ModeBearer, ambient: true}
 	rule, org := r.getenv("ANTHROPIC_FEDERATION_RULE_ID"), r.getenv("ANTHROPIC_ORGANIZATION_ID")
 	file, tok := r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"), r.getenv("ANTHROPIC_IDENTITY_TOKEN")
 	if rule == "" && org == "" && file == "" && tok == "" {
@@ -457,7 +475,7 @@ func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
 	if len(names) == 0 {
 		return
 	}
-	line := fmt.Sprintf("hermes: using %s (%s); ignoring %s\n", win.name, win.origin, strings.Join(names, ", "))
+	line := fmt.Sprintf("hermes: using %s; ignoring %s\n", win.label(), strings.Join(names, ", "))
 	// Once per process and stream (tests give each resolver its own buffer).
 	key := warnKey{line: line}
 	if reflect.TypeOf(r.Stderr).Comparable() {
@@ -469,11 +487,11 @@ func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
 }
 
 func shadowName(c *candidate) string {
-	switch c.origin {
-	case OriginEnv:
+	switch {
+	case c.isEnvWIF():
+		return "the " + c.label()
+	case c.origin == OriginEnv:
 		return c.name + " from the environment"
-	case OriginEnvWIF:
-		return "the SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID…) from the environment"
 	}
 	return "SDK " + c.name
 }

@@ -73,7 +73,8 @@ func TestResolvePrecedence(t *testing.T) {
 			"hermes: using anthropic-wif (configured WIF); ignoring ANTHROPIC_API_KEY from the environment\n"},
 		{"configured WIF beats pool, silently", []setup{wif, pool}, "", KindWIF, ModeBearer, "anthropic-wif", ""},
 		{"pool beats env", []setup{pool, env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "pool entry 1 (", "ignoring ANTHROPIC_API_KEY from the environment"},
-		{"env WIF beats auth token", []setup{envWIF, env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", KindWIF, ModeBearer, "ANTHROPIC_FEDERATION_RULE_ID… (environment (SDK WIF variables), file ", "ignoring ANTHROPIC_AUTH_TOKEN from the environment"},
+		{"env WIF beats auth token", []setup{envWIF, env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", KindWIF, ModeBearer, "SDK WIF environment variables, identity token from file ",
+			"hermes: using SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID, …) from the environment; ignoring ANTHROPIC_AUTH_TOKEN from the environment\n"},
 		{"SDK profile last", []setup{profile}, "", KindWIF, ModeBearer, "profile ci (SDK profile, file ", ""},
 		{"api key beats profile", []setup{profile, env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "ANTHROPIC_API_KEY", "ignoring SDK profile ci"},
 		{"--credential env:VAR", []setup{wif, env("MY_KEY", poolKey)}, "env:MY_KEY", KindAPIKey, ModeAPIKey, "env:MY_KEY (--credential)", ""},
@@ -110,6 +111,50 @@ func TestResolvePrecedence(t *testing.T) {
 				t.Errorf("second resolution warned again: %q", w.stderr.String())
 			}
 		})
+	}
+}
+
+// The SDK WIF variables read as one source everywhere they are named:
+// Runtime.Source (chat and gateway banners), the status rows, the shadow
+// notes and the summary, without parentheses inside parentheses.
+func TestEnvWIFWording(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	tokenFile := w.tokenFile(oidctest.Claims{})
+	w.vars["ANTHROPIC_FEDERATION_RULE_ID"] = anthropictest.DefaultRuleID
+	w.vars["ANTHROPIC_ORGANIZATION_ID"] = anthropictest.DefaultOrgID
+	w.vars["ANTHROPIC_IDENTITY_TOKEN_FILE"] = tokenFile
+	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	r := w.resolver()
+	rt := mustResolve(t, r)
+	if want := "SDK WIF environment variables, identity token from file " + tokenFile; rt.Source != want {
+		t.Errorf("Source = %q, want %q", rt.Source, want)
+	}
+	rep, err := r.Report(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, st := range rep.Sources {
+		texts = append(texts, st.Name, st.Origin, st.Detail)
+		switch st.Name {
+		case "SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID, …)":
+			if st.Origin != OriginEnv || st.State != StateUsed {
+				t.Errorf("SDK WIF row: %+v", st)
+			}
+		case "ANTHROPIC_API_KEY":
+			if st.Detail != "shadowed by SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID, …) from the environment, which comes first" {
+				t.Errorf("API key row: %q", st.Detail)
+			}
+		}
+	}
+	texts = append(texts, rt.Source, rep.Summary, w.stderr.String())
+	for _, s := range texts {
+		if strings.Contains(s, ") (") || strings.Contains(s, "((") || strings.Contains(s, "(environment (") {
+			t.Errorf("nested or doubled parentheses: %q", s)
+		}
+	}
+	if !strings.Contains(rep.Summary, "hermes will use SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID, …) because nothing is stored") {
+		t.Errorf("summary = %q", rep.Summary)
 	}
 }
 

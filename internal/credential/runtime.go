@@ -62,6 +62,14 @@ type Invalidator interface {
 	Invalidate(value string)
 }
 
+// Peeker is implemented by token sources that can show the token they
+// hold without fetching one. ok is false when there is none yet. Callers
+// that must not cause an exchange (the gateway's /healthz, status output)
+// use it instead of Token.
+type Peeker interface {
+	Peek() (tok Token, ok bool)
+}
+
 // Runtime is what the resolver returns: everything a client needs to talk
 // to the Anthropic API with the resolved credential.
 type Runtime struct {
@@ -79,6 +87,9 @@ type Runtime struct {
 type StaticSource Token
 
 func (s StaticSource) Token(context.Context) (Token, error) { return Token(s), nil }
+
+// Peek implements Peeker: a static secret is always held.
+func (s StaticSource) Peek() (Token, bool) { return Token(s), true }
 
 // NewStaticRuntime is a Runtime for a fixed secret. Tests and the
 // environment/pool resolution paths use it.

@@ -73,6 +73,7 @@ type wifSource struct {
 var (
 	_ TokenSource = (*wifSource)(nil)
 	_ Invalidator = (*wifSource)(nil)
+	_ Peeker      = (*wifSource)(nil)
 )
 
 // Token returns a valid access token, exchanging only when needed.
@@ -200,7 +201,7 @@ func (s *wifSource) rejectedValue() string {
 	return s.rejected
 }
 
-// CachedToken is what status shows: the token this process or the shared
+// cached is what status shows: the token this process or the shared
 // cache holds, without exchanging. ok is false when there is none.
 func (s *wifSource) cached() (c *cachedToken, ok bool) {
 	if c := s.cur.Load(); c != nil {
@@ -212,6 +213,16 @@ func (s *wifSource) cached() (c *cachedToken, ok bool) {
 		}
 	}
 	return nil, false
+}
+
+// Peek implements Peeker: the token in memory or in the shared disk
+// cache, possibly expired, never an exchange.
+func (s *wifSource) Peek() (Token, bool) {
+	c, ok := s.cached()
+	if !ok {
+		return Token{}, false
+	}
+	return c.tok, true
 }
 
 // LastRequestID is the request-id of the exchange that minted the current

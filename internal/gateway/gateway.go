@@ -265,30 +265,30 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 // health answers GET /healthz without a key: the credential's kind and the
-// current token's expiry, never a secret.
+// held token's expiry, never a secret. It only peeks at the token source:
+// an unauthenticated probe must not be able to cause a token exchange.
 func (g *Gateway) health(w http.ResponseWriter, r *http.Request) {
 	rt := g.opts.Runtime
-	body := map[string]any{
-		"status":   "ok",
-		"upstream": rt.BaseURL,
-		"credential": map[string]any{
-			"kind":   rt.Kind,
-			"mode":   rt.Mode,
-			"source": rt.Source,
-		},
+	cred := map[string]any{
+		"kind":   rt.Kind,
+		"mode":   rt.Mode,
+		"source": rt.Source,
 	}
-	status := http.StatusOK
-	tok, err := rt.Tokens.Token(r.Context())
-	if err != nil {
-		status = http.StatusServiceUnavailable
-		body["status"] = "error"
-		body["error"] = secret.Redact(err.Error(), g.opts.Key)
-	} else if !tok.Expiry.IsZero() {
-		body["credential"].(map[string]any)["expires_at"] = tok.Expiry.UTC().Format(time.RFC3339)
+	if p, ok := rt.Tokens.(credential.Peeker); ok {
+		if tok, held := p.Peek(); !held {
+			cred["token"] = "no token yet"
+		} else if !tok.Expiry.IsZero() {
+			cred["expires_at"] = tok.Expiry.UTC().Format(time.RFC3339)
+		}
+	}
+	body := map[string]any{
+		"status":     "ok",
+		"upstream":   rt.BaseURL,
+		"credential": cred,
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
+	w.WriteHeader(http.StatusOK)
 	json.NewEncoder(w).Encode(body)
 }
 

@@ -137,6 +137,13 @@ func (s *rotating) Token(context.Context) (credential.Token, error) {
 	return s.cur, nil
 }
 
+// Peek implements credential.Peeker.
+func (s *rotating) Peek() (credential.Token, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur, s.cur.Value != ""
+}
+
 // Invalidate drops value and moves on to the next queued token.
 func (s *rotating) Invalidate(value string) {
 	s.mu.Lock()

@@ -2,16 +2,21 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/gateway/gatewaytest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -138,5 +143,71 @@ func TestStandInCutStream(t *testing.T) {
 	}
 	if stream.Err() == nil {
 		t.Errorf("a cut stream ended cleanly after %d events", n)
+	}
+}
+
+// healthz asks the gateway's health endpoint, without a key.
+func healthz(t *testing.T, url string) (status int, cred map[string]any) {
+	t.Helper()
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Credential map[string]any }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body.Credential
+}
+
+// An unauthenticated probe of a cold gateway must not cause a WIF
+// exchange: healthz only peeks at the real resolver's token source.
+func TestStandInHealthzNeverExchanges(t *testing.T) {
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	home := t.TempDir()
+	tokenFile := filepath.Join(home, "token.jwt")
+	if err := os.WriteFile(tokenFile, []byte(iss.Mint(oidctest.Claims{})), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"HOME":                          home,
+		"ANTHROPIC_CONFIG_DIR":          filepath.Join(home, "sdk"),
+		"ANTHROPIC_FEDERATION_RULE_ID":  anthropictest.DefaultRuleID,
+		"ANTHROPIC_ORGANIZATION_ID":     anthropictest.DefaultOrgID,
+		"ANTHROPIC_IDENTITY_TOKEN_FILE": tokenFile,
+	}
+	r := &credential.Resolver{Home: home, Getenv: func(k string) string { return env[k] }, Stderr: io.Discard, BaseURL: api.URL}
+	rt, err := r.Resolve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(Options{Runtime: rt, Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+
+	status, cred := healthz(t, srv.URL)
+	if status != 200 || cred["token"] != "no token yet" || cred["expires_at"] != nil {
+		t.Errorf("cold healthz: %d %v", status, cred)
+	}
+	if n := api.ExchangeCount(); n != 0 {
+		t.Fatalf("healthz on a cold gateway caused %d exchanges", n)
+	}
+
+	c := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithBaseURL(srv.URL), option.WithAPIKey(testKey), option.WithMaxRetries(0))
+	if _, err := c.Messages.New(context.Background(), params); err != nil {
+		t.Fatal(err)
+	}
+	status, cred = healthz(t, srv.URL)
+	exp, _ := cred["expires_at"].(string)
+	if _, err := time.Parse(time.RFC3339, exp); status != 200 || err != nil || cred["token"] != nil {
+		t.Errorf("warm healthz: %d %v", status, cred)
+	}
+	if n := api.ExchangeCount(); n != 1 {
+		t.Errorf("%d exchanges after one proxied request and two probes, want 1", n)
 	}
 }

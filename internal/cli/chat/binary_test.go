@@ -2,6 +2,7 @@ package chat
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,6 +175,56 @@ func TestInteractiveOnAPseudoTerminal(t *testing.T) {
 	defer con.mu.Unlock()
 	if strings.Contains(con.buf.String(), testKey) {
 		t.Error("key on the terminal")
+	}
+}
+
+// Two real processes: while an interactive chat has its session open, a
+// second `hermes chat -c` is refused with exit 1; once the first exits,
+// the second continues the session with every turn the first saved.
+func TestSessionOpenInAnotherProcess(t *testing.T) {
+	bin := hermesBinary(t)
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	env := append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	cmd := exec.Command(bin, "chat", "--base-url", s.URL)
+	cmd.Env = env
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	con := newConsole(t, ptmx)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		ptmx.Close()
+	})
+	con.expect("> ")
+	ptmx.WriteString("one\r")
+	con.expect("echo: one")
+	con.expect("> ")
+
+	second := func() (string, error) {
+		c := exec.Command(bin, "chat", "--base-url", s.URL, "-c", "-q", "two")
+		c.Env = env
+		out, err := c.CombinedOutput()
+		return string(out), err
+	}
+	out, err := second()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(out, "is open in another hermes process") {
+		t.Fatalf("second process while the first holds the session: %v\n%s", err, out)
+	}
+
+	ptmx.WriteString("/exit\r")
+	if err := <-exited; err != nil {
+		t.Fatalf("hermes chat exited with %v", err)
+	}
+	if out, err := second(); err != nil || !strings.Contains(out, "echo: two") {
+		t.Fatalf("second process after the first exited: %v\n%s", err, out)
+	}
+	reqs := s.MessageRequests()
+	if last := reqs[len(reqs)-1]; len(reqs) != 2 || len(last.Messages) != 3 {
+		t.Errorf("%d requests; the resumed one sent %d messages, want 3", len(reqs), len(last.Messages))
 	}
 }
 

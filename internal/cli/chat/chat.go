@@ -78,7 +78,7 @@ session, /model NAME switches models, /exit (or Ctrl-D) quits, Ctrl-C cancels
 the answer being written.
 
 Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
--c the most recent.`,
+-c the most recent. A session is used by one hermes process at a time.`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
   hermes chat -q "Summarise the README" --tools read_file,list_files
@@ -136,10 +136,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if interactive && opts.Format != "text" {
 		return cmdutil.FlagErrorf("--format %s needs a prompt: pass -q TEXT or pipe one on stdin", opts.Format)
 	}
-	conv, err := opts.conversation(store)
+	conv, lock, err := opts.conversation(store)
 	if err != nil {
 		return err
 	}
+	s := &chatSession{opts: opts, store: store, conv: conv, lock: lock}
+	defer s.release()
 	// Resolve once and keep the runtime: its transport asks the token
 	// source per request, so a long chat never holds an expired token.
 	rt, err := opts.Resolve(ctx)
@@ -155,7 +157,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	s := &chatSession{opts: opts, rt: rt, agent: a, store: store, conv: conv}
+	s.rt, s.agent = rt, a
 	if interactive {
 		return s.interactive(ctx)
 	}
@@ -207,14 +209,15 @@ func (o *Options) prompt() (string, error) {
 	return p, nil
 }
 
-// conversation is the resumed session or a new one; -m and --system given
-// on the command line override a resumed session's.
-func (o *Options) conversation(store *agent.Store) (*agent.Conversation, error) {
+// conversation is the resumed session or a new one, with its lock held
+// (one process at a time per session); -m and --system given on the
+// command line override a resumed session's.
+func (o *Options) conversation(store *agent.Store) (*agent.Conversation, *agent.SessionLock, error) {
 	id := o.Session
 	if o.Continue {
 		list, err := store.List()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, s := range list {
 			if s.Err == "" {
@@ -223,15 +226,19 @@ func (o *Options) conversation(store *agent.Store) (*agent.Conversation, error) 
 			}
 		}
 		if id == "" {
-			return nil, fmt.Errorf("no session to continue in %s: start one with `hermes chat`", store.Dir)
+			return nil, nil, fmt.Errorf("no session to continue in %s: start one with `hermes chat`", store.Dir)
 		}
 	}
-	conv := agent.NewConversation(o.Now())
+	var conv *agent.Conversation
+	var lock *agent.SessionLock
+	var err error
 	if id != "" {
-		var err error
-		if conv, err = store.Load(id); err != nil {
-			return nil, err
-		}
+		conv, lock, err = store.Open(id)
+	} else {
+		conv, lock, err = newConversation(store, o.Now())
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	if o.Model != "" {
 		conv.Model = o.Model
@@ -239,7 +246,18 @@ func (o *Options) conversation(store *agent.Store) (*agent.Conversation, error) 
 	if o.System != "" {
 		conv.System = o.System
 	}
-	return conv, nil
+	return conv, lock, nil
+}
+
+// newConversation starts a session and takes its lock at once, so a
+// `hermes chat -c` started meanwhile cannot pick it up too.
+func newConversation(store *agent.Store, now time.Time) (*agent.Conversation, *agent.SessionLock, error) {
+	conv := agent.NewConversation(now)
+	lock, err := store.Lock(conv.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conv, lock, nil
 }
 
 func (o *Options) agentConfig() agent.Config {
@@ -292,6 +310,15 @@ type chatSession struct {
 	agent *agent.Agent
 	store *agent.Store
 	conv  *agent.Conversation
+	lock  *agent.SessionLock // conv's session lock, held while it is in use
+}
+
+// release lets another process use the session.
+func (s *chatSession) release() {
+	if s.lock != nil {
+		s.lock.Unlock()
+		s.lock = nil
+	}
 }
 
 // send runs one prompt and saves the session when it succeeded.

@@ -157,6 +157,43 @@ func TestOneShotJSONAndResume(t *testing.T) {
 	assertNoSecret(t, h, testKey)
 }
 
+// A session open in another process is refused (exit 1, naming it)
+// before anything is sent, whether named with --session or picked by -c.
+func TestResumeSessionOpenElsewhere(t *testing.T) {
+	s := stub(t)
+	h := newHarness(t, s.URL, testKey)
+	if err := h.run(context.Background(), "-q", "first", "--format", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var res result
+	if err := json.Unmarshal(h.out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	store := agent.NewStore(h.home)
+	// The run released its lock on the way out.
+	lk, err := store.Lock(res.SessionID)
+	if err != nil {
+		t.Fatalf("session still locked after chat returned: %v", err)
+	}
+	before, _ := os.ReadFile(filepath.Join(h.home, "sessions", res.SessionID+".json"))
+	for _, args := range [][]string{{"--session", res.SessionID}, {"-c"}} {
+		err := h.run(context.Background(), append([]string{"-q", "second"}, args...)...)
+		if cmdutil.ExitCode(err) != 1 || !errors.Is(err, agent.ErrSessionInUse) || !strings.Contains(err.Error(), res.SessionID) || !strings.Contains(err.Error(), "open in another hermes process") {
+			t.Errorf("%v: err = %v", args, err)
+		}
+	}
+	if n := len(s.MessageRequests()); n != 1 {
+		t.Errorf("%d API requests, want only the first", n)
+	}
+	if after, _ := os.ReadFile(filepath.Join(h.home, "sessions", res.SessionID+".json")); !bytes.Equal(before, after) {
+		t.Error("the locked session was rewritten")
+	}
+	lk.Unlock()
+	if err := h.run(context.Background(), "-q", "second", "-c"); err != nil {
+		t.Fatalf("after the other process let go: %v", err)
+	}
+}
+
 func TestOneShotStreamJSONWithDelegate(t *testing.T) {
 	s := stub(t)
 	s.Script(
@@ -321,6 +358,11 @@ func TestInteractiveCommandsAndCancel(t *testing.T) {
 	if last := sess.conv.Messages; len(last) != 2 {
 		t.Errorf("second session has %d messages, want 2", len(last))
 	}
+	// /new took the new session's lock.
+	if _, err := agent.NewStore(h.home).Lock(sess.conv.ID); !errors.Is(err, agent.ErrSessionInUse) {
+		t.Errorf("the session /new started is not locked: %v", err)
+	}
+	sess.release()
 	assertNoSecret(t, h, testKey)
 }
 

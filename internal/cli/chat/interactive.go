@@ -101,9 +101,14 @@ func (s *chatSession) command(line string) (quit bool) {
 	case "/exit", "/quit":
 		return true
 	case "/new":
-		conv := agent.NewConversation(s.opts.Now())
+		conv, lock, err := newConversation(s.store, s.opts.Now())
+		if err != nil {
+			fmt.Fprintf(s.opts.IO.ErrOut, "Could not start a new session: %v\n", err)
+			break
+		}
 		conv.Model, conv.System = s.conv.Model, s.conv.System
-		s.conv = conv
+		s.release()
+		s.conv, s.lock = conv, lock
 		fmt.Fprintf(out, "New session %s.\n", conv.ID)
 	case "/model":
 		if arg == "" {

@@ -49,6 +49,13 @@ func (s *WIFSource) Token(ctx context.Context) (credential.Token, error) {
 	return s.cur, nil
 }
 
+// Peek implements credential.Peeker: the held token, never an exchange.
+func (s *WIFSource) Peek() (credential.Token, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur, s.cur.Value != ""
+}
+
 // Invalidate implements credential.Invalidator.
 func (s *WIFSource) Invalidate(value string) {
 	s.mu.Lock()
