@@ -42,11 +42,21 @@ type Daemon struct {
 	Logger *slog.Logger
 	// OnRecord, if set, is called after each run or skip is recorded.
 	OnRecord func(Record)
+	// Force, once closed, cuts shutdown's grace period short: running
+	// jobs are canceled at once, as if Grace had run out. It acts only
+	// after Run's context has ended (closing it earlier makes the coming
+	// shutdown immediate). The caller wires it to a second stop signal,
+	// so when Force is set the shutdown log tells the user to send the
+	// signal again. Nil: shutdown always waits out Grace.
+	Force <-chan struct{}
 
 	mu      sync.Mutex
 	running map[string]bool
-	wg      sync.WaitGroup
-	sem     chan struct{}
+	// active counts runs past their last stopping check: the ones
+	// shutdown waits for. Guarded by mu, like the close of stopping.
+	active int
+	wg     sync.WaitGroup
+	sem    chan struct{}
 	// stopping is closed when shutdown begins: a run still waiting for a
 	// slot then never starts.
 	stopping chan struct{}
@@ -190,12 +200,11 @@ func (d *Daemon) run(runCtx context.Context, job Job, due time.Time) {
 	}
 	// Shutdown lets running jobs finish; it does not start queued ones
 	// in the slots they free.
-	select {
-	case <-d.stopping:
+	if !d.begin() {
 		d.notStarted(job, due)
 		return
-	default:
 	}
+	defer d.end()
 	d.log().Info("cron job started", "job", job.Name, "due", due)
 	rec, err := d.Exec.Run(runCtx, job, TriggerSchedule, due)
 	var running *RunningError
@@ -215,6 +224,27 @@ func (d *Daemon) run(runCtx context.Context, job Job, due time.Time) {
 	if rec.Status != "" && d.OnRecord != nil {
 		d.OnRecord(rec)
 	}
+}
+
+// begin counts a run as active unless shutdown has begun. The check and
+// the count share mu with shutdown's close of stopping, so shutdown's
+// count of running jobs is exact.
+func (d *Daemon) begin() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	select {
+	case <-d.stopping:
+		return false
+	default:
+		d.active++
+		return true
+	}
+}
+
+func (d *Daemon) end() {
+	d.mu.Lock()
+	d.active--
+	d.mu.Unlock()
 }
 
 func (d *Daemon) skip(job Job, due, now time.Time) {
@@ -244,16 +274,20 @@ func (d *Daemon) recordUnstarted(rec Record) {
 	}
 }
 
-// shutdown waits for running jobs, canceling them once Grace has passed.
+// shutdown waits for running jobs, canceling them once Grace has passed
+// or Force is closed.
 func (d *Daemon) shutdown(cancelRuns context.CancelFunc) {
+	d.mu.Lock()
 	close(d.stopping)
+	active := d.active
+	d.mu.Unlock()
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
 	defer d.log().Info("cron daemon stopped")
-	select {
-	case <-done:
+	if active == 0 {
+		// Only runs that will never start remain: they record that and end.
+		<-done
 		return
-	default:
 	}
 	grace := d.Grace
 	if grace < 0 {
@@ -265,13 +299,21 @@ func (d *Daemon) shutdown(cancelRuns context.CancelFunc) {
 	if grace == 0 {
 		grace = DefaultGrace
 	}
-	d.log().Info("cron daemon stopping: waiting for running jobs", "grace", grace)
+	msg := fmt.Sprintf("cron daemon stopping: waiting up to %s for %d running job(s)", grace, active)
+	if d.Force != nil {
+		msg += "; send the signal again to stop now"
+	}
+	d.log().Info(msg, "grace", grace, "running", active)
 	expired, stop := d.Exec.Clock.Until(d.Exec.Clock.Now().Add(grace))
 	defer stop()
 	select {
 	case <-done:
 	case <-expired:
 		d.log().Warn("cron daemon stopping: grace period over, canceling running jobs")
+		cancelRuns()
+		<-done
+	case <-d.Force:
+		d.log().Warn("cron daemon stopping now: canceling running jobs")
 		cancelRuns()
 		<-done
 	}

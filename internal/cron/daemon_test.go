@@ -425,6 +425,64 @@ func TestDaemonShutdownLetsRunsFinish(t *testing.T) {
 	if <-h.done; h.err != nil {
 		t.Fatal(h.err)
 	}
+	// Without Force nothing cuts the grace short, so the log offers nothing.
+	if logs := h.logs.String(); !strings.Contains(logs, `msg="cron daemon stopping: waiting up to 1m0s for 1 running job(s)" grace=1m0s running=1`) {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+// Closing Force during the grace period cancels running jobs at once,
+// recorded as canceled as if the grace had run out, without the clock
+// moving; the shutdown log said once that a second signal would do this.
+func TestDaemonShutdownForceCutsGraceShort(t *testing.T) {
+	started := make(chan struct{}, 2)
+	h := newHarness(t, staticResolve, RunnerFunc(func(ctx context.Context, _ *credential.Runtime, _ Job) (string, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return "partial", ctx.Err()
+	}))
+	force := make(chan struct{})
+	h.daemon.Force = force
+	h.addJob("a", "@every 10m")
+	h.addJob("b", "@every 10m")
+	h.start()
+	h.step(t0.Add(10 * time.Minute))
+	<-started
+	<-started
+	h.cancel()
+	h.clock.BlockUntilWaiter(t0.Add(11 * time.Minute)) // shutdown is in its grace period
+	want := `level=INFO msg="cron daemon stopping: waiting up to 1m0s for 2 running job(s); send the signal again to stop now" grace=1m0s running=2`
+	if logs := h.logs.String(); strings.Count(logs, "waiting up to") != 1 || !strings.Contains(logs, want) {
+		t.Fatalf("log lacks, once, %s:\n%s", want, logs)
+	}
+	close(force)
+	for range 2 {
+		select {
+		case r := <-h.records:
+			if r.Status != StatusCanceled || r.Output != "partial" {
+				t.Errorf("run stopped by force: %+v", r)
+			}
+		case <-time.After(30 * time.Second):
+			// End the grace period, so the cleanup ends.
+			h.clock.Set(t0.Add(24 * time.Hour))
+			t.Fatalf("no run record: force did not cut the grace short; log:\n%s", h.logs.String())
+		}
+	}
+	if <-h.done; h.err != nil {
+		t.Fatal(h.err)
+	}
+	if now := h.clock.Now(); !now.Equal(t0.Add(10 * time.Minute)) {
+		t.Errorf("clock moved to %s: the grace ran out rather than being cut short", now)
+	}
+	for _, name := range []string{"a", "b"} {
+		if job, _ := h.store.Get(name); job.LastRun == nil || job.LastRun.Status != StatusCanceled {
+			t.Errorf("%s last run: %+v", name, job.LastRun)
+		}
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "cron daemon stopping now: canceling running jobs") || strings.Contains(logs, "grace period over") {
+		t.Errorf("log:\n%s", logs)
+	}
 }
 
 func TestDaemonShutdownCancelsAfterGrace(t *testing.T) {
@@ -543,7 +601,7 @@ func TestDaemonShutdownWithoutGrace(t *testing.T) {
 	if <-h.done; h.err != nil {
 		t.Fatal(h.err)
 	}
-	if logs := h.logs.String(); !strings.Contains(logs, "no grace period") || strings.Contains(logs, "waiting for running jobs") {
+	if logs := h.logs.String(); !strings.Contains(logs, "no grace period") || strings.Contains(logs, "waiting up to") {
 		t.Errorf("log:\n%s", logs)
 	}
 }

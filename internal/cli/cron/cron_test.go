@@ -179,7 +179,7 @@ func TestDaemonGraceZeroCancelsAtOnce(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the daemon did not stop")
 	}
-	if logs := e.err.String(); !strings.Contains(logs, "no grace period") || strings.Contains(logs, "waiting for running jobs") {
+	if logs := e.err.String(); !strings.Contains(logs, "no grace period") || strings.Contains(logs, "waiting up to") {
 		t.Errorf("daemon log:\n%s", logs)
 	}
 	recs, err := store.Records("j", 0)

@@ -3,6 +3,7 @@ package cron
 import (
 	"context"
 	"log/slog"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -35,7 +36,8 @@ func newDaemonCmd(f *cmdutil.Factory, runF func(context.Context, *daemonOptions)
 		Long: `Run due jobs until SIGTERM or Ctrl-C. Each run resolves its credential
 afresh. A failed run is recorded and does not stop the daemon; a job still
 running when it is due again is skipped; runs missed while the daemon was down
-run once at start. On SIGTERM, running jobs get --grace to finish.`,
+run once at start. On SIGTERM or Ctrl-C, running jobs get --grace to finish;
+a second SIGTERM or Ctrl-C cancels them at once.`,
 		Args: exactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Verbose = f.Verbose
@@ -52,7 +54,7 @@ run once at start. On SIGTERM, running jobs get --grace to finish.`,
 		},
 	}
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", cron.DefaultParallel, "how many jobs may run at once")
-	cmd.Flags().DurationVar(&opts.Grace, "grace", cron.DefaultGrace, "how long running jobs may finish after SIGTERM before they are canceled (0: cancel at once)")
+	cmd.Flags().DurationVar(&opts.Grace, "grace", cron.DefaultGrace, "how long running jobs may finish after SIGTERM or Ctrl-C before they are canceled (0: cancel at once; so does a second signal)")
 	return cmd
 }
 
@@ -61,8 +63,13 @@ func daemonRun(ctx context.Context, opts *daemonOptions) error {
 	if err != nil {
 		return err
 	}
-	// Service managers stop with SIGTERM; the root command handles Ctrl-C.
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	// Service managers stop with SIGTERM, people with Ctrl-C. The root
+	// command's handler also sees Ctrl-C but only the first, so the daemon
+	// listens to both itself to notice the second.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	ctx, force, stop := escalate(ctx, sigs)
 	defer stop()
 	level := slog.LevelInfo
 	if opts.Verbose {
@@ -77,7 +84,36 @@ func daemonRun(ctx context.Context, opts *daemonOptions) error {
 		Exec:     opts.Executor(store),
 		Parallel: opts.Parallel,
 		Grace:    grace,
+		Force:    force,
 		Logger:   slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level})),
 	}
 	return d.Run(ctx)
+}
+
+// escalate turns the first stop signal on sigs into the end of the
+// returned context (a graceful stop) and the second into closing force
+// (stop now). Counting signals, rather than asking whether ctx has ended,
+// keeps one Ctrl-C a graceful stop although the root command's handler
+// ends ctx for that same Ctrl-C. stop releases the goroutine.
+func escalate(ctx context.Context, sigs <-chan os.Signal) (_ context.Context, force <-chan struct{}, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	forced := make(chan struct{})
+	quit := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		for _, act := range []func(){cancel, func() { close(forced) }} {
+			select {
+			case <-sigs:
+				act()
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return ctx, forced, func() {
+		close(quit)
+		<-exited
+		cancel()
+	}
 }

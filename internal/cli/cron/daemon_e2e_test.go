@@ -442,7 +442,7 @@ func TestDaemonProcessSIGTERMWaitsForRunningJob(t *testing.T) {
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	d.waitLog(`msg="cron daemon stopping: waiting for running jobs"`)
+	d.waitLog(`msg="cron daemon stopping: waiting up to 10m0s for 1 running job(s); send the signal again to stop now"`)
 	g.open()
 	if code := d.exit(); code != 0 {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", code, d.stderr)
@@ -487,4 +487,59 @@ func TestDaemonProcessSIGTERMGraceOverCancelsJob(t *testing.T) {
 		}
 	}
 	w.assertNoSecrets()
+}
+
+// A second SIGTERM or Ctrl-C during the grace period stops the daemon now:
+// the first starts the graceful stop and says (once) that a second one
+// would not wait; the second cancels the hanging run, recorded canceled,
+// and the daemon exits 0 long before its 10 minutes of grace. SIGINT
+// checks that the root command's own Ctrl-C handler does not swallow the
+// second signal, nor turn the first into an immediate stop.
+func TestDaemonProcessSecondSignalStopsNow(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			w := newWorld(t)
+			g := newGate(t, w.api.URL) // never opened: the API call hangs
+			w.configureWIF(g.URL)
+			w.addOverdueJob()
+
+			d := w.start("cron", "daemon", "--grace", "10m")
+			await(t, g.arrived, "the job's API call")
+			if err := d.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			const waiting = `level=INFO msg="cron daemon stopping: waiting up to 10m0s for 1 running job(s); send the signal again to stop now"`
+			d.waitLog(waiting)
+			select {
+			case <-g.canceledCall:
+				t.Fatalf("the first %s canceled the run; stderr:\n%s", sig, d.stderr)
+			default:
+			}
+			if code := d.signal(sig); code != 0 {
+				t.Fatalf("second %s: exit %d, want 0; stderr:\n%s", sig, code, d.stderr)
+			}
+			await(t, g.canceledCall, "hermes abandoning the API call")
+			rec := w.onlyRecord(cron.StatusCanceled)
+			if rec.Error == "" || rec.Output != "" {
+				t.Errorf("run record: %+v", rec)
+			}
+			job, err := cron.NewStore(w.home).Get(jobName)
+			if err != nil || job.LastRun == nil || job.LastRun.Status != cron.StatusCanceled {
+				t.Errorf("jobs.json last run: %+v %v", job.LastRun, err)
+			}
+			logs := d.stderr.String()
+			if n := strings.Count(logs, "waiting up to"); n != 1 {
+				t.Errorf("the waiting line appears %d times, want once:\n%s", n, logs)
+			}
+			for _, want := range []string{"cron daemon stopping now: canceling running jobs", `msg="cron job canceled" job=` + jobName, `msg="cron daemon stopped"`} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("daemon log lacks %q:\n%s", want, logs)
+				}
+			}
+			if strings.Contains(logs, "grace period over") || strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "hermes:") {
+				t.Errorf("daemon log, want a stop by the second signal:\n%s", logs)
+			}
+			w.assertNoSecrets()
+		})
+	}
 }
