@@ -555,3 +555,46 @@ func TestLoadOrCreateKey(t *testing.T) {
 		t.Error("NewKey repeats")
 	}
 }
+
+// An interim 100 Continue is not the status the access log reports.
+func TestRecorderIgnoresInterimStatus(t *testing.T) {
+	rec := &recorder{ResponseWriter: httptest.NewRecorder()}
+	rec.WriteHeader(http.StatusContinue)
+	rec.WriteHeader(http.StatusRequestEntityTooLarge)
+	if rec.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", rec.status)
+	}
+}
+
+// Closing force ends the grace period: an open stream is cut instead of
+// keeping the server up for the hour it was allowed.
+func TestServeForceCutsTheGracePeriod(t *testing.T) {
+	h := newHarness(t, "tok", nil)
+	h.up.hold = make(chan struct{})
+	defer close(h.up.hold)
+	ln, err := Listen("127.0.0.1:0", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	force := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- ServeForce(ctx, force, ln, h.gw, time.Hour, nil) }()
+
+	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/v1/messages", strings.NewReader(`{"stream":true}`))
+	req.Header.Set("X-Api-Key", testKey)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	<-h.up.firstSent
+	cancel()
+	close(force)
+	if err := <-done; err != nil {
+		t.Errorf("ServeForce: %v", err)
+	}
+	if _, err := io.ReadAll(resp.Body); err == nil {
+		t.Error("the open stream ended cleanly; want it cut")
+	}
+}

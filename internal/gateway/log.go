@@ -16,7 +16,9 @@ type recorder struct {
 }
 
 func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
+	// A 1xx (the proxy passes upstream's 100 Continue on) is not the
+	// response's status; the final one comes later.
+	if r.status == 0 && code >= 200 {
 		r.status = code
 	}
 	r.ResponseWriter.WriteHeader(code)

@@ -41,6 +41,12 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 // grace (0: DefaultShutdownGrace), then closes what is left. It returns
 // nil after a shutdown that ctx asked for.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger) error {
+	return ServeForce(ctx, nil, ln, h, grace, logger)
+}
+
+// ServeForce is Serve whose grace period ends early when force is closed
+// (a second Ctrl-C or SIGTERM: the user wants it stopped now).
+func ServeForce(ctx context.Context, force <-chan struct{}, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger) error {
 	if grace <= 0 {
 		grace = DefaultShutdownGrace
 	}
@@ -63,13 +69,37 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
+	forced := make(chan struct{})
+	if force != nil {
+		go func() {
+			select {
+			case <-force:
+				close(forced)
+				cancel()
+			case <-sctx.Done():
+			}
+		}()
+	}
 	err := srv.Shutdown(sctx)
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		logger.Warn("gateway: streams still open after the shutdown grace period; closing them", "grace", grace)
+		err = srv.Close()
+	case errors.Is(err, context.Canceled) && isClosed(forced):
+		logger.Warn("gateway: stopping now; closing open streams")
 		err = srv.Close()
 	}
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
 	return err
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }

@@ -41,6 +41,8 @@ type Options struct {
 
 	// ready, when set, is called with the bound address (tests).
 	ready func(addr string)
+	// signals, when set, replaces SIGINT/SIGTERM (tests).
+	signals <-chan os.Signal
 }
 
 // NewCmd returns the `hermes gateway` command.
@@ -122,13 +124,50 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	sigs := opts.signals
+	if sigs == nil {
+		c := make(chan os.Signal, 2)
+		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(c)
+		sigs = c
+	}
+	ctx, force, stop := escalate(ctx, sigs, func() {
+		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
+	})
 	defer stop()
-	err = gw.Serve(ctx, ln, g, opts.ShutdownGrace, opts.Logger)
+	err = gw.ServeForce(ctx, force, ln, g, opts.ShutdownGrace, opts.Logger)
 	if err == nil {
 		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopped")
 	}
 	return err
+}
+
+// escalate turns the first signal into the end of the returned context (a
+// graceful stop, announced by onFirst) and the second into closing force
+// (stop now, without waiting out the grace period). Signals are counted,
+// not inferred from ctx, because the root command's own Ctrl-C handler
+// ends ctx on that same first Ctrl-C. stop releases the goroutine.
+func escalate(ctx context.Context, sigs <-chan os.Signal, onFirst func()) (_ context.Context, force <-chan struct{}, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	forced := make(chan struct{})
+	quit := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		for _, act := range []func(){func() { onFirst(); cancel() }, func() { close(forced) }} {
+			select {
+			case <-sigs:
+				act()
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return ctx, forced, func() {
+		close(quit)
+		<-exited
+		cancel()
+	}
 }
 
 func keyPath(opts *Options) (string, error) {

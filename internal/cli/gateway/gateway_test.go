@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -83,5 +86,60 @@ func TestRunServesWithKeyFromHome(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Errorf("stdout not empty: %q", out)
+	}
+}
+
+// The first signal stops gracefully and says how to stop now; a second one
+// closes a stream that would otherwise keep the gateway up for the whole
+// grace period (an hour here: without the fix the test hangs).
+func TestSecondSignalStopsNow(t *testing.T) {
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	api.Fault("/v1/models", anthropictest.Fault{Latency: time.Hour})
+	rt, _ := gatewaytest.Runtime(iss, api.URL)
+	home := t.TempDir()
+	ios, _, _, errOut := iostreams.Test()
+	addrc := make(chan string, 1)
+	sigs := make(chan os.Signal, 2)
+	opts := &Options{
+		IO:            ios,
+		Resolve:       func(context.Context) (*credential.Runtime, error) { return rt, nil },
+		HermesHome:    func() (string, error) { return home, nil },
+		Listen:        "127.0.0.1:0",
+		MaxBodyBytes:  1 << 20,
+		ShutdownGrace: time.Hour,
+		ready:         func(a string) { addrc <- a },
+		signals:       sigs,
+	}
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), opts) }()
+	addr := <-addrc
+	b, _ := os.ReadFile(filepath.Join(home, "gateway.key"))
+
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/models", nil)
+	req.Header.Set("x-api-key", strings.TrimSpace(string(b)))
+	req.Header.Set("anthropic-version", "2023-06-01")
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	respc := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		respc <- err
+	}()
+	// Wait until the gateway holds the request upstream.
+	for len(api.Requests()) == 0 {
+		runtime.Gosched()
+	}
+	sigs <- syscall.SIGTERM
+	sigs <- syscall.SIGINT
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	<-respc
+	if !strings.Contains(errOut.String(), "again to stop now") {
+		t.Errorf("stderr does not say how to stop now:\n%s", errOut)
 	}
 }
