@@ -69,7 +69,7 @@ func daemonRun(ctx context.Context, opts *daemonOptions) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
-	ctx, force, stop := escalate(ctx, sigs)
+	ctx, force, stop := cmdutil.Escalate(ctx, sigs, nil)
 	defer stop()
 	level := slog.LevelInfo
 	if opts.Verbose {
@@ -88,32 +88,4 @@ func daemonRun(ctx context.Context, opts *daemonOptions) error {
 		Logger:   slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level})),
 	}
 	return d.Run(ctx)
-}
-
-// escalate turns the first stop signal on sigs into the end of the
-// returned context (a graceful stop) and the second into closing force
-// (stop now). Counting signals, rather than asking whether ctx has ended,
-// keeps one Ctrl-C a graceful stop although the root command's handler
-// ends ctx for that same Ctrl-C. stop releases the goroutine.
-func escalate(ctx context.Context, sigs <-chan os.Signal) (_ context.Context, force <-chan struct{}, stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	forced := make(chan struct{})
-	quit := make(chan struct{})
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		for _, act := range []func(){cancel, func() { close(forced) }} {
-			select {
-			case <-sigs:
-				act()
-			case <-quit:
-				return
-			}
-		}
-	}()
-	return ctx, forced, func() {
-		close(quit)
-		<-exited
-		cancel()
-	}
 }

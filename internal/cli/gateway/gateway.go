@@ -131,7 +131,7 @@ func Run(ctx context.Context, opts *Options) error {
 		defer signal.Stop(c)
 		sigs = c
 	}
-	ctx, force, stop := escalate(ctx, sigs, func() {
+	ctx, force, stop := cmdutil.Escalate(ctx, sigs, func() {
 		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
 	})
 	defer stop()
@@ -140,34 +140,6 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopped")
 	}
 	return err
-}
-
-// escalate turns the first signal into the end of the returned context (a
-// graceful stop, announced by onFirst) and the second into closing force
-// (stop now, without waiting out the grace period). Signals are counted,
-// not inferred from ctx, because the root command's own Ctrl-C handler
-// ends ctx on that same first Ctrl-C. stop releases the goroutine.
-func escalate(ctx context.Context, sigs <-chan os.Signal, onFirst func()) (_ context.Context, force <-chan struct{}, stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	forced := make(chan struct{})
-	quit := make(chan struct{})
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		for _, act := range []func(){func() { onFirst(); cancel() }, func() { close(forced) }} {
-			select {
-			case <-sigs:
-				act()
-			case <-quit:
-				return
-			}
-		}
-	}()
-	return ctx, forced, func() {
-		close(quit)
-		<-exited
-		cancel()
-	}
 }
 
 func keyPath(opts *Options) (string, error) {

@@ -1,4 +1,4 @@
-package cron
+package cmdutil
 
 import (
 	"context"
@@ -7,12 +7,12 @@ import (
 	"testing"
 )
 
-// escalate: the first signal ends the context without forcing, the second
+// Escalate: the first signal ends the context without forcing, the second
 // forces, and later ones change nothing (and do not block the sender's
 // buffered channel being drained).
 func TestEscalate(t *testing.T) {
 	sigs := make(chan os.Signal)
-	ctx, force, stop := escalate(context.Background(), sigs)
+	ctx, force, stop := Escalate(context.Background(), sigs, nil)
 	defer stop()
 	if ctx.Err() != nil || isClosed(force) {
 		t.Fatal("stopped before any signal")
@@ -35,7 +35,7 @@ func TestEscalate(t *testing.T) {
 // without forcing.
 func TestEscalateParentAndStop(t *testing.T) {
 	parent, cancel := context.WithCancel(context.Background())
-	ctx, force, stop := escalate(parent, make(chan os.Signal))
+	ctx, force, stop := Escalate(parent, make(chan os.Signal), nil)
 	cancel()
 	<-ctx.Done()
 	stop()
