@@ -10,6 +10,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -242,8 +243,12 @@ func runChild(opts *Options, env []string) error {
 		cmd.Stdin = strings.NewReader("")
 	}
 
+	// Ctrl-C and Ctrl-\ are always caught, forwarded or not: on a terminal
+	// the kernel already gave them to the child, and hermes must outlive
+	// it (the child may survive them and still need its gateway).
+	forward := forwardedSignals(opts.IO)
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwardedSignals(opts.IO)...)
+	signal.Notify(sigs, append([]os.Signal{os.Interrupt, syscall.SIGQUIT}, forward...)...)
 	defer signal.Stop(sigs)
 
 	if err := cmd.Start(); err != nil {
@@ -254,7 +259,9 @@ func runChild(opts *Options, env []string) error {
 		for {
 			select {
 			case s := <-sigs:
-				cmd.Process.Signal(s)
+				if slices.Contains(forward, s) {
+					cmd.Process.Signal(s)
+				}
 			case <-waited:
 				return
 			}

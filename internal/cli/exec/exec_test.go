@@ -252,3 +252,44 @@ func TestChildEnv(t *testing.T) {
 		t.Errorf("custom headers %q", got)
 	}
 }
+
+// On a terminal, Ctrl-\ (SIGQUIT) goes to the child from the kernel; hermes
+// must neither die of it (the child would lose its gateway) nor deliver it
+// a second time.
+func TestExecSurvivesTerminalQuit(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rt := credential.NewStaticRuntime("http://127.0.0.1:1", credential.ModeAPIKey, credential.KindAPIKey, "t", "sk-ant-api03-unused-unused")
+	ios, _, _, _ := iostreams.Test()
+	ios.SetStdinTTY(true)
+	ios.Out = w
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), &Options{
+			IO:      ios,
+			Resolve: func(context.Context) (*credential.Runtime, error) { return rt, nil },
+			Environ: func() []string { return ambient("waitsig") },
+			Args:    []string{self(t)},
+		})
+		w.Close()
+	}()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		t.Fatalf("child said %q, %v", line, err)
+	}
+	// Without the fix the Go runtime's default SIGQUIT action kills this
+	// test binary here.
+	syscall.Kill(os.Getpid(), syscall.SIGQUIT)
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	select {
+	case err := <-done:
+		if cmdutil.ExitCode(err) != 42 {
+			t.Errorf("exit %d (%v), want the child's 42: SIGQUIT must not be forwarded on a terminal", cmdutil.ExitCode(err), err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("child never finished")
+	}
+}
