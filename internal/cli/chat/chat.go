@@ -78,7 +78,9 @@ session, /model NAME switches models, /exit (or Ctrl-D) quits, Ctrl-C cancels
 the answer being written.
 
 Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
--c the most recent. A session is used by one hermes process at a time.`,
+-c the most recent. A session is used by one hermes process at a time.
+
+JSON output: see docs/JSON.md in the hermes repository.`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
   hermes chat -q "Summarise the README" --tools read_file,list_files

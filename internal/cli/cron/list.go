@@ -26,7 +26,10 @@ func newListCmd(f *cmdutil.Factory, runF func(*listOptions) error) *cobra.Comman
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List scheduled jobs with their next run and last outcome",
-		Args:    exactArgs(0, "[--json]"),
+		Long: `List scheduled jobs with their next run and last outcome.
+
+JSON output: see docs/JSON.md in the hermes repository.`,
+		Args: exactArgs(0, "[--json]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)

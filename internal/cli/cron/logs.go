@@ -26,7 +26,10 @@ func newLogsCmd(f *cmdutil.Factory, runF func(*logsOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "logs NAME",
 		Short: "Show a job's recent runs: status, error and output",
-		Args:  exactArgs(1, "NAME"),
+		Long: `Show a job's recent runs: status, error and output.
+
+JSON output: see docs/JSON.md in the hermes repository.`,
+		Args: exactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if err := cron.ValidateName(opts.Name); err != nil {

@@ -62,7 +62,9 @@ The key is generated on first start and kept, mode 0600, in HERMES_HOME/gateway.
 
 GET /healthz needs no key and shows the credential's kind and expiry, no secret.
 The gateway listens on loopback only unless --allow-remote. SIGINT or SIGTERM stop
-it gracefully: open streams get up to --shutdown-grace to finish.`,
+it gracefully: open streams get up to --shutdown-grace to finish.
+
+JSON output: see docs/JSON.md in the hermes repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve

@@ -32,7 +32,9 @@ WIF, OAuth) or ANTHROPIC_API_KEY (an API key) for the resolved credential.
 
   eval "$(hermes auth env)"
 
-A WIF token is short-lived: prefer 'hermes exec' for long-running tools.`,
+A WIF token is short-lived: prefer 'hermes exec' for long-running tools.
+
+JSON output: see docs/JSON.md in the hermes repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Format != "shell" && opts.Format != "json" {

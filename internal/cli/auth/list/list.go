@@ -57,7 +57,9 @@ meaning:
      "base_url": "https://…",          (if set)
      "added_at": "…", "active": false}]}
 
-An empty store prints {"credentials": []}.`,
+An empty store prints {"credentials": []}.
+
+JSON output: see docs/JSON.md in the hermes repository.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Provider = authstore.ProviderAnthropic

@@ -38,7 +38,9 @@ source, the token's non-secret claims (iss, sub, aud, exp, jti) and the
 cached access token's expiry. Never prints a secret.
 
 --check also gets a token (one exchange, if none is cached) and makes one
-authenticated API call (GET /v1/models). Exits 4 when nothing resolves.`,
+authenticated API call (GET /v1/models). Exits 4 when nothing resolves.
+
+JSON output: see docs/JSON.md in the hermes repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolver, opts.Now = f.NewResolver, f.Now
