@@ -329,7 +329,24 @@ func (r *Resolver) Resolve(ctx context.Context) (*Runtime, error) {
 		return nil, err
 	}
 	r.warnShadowed(win, cands)
+	r.warnLoosePermissions()
 	return rt, nil
+}
+
+// warnLoosePermissions says, once per process, when auth.json can be read
+// by others (a file copied in or restored from a backup). hermes does not
+// silently chmod what it did not write. (A looser HERMES_HOME alone leaks
+// nothing: every file hermes writes there is 0600.)
+func (r *Resolver) warnLoosePermissions() {
+	if r.Stderr == nil || r.Home == "" {
+		return
+	}
+	p := filepath.Join(r.Home, authstore.FileName)
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	r.warnOnce(fmt.Sprintf("hermes: warning: %s has mode %#o, so other users may read its credentials; run: chmod 600 %s\n", p, fi.Mode().Perm(), p))
 }
 
 // winner is the first usable candidate. --credential never falls through;
@@ -475,8 +492,12 @@ func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
 	if len(names) == 0 {
 		return
 	}
-	line := fmt.Sprintf("hermes: using %s; ignoring %s\n", win.label(), strings.Join(names, ", "))
-	// Once per process and stream (tests give each resolver its own buffer).
+	r.warnOnce(fmt.Sprintf("hermes: using %s; ignoring %s\n", win.label(), strings.Join(names, ", ")))
+}
+
+// warnOnce writes line to Stderr once per process and stream (tests give
+// each resolver its own buffer).
+func (r *Resolver) warnOnce(line string) {
 	key := warnKey{line: line}
 	if reflect.TypeOf(r.Stderr).Comparable() {
 		key.w = r.Stderr
