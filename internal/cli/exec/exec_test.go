@@ -202,14 +202,18 @@ func TestExecResolveErrorStopsBeforeTheChild(t *testing.T) {
 	}
 }
 
-func TestExecForwardsSignals(t *testing.T) {
+// startWaitingChild runs `hermes exec` on a child that prints "ready" and
+// exits 42 once it gets SIGUSR1; it returns when the child is ready.
+func startWaitingChild(t *testing.T, tty bool) <-chan error {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
 	rt := credential.NewStaticRuntime("http://127.0.0.1:1", credential.ModeAPIKey, credential.KindAPIKey, "t", "sk-ant-api03-unused-unused")
 	ios, _, _, _ := iostreams.Test()
+	ios.SetStdinTTY(tty)
 	ios.Out = w
 	done := make(chan error, 1)
 	go func() {
@@ -225,16 +229,39 @@ func TestExecForwardsSignals(t *testing.T) {
 	if err != nil || line != "ready\n" {
 		t.Fatalf("child said %q, %v", line, err)
 	}
-	// hermes gets SIGUSR1; the child must get it too (it exits 42).
-	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	return done
+}
+
+// waitExit42 waits for the child started by startWaitingChild.
+func waitExit42(t *testing.T, done <-chan error, why string) {
+	t.Helper()
 	select {
 	case err := <-done:
 		if cmdutil.ExitCode(err) != 42 {
-			t.Errorf("exit %d (%v), want the child's 42", cmdutil.ExitCode(err), err)
+			t.Errorf("exit %d (%v), want the child's 42: %s", cmdutil.ExitCode(err), err, why)
 		}
 	case <-time.After(time.Minute):
-		t.Fatal("child never got the forwarded signal")
+		t.Fatal("child never finished")
 	}
+}
+
+func TestExecForwardsSignals(t *testing.T) {
+	done := startWaitingChild(t, false)
+	// hermes gets SIGUSR1; the child must get it too (it exits 42).
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	waitExit42(t, done, "the forwarded SIGUSR1 ends it")
+}
+
+// On a terminal, Ctrl-\ (SIGQUIT) goes to the child from the kernel; hermes
+// must neither die of it (the child would lose its gateway) nor deliver it
+// a second time.
+func TestExecSurvivesTerminalQuit(t *testing.T) {
+	done := startWaitingChild(t, true)
+	// Without the fix the Go runtime's default SIGQUIT action kills this
+	// test binary here.
+	syscall.Kill(os.Getpid(), syscall.SIGQUIT)
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	waitExit42(t, done, "SIGQUIT must not be forwarded on a terminal")
 }
 
 func TestChildEnv(t *testing.T) {
@@ -250,46 +277,5 @@ func TestChildEnv(t *testing.T) {
 	}
 	if got := withBetaHeader("X-A: 1\nanthropic-beta: tools-1"); got != "X-A: 1\nanthropic-beta: tools-1,oauth-2025-04-20" {
 		t.Errorf("custom headers %q", got)
-	}
-}
-
-// On a terminal, Ctrl-\ (SIGQUIT) goes to the child from the kernel; hermes
-// must neither die of it (the child would lose its gateway) nor deliver it
-// a second time.
-func TestExecSurvivesTerminalQuit(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rt := credential.NewStaticRuntime("http://127.0.0.1:1", credential.ModeAPIKey, credential.KindAPIKey, "t", "sk-ant-api03-unused-unused")
-	ios, _, _, _ := iostreams.Test()
-	ios.SetStdinTTY(true)
-	ios.Out = w
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(context.Background(), &Options{
-			IO:      ios,
-			Resolve: func(context.Context) (*credential.Runtime, error) { return rt, nil },
-			Environ: func() []string { return ambient("waitsig") },
-			Args:    []string{self(t)},
-		})
-		w.Close()
-	}()
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil || line != "ready\n" {
-		t.Fatalf("child said %q, %v", line, err)
-	}
-	// Without the fix the Go runtime's default SIGQUIT action kills this
-	// test binary here.
-	syscall.Kill(os.Getpid(), syscall.SIGQUIT)
-	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
-	select {
-	case err := <-done:
-		if cmdutil.ExitCode(err) != 42 {
-			t.Errorf("exit %d (%v), want the child's 42: SIGQUIT must not be forwarded on a terminal", cmdutil.ExitCode(err), err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("child never finished")
 	}
 }
