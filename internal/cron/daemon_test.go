@@ -19,6 +19,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/fsutil"
+	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -74,31 +75,14 @@ type harness struct {
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when Run returns, with its error in err
 	err     error
-	logs    *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs    *iostreams.SyncBuffer
 }
 
 func newHarness(t *testing.T, resolve ResolveFunc, runner Runner) *harness {
 	t.Helper()
 	clock := newFakeClock(t0)
 	store := NewStore(t.TempDir())
-	h := &harness{t: t, clock: clock, store: store, records: make(chan Record, 16), logs: &syncBuffer{}}
+	h := &harness{t: t, clock: clock, store: store, records: make(chan Record, 16), logs: &iostreams.SyncBuffer{}}
 	h.daemon = &Daemon{
 		Exec:     &Executor{Store: store, Resolve: resolve, Runner: runner, Clock: clock},
 		Parallel: 2,

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
 const testKey = "hgw_test-gateway-key-0123456789abcdef"
@@ -160,30 +161,12 @@ func (s *rotating) set(t credential.Token) {
 	s.cur = t
 }
 
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type harness struct {
 	up     *upstream
 	src    *rotating
 	gw     *Gateway
 	srv    *httptest.Server
-	log    *syncBuffer
+	log    *iostreams.SyncBuffer
 	client *http.Client
 }
 
@@ -191,7 +174,7 @@ type harness struct {
 // runtime whose first token is tok.
 func newHarness(t testing.TB, tok string, mod func(*Options)) *harness {
 	t.Helper()
-	h := &harness{up: newUpstream(t), src: &rotating{cur: credential.Token{Value: tok}}, log: &syncBuffer{}}
+	h := &harness{up: newUpstream(t), src: &rotating{cur: credential.Token{Value: tok}}, log: &iostreams.SyncBuffer{}}
 	rt := &credential.Runtime{BaseURL: h.up.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "test WIF", Tokens: h.src}
 	opts := Options{Runtime: rt, Key: testKey, Logger: slog.New(slog.NewTextHandler(h.log, nil))}
 	if mod != nil {

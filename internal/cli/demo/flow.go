@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
@@ -23,6 +21,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	gw "github.com/hermes-agent/hermes/internal/gateway"
+	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -50,26 +49,8 @@ type flow struct {
 
 	jwt        string
 	gatewayKey string
-	printed    syncBuffer // everything the demo printed, for the sentinel check
-	inProcess  syncBuffer // the in-process resolver's and gateway's logs
-}
-
-// syncBuffer is a bytes.Buffer safe for the gateway's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	printed    iostreams.SyncBuffer // everything the demo printed, for the sentinel check
+	inProcess  iostreams.SyncBuffer // the in-process resolver's and gateway's logs
 }
 
 // Run runs the demo and prints each step as it happens. It returns a
