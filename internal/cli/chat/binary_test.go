@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -13,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/ptytest"
 )
 
 // These tests run the real hermes binary, built once per test process.
@@ -62,107 +60,45 @@ func baseEnv(home string) []string {
 	return []string{"HOME=" + home, "HERMES_HOME=" + filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin", "TERM=xterm"}
 }
 
-// console reads a pseudo-terminal's output and waits for text in it.
-type console struct {
-	t    *testing.T
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	seen int // offset past the last match
-	more chan struct{}
-}
-
-func newConsole(t *testing.T, f *os.File) *console {
-	c := &console{t: t, more: make(chan struct{}, 1)}
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := f.Read(b)
-			c.mu.Lock()
-			c.buf.Write(b[:n])
-			c.mu.Unlock()
-			select {
-			case c.more <- struct{}{}:
-			default:
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	return c
-}
-
-// expect waits until s appears after the previous match. The deadline only
-// keeps a broken build from hanging the test run.
-func (c *console) expect(s string) {
-	c.t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		c.mu.Lock()
-		i := strings.Index(c.buf.String()[c.seen:], s)
-		if i >= 0 {
-			c.seen += i + len(s)
-		}
-		all := c.buf.String()
-		c.mu.Unlock()
-		if i >= 0 {
-			return
-		}
-		select {
-		case <-c.more:
-		case <-deadline:
-			c.t.Fatalf("waiting for %q; terminal shows:\n%s", s, all)
-		}
-	}
-}
-
 func TestInteractiveOnAPseudoTerminal(t *testing.T) {
 	bin := hermesBinary(t)
 	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
 	cmd := exec.Command(bin, "chat", "--base-url", s.URL)
 	cmd.Env = append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	con := newConsole(t, ptmx)
+	// Started after the stand-in, so at cleanup the child is killed before
+	// the stand-in's Close waits for open requests.
+	con := ptytest.StartWithSize(t, cmd, 40, 120)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	// Cleanups run last-in first-out: the child goes before the stand-in,
-	// whose Close waits for open requests.
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		ptmx.Close()
-	})
 
-	con.expect("> ")
-	ptmx.WriteString("hello\r")
-	con.expect("echo: hello")
-	con.expect("> ")
+	con.Expect("> ")
+	con.Send("hello\r")
+	con.Expect("echo: hello")
+	con.Expect("> ")
 	// History: arrow-up recalls the last line.
-	ptmx.WriteString("\x1b[A\r")
-	con.expect("echo: hello")
-	con.expect("> ")
-	ptmx.WriteString("/model claude-pty\r")
-	con.expect("Model: claude-pty")
-	con.expect("> ")
-	ptmx.WriteString("/new\r")
-	con.expect("New session")
-	con.expect("> ")
+	con.Send("\x1b[A\r")
+	con.Expect("echo: hello")
+	con.Expect("> ")
+	con.Send("/model claude-pty\r")
+	con.Expect("Model: claude-pty")
+	con.Expect("> ")
+	con.Send("/new\r")
+	con.Expect("New session")
+	con.Expect("> ")
 
 	// Ctrl-C while an answer is pending cancels it, and the chat goes on.
 	// (The spinner may show before the request reaches the stand-in, so
 	// the fault is cleared afterwards rather than limited to one use.)
 	s.Fault("/v1/messages", anthropictest.Fault{Latency: time.Hour})
-	ptmx.WriteString("wait\r")
-	con.expect("thinking…")
-	ptmx.WriteString("\x03")
-	con.expect("(cancelled)")
-	con.expect("> ")
+	con.Send("wait\r")
+	con.Expect("thinking…")
+	con.Send("\x03")
+	con.Expect("(cancelled)")
+	con.Expect("> ")
 	s.ClearFaults()
-	ptmx.WriteString("after\r")
-	con.expect("echo: after")
-	ptmx.WriteString("/exit\r")
+	con.Send("after\r")
+	con.Expect("echo: after")
+	con.Send("/exit\r")
 	if err := <-exited; err != nil {
 		t.Fatalf("hermes chat exited with %v", err)
 	}
@@ -171,9 +107,7 @@ func TestInteractiveOnAPseudoTerminal(t *testing.T) {
 	if last.Model != "claude-pty" || len(last.Messages) != 1 {
 		t.Errorf("after /model and /new: model %q, %d messages", last.Model, len(last.Messages))
 	}
-	con.mu.Lock()
-	defer con.mu.Unlock()
-	if strings.Contains(con.buf.String(), testKey) {
+	if strings.Contains(con.Output(), testKey) {
 		t.Error("key on the terminal")
 	}
 }
@@ -187,21 +121,13 @@ func TestSessionOpenInAnotherProcess(t *testing.T) {
 	env := append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
 	cmd := exec.Command(bin, "chat", "--base-url", s.URL)
 	cmd.Env = env
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	con := newConsole(t, ptmx)
+	con := ptytest.StartWithSize(t, cmd, 40, 120)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		ptmx.Close()
-	})
-	con.expect("> ")
-	ptmx.WriteString("one\r")
-	con.expect("echo: one")
-	con.expect("> ")
+	con.Expect("> ")
+	con.Send("one\r")
+	con.Expect("echo: one")
+	con.Expect("> ")
 
 	second := func() (string, error) {
 		c := exec.Command(bin, "chat", "--base-url", s.URL, "-c", "-q", "two")
@@ -215,7 +141,7 @@ func TestSessionOpenInAnotherProcess(t *testing.T) {
 		t.Fatalf("second process while the first holds the session: %v\n%s", err, out)
 	}
 
-	ptmx.WriteString("/exit\r")
+	con.Send("/exit\r")
 	if err := <-exited; err != nil {
 		t.Fatalf("hermes chat exited with %v", err)
 	}

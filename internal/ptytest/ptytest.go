@@ -1,0 +1,146 @@
+// Package ptytest drives a command through a real pseudo-terminal in tests:
+// a goroutine copies everything the command writes into a buffer, and
+// Expect waits for text to show up in it, so a test can answer prompts the
+// way a user at a terminal would.
+package ptytest
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// guard only keeps a broken build from hanging the test run; no test
+// depends on timing.
+const guard = 30 * time.Second
+
+// Console is the controlling side of a pseudo-terminal.
+type Console struct {
+	t    testing.TB
+	f    *os.File
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	seen int           // offset past the last match
+	more chan struct{} // signalled after each read
+	done chan struct{} // closed once a read fails (EOF or the pty closed)
+}
+
+// Start starts cmd on a new pseudo-terminal with the pty's default size.
+// At cleanup the process is killed and the pty closed.
+func Start(t testing.TB, cmd *exec.Cmd) *Console {
+	t.Helper()
+	return start(t, cmd, nil)
+}
+
+// StartWithSize is Start with a terminal of rows×cols, for programs that
+// lay out their screen by the window size.
+func StartWithSize(t testing.TB, cmd *exec.Cmd, rows, cols uint16) *Console {
+	t.Helper()
+	return start(t, cmd, &pty.Winsize{Rows: rows, Cols: cols})
+}
+
+func start(t testing.TB, cmd *exec.Cmd, size *pty.Winsize) *Console {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("no pty")
+	}
+	ptmx, err := pty.StartWithSize(cmd, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cleanups run last-in first-out, so the child goes before anything the
+	// test set up earlier (a stand-in server whose Close waits for open
+	// requests, say). Kill after Wait is harmless.
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		ptmx.Close()
+	})
+	return New(t, ptmx)
+}
+
+// New reads an already-open pty; closing f stays with the caller.
+func New(t testing.TB, f *os.File) *Console {
+	c := &Console{t: t, f: f, more: make(chan struct{}, 1), done: make(chan struct{})}
+	go c.copy()
+	return c
+}
+
+func (c *Console) copy() {
+	defer close(c.done)
+	b := make([]byte, 4096)
+	for {
+		n, err := c.f.Read(b)
+		c.mu.Lock()
+		c.buf.Write(b[:n])
+		c.mu.Unlock()
+		select {
+		case c.more <- struct{}{}:
+		default:
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Output is everything read from the terminal so far.
+func (c *Console) Output() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+// Done is closed once the terminal has nothing more to read: after the
+// command exits, everything it wrote is in Output.
+func (c *Console) Done() <-chan struct{} { return c.done }
+
+// Expect waits until s appears after the previous match, and fails the test
+// with the screen so far if the terminal closes first or the guard deadline
+// passes.
+func (c *Console) Expect(s string) {
+	c.t.Helper()
+	deadline := time.After(guard)
+	for {
+		if c.match(s) {
+			return
+		}
+		select {
+		case <-c.more:
+		case <-c.done:
+			if !c.match(s) {
+				c.t.Fatalf("terminal closed without showing %q; it shows:\n%s", s, c.Output())
+			}
+			return
+		case <-deadline:
+			c.t.Fatalf("no %q on the terminal after %v; it shows:\n%s", s, guard, c.Output())
+		}
+	}
+}
+
+// match reports whether s is past the previous match, and moves past it.
+func (c *Console) match(s string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := strings.Index(c.buf.String()[c.seen:], s)
+	if i < 0 {
+		return false
+	}
+	c.seen += i + len(s)
+	return true
+}
+
+// Send types s on the terminal.
+func (c *Console) Send(s string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.f, s); err != nil {
+		c.t.Fatal(err)
+	}
+}
