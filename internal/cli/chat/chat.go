@@ -284,9 +284,7 @@ func listSessions(o *Options, store *agent.Store) error {
 		if list == nil {
 			list = []agent.SessionInfo{}
 		}
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return cmdutil.WriteJSON(o.IO.Out, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(o.IO.ErrOut, "No saved sessions. Start one with `hermes chat`.")

@@ -1,7 +1,6 @@
 package cron
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -75,9 +74,7 @@ func listRun(opts *listOptions) error {
 		views = append(views, v)
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(views)
+		return cmdutil.WriteJSON(opts.IO.Out, views)
 	}
 	if len(views) == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, "No cron jobs. Add one with: hermes cron add NAME --schedule SPEC --prompt TEXT")

@@ -1,7 +1,6 @@
 package cron
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -62,9 +61,7 @@ func logsRun(opts *logsOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(recs)
+		return cmdutil.WriteJSON(opts.IO.Out, recs)
 	}
 	if len(recs) == 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "cron job %q has not run yet\n", opts.Name)

@@ -3,7 +3,6 @@ package env
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -63,9 +62,7 @@ func Run(ctx context.Context, opts *Options) error {
 		name = "ANTHROPIC_AUTH_TOKEN"
 	}
 	if opts.Format == "json" {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]string{"ANTHROPIC_BASE_URL": rt.BaseURL, name: tok.Value})
+		return cmdutil.WriteJSON(opts.IO.Out, map[string]string{"ANTHROPIC_BASE_URL": rt.BaseURL, name: tok.Value})
 	}
 	_, err = fmt.Fprintf(opts.IO.Out, "export ANTHROPIC_BASE_URL=%s\nexport %s=%s\n", shellQuote(rt.BaseURL), name, shellQuote(tok.Value))
 	return err

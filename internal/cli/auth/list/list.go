@@ -2,7 +2,6 @@
 package list
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -109,9 +108,7 @@ func Run(opts *Options) error {
 	}
 	rows := Rows(f)
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return cmdutil.WriteJSON(opts.IO.Out, struct {
 			Credentials []Row `json:"credentials"`
 		}{rows})
 	}

@@ -3,7 +3,6 @@ package status
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -82,9 +81,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := cmdutil.WriteJSON(opts.IO.Out, out); err != nil {
 			return err
 		}
 	} else {
