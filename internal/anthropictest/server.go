@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hermes-agent/hermes/internal/loopback"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -149,14 +149,11 @@ func Start(cfg Config) (*Server, error) {
 	for _, k := range cfg.APIKeys {
 		s.addSecret(k)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := loopback.Start(s.handler())
 	if err != nil {
-		return nil, fmt.Errorf("listen on loopback: %w", err)
+		return nil, err
 	}
-	s.srv = httptest.NewUnstartedServer(s.handler())
-	s.srv.Listener.Close()
-	s.srv.Listener = l
-	s.srv.Start()
+	s.srv = srv
 	s.URL = s.srv.URL
 	return s, nil
 }

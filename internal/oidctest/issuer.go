@@ -13,13 +13,14 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/loopback"
 )
 
 // DefaultAudience is the audience minted when none is asked for: the one
@@ -111,14 +112,11 @@ func Start(opts ...Option) (*Issuer, error) {
 		o.requestToken = "ghs_oidctest_" + randomHex(16)
 	}
 	i := &Issuer{key: key, kid: o.kid, requestToken: o.requestToken, now: o.now}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := loopback.Start(i.handler())
 	if err != nil {
-		return nil, fmt.Errorf("listen on loopback: %w", err)
+		return nil, err
 	}
-	i.srv = httptest.NewUnstartedServer(i.handler())
-	i.srv.Listener.Close()
-	i.srv.Listener = l
-	i.srv.Start()
+	i.srv = srv
 	i.URL = i.srv.URL
 	return i, nil
 }
