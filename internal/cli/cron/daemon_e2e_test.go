@@ -180,6 +180,20 @@ func (w *world) onlyRecord(status string) cron.Record {
 	return r
 }
 
+// assertOnlyRunCanceled checks the one run was recorded canceled, with an
+// error and no output, in its record and as the job's last run.
+func (w *world) assertOnlyRunCanceled() {
+	w.t.Helper()
+	rec := w.onlyRecord(cron.StatusCanceled)
+	if rec.Error == "" || rec.Output != "" {
+		w.t.Errorf("run record: %+v", rec)
+	}
+	job, err := cron.NewStore(w.home).Get(jobName)
+	if err != nil || job.LastRun == nil || job.LastRun.Status != cron.StatusCanceled {
+		w.t.Errorf("jobs.json last run: %+v %v", job.LastRun, err)
+	}
+}
+
 // assertNoSecrets checks every output so far and every file under
 // HERMES_HOME/cron for the stand-ins' secrets: the JWT, the minted token.
 func (w *world) assertNoSecrets() {
@@ -472,14 +486,7 @@ func TestDaemonProcessSIGTERMGraceOverCancelsJob(t *testing.T) {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", code, d.stderr)
 	}
 	await(t, g.canceledCall, "hermes abandoning the API call")
-	rec := w.onlyRecord(cron.StatusCanceled)
-	if rec.Error == "" || rec.Output != "" {
-		t.Errorf("run record: %+v", rec)
-	}
-	job, err := cron.NewStore(w.home).Get(jobName)
-	if err != nil || job.LastRun == nil || job.LastRun.Status != cron.StatusCanceled {
-		t.Errorf("jobs.json last run: %+v %v", job.LastRun, err)
-	}
+	w.assertOnlyRunCanceled()
 	logs := d.stderr.String()
 	for _, want := range []string{"grace period over, canceling running jobs", `msg="cron job canceled" job=` + jobName, `msg="cron daemon stopped"`} {
 		if !strings.Contains(logs, want) {
@@ -519,14 +526,7 @@ func TestDaemonProcessSecondSignalStopsNow(t *testing.T) {
 				t.Fatalf("second %s: exit %d, want 0; stderr:\n%s", sig, code, d.stderr)
 			}
 			await(t, g.canceledCall, "hermes abandoning the API call")
-			rec := w.onlyRecord(cron.StatusCanceled)
-			if rec.Error == "" || rec.Output != "" {
-				t.Errorf("run record: %+v", rec)
-			}
-			job, err := cron.NewStore(w.home).Get(jobName)
-			if err != nil || job.LastRun == nil || job.LastRun.Status != cron.StatusCanceled {
-				t.Errorf("jobs.json last run: %+v %v", job.LastRun, err)
-			}
+			w.assertOnlyRunCanceled()
 			logs := d.stderr.String()
 			if n := strings.Count(logs, "waiting up to"); n != 1 {
 				t.Errorf("the waiting line appears %d times, want once:\n%s", n, logs)
