@@ -24,11 +24,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
-// DefaultModel is used when neither -m nor HERMES_MODEL names one.
-const DefaultModel = "claude-sonnet-4-5"
+// DefaultModel is used when neither -m nor HERMES_MODEL names one: the
+// SDK's constant, through internal/models.
+const DefaultModel = models.DefaultModel
 
 // Defaults for the zero values of Config.
 const (
@@ -198,6 +200,7 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 	}
 	res, err := a.send(ctx, conv, prompt, emit)
 	if err != nil {
+		err = refusedModel(err, cmp(conv.Model, a.cfg.Model))
 		emit(Event{Type: "error", Text: err.Error()})
 	}
 	return res, err

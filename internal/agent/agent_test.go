@@ -33,7 +33,7 @@ func newAgent(t *testing.T, rt *credential.Runtime, cfg Config) *Agent {
 
 func TestSendStreamsAndKeepsContext(t *testing.T) {
 	s := newStub(t, nil)
-	a := newAgent(t, bearerRuntime(s.URL), Config{Model: "claude-test", System: "be brief", MaxTokens: 77})
+	a := newAgent(t, bearerRuntime(s.URL), Config{Model: "claude-haiku-5-5", System: "be brief", MaxTokens: 77})
 	conv := NewConversation(time.Now())
 
 	var events []Event
@@ -41,7 +41,7 @@ func TestSendStreamsAndKeepsContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Text != "echo: hello" || res.Model != "claude-test" || res.StopReason != "end_turn" || res.Turns != 1 {
+	if res.Text != "echo: hello" || res.Model != "claude-haiku-5-5" || res.StopReason != "end_turn" || res.Turns != 1 {
 		t.Fatalf("result = %+v", res)
 	}
 	if res.Usage.InputTokens != 10 || res.Usage.OutputTokens != 5 {
@@ -82,7 +82,7 @@ func TestSendStreamsAndKeepsContext(t *testing.T) {
 			t.Errorf("anthropic-beta = %q", r.Header.Get("Anthropic-Beta"))
 		}
 	}
-	if len(conv.Messages) != 4 || conv.Model != "claude-test" {
+	if len(conv.Messages) != 4 || conv.Model != "claude-haiku-5-5" {
 		t.Errorf("conversation: %d messages, model %q", len(conv.Messages), conv.Model)
 	}
 }

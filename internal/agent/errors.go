@@ -8,6 +8,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
+	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -69,4 +70,15 @@ func apiError(ctx context.Context, err error) error {
 		}
 	}
 	return fmt.Errorf("calling the Anthropic API: %w", err)
+}
+
+// refusedModel turns the API refusing the model itself (a retired model in
+// a session, a cron job or HERMES_MODEL) into a models.UnavailableError,
+// which says what to do; it still unwraps to the *APIError.
+func refusedModel(err error, model string) error {
+	var ae *APIError
+	if errors.As(err, &ae) && models.Refuses(ae.StatusCode, ae.Type, ae.Message, model) {
+		return &models.UnavailableError{Model: model, Err: err}
+	}
+	return err
 }

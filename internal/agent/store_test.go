@@ -20,7 +20,7 @@ func TestStoreSaveLoadList(t *testing.T) {
 		t.Fatal(err)
 	}
 	recent := NewConversation(t0)
-	recent.Model = "claude-x"
+	recent.Model = "claude-opus-5-5"
 	if err := st.Save(recent, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestStoreSaveLoadList(t *testing.T) {
 		t.Fatalf("load = %+v, %v", got, err)
 	}
 	list, err := st.List()
-	if err != nil || len(list) != 2 || list[0].ID != recent.ID || list[0].Model != "claude-x" || list[1].Messages != 1 {
+	if err != nil || len(list) != 2 || list[0].ID != recent.ID || list[0].Model != "claude-opus-5-5" || list[1].Messages != 1 {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
 }

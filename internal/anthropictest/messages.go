@@ -271,6 +271,9 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.refuseModel(w, req.Model) {
+		return
+	}
 	msg := buildMessage(req, s.nextReply(req))
 	if req.Stream {
 		s.stream(w, r, msg)
@@ -293,40 +296,3 @@ func (s *Server) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 // countTokens is a deterministic stand-in for a tokenizer: about four bytes
 // per token of the request body.
 func countTokens(req *MessagesRequest) int { return max(1, len(req.Raw)/4) }
-
-// Models are what GET /v1/models lists.
-var Models = []struct{ ID, DisplayName, CreatedAt string }{
-	{"claude-opus-4-1-20250805", "Claude Opus 4.1", "2025-08-05T00:00:00Z"},
-	{"claude-sonnet-4-5-20250929", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"},
-	{"claude-haiku-4-5-20251001", "Claude Haiku 4.5", "2025-10-01T00:00:00Z"},
-}
-
-func modelJSON(i int) map[string]any {
-	m := Models[i]
-	return map[string]any{"type": "model", "id": m.ID, "display_name": m.DisplayName, "created_at": m.CreatedAt}
-}
-
-func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
-	if !s.checkAPI(w, r) {
-		return
-	}
-	var data []map[string]any
-	for i := range Models {
-		data = append(data, modelJSON(i))
-	}
-	writeResult(w, r, map[string]any{"data": data, "has_more": false,
-		"first_id": Models[0].ID, "last_id": Models[len(Models)-1].ID})
-}
-
-func (s *Server) serveModel(w http.ResponseWriter, r *http.Request) {
-	if !s.checkAPI(w, r) {
-		return
-	}
-	for i, m := range Models {
-		if m.ID == r.PathValue("id") {
-			writeResult(w, r, modelJSON(i))
-			return
-		}
-	}
-	writeError(w, http.StatusNotFound, "not_found_error", "model: "+r.PathValue("id"))
-}

@@ -34,7 +34,7 @@ func accessToken(t *testing.T, iss *oidctest.Issuer, srv *anthropictest.Server) 
 	return tok
 }
 
-const helloBody = `{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hello there"}]}`
+const helloBody = `{"model":"claude-sonnet-5-5","max_tokens":100,"messages":[{"role":"user","content":"hello there"}]}`
 
 func TestMessagesAuthentication(t *testing.T) {
 	iss, srv := newPair(t)
@@ -128,7 +128,7 @@ func sdkClient(srv *anthropictest.Server, opts ...option.RequestOption) anthropi
 }
 
 func userParams(text string) anthropic.MessageNewParams {
-	return anthropic.MessageNewParams{Model: anthropic.ModelClaudeSonnet4_5, MaxTokens: 256,
+	return anthropic.MessageNewParams{Model: anthropic.ModelClaudeSonnet5_5, MaxTokens: 256,
 		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(text))}}
 }
 
@@ -228,13 +228,13 @@ func TestCountTokensAndModels(t *testing.T) {
 	_, srv := newPair(t)
 	client := sdkClient(srv)
 	ctx := context.Background()
-	n, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: anthropic.ModelClaudeSonnet4_5,
+	n, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: anthropic.ModelClaudeSonnet5_5,
 		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("count me"))}})
 	if err != nil || n.InputTokens <= 0 {
 		t.Fatalf("count_tokens = %+v, %v", n, err)
 	}
 	page, err := client.Models.List(ctx, anthropic.ModelListParams{})
-	if err != nil || len(page.Data) != len(anthropictest.Models) {
+	if err != nil || len(page.Data) != len(anthropictest.Models)-1 { // all but the retired one
 		t.Fatalf("models = %+v, %v", page, err)
 	}
 	m, err := client.Models.Get(ctx, anthropictest.Models[0].ID, anthropic.ModelGetParams{})

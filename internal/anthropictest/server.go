@@ -106,6 +106,8 @@ type Server struct {
 	secretSet map[string]bool
 	script    []Reply
 	faults    map[string]*Fault
+	refused   map[string]string // model → "404" or "400": see RefuseModel
+	modelPage int               // largest models page served; 0: the API's 1000
 }
 
 type minted struct {
@@ -145,6 +147,7 @@ func Start(cfg Config) (*Server, error) {
 		tokens:    map[string]*minted{},
 		secretSet: map[string]bool{},
 		faults:    map[string]*Fault{},
+		refused:   map[string]string{},
 	}
 	for _, k := range cfg.APIKeys {
 		s.addSecret(k)

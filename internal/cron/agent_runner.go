@@ -2,7 +2,9 @@ package cron
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 // AgentRunner runs a job's prompt as a new one-shot conversation with
@@ -29,14 +32,19 @@ type AgentRunner struct {
 	// else ~/.hermes, the same rule as cmdutil.Factory.HermesHome.
 	Home   string
 	Getenv func(string) string
+	// Warnings, when set, gets the once-per-process notice about a
+	// deprecated model (see models.WarnDeprecated).
+	Warnings io.Writer
 }
 
 // Run implements Runner.
 func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (string, error) {
-	model := job.Model
-	if model == "" {
-		model = r.DefaultModel
+	model := models.Pick(job.Model, r.DefaultModel)
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
 	}
+	models.WarnDeprecated(r.Warnings, model, now())
 	a, err := agent.New(rt, agent.Config{
 		Model:     model,
 		System:    job.System,
@@ -50,11 +58,16 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if err != nil {
 		return "", err
 	}
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
 	res, err := a.Send(ctx, agent.NewConversation(now()), job.Prompt, nil)
+	var ue *models.UnavailableError
+	if errors.As(err, &ue) {
+		// The message names this job in `hermes cron edit`, and offers
+		// HERMES_MODEL when that is not the refused model.
+		ue.Job = job.Name
+		if r.DefaultModel != "" && r.DefaultModel != ue.Model {
+			ue.Default = r.DefaultModel
+		}
+	}
 	if err != nil {
 		return "", err
 	}

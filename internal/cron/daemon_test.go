@@ -31,7 +31,7 @@ type messagesRunner struct{}
 
 func (messagesRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (string, error) {
 	body, _ := json.Marshal(map[string]any{
-		"model":      "claude-sonnet-4-5",
+		"model":      "claude-sonnet-5-5",
 		"max_tokens": 64,
 		"messages":   []map[string]any{{"role": "user", "content": job.Prompt}},
 	})

@@ -33,7 +33,7 @@ func sdkClient(h *harness, opts ...option.RequestOption) anthropic.Client {
 }
 
 var params = anthropic.MessageNewParams{
-	Model:     "claude-test",
+	Model:     "claude-haiku-5-5",
 	MaxTokens: 16,
 	Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))},
 }

@@ -105,7 +105,7 @@ func (d *Doubles) secrets() []string {
 // cmdStub: stub SUBCOMMAND ... — inspect and steer the stand-in.
 func cmdStub(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: stub exchanges N | exchange JWTFILE | requests | exchange-log | messages | fault ROUTE key=value... | clear-faults | script TEXT | script-tool NAME JSON [TEXT] | expire")
+		ts.Fatalf("usage: stub exchanges N | exchange JWTFILE | requests | exchange-log | messages | fault ROUTE key=value... | clear-faults | script TEXT | script-tool NAME JSON [TEXT] | expire | models-page N | refuse-model MODEL [STATUS]")
 	}
 	d := doubles(ts)
 	s := d.Stub
@@ -175,6 +175,24 @@ func cmdStub(ts *testscript.TestScript, neg bool, args []string) {
 		s.Script(r)
 	case "expire":
 		s.ExpireTokens()
+	case "models-page":
+		if len(args) != 2 {
+			ts.Fatalf("usage: stub models-page N")
+		}
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		s.SetModelsPageSize(n)
+	case "refuse-model":
+		if len(args) < 2 || len(args) > 3 {
+			ts.Fatalf("usage: stub refuse-model MODEL [404|400]")
+		}
+		status := http.StatusNotFound
+		if len(args) == 3 {
+			n, err := strconv.Atoi(args[2])
+			ts.Check(err)
+			status = n
+		}
+		s.RefuseModel(args[1], status)
 	default:
 		ts.Fatalf("unknown stub subcommand %q", args[0])
 	}

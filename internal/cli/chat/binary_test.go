@@ -79,8 +79,8 @@ func TestInteractiveOnAPseudoTerminal(t *testing.T) {
 	con.Send("\x1b[A\r")
 	con.Expect("echo: hello")
 	con.Expect("> ")
-	con.Send("/model claude-pty\r")
-	con.Expect("Model: claude-pty")
+	con.Send("/model claude-haiku-5-5\r")
+	con.Expect("Model: claude-haiku-5-5")
 	con.Expect("> ")
 	con.Send("/new\r")
 	con.Expect("New session")
@@ -104,7 +104,7 @@ func TestInteractiveOnAPseudoTerminal(t *testing.T) {
 	}
 	reqs := s.MessageRequests()
 	last := reqs[len(reqs)-1]
-	if last.Model != "claude-pty" || len(last.Messages) != 1 {
+	if last.Model != "claude-haiku-5-5" || len(last.Messages) != 1 {
 		t.Errorf("after /model and /new: model %q, %d messages", last.Model, len(last.Messages))
 	}
 	if strings.Contains(con.Output(), testKey) {

@@ -18,10 +18,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/markdown"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 // maxStdinPrompt bounds a prompt read from stdin.
@@ -108,6 +110,7 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
 	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
+	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	return cmd
 }
 
@@ -160,6 +163,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	s.rt, s.agent = rt, a
+	// A deprecated model is warned about once per run, as the SDKs do.
+	models.WarnDeprecated(opts.IO.ErrOut, s.model(), opts.Now())
 	if interactive {
 		return s.interactive(ctx)
 	}
@@ -339,6 +344,15 @@ func (s *chatSession) send(ctx context.Context, prompt string, onEvent func(agen
 func (s *chatSession) explain(ctx context.Context, err error) error {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return cmdutil.ErrCancel
+	}
+	var ue *models.UnavailableError
+	if errors.As(err, &ue) {
+		// The default to offer is HERMES_MODEL, unless that is the
+		// refused model itself.
+		if env := s.opts.Getenv("HERMES_MODEL"); env != "" && env != ue.Model {
+			ue.Default = env
+		}
+		return err
 	}
 	var ae *agent.APIError
 	if errors.As(err, &ae) && ae.IsAuth() {

@@ -68,7 +68,7 @@ func stub(t *testing.T) *anthropictest.Server {
 func TestOneShotText(t *testing.T) {
 	s := stub(t)
 	h := newHarness(t, s.URL, testKey)
-	h.env["HERMES_MODEL"] = "claude-env-model"
+	h.env["HERMES_MODEL"] = "claude-haiku-5-5"
 	if err := h.run(context.Background(), "-q", "hello there", "--system", "sys", "--max-tokens", "99"); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestOneShotText(t *testing.T) {
 		t.Errorf("stdout = %q", h.out.String())
 	}
 	req := s.MessageRequests()[0]
-	if req.Model != "claude-env-model" || req.System != "sys" || req.MaxTokens != 99 || !req.Stream {
+	if req.Model != "claude-haiku-5-5" || req.System != "sys" || req.MaxTokens != 99 || !req.Stream {
 		t.Errorf("request = %+v", req)
 	}
 	assertNoSecret(t, h, testKey)
@@ -86,10 +86,10 @@ func TestPromptFromStdin(t *testing.T) {
 	s := stub(t)
 	h := newHarness(t, s.URL, testKey)
 	h.in.WriteString("  from stdin\n")
-	if err := h.run(context.Background(), "-m", "claude-flag"); err != nil {
+	if err := h.run(context.Background(), "-m", "claude-opus-5-5"); err != nil {
 		t.Fatal(err)
 	}
-	if h.out.String() != "echo: from stdin\n" || s.MessageRequests()[0].Model != "claude-flag" {
+	if h.out.String() != "echo: from stdin\n" || s.MessageRequests()[0].Model != "claude-opus-5-5" {
 		t.Errorf("stdout = %q, model %q", h.out.String(), s.MessageRequests()[0].Model)
 	}
 }
@@ -315,7 +315,7 @@ func TestInteractiveCommandsAndCancel(t *testing.T) {
 	lines <- "one"
 	lines <- "two"
 	firstID := sess.conv.ID
-	lines <- "/model claude-other"
+	lines <- "/model claude-opus-5-5"
 	lines <- "three"
 	lines <- "/new"
 	lines <- "four"
@@ -338,20 +338,20 @@ func TestInteractiveCommandsAndCancel(t *testing.T) {
 	if n := len(reqs[1].Messages); n != 3 {
 		t.Errorf("second prompt sent %d messages, want 3 (multi-turn)", n)
 	}
-	if reqs[2].Model != "claude-other" || len(reqs[2].Messages) != 5 {
+	if reqs[2].Model != "claude-opus-5-5" || len(reqs[2].Messages) != 5 {
 		t.Errorf("after /model: model %q, %d messages", reqs[2].Model, len(reqs[2].Messages))
 	}
-	if len(reqs[3].Messages) != 1 || reqs[3].Model != "claude-other" {
+	if len(reqs[3].Messages) != 1 || reqs[3].Model != "claude-opus-5-5" {
 		t.Errorf("after /new: %d messages, model %q", len(reqs[3].Messages), reqs[3].Model)
 	}
 	out := h.out.String()
-	for _, want := range []string{"echo: one\n", "echo: three\n", "Model: claude-other", "New session", "Unknown command /bogus", "(cancelled)"} {
+	for _, want := range []string{"echo: one\n", "echo: three\n", "Model: claude-opus-5-5", "New session", "Unknown command /bogus", "(cancelled)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 	first, err := agent.NewStore(h.home).Load(firstID)
-	if err != nil || len(first.Messages) != 6 || first.Model != "claude-other" {
+	if err != nil || len(first.Messages) != 6 || first.Model != "claude-opus-5-5" {
 		t.Errorf("first session: %v, %+v", err, first)
 	}
 	// The cancelled prompt was not kept.

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 // lineReader reads the user's next line; io.EOF ends the chat.
@@ -69,6 +69,14 @@ func (s *chatSession) loop(ctx context.Context, lr lineReader, interrupts <-chan
 	tty := s.opts.IO.IsStdoutTTY()
 	fmt.Fprintf(out, "hermes chat · model %s · session %s · credential %s\n", s.model(), s.conv.ID, s.rt.Source)
 	fmt.Fprintln(out, "Type /help for commands; /exit or Ctrl-D quits; Ctrl-C cancels an answer.")
+	if s.resumed() {
+		if r, ok := models.Retirement(s.model()); ok && r.Past(s.opts.Now()) {
+			fmt.Fprintf(out, "This session's model %s reached end-of-life on %s.\n", r.Model, r.Date())
+			if quit := s.offerModel(lr, s.suggestedModel(r.Model)); quit {
+				return nil
+			}
+		}
+	}
 	for {
 		line, err := lr.ReadLine()
 		if errors.Is(err, io.EOF) {
@@ -83,17 +91,59 @@ func (s *chatSession) loop(ctx context.Context, lr lineReader, interrupts <-chan
 		case line == "":
 			continue
 		case strings.HasPrefix(line, "/"):
-			if quit := s.command(line); quit {
+			if quit := s.command(ctx, line); quit {
 				return nil
 			}
 			continue
 		}
-		s.ask(ctx, line, tty, interrupts)
+		var ue *models.UnavailableError
+		if err := s.ask(ctx, line, tty, interrupts); errors.As(err, &ue) {
+			// The model was refused (retired?): offer the default and,
+			// when taken, ask the same question again.
+			if quit := s.offerModel(lr, ue.Suggestion()); quit {
+				return nil
+			}
+			if s.model() == ue.Suggestion() {
+				s.ask(ctx, line, tty, interrupts)
+			}
+		}
 	}
 }
 
+// resumed reports whether the chat continues a stored session.
+func (s *chatSession) resumed() bool { return len(s.conv.Messages) > 0 }
+
+// suggestedModel is the model to offer instead of a retired one:
+// HERMES_MODEL or the default, unless that is the retired model itself.
+func (s *chatSession) suggestedModel(retired string) string {
+	return (&models.UnavailableError{Model: retired, Default: models.Pick(s.opts.Getenv("HERMES_MODEL"))}).Suggestion()
+}
+
+// offerModel asks whether to switch the session to model; Enter or "y"
+// switches. It reports whether the input ended (the chat quits).
+func (s *chatSession) offerModel(lr lineReader, model string) (quit bool) {
+	out := s.opts.IO.Out
+	fmt.Fprintf(out, "Switch this session to %s? [Y/n] (or /model NAME)\n", model)
+	answer, err := lr.ReadLine()
+	if err != nil {
+		fmt.Fprintln(out)
+		return true
+	}
+	answer = strings.TrimSpace(answer)
+	switch {
+	case strings.HasPrefix(answer, "/"):
+		return s.command(context.Background(), answer)
+	case answer == "" || strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes"):
+		s.conv.Model = model
+		fmt.Fprintf(out, "Model: %s\n", model)
+	default:
+		fmt.Fprintf(out, "Model stays %s; /model NAME changes it.\n", s.model())
+	}
+	return false
+}
+
 // command runs a slash command and reports whether the chat should end.
-func (s *chatSession) command(line string) (quit bool) {
+func (s *chatSession) command(ctx context.Context, line string) (quit bool) {
 	out := s.opts.IO.Out
 	name, arg, _ := strings.Cut(line, " ")
 	arg = strings.TrimSpace(arg)
@@ -112,17 +162,66 @@ func (s *chatSession) command(line string) (quit bool) {
 		fmt.Fprintf(out, "New session %s.\n", conv.ID)
 	case "/model":
 		if arg == "" {
-			fmt.Fprintf(out, "Model: %s (change it with /model NAME)\n", s.model())
+			s.listModels(ctx)
 			break
 		}
-		s.conv.Model = arg
-		fmt.Fprintf(out, "Model: %s\n", arg)
+		s.switchModel(ctx, arg)
 	case "/help":
-		fmt.Fprintln(out, "/new          start a new session\n/model NAME   switch models for this session\n/exit         quit (also Ctrl-D)\nCtrl-C cancels the answer being written.")
+		fmt.Fprintln(out, "/new          start a new session\n/model        list the models your credential can use\n/model NAME   switch models for this session\n/exit         quit (also Ctrl-D)\nCtrl-C cancels the answer being written.")
 	default:
 		fmt.Fprintf(out, "Unknown command %s. Commands: /new, /model NAME, /exit, /help\n", name)
 	}
 	return false
+}
+
+// listModels prints the models the API offers (GET /v1/models), the one
+// in use and the default marked.
+func (s *chatSession) listModels(ctx context.Context) {
+	out := s.opts.IO.Out
+	current := s.model()
+	fmt.Fprintf(out, "Model: %s (change it with /model NAME)\n", current)
+	list, err := models.List(ctx, s.rt, s.opts.Getenv("HERMES_MODEL"))
+	if err != nil {
+		fmt.Fprintf(out, "Could not list the models: %v\n", err)
+		return
+	}
+	for _, m := range list {
+		mark := "  "
+		if models.Matches(m.ID, current) {
+			mark = "* "
+		}
+		line := mark + m.ID
+		if m.Default {
+			line += " (default)"
+		}
+		if m.Lifecycle == "deprecated" {
+			line += " (deprecated)"
+		}
+		fmt.Fprintln(out, line)
+	}
+}
+
+// switchModel checks name with the API (GET /v1/models/NAME) and switches
+// the session to it. A refused model keeps the current one and says why;
+// when the API cannot be asked, the switch happens and the first answer
+// will tell.
+func (s *chatSession) switchModel(ctx context.Context, name string) {
+	out := s.opts.IO.Out
+	_, err := models.Check(ctx, s.rt, name)
+	var ue *models.UnavailableError
+	if errors.As(err, &ue) {
+		if env := s.opts.Getenv("HERMES_MODEL"); env != "" && env != name {
+			ue.Default = env
+		}
+		fmt.Fprintf(out, "error: %v\nModel stays %s.\n", err, s.model())
+		return
+	}
+	s.conv.Model = name
+	fmt.Fprintf(out, "Model: %s\n", name)
+	if err != nil {
+		fmt.Fprintf(out, "(could not check it with the API: %v)\n", err)
+	}
+	models.WarnDeprecated(s.opts.IO.ErrOut, name, s.opts.Now())
 }
 
 // model is the model the next answer will use.
@@ -132,12 +231,12 @@ func (s *chatSession) model() string {
 			return m
 		}
 	}
-	return agent.DefaultModel
+	return models.DefaultModel
 }
 
 // ask answers one prompt, streaming, until done or interrupted. Errors are
-// shown and the chat goes on.
-func (s *chatSession) ask(ctx context.Context, prompt string, tty bool, interrupts <-chan struct{}) {
+// shown (and returned) and the chat goes on.
+func (s *chatSession) ask(ctx context.Context, prompt string, tty bool, interrupts <-chan struct{}) error {
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	finished := make(chan struct{})
@@ -164,6 +263,7 @@ func (s *chatSession) ask(ctx context.Context, prompt string, tty bool, interrup
 	default:
 		fmt.Fprintf(out, "error: %v\n", err)
 	}
+	return err
 }
 
 // startSpinner animates until the returned stop is called (first token).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -56,6 +57,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else the agent's default)")
 	fl.StringVar(&opts.System, "system", "", "system prompt")
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated (read_file, list_files, delegate)")
+	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	return cmd
 }
 

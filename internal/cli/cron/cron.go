@@ -24,6 +24,7 @@ expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
 	}
 	cmd.AddCommand(
 		newAddCmd(f, nil),
+		newEditCmd(f, nil),
 		newListCmd(f, nil),
 		newRemoveCmd(f, nil),
 		newPauseCmd(f, nil),
@@ -50,7 +51,7 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: filepath.Dir(store.Dir), Getenv: f.Getenv},
+		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: filepath.Dir(store.Dir), Getenv: f.Getenv, Warnings: f.IO.ErrOut},
 		Clock:   factoryClock{f},
 	}
 }

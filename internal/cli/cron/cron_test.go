@@ -78,7 +78,7 @@ func TestRunThroughAgentNoSecrets(t *testing.T) {
 	e := newEnv(t, func(context.Context) (*credential.Runtime, error) {
 		return credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test key", sentinelKey), nil
 	})
-	e.run("cron", "add", "j", "--schedule", "@daily", "--prompt", "status please", "--model", "claude-test", "--system", "be brief")
+	e.run("cron", "add", "j", "--schedule", "@daily", "--prompt", "status please", "--model", "claude-haiku-5-5", "--system", "be brief")
 	if code := e.run("cron", "run", "j"); code != 0 {
 		t.Fatalf("run: %d %s", code, e.err)
 	}
@@ -86,7 +86,7 @@ func TestRunThroughAgentNoSecrets(t *testing.T) {
 		t.Errorf("stdout %q", got)
 	}
 	msgs := api.MessageRequests()
-	if len(msgs) != 1 || msgs[0].Model != "claude-test" {
+	if len(msgs) != 1 || msgs[0].Model != "claude-haiku-5-5" {
 		t.Fatalf("messages requests: %+v", msgs)
 	}
 	all := e.out.String() + e.err.String()

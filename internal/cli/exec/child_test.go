@@ -64,7 +64,7 @@ func sdkChild() int {
 	}
 	c := anthropic.NewClient()
 	p := anthropic.MessageNewParams{
-		Model:     "claude-test",
+		Model:     "claude-haiku-5-5",
 		MaxTokens: 16,
 		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))},
 	}

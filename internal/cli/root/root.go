@@ -17,6 +17,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cli/demo"
 	execcmd "github.com/hermes-agent/hermes/internal/cli/exec"
 	"github.com/hermes-agent/hermes/internal/cli/gateway"
+	modelscmd "github.com/hermes-agent/hermes/internal/cli/models"
 	"github.com/hermes-agent/hermes/internal/cli/version"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 )
@@ -52,6 +53,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 		chat.NewCmd(f),
 		gateway.NewCmd(f),
 		execcmd.NewCmd(f),
+		modelscmd.NewCmd(f),
 		cron.NewCmd(f),
 		demo.NewCmd(f),
 		version.NewCmd(f),

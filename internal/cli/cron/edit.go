@@ -1,0 +1,140 @@
+package cron
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hermes-agent/hermes/internal/cli/complete"
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/cron"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/models"
+)
+
+type editOptions struct {
+	IO    *iostreams.IOStreams
+	Store func() (*cron.Store, error)
+	Now   func() time.Time
+	Getwd func() (string, error)
+
+	Name string
+	// The fields to change; a field is changed only when its flag is given.
+	Schedule, Prompt, Model, System string
+	Tools                           []string
+	set                             func(flag string) bool
+}
+
+func newEditCmd(f *cmdutil.Factory, runF func(context.Context, *editOptions) error) *cobra.Command {
+	opts := &editOptions{IO: f.IO, Store: func() (*cron.Store, error) { return openStore(f) }, Now: f.Now, Getwd: os.Getwd}
+	cmd := &cobra.Command{
+		Use:   "edit NAME [--schedule SPEC] [--prompt TEXT] [--model MODEL] [--system TEXT] [--tools LIST]",
+		Short: "Change a job's schedule, prompt, model, system prompt or tools",
+		Long: `Change the fields of a stored job; only the flags given change. The job keeps
+its name, its run records and its paused state. --model "" goes back to the
+default (HERMES_MODEL at run time, else ` + models.DefaultModel + `); --tools "" turns the
+tools off. Changing the schedule restarts it from now.`,
+		Example: `  hermes cron edit nightly --model ` + models.DefaultModel + `
+  hermes cron edit nightly --schedule "0 7 * * 1-5" --prompt "Summarize CI failures"`,
+		Args: exactArgs(1, "NAME [--schedule SPEC] [--prompt TEXT] [--model MODEL] [--system TEXT] [--tools LIST]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
+			if err := cron.ValidateName(opts.Name); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return editRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Schedule, "schedule", "", "new schedule: cron fields, @hourly-style descriptor or @every DURATION")
+	fl.StringVar(&opts.Prompt, "prompt", "", "new prompt")
+	fl.StringVarP(&opts.Model, "model", "m", "", `new model ("" for the default)`)
+	fl.StringVar(&opts.System, "system", "", `new system prompt ("" for none)`)
+	fl.StringSliceVar(&opts.Tools, "tools", nil, `new opt-in tools, comma-separated ("" for none)`)
+	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
+	return cmd
+}
+
+func editRun(ctx context.Context, opts *editOptions) error {
+	fields := []string{"schedule", "prompt", "model", "system", "tools"}
+	var changed []string
+	for _, f := range fields {
+		if opts.set(f) {
+			changed = append(changed, f)
+		}
+	}
+	if len(changed) == 0 {
+		return cmdutil.FlagErrorf("nothing to change: give at least one of --schedule, --prompt, --model, --system, --tools")
+	}
+	if opts.set("prompt") && strings.TrimSpace(opts.Prompt) == "" {
+		return cmdutil.FlagErrorf("--prompt cannot be empty")
+	}
+	var dir string
+	if opts.set("tools") && len(opts.Tools) > 0 {
+		d, err := opts.Getwd()
+		if err != nil {
+			return fmt.Errorf("working directory for the job's file tools: %w", err)
+		}
+		dir = d
+	}
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	job, err := store.Update(ctx, opts.Name, func(j *cron.Job) error {
+		edited := *j
+		if opts.set("schedule") {
+			edited.Schedule = strings.TrimSpace(opts.Schedule)
+			edited.Anchor = now
+		}
+		if opts.set("prompt") {
+			edited.Prompt = opts.Prompt
+		}
+		if opts.set("model") {
+			edited.Model = strings.TrimSpace(opts.Model)
+		}
+		if opts.set("system") {
+			edited.System = opts.System
+		}
+		if opts.set("tools") {
+			edited.Tools = nonEmpty(opts.Tools)
+			edited.Dir = ""
+			if len(edited.Tools) > 0 {
+				// Like add: the file tools see the directory the job was
+				// (re)configured from.
+				edited.Dir = dir
+			}
+		}
+		if err := edited.Validate(now); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		*j = edited
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	models.WarnDeprecated(opts.IO.ErrOut, job.Model, now)
+	next, _ := job.Next()
+	fmt.Fprintf(opts.IO.ErrOut, "Updated cron job %q (%s); next run %s\n", job.Name, strings.Join(changed, ", "), formatTime(next))
+	return nil
+}
+
+func nonEmpty(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
