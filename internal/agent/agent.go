@@ -57,6 +57,17 @@ type Config struct {
 	// and files, matched after resolving symlinks. Callers fill it with
 	// CredentialPaths.
 	Protected []string
+
+	// PermissionMode is one of PermissionModes; "" means ModeDefault.
+	PermissionMode string
+	// Allow and Deny are permission rules ("edit_file", "bash(go test:*)");
+	// Deny wins over Allow and over every mode.
+	Allow, Deny []string
+	// Approver is asked about calls that need permission and no rule
+	// decides; nil denies them.
+	Approver Approver
+	// Files, when set, backs the file tools' text reads and writes.
+	Files TextFiles
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -93,17 +104,29 @@ type Result struct {
 // Event is something that happened while answering, in order. Sub-agents'
 // events carry Depth > 0.
 type Event struct {
-	// Type is "message_start", "text", "tool_use", "tool_result",
+	// Type is "message_start", "text" (a streamed text delta), "thinking"
+	// (a streamed thinking delta), "tool_use", "tool_result",
 	// "message_stop" or "error".
-	Type       string          `json:"type"`
-	Text       string          `json:"text,omitempty"`
-	Model      string          `json:"model,omitempty"`
-	ToolID     string          `json:"id,omitempty"`
-	Tool       string          `json:"name,omitempty"`
-	Input      json.RawMessage `json:"input,omitempty"`
-	IsError    bool            `json:"is_error,omitempty"`
-	StopReason string          `json:"stop_reason,omitempty"`
-	Depth      int             `json:"depth,omitempty"`
+	Type     string          `json:"type"`
+	Text     string          `json:"text,omitempty"`
+	Thinking string          `json:"thinking,omitempty"`
+	Model    string          `json:"model,omitempty"`
+	ToolID   string          `json:"id,omitempty"`
+	Tool     string          `json:"name,omitempty"`
+	Input    json.RawMessage `json:"input,omitempty"`
+	// Kind (on "tool_use") is one of the Kind constants; Path is the
+	// absolute path a file tool works on, "" otherwise.
+	Kind string `json:"kind,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Output is a tool_result's content, redacted. JSON carries it as
+	// "text" (Text holds the same string), the documented field.
+	Output string `json:"-"`
+	// Denied marks the result of a call the permission rules or the user
+	// refused.
+	Denied     bool   `json:"denied,omitempty"`
+	IsError    bool   `json:"is_error,omitempty"`
+	StopReason string `json:"stop_reason,omitempty"`
+	Depth      int    `json:"depth,omitempty"`
 }
 
 // ErrTurnLimit is wrapped by Send when the tool loop hits Config.MaxTurns.
@@ -341,7 +364,7 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 			}
 			r.content = masked
 			results[i] = r
-			emit(Event{Type: "tool_result", ToolID: c.ID, Tool: c.Name, Text: r.content, IsError: r.isError, Depth: a.depth})
+			emit(Event{Type: "tool_result", ToolID: c.ID, Tool: c.Name, Text: r.content, Output: r.content, IsError: r.isError, Depth: a.depth})
 			return nil
 		})
 	}
