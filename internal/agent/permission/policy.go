@@ -270,7 +270,7 @@ func suggestRule(part Part) Rule {
 		return Rule{Tool: ToolBash}
 	}
 	words := part.Words[:1]
-	if len(part.Words) > 1 && part.Words[1] != "" && !strings.HasPrefix(part.Words[1], "-") && !strings.ContainsAny(part.Words[1], "/.=") {
+	if len(part.Words) > 1 && hasSubcommands(part.Words[0]) && part.Words[1] != "" && !strings.HasPrefix(part.Words[1], "-") && !strings.ContainsAny(part.Words[1], "/.=") {
 		words = part.Words[:2]
 	}
 	for _, w := range words {
@@ -279,6 +279,18 @@ func suggestRule(part Part) Rule {
 		}
 	}
 	return Rule{Tool: ToolBash, Command: strings.Join(words, " "), Prefix: true}
+}
+
+// hasSubcommands reports whether a command's second word names what it
+// does (go test, git diff), so a suggested rule should include it.
+func hasSubcommands(cmd string) bool {
+	switch cmd {
+	case "git", "go", "npm", "npx", "pnpm", "yarn", "bun", "deno", "cargo", "docker", "podman",
+		"kubectl", "helm", "gh", "terraform", "tofu", "uv", "poetry", "pip", "dotnet", "bazel",
+		"gcloud", "aws", "az", "make", "just", "hermes":
+		return true
+	}
+	return false
 }
 
 // Hint is the "allow it with …" advice for rules.
