@@ -500,3 +500,36 @@ func TestDenialIsAToolResult(t *testing.T) {
 		t.Error("denied command ran")
 	}
 }
+
+// TestSendCancelKillsBash: canceling Send's ctx while bash runs kills the
+// command's process group, returns context.Canceled and leaves the
+// conversation as it was.
+func TestSendCancelKillsBash(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "p.pid")
+	s := newStub(t, func(w wireRequest) stubReply {
+		return stubReply{ToolUses: []stubToolUse{{ID: "toolu_1", Name: "bash", Input: map[string]string{"command": fmt.Sprintf(`trap "" TERM; echo $$ > %s; while :; do sleep 1; done`, pidFile)}}}}
+	})
+	a := newAgent(t, bearerRuntime(s.URL), Config{Tools: []string{"bash"}, WorkDir: dir, PermissionMode: ModeBypassPermissions})
+	conv := NewConversation(time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Cancel once the command runs (t.Fatal is not for this goroutine).
+		for range 2000 {
+			if data, err := os.ReadFile(pidFile); err == nil && len(data) > 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := a.Send(ctx, conv, "run forever", nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(conv.Messages) != 0 {
+		t.Errorf("conversation changed: %d messages", len(conv.Messages))
+	}
+	assertDead(t, pidFile)
+}
