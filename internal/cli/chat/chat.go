@@ -38,21 +38,21 @@ type Options struct {
 	Now        func() time.Time
 	Verbose    bool
 
-	Query        string
-	Model        string
-	System       string
-	MaxTokens    int
-	MaxTurns     int
-	Format       string
-	Tools        []string
+	Query     string
+	Model     string
+	System    string
+	MaxTokens int
+	MaxTurns  int
+	Format    string
+	Tools     []string
 	// PermissionMode, AllowedTools, DisallowedTools are the permission
 	// flags; settings files add to them (see permission.Resolve).
 	PermissionMode  string
 	AllowedTools    []string
 	DisallowedTools []string
 	Session         string
-	Continue     bool
-	ListSessions bool
+	Continue        bool
+	ListSessions    bool
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
