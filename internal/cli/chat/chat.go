@@ -38,21 +38,22 @@ type Options struct {
 	Now        func() time.Time
 	Verbose    bool
 
-	Query     string
-	Model     string
-	System    string
-	MaxTokens int
-	MaxTurns  int
-	Format    string
-	Tools     []string
+	Query        string
+	Model        string
+	System       string
+	MaxTokens    int
+	MaxTurns     int
+	Format       string
+	Tools        []string
+	Session      string
+	Continue     bool
+	ListSessions bool
+
 	// PermissionMode, AllowedTools, DisallowedTools are the permission
 	// flags; settings files add to them (see permission.Resolve).
 	PermissionMode  string
 	AllowedTools    []string
 	DisallowedTools []string
-	Session         string
-	Continue        bool
-	ListSessions    bool
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
