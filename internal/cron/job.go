@@ -6,10 +6,10 @@ package cron
 
 import (
 	"fmt"
-
-	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"regexp"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 )
 
 // Run statuses.

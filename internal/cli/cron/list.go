@@ -42,20 +42,21 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 
 // jobView is a job as `list --json` shows it.
 type jobView struct {
-	Name     string   `json:"name"`
-	Schedule string   `json:"schedule"`
-	Prompt   string   `json:"prompt"`
-	Model    string   `json:"model,omitempty"`
-	System   string   `json:"system,omitempty"`
-	Tools    []string `json:"tools,omitempty"`
+	Name     string           `json:"name"`
+	Schedule string           `json:"schedule"`
+	Prompt   string           `json:"prompt"`
+	Model    string           `json:"model,omitempty"`
+	System   string           `json:"system,omitempty"`
+	Tools    []string         `json:"tools,omitempty"`
+	Paused   bool             `json:"paused"`
+	NextRun  *time.Time       `json:"next_run,omitempty"`
+	LastRun  *cron.RunSummary `json:"last_run,omitempty"`
+	Problem  string           `json:"problem,omitempty"`
+
 	// The job's permission flags.
-	PermissionMode  string           `json:"permission_mode,omitempty"`
-	AllowedTools    []string         `json:"allowed_tools,omitempty"`
-	DisallowedTools []string         `json:"disallowed_tools,omitempty"`
-	Paused          bool             `json:"paused"`
-	NextRun         *time.Time       `json:"next_run,omitempty"`
-	LastRun         *cron.RunSummary `json:"last_run,omitempty"`
-	Problem         string           `json:"problem,omitempty"`
+	PermissionMode  string   `json:"permission_mode,omitempty"`
+	AllowedTools    []string `json:"allowed_tools,omitempty"`
+	DisallowedTools []string `json:"disallowed_tools,omitempty"`
 }
 
 func listRun(opts *listOptions) error {
