@@ -18,8 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/agent"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
