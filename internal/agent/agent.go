@@ -55,7 +55,8 @@ type Config struct {
 	// Protected are credential stores the file tools refuse to read or
 	// list, even inside WorkDir: directories (with everything below them)
 	// and files, matched after resolving symlinks. Callers fill it with
-	// CredentialPaths.
+	// the resolver's SecretPaths; the runtime's own identity-token file is
+	// always added.
 	Protected []string
 }
 
@@ -131,7 +132,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 		return nil, fmt.Errorf("working directory for the file tools: %w", err)
 	}
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, responseIdleTimeout)))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(cfg.Protected)}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile()))}, nil
 }
 
 func withDefaults(cfg Config) Config {

@@ -135,7 +135,7 @@ func TestProtectedMatchesAcrossSymlinkSpellings(t *testing.T) {
 	}
 }
 
-// CredentialPaths finds HERMES_HOME, the SDK directory and every
+// The resolver's SecretPaths finds HERMES_HOME, the SDK directory and every
 // identity-token file: the resolved runtime's (here an SDK profile chosen
 // with --credential) and the configured WIF's, which lost.
 func TestCredentialPaths(t *testing.T) {
@@ -176,10 +176,10 @@ func TestCredentialPaths(t *testing.T) {
 	if rt.IdentityTokenFile() != profileToken {
 		t.Errorf("runtime identity-token file = %q, want the profile's %q", rt.IdentityTokenFile(), profileToken)
 	}
-	got := CredentialPaths(w.home, getenv, rt)
+	got := r.SecretPaths()
 	for _, want := range []string{w.home, w.sdk, profileToken, wifToken} {
 		if !slices.Contains(got, want) {
-			t.Errorf("CredentialPaths = %v, missing %s", got, want)
+			t.Errorf("SecretPaths = %v, missing %s", got, want)
 		}
 	}
 }

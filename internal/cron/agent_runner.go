@@ -3,8 +3,6 @@ package cron
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -23,12 +21,11 @@ type AgentRunner struct {
 	MaxTokens int
 	// Now stamps the conversation (nil: time.Now).
 	Now func() time.Time
-	// Home is HERMES_HOME; Getenv reads the environment (nil: os.Getenv).
-	// Both say which credential stores the file tools must refuse (see
-	// agent.CredentialPaths). An empty Home falls back to $HERMES_HOME,
-	// else ~/.hermes, the same rule as cmdutil.Factory.HermesHome.
-	Home   string
-	Getenv func(string) string
+	// SecretPaths lists the credential stores the file tools must refuse
+	// (cmdutil.Factory.SecretPaths), asked per run: a WIF configured while
+	// the daemon runs is protected from its next job on. nil: only the
+	// runtime's own identity-token file.
+	SecretPaths func() []string
 }
 
 // Run implements Runner.
@@ -45,7 +42,7 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		// The file tools see the directory the job was added from, not
 		// wherever the daemon happens to run.
 		WorkDir:   job.Dir,
-		Protected: agent.CredentialPaths(r.home(), r.getenv, rt),
+		Protected: r.protected(),
 	})
 	if err != nil {
 		return "", err
@@ -61,27 +58,11 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	return res.Text, nil
 }
 
-func (r AgentRunner) getenv(k string) string {
-	if r.Getenv == nil {
-		return os.Getenv(k)
+func (r AgentRunner) protected() []string {
+	if r.SecretPaths == nil {
+		return nil
 	}
-	return r.Getenv(k)
-}
-
-func (r AgentRunner) home() string {
-	if r.Home != "" {
-		return r.Home
-	}
-	if h := r.getenv("HERMES_HOME"); h != "" {
-		if abs, err := filepath.Abs(h); err == nil {
-			return abs
-		}
-		return h
-	}
-	if u, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(u, ".hermes")
-	}
-	return ""
+	return r.SecretPaths()
 }
 
 // ValidateTools reports tool names the agent does not know.

@@ -39,7 +39,8 @@ func newWIFWorld(t *testing.T, ttl time.Duration) *wifWorld {
 		"ANTHROPIC_IDENTITY_TOKEN_FILE": w.tokenFile,
 	}
 	// What cmdutil.Factory.Resolve does: a new Resolver per call, sharing
-	// the process-wide token cache.
+	// the process's token sources.
+	sources := credential.NewSources()
 	resolve := func(ctx context.Context) (*credential.Runtime, error) {
 		r := &resolve.Resolver{
 			Home:    home,
@@ -47,6 +48,7 @@ func newWIFWorld(t *testing.T, ttl time.Duration) *wifWorld {
 			Stderr:  os.Stderr,
 			BaseURL: api.URL,
 			Now:     clock.Now,
+			Sources: sources,
 		}
 		return r.Resolve(ctx)
 	}

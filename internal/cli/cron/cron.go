@@ -3,7 +3,6 @@
 package cron
 
 import (
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,7 +49,7 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: filepath.Dir(store.Dir), Getenv: f.Getenv},
+		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, SecretPaths: f.SecretPaths},
 		Clock:   factoryClock{f},
 	}
 }

@@ -293,6 +293,9 @@ func (f *flow) throughGateway(ctx context.Context) ([]string, error) {
 		Now:       time.Now,
 		UserAgent: "hermes/" + cmdutil.Version + " (demo)",
 		Logger:    logger,
+		// Its own sources: this resolver sees the demo's environment, not
+		// this process's; the token cache on disk is what it shares.
+		Sources: credential.NewSources(),
 	}
 	rt, err := res.Resolve(ctx)
 	if err != nil {

@@ -49,13 +49,15 @@ type world struct {
 	vars   map[string]string
 	stderr *bytes.Buffer
 	now    func() time.Time
+	// sources is the world's one process: what its resolvers share.
+	sources *credential.Sources
 }
 
 const testAPIKey = "sk-ant-api03-SENTINELkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-0000000000AA"
 
 func newWorld(t *testing.T, cfg anthropictest.Config, issOpts ...oidctest.Option) *world {
 	t.Helper()
-	w := &world{t: t, home: t.TempDir(), vars: map[string]string{}, stderr: &bytes.Buffer{}, now: time.Now}
+	w := &world{t: t, home: t.TempDir(), vars: map[string]string{}, stderr: &bytes.Buffer{}, now: time.Now, sources: credential.NewSources()}
 	w.iss = oidctest.New(t, issOpts...)
 	cfg.Issuer = w.iss
 	if cfg.APIKeys == nil {
@@ -77,6 +79,7 @@ func (w *world) resolver() *Resolver {
 		Stderr:    w.stderr,
 		Now:       w.now,
 		UserAgent: "hermes/test",
+		Sources:   w.sources,
 	}
 }
 

@@ -95,7 +95,7 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 			st.State, st.Detail = StateShadowed, "shadowed by "+win.label()+", which comes first"
 		case c.usable():
 			st.State = StateUnusable
-		case c.problem == "not set" || strings.HasPrefix(c.problem, "not configured") || strings.HasPrefix(c.problem, "no API key") || strings.HasPrefix(c.problem, "none "):
+		case c.missing:
 			st.State, st.Detail = StateNotSet, c.problem
 		default:
 			st.State, st.Detail = StateUnusable, c.problem
@@ -117,6 +117,12 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 	}
 	rep.Summary = r.summary(win, rep)
 	return rep, nil
+}
+
+// cachedTokener is implemented by token sources that can describe the
+// token they hold (wif.Source).
+type cachedTokener interface {
+	Cached() (wif.Cached, bool)
 }
 
 func (r *Resolver) wifStatus(c *candidate) *WIFStatus {
@@ -150,7 +156,7 @@ func (r *Resolver) wifStatus(c *candidate) *WIFStatus {
 	}
 	var ct wif.Cached
 	var ok bool
-	if s := r.lookupWIF(cfg); s != nil {
+	if s, held := r.lookupWIF(cfg).(cachedTokener); held {
 		ct, ok = s.Cached()
 	} else {
 		ct, ok = wif.LoadCached(r.Home, cfg)

@@ -9,9 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
@@ -43,7 +41,18 @@ type Resolver struct {
 	// gcp-metadata, azure-imds) and, through its Transport, the exchange.
 	// nil: the defaults (the exchange never follows redirects either way).
 	HTTPClient *http.Client
+
+	// Sources is what this process shares between resolutions (token
+	// sources, notices given); the Factory creates one per process. nil:
+	// nothing is shared.
+	Sources *credential.Sources
 }
+
+// Sources is the process's shared token sources (see credential.Sources).
+type Sources = credential.Sources
+
+// NewSources returns an empty set of shared sources.
+func NewSources() *Sources { return credential.NewSources() }
 
 // Origins of a candidate, in precedence order.
 const (
@@ -67,6 +76,7 @@ type candidate struct {
 	secret  string // static credentials
 	wif     *wif.Config
 	problem string // non-empty: not usable
+	missing bool   // with problem: nothing there at all (not set, not configured)
 	ambient bool   // from the environment or an SDK profile: named when shadowed
 }
 
@@ -127,7 +137,7 @@ func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
 	if w := file.WIF(); w != nil {
 		out = append(out, wifCandidate(w, authstore.WIFTarget, OriginWIF))
 	} else {
-		out = append(out, &candidate{name: authstore.WIFTarget, origin: OriginWIF, problem: "not configured in " + path})
+		out = append(out, &candidate{name: authstore.WIFTarget, origin: OriginWIF, problem: "not configured in " + path, missing: true})
 	}
 	pool := file.Targets()
 	n := 0
@@ -138,7 +148,7 @@ func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
 		}
 	}
 	if n == 0 {
-		out = append(out, &candidate{name: "pool", origin: OriginPool, problem: "no API key or OAuth entries in " + path})
+		out = append(out, &candidate{name: "pool", origin: OriginPool, problem: "no API key or OAuth entries in " + path, missing: true})
 	}
 	return out
 }
@@ -180,7 +190,7 @@ func (r *Resolver) envWIF() *candidate {
 	rule, org := r.getenv("ANTHROPIC_FEDERATION_RULE_ID"), r.getenv("ANTHROPIC_ORGANIZATION_ID")
 	file, tok := r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"), r.getenv("ANTHROPIC_IDENTITY_TOKEN")
 	if rule == "" && org == "" && file == "" && tok == "" {
-		c.problem = "not set"
+		c.problem, c.missing = "not set", true
 		return c
 	}
 	var missing []string
@@ -214,7 +224,7 @@ func (r *Resolver) envWIF() *candidate {
 func (r *Resolver) envStatic(name string, mode credential.Mode, kind credential.Kind) *candidate {
 	c := &candidate{name: name, origin: OriginEnv, kind: kind, mode: mode, ambient: true, secret: r.getenv(name)}
 	if c.secret == "" {
-		c.problem = "not set"
+		c.problem, c.missing = "not set", true
 	}
 	return c
 }
@@ -228,22 +238,22 @@ func (r *Resolver) profile(name string) *candidate {
 		name = r.getenv("ANTHROPIC_PROFILE")
 	}
 	if name == "" {
-		if data, err := os.ReadFile(filepath.Join(dir, "active_config")); err == nil {
+		if data, err := os.ReadFile(config.ActiveConfigPath(dir)); err == nil {
 			name = strings.TrimSpace(string(data))
 		}
 	}
 	if name == "" {
-		if _, err := os.Stat(filepath.Join(dir, "configs", "default.json")); err == nil {
+		if _, err := os.Stat(config.ProfilePath(dir, "default")); err == nil {
 			name = "default"
 		}
 	}
 	c.name = "profile " + name
 	if name == "" {
 		c.name = "SDK profile"
-		c.problem = "none (ANTHROPIC_PROFILE unset and no active_config in " + dir + ")"
+		c.problem, c.missing = "none (ANTHROPIC_PROFILE unset and no active_config in "+dir+")", true
 		return c
 	}
-	cfg, err := config.LoadProfile(dir, name)
+	cfg, err := r.loadProfile(dir, name)
 	if err != nil {
 		c.problem = err.Error()
 		return c
@@ -432,45 +442,20 @@ func (e *configError) Error() string { return e.what + ": " + e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 func (e *configError) ExitCode() int { return exitAuth }
 
-// The process-wide registry of WIF token sources: resolving one WIF
-// configuration twice (sub-agents, cron jobs, gateway requests, client
-// rebuilds) yields one token source, so one process never exchanges twice
-// for the same configuration.
-var registry = struct {
-	sync.Mutex
-	m map[string]*wif.Source
-}{m: map[string]*wif.Source{}}
-
-func (r *Resolver) sharedWIF(cfg wif.Config) (*wif.Source, error) {
-	key := cfg.Key()
-	regKey := r.Home + "\x00" + key
-	registry.Lock()
-	defer registry.Unlock()
-	if s := registry.m[regKey]; s != nil {
-		return s, nil
-	}
-	s, err := wif.New(cfg, wif.Options{Home: r.Home, Getenv: r.Getenv, Now: r.Now, UserAgent: r.UserAgent, Logger: r.logger(), HTTPClient: r.HTTPClient})
-	if err != nil {
-		return nil, err
-	}
-	registry.m[regKey] = s
-	return s, nil
+// sharedWIF is the one token source of cfg in this process (see Sources).
+func (r *Resolver) sharedWIF(cfg wif.Config) (credential.TokenSource, error) {
+	return r.Sources.Shared(r.wifKey(cfg), func() (credential.TokenSource, error) {
+		return wif.New(cfg, wif.Options{Home: r.Home, Getenv: r.Getenv, Now: r.Now, UserAgent: r.UserAgent, Logger: r.logger(), HTTPClient: r.HTTPClient})
+	})
 }
 
-// lookupWIF returns the registered source for cfg, if this process has one.
-func (r *Resolver) lookupWIF(cfg wif.Config) *wif.Source {
-	registry.Lock()
-	defer registry.Unlock()
-	return registry.m[r.Home+"\x00"+cfg.Key()]
+// lookupWIF returns this process's source for cfg, if it has one.
+func (r *Resolver) lookupWIF(cfg wif.Config) credential.TokenSource {
+	return r.Sources.Lookup(r.wifKey(cfg))
 }
 
-// warned holds the shadowing lines already printed by this process.
-var warned sync.Map
-
-type warnKey struct {
-	w    any
-	line string
-}
+// wifKey: one source per HERMES_HOME (its disk cache) and configuration.
+func (r *Resolver) wifKey(cfg wif.Config) string { return "wif\x00" + r.Home + "\x00" + cfg.Key() }
 
 // warnShadowed names, once per process, the ambient sources (environment,
 // SDK profile) that the winner hides: a stray ANTHROPIC_API_KEY must not
@@ -491,14 +476,9 @@ func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
 	r.warnOnce(fmt.Sprintf("hermes: using %s; ignoring %s\n", win.label(), strings.Join(names, ", ")))
 }
 
-// warnOnce writes line to Stderr once per process and stream (tests give
-// each resolver its own buffer).
+// warnOnce writes line to Stderr once per Sources (per process).
 func (r *Resolver) warnOnce(line string) {
-	key := warnKey{line: line}
-	if reflect.TypeOf(r.Stderr).Comparable() {
-		key.w = r.Stderr
-	}
-	if _, dup := warned.LoadOrStore(key, true); !dup {
+	if r.Sources.FirstNotice(line) {
 		io.WriteString(r.Stderr, line)
 	}
 }

@@ -77,7 +77,7 @@ func TestWIFCachesAcrossResolversAndDisk(t *testing.T) {
 	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
 	tok := mustToken(t, mustResolve(t, w.resolver()).Tokens)
 	// A new process is a new registry: simulate with a fresh source on the same disk cache.
-	clear(registry.m)
+	w.sources = credential.NewSources()
 	tok2 := mustToken(t, mustResolve(t, w.resolver()).Tokens)
 	if tok.Value != tok2.Value || w.api.ExchangeCount() != 1 {
 		t.Fatalf("second process exchanged again: %d exchanges", w.api.ExchangeCount())

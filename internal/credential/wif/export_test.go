@@ -4,16 +4,20 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/identity"
 )
 
 // Test hooks for the external tests of this package (package wif_test),
 // which resolve through the real resolver and so cannot be internal.
 
-var (
-	Diagnose401      = diagnose401
-	AssumedLife      = assumedLife
-	AssumedTokenLife = assumedTokenLife
-)
+const AssumedTokenLife = assumedTokenLife
+
+func Diagnose401(cfg Config, c *identity.Claims, src identity.Source, now time.Time) []string {
+	return diagnose401(cfg, c, src, now)
+}
+
+func AssumedLife(claims *identity.Claims, now time.Time) time.Duration { return assumedLife(claims, now) }
 
 // SetSleep replaces the wait between exchange attempts.
 func (s *Source) SetSleep(f func(context.Context, time.Duration) error) { s.x.sleep = f }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
@@ -43,7 +44,8 @@ authenticated API call (GET /v1/models). Exits 4 when nothing resolves.
 JSON output: see docs/JSON.md in the hermes repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Resolver, opts.Now = f.NewResolver, f.Now
+			opts.Resolver = func() *resolve.Resolver { return factory.Resolver(f) }
+			opts.Now = f.Now
 			return Run(cmd.Context(), opts)
 		},
 	}
