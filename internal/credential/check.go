@@ -9,11 +9,9 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
-)
 
-// exitAuth is the spec's exit code for "authentication missing or refused".
-// credential does not import cmdutil; errors say their code via ExitCode.
-const exitAuth = 4
+	"github.com/hermes-agent/hermes/internal/exitcode"
+)
 
 // requestIDer is implemented by token sources that mint through an
 // exchange (WIF): the request-id of the exchange behind the current token.
@@ -80,4 +78,4 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 type authRefused struct{ msg string }
 
 func (e *authRefused) Error() string { return e.msg }
-func (e *authRefused) ExitCode() int { return exitAuth }
+func (e *authRefused) ExitCode() int { return exitcode.Auth }

@@ -3,11 +3,9 @@ package resolve
 import (
 	"fmt"
 	"strings"
-)
 
-// exitAuth is the spec's exit code for "authentication missing or refused".
-// credential does not import cmdutil; errors say their code via ExitCode.
-const exitAuth = 4
+	"github.com/hermes-agent/hermes/internal/exitcode"
+)
 
 // NoCredentialError is returned when no credential source resolves.
 type NoCredentialError struct {
@@ -16,7 +14,7 @@ type NoCredentialError struct {
 	Checked []string
 }
 
-func (e *NoCredentialError) ExitCode() int { return exitAuth }
+func (e *NoCredentialError) ExitCode() int { return exitcode.Auth }
 
 func (e *NoCredentialError) Error() string {
 	var b strings.Builder
@@ -41,7 +39,7 @@ type TargetError struct {
 	Reason string
 }
 
-func (e *TargetError) ExitCode() int { return exitAuth }
+func (e *TargetError) ExitCode() int { return exitcode.Auth }
 func (e *TargetError) Error() string {
 	return fmt.Sprintf("--credential %s: %s (see 'hermes auth list'; targets are a pool number, id or label, anthropic-wif, env:VAR or profile:NAME)", e.Target, e.Reason)
 }
@@ -58,7 +56,7 @@ func (e *BaseURLError) Unwrap() error { return e.Err }
 
 func (e *BaseURLError) ExitCode() int {
 	if e.From == "--base-url" {
-		return 2
+		return exitcode.Usage
 	}
-	return 1
+	return exitcode.Error
 }

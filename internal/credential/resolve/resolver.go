@@ -17,6 +17,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -440,7 +441,7 @@ type configError struct {
 
 func (e *configError) Error() string { return e.what + ": " + e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
-func (e *configError) ExitCode() int { return exitAuth }
+func (e *configError) ExitCode() int { return exitcode.Auth }
 
 // sharedWIF is the one token source of cfg in this process (see Sources).
 func (r *Resolver) sharedWIF(cfg wif.Config) (credential.TokenSource, error) {

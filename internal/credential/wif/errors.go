@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// exitAuth is the spec's exit code for "authentication missing or refused".
-// wif does not import cmdutil; errors say their code via ExitCode.
-const exitAuth = 4
+	"github.com/hermes-agent/hermes/internal/exitcode"
+)
 
 // SpentAssertionError is returned when the identity-token source hands back
 // an assertion hermes has already exchanged and no valid access token is
@@ -19,7 +17,7 @@ type SpentAssertionError struct {
 	Exp    time.Time // the JWT's exp, if known
 }
 
-func (e *SpentAssertionError) ExitCode() int { return exitAuth }
+func (e *SpentAssertionError) ExitCode() int { return exitcode.Auth }
 
 func (e *SpentAssertionError) Error() string {
 	what := "the identity token from " + e.Source

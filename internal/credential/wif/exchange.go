@@ -18,6 +18,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -72,9 +73,9 @@ type ExchangeError struct {
 // ExitCode: a refusal (4xx) is "authentication refused"; the rest is 1.
 func (e *ExchangeError) ExitCode() int {
 	if e.StatusCode >= 400 && e.StatusCode < 500 {
-		return exitAuth
+		return exitcode.Auth
 	}
-	return 1
+	return exitcode.Error
 }
 
 func (e *ExchangeError) Unwrap() error { return e.Err }

@@ -17,7 +17,9 @@ func Diagnose401(cfg Config, c *identity.Claims, src identity.Source, now time.T
 	return diagnose401(cfg, c, src, now)
 }
 
-func AssumedLife(claims *identity.Claims, now time.Time) time.Duration { return assumedLife(claims, now) }
+func AssumedLife(claims *identity.Claims, now time.Time) time.Duration {
+	return assumedLife(claims, now)
+}
 
 // SetSleep replaces the wait between exchange attempts.
 func (s *Source) SetSleep(f func(context.Context, time.Duration) error) { s.x.sleep = f }
