@@ -58,7 +58,8 @@ type Config struct {
 	// Protected are credential stores the file tools refuse to read or
 	// list, even inside WorkDir: directories (with everything below them)
 	// and files, matched after resolving symlinks. Callers fill it with
-	// CredentialPaths.
+	// the resolver's SecretPaths; the runtime's own identity-token file is
+	// always added.
 	Protected []string
 
 	// PermissionMode is one of PermissionModes; "" means ModeDefault.
@@ -168,7 +169,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	// Plan mode and whole-tool deny rules take tools off the offer.
 	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, responseIdleTimeout)))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(cfg.Protected), policy: policy, versions: &fileVersions{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}}, nil
 }
 
 func newPolicy(cfg Config) (*permission.Policy, error) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
+	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -44,9 +45,9 @@ func (e *APIError) IsAuth() bool {
 // ExitCode is 4 for a refused credential (see cmdutil.ExitCode), else 1.
 func (e *APIError) ExitCode() int {
 	if e.IsAuth() {
-		return 4
+		return exitcode.Auth
 	}
-	return 1
+	return exitcode.Error
 }
 
 // sanitize masks anything credential-shaped and caps the length of text

@@ -5,50 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/anthropics/anthropic-sdk-go/v2/config"
-
-	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/credential"
-	"github.com/hermes-agent/hermes/internal/identity"
 )
-
-// CredentialPaths lists what the file tools must never read in a process
-// with HERMES_HOME home, environment getenv and resolved runtime rt:
-// HERMES_HOME (auth.json, the WIF token cache, gateway.key, sessions), the
-// SDK's ANTHROPIC_CONFIG_DIR (profiles and their credentials files) and
-// every identity-token file hermes knows of (the runtime's, the configured
-// WIF's, ANTHROPIC_IDENTITY_TOKEN_FILE). Chat and cron fill
-// Config.Protected with it.
-func CredentialPaths(home string, getenv func(string) string, rt *credential.Runtime) []string {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	paths := []string{
-		home,
-		getenv("ANTHROPIC_CONFIG_DIR"),
-		config.DefaultDir(), // the SDK's own idea, from the process environment
-		getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"),
-		rt.IdentityTokenFile(),
-	}
-	// The resolver's fallbacks for the SDK directory, from getenv.
-	if x := getenv("XDG_CONFIG_HOME"); x != "" {
-		paths = append(paths, filepath.Join(x, "anthropic"))
-	}
-	if h := getenv("HOME"); h != "" {
-		paths = append(paths, filepath.Join(h, ".config", "anthropic"))
-	}
-	// The configured WIF's token file, even when another credential won
-	// (--credential): it is a credential all the same.
-	if home != "" {
-		if f, err := authstore.Open(home).Load(); err == nil {
-			if w := f.WIF(); w != nil && w.IdentityToken.Source == identity.SourceFile {
-				paths = append(paths, w.IdentityToken.Path)
-			}
-		}
-	}
-	return paths
-}
 
 // protectedPaths makes Config.Protected absolute, and adds each one's
 // symlink-free form, so that both spellings are matched.

@@ -14,6 +14,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -134,7 +135,7 @@ func TestProtectedMatchesAcrossSymlinkSpellings(t *testing.T) {
 	}
 }
 
-// CredentialPaths finds HERMES_HOME, the SDK directory and every
+// The resolver's SecretPaths finds HERMES_HOME, the SDK directory and every
 // identity-token file: the resolved runtime's (here an SDK profile chosen
 // with --credential) and the configured WIF's, which lost.
 func TestCredentialPaths(t *testing.T) {
@@ -167,7 +168,7 @@ func TestCredentialPaths(t *testing.T) {
 	}
 	env := map[string]string{"HOME": w.work, "ANTHROPIC_CONFIG_DIR": w.sdk}
 	getenv := func(k string) string { return env[k] }
-	r := &credential.Resolver{Home: w.home, Getenv: getenv, BaseURL: "http://127.0.0.1:1", Credential: "profile:ci"}
+	r := &resolve.Resolver{Home: w.home, Getenv: getenv, BaseURL: "http://127.0.0.1:1", Credential: "profile:ci"}
 	rt, err := r.Resolve(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -175,10 +176,10 @@ func TestCredentialPaths(t *testing.T) {
 	if rt.IdentityTokenFile() != profileToken {
 		t.Errorf("runtime identity-token file = %q, want the profile's %q", rt.IdentityTokenFile(), profileToken)
 	}
-	got := CredentialPaths(w.home, getenv, rt)
+	got := r.SecretPaths()
 	for _, want := range []string{w.home, w.sdk, profileToken, wifToken} {
 		if !slices.Contains(got, want) {
-			t.Errorf("CredentialPaths = %v, missing %s", got, want)
+			t.Errorf("SecretPaths = %v, missing %s", got, want)
 		}
 	}
 }

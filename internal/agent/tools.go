@@ -15,6 +15,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/exitcode"
 )
 
 // Tool names accepted by Config.Tools (and `hermes chat --tools`).
@@ -280,10 +281,10 @@ func (a *Agent) delegate(ctx context.Context, model, task string, emit func(Even
 	conv := &Conversation{Model: model, System: subSystem}
 	res, err := a.child().send(ctx, conv, task, emit)
 	if err != nil {
-		// Cancellation and a refused credential end the whole run: the
-		// parent's next call would fail the same way.
-		var coder interface{ ExitCode() int }
-		if ctx.Err() != nil || errors.As(err, &coder) {
+		// Cancellation and a missing or refused credential end the whole
+		// run: the parent's next call would fail the same way. Anything
+		// else (a 5xx, a failed exchange that may pass) is the tool's error.
+		if ctx.Err() != nil || exitcode.IsAuth(err) {
 			return toolResult{}, err
 		}
 		return errResult("sub-agent failed: %v", err), nil

@@ -6,15 +6,17 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hermes-agent/hermes/internal/exitcode"
 )
 
-// Exit codes from SPEC.md section 3.
+// Exit codes from SPEC.md section 3 (defined in internal/exitcode).
 const (
-	ExitOK          = 0
-	ExitError       = 1
-	ExitUsage       = 2
-	ExitAuth        = 4
-	ExitInterrupted = 130
+	ExitOK          = exitcode.OK
+	ExitError       = exitcode.Error
+	ExitUsage       = exitcode.Usage
+	ExitAuth        = exitcode.Auth
+	ExitInterrupted = exitcode.Interrupted
 )
 
 // FlagError is a usage error: wrong flags or arguments (exit 2).
@@ -22,6 +24,7 @@ type FlagError struct{ Err error }
 
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
+func (e *FlagError) ExitCode() int { return ExitUsage }
 
 // FlagErrorf builds a FlagError.
 func FlagErrorf(format string, args ...any) error {
@@ -33,6 +36,7 @@ type AuthError struct{ Err error }
 
 func (e *AuthError) Error() string { return e.Err.Error() }
 func (e *AuthError) Unwrap() error { return e.Err }
+func (e *AuthError) ExitCode() int { return ExitAuth }
 
 // ExitCodeError carries an exact exit code, e.g. a child's in `hermes exec`.
 // Silent errors print nothing: whoever returned them already reported.
@@ -49,38 +53,14 @@ func (e *ExitCodeError) Error() string {
 	return e.Err.Error()
 }
 func (e *ExitCodeError) Unwrap() error { return e.Err }
+func (e *ExitCodeError) ExitCode() int { return e.Code }
 
 // ErrCancel is returned when the user interrupts (Ctrl-C): exit 130.
-var ErrCancel = errors.New("interrupted")
+var ErrCancel = exitcode.ErrInterrupted
 
 // ErrNotBuilt is returned by commands the spec names that are not built yet.
 var ErrNotBuilt = errors.New("not built yet in this version of hermes")
 
-// ExitCode maps an error returned by a command to the process exit code.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var ec *ExitCodeError
-	if errors.As(err, &ec) {
-		return ec.Code
-	}
-	// Packages below the CLI (credential, identity) do not import cmdutil;
-	// their errors say their exit code through this interface.
-	var coder interface{ ExitCode() int }
-	if errors.As(err, &coder) {
-		return coder.ExitCode()
-	}
-	if errors.Is(err, ErrCancel) {
-		return ExitInterrupted
-	}
-	var fe *FlagError
-	if errors.As(err, &fe) {
-		return ExitUsage
-	}
-	var ae *AuthError
-	if errors.As(err, &ae) {
-		return ExitAuth
-	}
-	return ExitError
-}
+// ExitCode maps an error returned by a command to the process exit code
+// (exitcode.Of: every error that has a code says it as an exitcode.Coder).
+func ExitCode(err error) int { return exitcode.Of(err) }

@@ -33,40 +33,30 @@ type Factory struct {
 	Credential string
 	Verbose    bool
 
-	// NewResolver builds the one credential resolver every path uses.
-	NewResolver func() *credential.Resolver
-	// Resolve resolves the credential through NewResolver. Every path
-	// (chat, gateway, exec, cron, sub-agents) calls it; unit tests may
-	// replace it with a static runtime.
+	// Sources is what this process shares between credential resolutions
+	// (one token source per WIF configuration, notices given once).
+	Sources *credential.Sources
+	// Resolve resolves the credential. Every path (chat, gateway, exec,
+	// cron, sub-agents) calls it; unit tests may replace it with a static
+	// runtime. factory.New wires it to the resolver
+	// (internal/credential/resolve); cmdutil does not import the resolver,
+	// so commands that only need a runtime link neither auth.json nor the
+	// identity-token code.
 	Resolve func(ctx context.Context) (*credential.Runtime, error)
+	// SecretPaths lists the credential stores the agent's file tools must
+	// never touch (agent.Config.Protected); wired by factory.New.
+	SecretPaths func() []string
 }
 
-// New returns a factory bound to the real process.
+// New returns a factory bound to the real process, without its credential
+// layer: internal/cli/factory.New adds Resolve and SecretPaths.
 func New() *Factory {
-	f := &Factory{
+	return &Factory{
 		IO:      iostreams.System(),
 		Getenv:  os.Getenv,
 		Environ: os.Environ,
 		Now:     time.Now,
-	}
-	f.NewResolver = f.defaultResolver
-	f.Resolve = func(ctx context.Context) (*credential.Runtime, error) {
-		return f.NewResolver().Resolve(ctx)
-	}
-	return f
-}
-
-func (f *Factory) defaultResolver() *credential.Resolver {
-	home, _ := f.HermesHome()
-	return &credential.Resolver{
-		Home:       home,
-		Getenv:     f.Getenv,
-		Stderr:     f.IO.ErrOut,
-		BaseURL:    f.BaseURL,
-		Credential: f.Credential,
-		Now:        f.Now,
-		UserAgent:  "hermes/" + Version,
-		Logger:     f.Logger(),
+		Sources: credential.NewSources(),
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,15 +25,17 @@ type AgentRunner struct {
 	MaxTokens int
 	// Now stamps the conversation (nil: time.Now).
 	Now func() time.Time
-	// Home is HERMES_HOME; Getenv reads the environment (nil: os.Getenv).
-	// Both say which credential stores the file tools must refuse (see
-	// agent.CredentialPaths). An empty Home falls back to $HERMES_HOME,
-	// else ~/.hermes, the same rule as cmdutil.Factory.HermesHome.
-	Home   string
-	Getenv func(string) string
+	// Home is HERMES_HOME, where the user's settings.json lives (the
+	// permission rules are read at each run).
+	Home string
 	// Warnings, when set, gets the once-per-process notice about a
 	// deprecated model (see models.WarnDeprecated).
 	Warnings io.Writer
+	// SecretPaths lists the credential stores the file tools must refuse
+	// (cmdutil.Factory.SecretPaths), asked per run: a WIF configured while
+	// the daemon runs is protected from its next job on. nil: only the
+	// runtime's own identity-token file.
+	SecretPaths func() []string
 }
 
 // Run implements Runner.
@@ -48,7 +48,7 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	models.WarnDeprecated(r.Warnings, model, now())
 	// The settings files are read at run time, so a deny rule added
 	// since the job was created applies to it.
-	perm, err := permission.Resolve(r.home(), job.Dir, job.PermissionMode, job.AllowedTools, job.DisallowedTools)
+	perm, err := permission.Resolve(r.Home, job.Dir, job.PermissionMode, job.AllowedTools, job.DisallowedTools)
 	if err != nil {
 		return "", err
 	}
@@ -60,7 +60,7 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		// The file tools see the directory the job was added from, not
 		// wherever the daemon happens to run.
 		WorkDir:   job.Dir,
-		Protected: agent.CredentialPaths(r.home(), r.getenv, rt),
+		Protected: r.protected(),
 		// No Approver: nobody can be asked in a cron run.
 		PermissionMode: perm.Mode,
 		Allow:          perm.Allow,
@@ -85,27 +85,11 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	return res.Text, nil
 }
 
-func (r AgentRunner) getenv(k string) string {
-	if r.Getenv == nil {
-		return os.Getenv(k)
+func (r AgentRunner) protected() []string {
+	if r.SecretPaths == nil {
+		return nil
 	}
-	return r.Getenv(k)
-}
-
-func (r AgentRunner) home() string {
-	if r.Home != "" {
-		return r.Home
-	}
-	if h := r.getenv("HERMES_HOME"); h != "" {
-		if abs, err := filepath.Abs(h); err == nil {
-			return abs
-		}
-		return h
-	}
-	if u, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(u, ".hermes")
-	}
-	return ""
+	return r.SecretPaths()
 }
 
 // ValidateTools reports tool names the agent does not know.

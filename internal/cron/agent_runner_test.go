@@ -25,7 +25,7 @@ func TestAgentRunnerProtectsCredentialStores(t *testing.T) {
 	os.WriteFile(filepath.Join(home, "auth.json"), []byte(`{"version":1,"credential_pool":{"anthropic":[{"secret":"`+stored+`"}]}}`), 0o600)
 
 	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
-	r := AgentRunner{Home: home, Getenv: func(string) string { return "" }}
+	r := AgentRunner{SecretPaths: func() []string { return []string{home} }}
 	out, err := r.Run(context.Background(), rt, Job{Name: "j", Prompt: "read it", Tools: []string{"read_file"}, Dir: dir})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -38,14 +39,16 @@ func newWIFWorld(t *testing.T, ttl time.Duration) *wifWorld {
 		"ANTHROPIC_IDENTITY_TOKEN_FILE": w.tokenFile,
 	}
 	// What cmdutil.Factory.Resolve does: a new Resolver per call, sharing
-	// the process-wide token cache.
+	// the process's token sources.
+	sources := credential.NewSources()
 	resolve := func(ctx context.Context) (*credential.Runtime, error) {
-		r := &credential.Resolver{
+		r := &resolve.Resolver{
 			Home:    home,
 			Getenv:  func(k string) string { return env[k] },
 			Stderr:  os.Stderr,
 			BaseURL: api.URL,
 			Now:     clock.Now,
+			Sources: sources,
 		}
 		return r.Resolve(ctx)
 	}

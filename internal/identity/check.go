@@ -12,6 +12,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 )
 
@@ -101,7 +102,7 @@ func (e *TokenError) Error() string {
 }
 
 // ExitCode makes cmdutil map a refused token to exit 4 (authentication).
-func (e *TokenError) ExitCode() int { return 4 }
+func (e *TokenError) ExitCode() int { return exitcode.Auth }
 
 // CheckFile runs Check on the file at path, reporting a missing or
 // unreadable file first.

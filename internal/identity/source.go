@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/exitcode"
 )
 
 // Options are the outside world a Source uses; zero values mean the real one.
@@ -82,7 +84,7 @@ func (e *SourceError) Error() string { return "identity token from " + e.Source 
 func (e *SourceError) Unwrap() error { return e.Err }
 
 // ExitCode makes cmdutil map it to exit 4: authentication is missing.
-func (e *SourceError) ExitCode() int { return 4 }
+func (e *SourceError) ExitCode() int { return exitcode.Auth }
 
 // accept is the gate every source's output passes: trimmed, size-checked
 // and inspected; any error-level finding refuses it.

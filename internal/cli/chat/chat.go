@@ -36,9 +36,11 @@ type Options struct {
 	IO         *iostreams.IOStreams
 	Resolve    func(context.Context) (*credential.Runtime, error)
 	HermesHome func() (string, error)
-	Getenv     func(string) string
-	Now        func() time.Time
-	Verbose    bool
+	// SecretPaths lists the credential stores the file tools refuse.
+	SecretPaths func() []string
+	Getenv      func(string) string
+	Now         func() time.Time
+	Verbose     bool
 
 	Query        string
 	Model        string
@@ -107,7 +109,7 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Filled here: the root fills the global flags after NewCmd.
-			opts.Resolve = f.Resolve
+			opts.Resolve, opts.SecretPaths = f.Resolve, f.SecretPaths
 			opts.Verbose = f.Verbose
 			opts.StdinFd = f.IO.StdinFd()
 			if runF != nil {
@@ -182,7 +184,9 @@ func Run(ctx context.Context, opts *Options) error {
 	// The file tools never hand the model a credential: HERMES_HOME, the
 	// SDK's config directory and the identity-token files are refused even
 	// when chat runs from $HOME.
-	cfg.Protected = agent.CredentialPaths(home, opts.Getenv, rt)
+	if opts.SecretPaths != nil {
+		cfg.Protected = opts.SecretPaths()
+	}
 	if err := s.permissions(&cfg, home, interactive); err != nil {
 		return err
 	}

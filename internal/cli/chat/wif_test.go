@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
-	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -36,7 +36,7 @@ func newWIFHarness(t *testing.T) *wifHarness {
 	h.env["ANTHROPIC_IDENTITY_TOKEN_FILE"] = w.tokenFile
 	// A stray API key must not win over WIF, nor ever be sent.
 	h.env["ANTHROPIC_API_KEY"] = testKey
-	real := cmdutil.New()
+	real := factory.New()
 	real.IO, real.Getenv, real.Now = h.f.IO, h.f.Getenv, h.f.Now
 	h.f = real
 	return w

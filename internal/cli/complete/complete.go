@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/models"
 )
@@ -33,7 +34,7 @@ func Models(f *cmdutil.Factory) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
 		defer cancel()
-		r := f.NewResolver()
+		r := factory.Resolver(f)
 		r.Stderr = io.Discard
 		r.Logger = slog.New(slog.DiscardHandler)
 		rt, err := r.Resolve(ctx)

@@ -3,7 +3,7 @@
 package cron
 
 import (
-	"path/filepath"
+	"path"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,7 +51,7 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: filepath.Dir(store.Dir), Getenv: f.Getenv, Warnings: f.IO.ErrOut},
+		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, Warnings: f.IO.ErrOut},
 		Clock:   factoryClock{f},
 	}
 }

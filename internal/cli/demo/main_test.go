@@ -9,8 +9,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cli/root"
-	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
@@ -65,7 +65,7 @@ func environ(mode string) func() []string {
 func runHermes(t testing.TB, mode string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	io, _, out, errOut := iostreams.Test()
-	f := cmdutil.New()
+	f := factory.New()
 	f.IO = io
 	f.Environ = environ(mode)
 	code = root.Run(context.Background(), f, args)

@@ -16,6 +16,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cli/cron"
 	"github.com/hermes-agent/hermes/internal/cli/demo"
 	execcmd "github.com/hermes-agent/hermes/internal/cli/exec"
+	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cli/gateway"
 	modelscmd "github.com/hermes-agent/hermes/internal/cli/models"
 	"github.com/hermes-agent/hermes/internal/cli/version"
@@ -63,7 +64,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 
 // Main runs hermes with args and returns the process exit code.
 func Main(args []string) int {
-	f := cmdutil.New()
+	f := factory.New()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return Run(ctx, f, args)

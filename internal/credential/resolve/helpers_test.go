@@ -1,4 +1,4 @@
-package credential
+package resolve
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -48,13 +49,15 @@ type world struct {
 	vars   map[string]string
 	stderr *bytes.Buffer
 	now    func() time.Time
+	// sources is the world's one process: what its resolvers share.
+	sources *credential.Sources
 }
 
 const testAPIKey = "sk-ant-api03-SENTINELkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-0000000000AA"
 
 func newWorld(t *testing.T, cfg anthropictest.Config, issOpts ...oidctest.Option) *world {
 	t.Helper()
-	w := &world{t: t, home: t.TempDir(), vars: map[string]string{}, stderr: &bytes.Buffer{}, now: time.Now}
+	w := &world{t: t, home: t.TempDir(), vars: map[string]string{}, stderr: &bytes.Buffer{}, now: time.Now, sources: credential.NewSources()}
 	w.iss = oidctest.New(t, issOpts...)
 	cfg.Issuer = w.iss
 	if cfg.APIKeys == nil {
@@ -76,6 +79,7 @@ func (w *world) resolver() *Resolver {
 		Stderr:    w.stderr,
 		Now:       w.now,
 		UserAgent: "hermes/test",
+		Sources:   w.sources,
 	}
 }
 
@@ -134,7 +138,7 @@ func (w *world) assertNoSecrets(s string, extra ...string) {
 	}
 }
 
-func mustResolve(t *testing.T, r *Resolver) *Runtime {
+func mustResolve(t *testing.T, r *Resolver) *credential.Runtime {
 	t.Helper()
 	rt, err := r.Resolve(context.Background())
 	if err != nil {
@@ -143,7 +147,7 @@ func mustResolve(t *testing.T, r *Resolver) *Runtime {
 	return rt
 }
 
-func mustToken(t *testing.T, ts TokenSource) Token {
+func mustToken(t *testing.T, ts credential.TokenSource) credential.Token {
 	t.Helper()
 	tok, err := ts.Token(context.Background())
 	if err != nil {

@@ -1,4 +1,4 @@
-package credential
+package resolve
 
 import (
 	"context"
@@ -9,14 +9,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -41,7 +42,18 @@ type Resolver struct {
 	// gcp-metadata, azure-imds) and, through its Transport, the exchange.
 	// nil: the defaults (the exchange never follows redirects either way).
 	HTTPClient *http.Client
+
+	// Sources is what this process shares between resolutions (token
+	// sources, notices given); the Factory creates one per process. nil:
+	// nothing is shared.
+	Sources *credential.Sources
 }
+
+// Sources is the process's shared token sources (see credential.Sources).
+type Sources = credential.Sources
+
+// NewSources returns an empty set of shared sources.
+func NewSources() *Sources { return credential.NewSources() }
 
 // Origins of a candidate, in precedence order.
 const (
@@ -59,12 +71,13 @@ const (
 type candidate struct {
 	name    string // what the user calls it: anthropic-wif, ANTHROPIC_API_KEY, pool entry 2 (…)
 	origin  string
-	kind    Kind
-	mode    Mode
+	kind    credential.Kind
+	mode    credential.Mode
 	baseURL string // the credential's own base URL, if any
 	secret  string // static credentials
-	wif     *WIFConfig
+	wif     *wif.Config
 	problem string // non-empty: not usable
+	missing bool   // with problem: nothing there at all (not set, not configured)
 	ambient bool   // from the environment or an SDK profile: named when shadowed
 }
 
@@ -110,8 +123,8 @@ func (r *Resolver) walk() (cands []*candidate, storeErr error) {
 		cands = append(cands, r.target(r.Credential, file, storeErr))
 	}
 	cands = append(cands, r.stored(file, storeErr)...)
-	cands = append(cands, r.envWIF(), r.envStatic("ANTHROPIC_AUTH_TOKEN", ModeBearer, KindAuthToken),
-		r.envStatic("ANTHROPIC_API_KEY", ModeAPIKey, KindAPIKey), r.profile(""))
+	cands = append(cands, r.envWIF(), r.envStatic("ANTHROPIC_AUTH_TOKEN", credential.ModeBearer, credential.KindAuthToken),
+		r.envStatic("ANTHROPIC_API_KEY", credential.ModeAPIKey, credential.KindAPIKey), r.profile(""))
 	return cands, storeErr
 }
 
@@ -125,7 +138,7 @@ func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
 	if w := file.WIF(); w != nil {
 		out = append(out, wifCandidate(w, authstore.WIFTarget, OriginWIF))
 	} else {
-		out = append(out, &candidate{name: authstore.WIFTarget, origin: OriginWIF, problem: "not configured in " + path})
+		out = append(out, &candidate{name: authstore.WIFTarget, origin: OriginWIF, problem: "not configured in " + path, missing: true})
 	}
 	pool := file.Targets()
 	n := 0
@@ -136,15 +149,15 @@ func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
 		}
 	}
 	if n == 0 {
-		out = append(out, &candidate{name: "pool", origin: OriginPool, problem: "no API key or OAuth entries in " + path})
+		out = append(out, &candidate{name: "pool", origin: OriginPool, problem: "no API key or OAuth entries in " + path, missing: true})
 	}
 	return out
 }
 
 func wifCandidate(w *authstore.WIF, name, origin string) *candidate {
 	return &candidate{
-		name: name, origin: origin, kind: KindWIF, mode: ModeBearer, baseURL: w.BaseURL,
-		wif: &WIFConfig{
+		name: name, origin: origin, kind: credential.KindWIF, mode: credential.ModeBearer, baseURL: w.BaseURL,
+		wif: &wif.Config{
 			FederationRuleID: w.FederationRuleID,
 			OrganizationID:   w.OrganizationID,
 			ServiceAccountID: w.ServiceAccountID,
@@ -159,12 +172,12 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 	c := &candidate{name: "pool entry " + t.Describe(), origin: OriginPool, baseURL: e.BaseURL, secret: e.Secret()}
 	switch e.AuthType {
 	case authstore.AuthTypeOAuth:
-		c.kind, c.mode = KindOAuth, ModeBearer
+		c.kind, c.mode = credential.KindOAuth, credential.ModeBearer
 		if e.ExpiresAtMs > 0 && !now.Before(time.UnixMilli(e.ExpiresAtMs)) {
 			c.problem = "OAuth token expired at " + time.UnixMilli(e.ExpiresAtMs).UTC().Format(time.RFC3339) + "; log in again with `hermes auth add anthropic --type oauth`"
 		}
 	default:
-		c.kind, c.mode = KindAPIKey, ModeAPIKey
+		c.kind, c.mode = credential.KindAPIKey, credential.ModeAPIKey
 	}
 	if c.secret == "" && c.problem == "" {
 		c.problem = "the entry holds no secret"
@@ -174,11 +187,11 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 
 // envWIF: the SDK's WIF variables, all or nothing.
 func (r *Resolver) envWIF() *candidate {
-	c := &candidate{name: envWIFName, origin: OriginEnv, kind: KindWIF, mode: ModeBearer, ambient: true}
+	c := &candidate{name: envWIFName, origin: OriginEnv, kind: credential.KindWIF, mode: credential.ModeBearer, ambient: true}
 	rule, org := r.getenv("ANTHROPIC_FEDERATION_RULE_ID"), r.getenv("ANTHROPIC_ORGANIZATION_ID")
 	file, tok := r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"), r.getenv("ANTHROPIC_IDENTITY_TOKEN")
 	if rule == "" && org == "" && file == "" && tok == "" {
-		c.problem = "not set"
+		c.problem, c.missing = "not set", true
 		return c
 	}
 	var missing []string
@@ -199,7 +212,7 @@ func (r *Resolver) envWIF() *candidate {
 	if file == "" {
 		id = identity.Config{Source: identity.SourceEnv, Env: "ANTHROPIC_IDENTITY_TOKEN"}
 	}
-	c.wif = &WIFConfig{
+	c.wif = &wif.Config{
 		FederationRuleID: rule,
 		OrganizationID:   org,
 		ServiceAccountID: r.getenv("ANTHROPIC_SERVICE_ACCOUNT_ID"),
@@ -209,10 +222,10 @@ func (r *Resolver) envWIF() *candidate {
 	return c
 }
 
-func (r *Resolver) envStatic(name string, mode Mode, kind Kind) *candidate {
+func (r *Resolver) envStatic(name string, mode credential.Mode, kind credential.Kind) *candidate {
 	c := &candidate{name: name, origin: OriginEnv, kind: kind, mode: mode, ambient: true, secret: r.getenv(name)}
 	if c.secret == "" {
-		c.problem = "not set"
+		c.problem, c.missing = "not set", true
 	}
 	return c
 }
@@ -221,27 +234,27 @@ func (r *Resolver) envStatic(name string, mode Mode, kind Kind) *candidate {
 // active_config in ANTHROPIC_CONFIG_DIR (else "default" if it exists).
 func (r *Resolver) profile(name string) *candidate {
 	dir := r.configDir()
-	c := &candidate{origin: OriginSDKProfile, kind: KindWIF, mode: ModeBearer, ambient: name == ""}
+	c := &candidate{origin: OriginSDKProfile, kind: credential.KindWIF, mode: credential.ModeBearer, ambient: name == ""}
 	if name == "" {
 		name = r.getenv("ANTHROPIC_PROFILE")
 	}
 	if name == "" {
-		if data, err := os.ReadFile(filepath.Join(dir, "active_config")); err == nil {
+		if data, err := os.ReadFile(config.ActiveConfigPath(dir)); err == nil {
 			name = strings.TrimSpace(string(data))
 		}
 	}
 	if name == "" {
-		if _, err := os.Stat(filepath.Join(dir, "configs", "default.json")); err == nil {
+		if _, err := os.Stat(config.ProfilePath(dir, "default")); err == nil {
 			name = "default"
 		}
 	}
 	c.name = "profile " + name
 	if name == "" {
 		c.name = "SDK profile"
-		c.problem = "none (ANTHROPIC_PROFILE unset and no active_config in " + dir + ")"
+		c.problem, c.missing = "none (ANTHROPIC_PROFILE unset and no active_config in "+dir+")", true
 		return c
 	}
-	cfg, err := config.LoadProfile(dir, name)
+	cfg, err := r.loadProfile(dir, name)
 	if err != nil {
 		c.problem = err.Error()
 		return c
@@ -254,7 +267,7 @@ func (r *Resolver) profile(name string) *candidate {
 	case fed.IdentityToken == nil || fed.IdentityToken.Source != config.IdentityTokenSourceFile || fed.IdentityToken.Path == "":
 		c.problem = "oidc_federation profile without a file identity token (identity_token {\"source\":\"file\",\"path\":…})"
 	default:
-		c.wif = &WIFConfig{
+		c.wif = &wif.Config{
 			FederationRuleID: fed.FederationRuleID,
 			OrganizationID:   cfg.OrganizationID,
 			ServiceAccountID: fed.ServiceAccountID,
@@ -291,9 +304,9 @@ func (r *Resolver) target(t string, file *authstore.File, storeErr error) *candi
 		if name == "" || v == "" {
 			return fail("environment variable " + name + " is not set")
 		}
-		c := &candidate{name: t, origin: OriginFlag, kind: KindAPIKey, mode: ModeAPIKey, secret: v}
+		c := &candidate{name: t, origin: OriginFlag, kind: credential.KindAPIKey, mode: credential.ModeAPIKey, secret: v}
 		if name == "ANTHROPIC_AUTH_TOKEN" || strings.HasPrefix(v, "sk-ant-oat") {
-			c.kind, c.mode = KindAuthToken, ModeBearer
+			c.kind, c.mode = credential.KindAuthToken, credential.ModeBearer
 		}
 		return c
 	case strings.HasPrefix(t, "profile:"):
@@ -318,7 +331,7 @@ func (r *Resolver) target(t string, file *authstore.File, storeErr error) *candi
 }
 
 // Resolve returns the runtime for the winning credential source.
-func (r *Resolver) Resolve(ctx context.Context) (*Runtime, error) {
+func (r *Resolver) Resolve(ctx context.Context) (*credential.Runtime, error) {
 	cands, storeErr := r.walk()
 	win, err := r.winner(cands, storeErr)
 	if err != nil {
@@ -398,13 +411,13 @@ func (r *Resolver) baseURL(own string) (u, from string, err error) {
 	return u, from, nil
 }
 
-func (r *Resolver) runtime(c *candidate) (*Runtime, error) {
+func (r *Resolver) runtime(c *candidate) (*credential.Runtime, error) {
 	base, _, err := r.baseURL(c.baseURL)
 	if err != nil {
 		return nil, err
 	}
 	if c.wif == nil {
-		rt := NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)
+		rt := credential.NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)
 		return rt, nil
 	}
 	cfg := *c.wif
@@ -416,7 +429,7 @@ func (r *Resolver) runtime(c *candidate) (*Runtime, error) {
 	if err != nil {
 		return nil, &configError{what: c.description(), err: err}
 	}
-	return &Runtime{BaseURL: base, Mode: ModeBearer, Kind: KindWIF, Source: c.description(), Tokens: src}, nil
+	return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: c.description(), Tokens: src}, nil
 }
 
 // configError: the WIF configuration cannot be used as it stands (exit 4:
@@ -428,53 +441,22 @@ type configError struct {
 
 func (e *configError) Error() string { return e.what + ": " + e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
-func (e *configError) ExitCode() int { return exitAuth }
+func (e *configError) ExitCode() int { return exitcode.Auth }
 
-// The process-wide registry of WIF token sources: resolving one WIF
-// configuration twice (sub-agents, cron jobs, gateway requests, client
-// rebuilds) yields one token source, so one process never exchanges twice
-// for the same configuration.
-var registry = struct {
-	sync.Mutex
-	m map[string]*wifSource
-}{m: map[string]*wifSource{}}
-
-func (r *Resolver) sharedWIF(cfg WIFConfig) (*wifSource, error) {
-	key := cfg.Key()
-	regKey := r.Home + "\x00" + key
-	registry.Lock()
-	defer registry.Unlock()
-	if s := registry.m[regKey]; s != nil {
-		return s, nil
-	}
-	ident, err := identity.NewSource(cfg.Identity, identity.Options{Getenv: r.Getenv, Now: r.Now, HTTPClient: r.HTTPClient})
-	if err != nil {
-		return nil, err
-	}
-	disk := newDiskCache(r.Home)
-	x := &exchanger{userAgent: r.UserAgent, now: r.now, sleep: sleepCtx, logger: r.logger()}
-	if r.HTTPClient != nil {
-		x.transport = r.HTTPClient.Transport
-	}
-	s := &wifSource{cfg: cfg, key: key, ident: ident, x: x, disk: disk, spent: newSpentSet(disk), now: r.now, logger: r.logger()}
-	registry.m[regKey] = s
-	return s, nil
+// sharedWIF is the one token source of cfg in this process (see Sources).
+func (r *Resolver) sharedWIF(cfg wif.Config) (credential.TokenSource, error) {
+	return r.Sources.Shared(r.wifKey(cfg), func() (credential.TokenSource, error) {
+		return wif.New(cfg, wif.Options{Home: r.Home, Getenv: r.Getenv, Now: r.Now, UserAgent: r.UserAgent, Logger: r.logger(), HTTPClient: r.HTTPClient})
+	})
 }
 
-// lookupWIF returns the registered source for cfg, if this process has one.
-func (r *Resolver) lookupWIF(cfg WIFConfig) *wifSource {
-	registry.Lock()
-	defer registry.Unlock()
-	return registry.m[r.Home+"\x00"+cfg.Key()]
+// lookupWIF returns this process's source for cfg, if it has one.
+func (r *Resolver) lookupWIF(cfg wif.Config) credential.TokenSource {
+	return r.Sources.Lookup(r.wifKey(cfg))
 }
 
-// warned holds the shadowing lines already printed by this process.
-var warned sync.Map
-
-type warnKey struct {
-	w    any
-	line string
-}
+// wifKey: one source per HERMES_HOME (its disk cache) and configuration.
+func (r *Resolver) wifKey(cfg wif.Config) string { return "wif\x00" + r.Home + "\x00" + cfg.Key() }
 
 // warnShadowed names, once per process, the ambient sources (environment,
 // SDK profile) that the winner hides: a stray ANTHROPIC_API_KEY must not
@@ -495,14 +477,9 @@ func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
 	r.warnOnce(fmt.Sprintf("hermes: using %s; ignoring %s\n", win.label(), strings.Join(names, ", ")))
 }
 
-// warnOnce writes line to Stderr once per process and stream (tests give
-// each resolver its own buffer).
+// warnOnce writes line to Stderr once per Sources (per process).
 func (r *Resolver) warnOnce(line string) {
-	key := warnKey{line: line}
-	if reflect.TypeOf(r.Stderr).Comparable() {
-		key.w = r.Stderr
-	}
-	if _, dup := warned.LoadOrStore(key, true); !dup {
+	if r.Sources.FirstNotice(line) {
 		io.WriteString(r.Stderr, line)
 	}
 }

@@ -1,0 +1,40 @@
+package resolve
+
+import (
+	"path/filepath"
+	"slices"
+
+	"github.com/anthropics/anthropic-sdk-go/v2/config"
+
+	"github.com/hermes-agent/hermes/internal/identity"
+)
+
+// SecretPaths lists the credential stores the agent's file tools must
+// never read or write (agent.Config.Protected): HERMES_HOME (auth.json,
+// the WIF token cache, gateway.key, sessions), the SDK's config directory
+// (profiles and their credentials files) as this resolver sees it and as
+// the SDK itself does, and the identity-token file of every candidate,
+// used or not: a JWT is a credential all the same.
+func (r *Resolver) SecretPaths() []string {
+	paths := []string{r.Home, r.configDir(), config.DefaultDir(), r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE")}
+	// The config directory's fallbacks, whichever one applies.
+	if x := r.getenv("XDG_CONFIG_HOME"); x != "" {
+		paths = append(paths, filepath.Join(x, "anthropic"))
+	}
+	if h := r.getenv("HOME"); h != "" {
+		paths = append(paths, filepath.Join(h, ".config", "anthropic"))
+	}
+	cands, _ := r.walk()
+	for _, c := range cands {
+		if c.wif != nil && c.wif.Identity.Source == identity.SourceFile {
+			paths = append(paths, c.wif.Identity.Path)
+		}
+	}
+	var out []string
+	for _, p := range paths {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
