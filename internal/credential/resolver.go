@@ -112,6 +112,11 @@ func (r *Resolver) walk() (cands []*candidate, storeErr error) {
 	cands = append(cands, r.stored(file, storeErr)...)
 	cands = append(cands, r.envWIF(), r.envStatic("ANTHROPIC_AUTH_TOKEN", ModeBearer, KindAuthToken),
 		r.envStatic("ANTHROPIC_API_KEY", ModeAPIKey, KindAPIKey), r.profile(""))
+	// Every credential value read is in play: outside text that echoes
+	// one (a shadowed key too) is redacted by value, whatever its shape.
+	for _, c := range cands {
+		secret.Remember(c.secret)
+	}
 	return cands, storeErr
 }
 

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Refresh-ahead thresholds for a typical (≥ 5 min) token. Shorter-lived
@@ -150,6 +151,7 @@ func (s *wifSource) fetch(ctx context.Context) (*cachedToken, error) {
 	if err != nil {
 		return nil, err
 	}
+	secret.Remember(res.Token.Value)
 	c := newCachedToken(res.Token, res.ObtainedAt, res.RequestID)
 	if s.disk != nil {
 		e := &cacheEntry{AccessToken: res.Token.Value, ExpiresAt: res.Token.Expiry, ObtainedAt: res.ObtainedAt, RequestID: res.RequestID, Source: s.ident.Describe()}
@@ -173,6 +175,7 @@ func (s *wifSource) adoptFromDisk() *cachedToken {
 		s.disk.remove(s.key, e.AccessToken)
 		return nil
 	}
+	secret.Remember(e.AccessToken)
 	c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID)
 	now := s.now()
 	cur := s.cur.Load()

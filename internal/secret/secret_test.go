@@ -45,3 +45,46 @@ func TestOutsideMasksShapesAndBounds(t *testing.T) {
 		t.Errorf("Outside did not cut cleanly: %d bytes, valid %v", len(long), utf8.ValidString(long))
 	}
 }
+
+// Issue 11 item 2: gateway keys are masked by shape.
+func TestRedactShapesGatewayKey(t *testing.T) {
+	key := "hgw_SENTINELgatewaykey0123456789abcdefghijkl"
+	got := RedactShapes("upstream said: bad key " + key)
+	if strings.Contains(got, "SENTINEL") || !strings.Contains(got, "hgw_") {
+		t.Fatalf("gateway key not masked: %q", got)
+	}
+}
+
+// Issue 11 item 1: a value in play is masked whatever its shape, by every
+// redaction, once remembered; and redaction happens before truncation.
+func TestRememberedValuesAreRedactedEverywhere(t *testing.T) {
+	defer Forget()
+	v := "sk-litellm-SENTINELnotanthropicshaped"
+	if got := RedactShapes("echo: " + v); !strings.Contains(got, "SENTINEL") {
+		t.Fatalf("precondition: unknown shape should pass before Remember: %q", got)
+	}
+	Remember(v)
+	for name, got := range map[string]string{
+		"Redact":       Redact("echo: " + v),
+		"RedactShapes": RedactShapes("echo: " + v),
+		"Outside":      Outside("echo: " + v),
+	} {
+		if strings.Contains(got, "SENTINEL") {
+			t.Errorf("%s kept the value in play: %q", name, got)
+		}
+	}
+}
+
+func TestOutsideRedactsBeforeCutting(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJTRU5USU5FTCJ9.c2lnbmF0dXJlc2lnbmF0dXJl"
+	// The JWT straddles the cut: cut first, and the header and payload
+	// would be left with one dot.
+	s := strings.Repeat("x", MaxOutsideText-30) + " " + jwt
+	if got := Outside(s); strings.Contains(got, "eyJzdWIi") || strings.Contains(got, "eyJhbGci") {
+		t.Fatalf("part of a JWT survived: %q", got)
+	}
+	// A JWT already cut short by the server is still recognised.
+	if got := RedactShapes("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJTRU5U"); strings.Contains(got, "eyJzdWIi") {
+		t.Fatalf("a cut JWT survived: %q", got)
+	}
+}
