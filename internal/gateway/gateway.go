@@ -349,7 +349,7 @@ func (g *Gateway) health(w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{
 		"status":     "ok",
-		"upstream":   rt.BaseURL,
+		"upstream":   secret.URL(rt.BaseURL),
 		"credential": cred,
 	}
 	w.Header().Set("Content-Type", "application/json")

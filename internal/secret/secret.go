@@ -197,3 +197,28 @@ func Truncate(s string, n int) string {
 	}
 	return s[:cut] + "…"
 }
+
+// URL shows a URL without its userinfo (user:password@), which may be a
+// credential; the password, if any, is remembered as a value in play. An
+// unparsable URL loses everything between "://" and the last "@" of its
+// authority.
+func URL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return u
+	}
+	userinfo := rest[:at]
+	if _, pw, ok := strings.Cut(userinfo, ":"); ok {
+		Remember(pw)
+	}
+	Remember(userinfo)
+	return scheme + "://" + rest[at+1:]
+}

@@ -88,3 +88,23 @@ func TestOutsideRedactsBeforeCutting(t *testing.T) {
 		t.Fatalf("a cut JWT survived: %q", got)
 	}
 }
+
+// Issue 11 item 4: userinfo in a URL is never shown.
+func TestURLDropsUserinfo(t *testing.T) {
+	defer Forget()
+	cases := map[string]string{
+		"https://api.anthropic.com":                "https://api.anthropic.com",
+		"https://user:SENTINELpw@proxy.example/v1": "https://proxy.example/v1",
+		"https://SENTINELtoken@proxy.example":      "https://proxy.example",
+		"http://u:p%zzSENTINEL@[::1]:8080/x?a=b@c": "http://[::1]:8080/x?a=b@c",
+		"not a url": "not a url",
+	}
+	for in, want := range cases {
+		if got := URL(in); got != want {
+			t.Errorf("URL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Redact("error from https://user:SENTINELpw@proxy.example"); strings.Contains(got, "SENTINELpw") {
+		t.Errorf("the URL's password is not remembered: %s", got)
+	}
+}

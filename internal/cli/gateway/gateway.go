@@ -21,6 +21,8 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	gw "github.com/hermes-agent/hermes/internal/gateway"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // DefaultListen is where the gateway listens without --listen.
@@ -164,8 +166,8 @@ func printBanner(w io.Writer, addr net.Addr, rt *credential.Runtime, keyPath str
 		note = " (new key)"
 	}
 	fmt.Fprintf(w, "hermes gateway listening on %s\n", base)
-	fmt.Fprintf(w, "  upstream:   %s\n", rt.BaseURL)
-	fmt.Fprintf(w, "  credential: %s [%s]\n", rt.Source, rt.Kind)
+	fmt.Fprintf(w, "  upstream:   %s\n", secret.URL(rt.BaseURL))
+	fmt.Fprintf(w, "  credential: %s [%s]\n", termtext.Clean(rt.Source), rt.Kind)
 	fmt.Fprintf(w, "  key file:   %s%s\n", keyPath, note)
 	fmt.Fprintf(w, "Point clients at it:\n  ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=$(cat %s)\n", base, shellQuote(keyPath))
 }
