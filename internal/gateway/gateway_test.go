@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 )
 
 func sdkClient(h *harness, opts ...option.RequestOption) anthropic.Client {
@@ -453,9 +454,9 @@ func TestCredentialFailureStatuses(t *testing.T) {
 		body       string
 	}{
 		{"refused", exit4{errors.New("identity token file /run/token is missing")}, 401, "", "hermes auth status --check"},
-		{"exchange 401", &credential.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 401}, 401, "", "authentication_error"},
-		{"exchange 503", &credential.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 503, RetryAfter: 7 * time.Second}, 503, "7", "retry later"},
-		{"exchange 429", &credential.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 429}, 503, "5", "retry later"},
+		{"exchange 401", &wif.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 401}, 401, "", "authentication_error"},
+		{"exchange 503", &wif.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 503, RetryAfter: 7 * time.Second}, 503, "7", "retry later"},
+		{"exchange 429", &wif.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 429}, 503, "5", "retry later"},
 		{"no exit code", nil, 503, "5", "identity token file /run/token is missing"},
 	}
 	for _, c := range cases {
