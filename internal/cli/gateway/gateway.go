@@ -97,6 +97,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.MaxBodyBytes <= 0 {
 		return cmdutil.FlagErrorf("--max-body-bytes must be positive")
 	}
+	if opts.ShutdownGrace < 0 {
+		return cmdutil.FlagErrorf("--shutdown-grace %s is negative: give a duration such as 30s (0 stops at once)", opts.ShutdownGrace)
+	}
 	keyPath, err := keyPath(opts)
 	if err != nil {
 		return err
