@@ -249,7 +249,7 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 	res, err := a.send(ctx, conv, prompt, emit)
 	if err != nil {
 		err = refusedModel(err, cmp(conv.Model, a.cfg.Model))
-		emit(Event{Type: "error", Text: err.Error()})
+		emit(Event{Type: "error", Text: secret.RedactShapes(err.Error())})
 	}
 	return res, err
 }

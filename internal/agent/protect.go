@@ -64,10 +64,20 @@ func within(p, dir string) bool {
 // directly, through "..", or through symlinks. shown is the path the
 // model asked for.
 func (a *Agent) guard(shown, rel string) (toolResult, bool) {
+	cands := []string{filepath.Join(a.cfg.WorkDir, rel), realPath(filepath.Join(a.cfg.WorkDir, rel))}
+	// Kernel file systems hold the process environment (/proc/self/environ),
+	// other processes' memory and devices: never, whatever the work dir
+	// (containers often run with it at /).
+	for _, c := range cands {
+		for _, k := range kernelDirs {
+			if c != "" && within(c, k) {
+				return errResult("refused: %s is under %s, which the file tools never read (process environments and devices live there)", shown, k), false
+			}
+		}
+	}
 	if len(a.protected) == 0 {
 		return toolResult{}, true
 	}
-	cands := []string{filepath.Join(a.cfg.WorkDir, rel), realPath(filepath.Join(a.cfg.WorkDir, rel))}
 	for _, c := range cands {
 		for _, p := range a.protected {
 			if c != "" && within(c, p) {
@@ -88,6 +98,9 @@ func (a *Agent) guardOpened(shown string, st os.FileInfo) (toolResult, bool) {
 	}
 	return toolResult{}, true
 }
+
+// kernelDirs are refused to the file tools, spelled or resolved.
+var kernelDirs = []string{"/proc", "/sys", "/dev"}
 
 func refused(shown, p string) toolResult {
 	return errResult("refused: %s is inside a credential store (%s): hermes's file tools never read credentials", shown, p)

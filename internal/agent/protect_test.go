@@ -229,3 +229,25 @@ func TestToolResultsMaskSecretShapes(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 item 10: with the work dir at /, /proc, /sys and /dev are
+// refused, spelled directly or through a symlink.
+func TestGuardRefusesKernelDirs(t *testing.T) {
+	a := &Agent{cfg: Config{WorkDir: "/"}}
+	for _, rel := range []string{"proc/self/environ", "sys/kernel", "dev/mem", "proc"} {
+		if _, ok := a.guard(rel, rel); ok {
+			t.Errorf("%s not refused", rel)
+		}
+	}
+	dir := t.TempDir()
+	if err := os.Symlink("/proc/self", filepath.Join(dir, "p")); err != nil {
+		t.Fatal(err)
+	}
+	b := &Agent{cfg: Config{WorkDir: dir}}
+	if _, ok := b.guard("p/environ", "p/environ"); ok {
+		t.Error("a symlink into /proc was not refused")
+	}
+	if _, ok := a.guard("etc/hostname", "etc/hostname"); !ok {
+		t.Error("an ordinary path was refused")
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Version is set at build time with -ldflags "-X .../cmdutil.Version=...".
@@ -80,5 +81,19 @@ func (f *Factory) Logger() *slog.Logger {
 		level = slog.LevelDebug
 	}
 	var w io.Writer = f.IO.ErrOut
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}))
+}
+
+// redactAttr masks values in play and key- or JWT-shaped strings in every
+// logged string or error.
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		a.Value = slog.StringValue(secret.RedactShapes(a.Value.String()))
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok {
+			a.Value = slog.StringValue(secret.RedactShapes(err.Error()))
+		}
+	}
+	return a
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Mode is how a credential is presented to the Anthropic API.
@@ -93,13 +95,15 @@ func (s StaticSource) Peek() (Token, bool) { return Token(s), true }
 
 // NewStaticRuntime is a Runtime for a fixed secret. Tests and the
 // environment/pool resolution paths use it.
-func NewStaticRuntime(baseURL string, mode Mode, kind Kind, source, secret string) *Runtime {
+func NewStaticRuntime(baseURL string, mode Mode, kind Kind, source, value string) *Runtime {
+	// The value is in play from now on: every redaction masks it.
+	secret.Remember(value)
 	return &Runtime{
 		BaseURL: strings.TrimRight(baseURL, "/"),
 		Mode:    mode,
 		Kind:    kind,
 		Source:  source,
-		Tokens:  StaticSource{Value: secret},
+		Tokens:  StaticSource{Value: value},
 	}
 }
 

@@ -53,7 +53,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, err := t.Runtime.Tokens.Token(req.Context())
 	if err != nil {
 		closeBody(req)
-		return nil, err
+		if req.Context().Err() != nil {
+			return nil, err
+		}
+		return nil, &UnavailableError{Err: err}
 	}
 	resp, err := t.base().RoundTrip(t.authorize(req, tok.Value))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/fsutil"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Runner performs one job's work with a resolved runtime and returns the
@@ -71,16 +72,18 @@ func (e *Executor) Run(ctx context.Context, job Job, trigger string, scheduled t
 	rec := Record{Job: job.Name, Trigger: trigger, Scheduled: scheduled, Start: e.Clock.Now()}
 	out, runErr := e.execute(ctx, job, &rec)
 	rec.End = e.Clock.Now()
-	rec.Output = out
+	// Run records and jobs.json are files others may read later (cron
+	// logs, support bundles): redacted by the values in play and by shape.
+	rec.Output = secret.RedactShapes(out)
 	switch {
 	case runErr == nil:
 		rec.Status = StatusOK
 	case ctx.Err() != nil:
 		rec.Status = StatusCanceled
-		rec.Error = runErr.Error()
+		rec.Error = secret.RedactShapes(runErr.Error())
 	default:
 		rec.Status = StatusError
-		rec.Error = runErr.Error()
+		rec.Error = secret.RedactShapes(runErr.Error())
 	}
 	if err := e.record(rec); err != nil {
 		return rec, errors.Join(runErr, err)

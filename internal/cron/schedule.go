@@ -53,7 +53,12 @@ func ParseSchedule(spec string, now time.Time) (Schedule, error) {
 		return nil, &ScheduleError{Spec: spec, Reason: err.Error()}
 	}
 	if every, ok := s.(robfig.ConstantDelaySchedule); ok && every.Delay < MinInterval {
-		return nil, &ScheduleError{Spec: spec, Reason: fmt.Sprintf("@every interval %s is shorter than %s", every.Delay, MinInterval)}
+		// robfig rounds what it was given up to 1s: name what the user wrote.
+		given := strings.TrimSpace(spec[strings.Index(spec, "@every")+len("@every"):])
+		if d, err := time.ParseDuration(given); err == nil && d <= 0 {
+			return nil, &ScheduleError{Spec: spec, Reason: fmt.Sprintf("@every interval %s is not positive", given)}
+		}
+		return nil, &ScheduleError{Spec: spec, Reason: fmt.Sprintf("@every interval %s is shorter than %s", given, MinInterval)}
 	}
 	if s.Next(now).IsZero() {
 		return nil, &ScheduleError{Spec: spec, Reason: "it never fires (no such date)"}

@@ -89,15 +89,26 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// ErrNotRegular is returned for a FIFO, socket, device or directory where
+// hermes expects a file: reading one could block forever or never end.
+var ErrNotRegular = errors.New("not a regular file")
+
 // ReadFileLimited reads at most limit bytes of path; a larger file is an
 // error naming the path and the limit, so a hostile or mistaken file never
-// fills memory.
+// fills memory. Only regular files are read: the file is opened without
+// blocking (a FIFO with no writer would hang the open) and checked on the
+// opened descriptor, so a swap after a check cannot slip one in.
 func ReadFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %w (%s): point hermes at a regular file", path, ErrNotRegular, kindOf(st.Mode()))
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -106,6 +117,20 @@ func ReadFileLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return data, nil
+}
+
+func kindOf(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "not regular"
 }
 
 // Lock is a held cross-process lock.

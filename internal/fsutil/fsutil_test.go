@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -97,5 +98,18 @@ func assertNoTemp(t *testing.T, dir string) {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Errorf("temp file left behind: %s", e.Name())
 		}
+	}
+}
+
+// Issue 11 item 15: a FIFO is refused before any blocking read.
+func TestReadFileLimitedRefusesFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "token")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadFileLimited(p, 1024); done <- err }()
+	if err := <-done; !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "FIFO") {
+		t.Fatalf("got %v", err)
 	}
 }

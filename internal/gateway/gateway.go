@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -77,6 +79,7 @@ func New(opts Options) (*Gateway, error) {
 	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
 		return nil, fmt.Errorf("gateway: upstream base URL %q is not an http(s) URL", opts.Runtime.BaseURL)
 	}
+	secret.Remember(opts.Key)
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -106,10 +109,11 @@ func New(opts Options) (*Gateway, error) {
 		// so the first event reaches the client as soon as upstream sends
 		// it. Fixed-length JSON is not flushed per write: that would cost a
 		// syscall per response and buys nothing.
-		FlushInterval: 0,
-		BufferPool:    bufferPool{},
-		ErrorHandler:  g.proxyError,
-		ErrorLog:      slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		FlushInterval:  0,
+		BufferPool:     bufferPool{},
+		ErrorHandler:   g.proxyError,
+		ModifyResponse: redactErrorBody,
+		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 	}
 	return g, nil
 }
@@ -246,6 +250,7 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
 	var origin *credential.OriginError
+	var unavailable *credential.UnavailableError
 	switch {
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("hermes gateway: request body larger than %d bytes", tooBig.Limit))
@@ -254,14 +259,74 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		if rec, ok := w.(*recorder); ok {
 			rec.clientGone = true
 		}
+	case errors.As(err, &unavailable) && unavailable.Refused():
+		// A credential problem: SDKs retry 5xx, and retrying cannot fix this.
+		g.log.Warn("gateway: no usable upstream credential", "err", err)
+		writeError(w, http.StatusUnauthorized, "authentication_error", "hermes gateway: the upstream credential was refused or is missing: "+secret.Outside(err.Error(), g.opts.Key)+" (run `hermes auth status --check` where the gateway runs)")
+	case errors.As(err, &unavailable):
+		// The token endpoint is down or busy: a retry later may work.
+		wait := unavailable.RetryAfter()
+		if wait <= 0 {
+			wait = defaultRetryAfter
+		}
+		g.log.Warn("gateway: upstream credential temporarily unavailable", "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		writeError(w, http.StatusServiceUnavailable, "overloaded_error", "hermes gateway: could not get an upstream token right now, retry later: "+secret.Outside(err.Error(), g.opts.Key))
 	case errors.As(err, &origin):
 		g.log.Warn("gateway: refused upstream", "err", err)
 		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: "+err.Error())
 	default:
-		msg := secret.Redact(err.Error(), g.opts.Key)
+		msg := secret.Outside(err.Error(), g.opts.Key)
 		g.log.Warn("gateway: upstream request failed", "path", r.URL.Path, "err", msg)
 		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: upstream request failed: "+msg)
 	}
+}
+
+// defaultRetryAfter is suggested when a temporary token failure came
+// without a retry-after of its own.
+const defaultRetryAfter = 5 * time.Second
+
+// maxRedactedErrorBody bounds the error bodies the gateway reads to
+// redact; larger ones (never seen from the API) are replaced.
+const maxRedactedErrorBody = 1 << 20
+
+// redactErrorBody masks the values in play (the upstream credential, the
+// gateway key) and key- or JWT-shaped strings in an upstream error answer:
+// a proxy upstream that echoes request headers must not hand the local
+// client the credential it never holds. Success bodies pass untouched.
+func redactErrorBody(resp *http.Response) error {
+	if resp.StatusCode < 300 || resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	var r io.Reader = resp.Body
+	switch strings.ToLower(resp.Header.Get("Content-Encoding")) {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			resp.Body.Close()
+			return err
+		}
+		r = zr
+	default:
+		return nil // an encoding hermes cannot read; the API sends none on errors
+	}
+	body, err := io.ReadAll(io.LimitReader(r, maxRedactedErrorBody+1))
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	text := string(body)
+	if len(body) > maxRedactedErrorBody {
+		text = `{"type":"error","error":{"type":"api_error","message":"hermes gateway: the upstream error body was too large to pass on"}}`
+	} else {
+		text = secret.RedactShapes(text)
+	}
+	resp.Body = io.NopCloser(strings.NewReader(text))
+	resp.ContentLength = int64(len(text))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(text)))
+	resp.Header.Del("Content-Encoding")
+	return nil
 }
 
 // health answers GET /healthz without a key: the credential's kind and the
@@ -269,10 +334,11 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 // an unauthenticated probe must not be able to cause a token exchange.
 func (g *Gateway) health(w http.ResponseWriter, r *http.Request) {
 	rt := g.opts.Runtime
+	// No source details: the probe needs no key, and a source description
+	// names files, variables or commands.
 	cred := map[string]any{
-		"kind":   rt.Kind,
-		"mode":   rt.Mode,
-		"source": rt.Source,
+		"kind": rt.Kind,
+		"mode": rt.Mode,
 	}
 	if p, ok := rt.Tokens.(credential.Peeker); ok {
 		if tok, held := p.Peek(); !held {
@@ -283,7 +349,7 @@ func (g *Gateway) health(w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{
 		"status":     "ok",
-		"upstream":   rt.BaseURL,
+		"upstream":   secret.URL(rt.BaseURL),
 		"credential": cred,
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 )
 
 func sdkClient(h *harness, opts ...option.RequestOption) anthropic.Client {
@@ -427,25 +429,89 @@ func TestUpstreamCutMidStream(t *testing.T) {
 	}
 }
 
-type failingSource struct{}
+type failingSource struct{ err error }
 
-func (failingSource) Token(context.Context) (credential.Token, error) {
+func (s failingSource) Token(context.Context) (credential.Token, error) {
+	if s.err != nil {
+		return credential.Token{}, s.err
+	}
 	return credential.Token{}, errors.New("identity token file /run/token is missing")
 }
 
-func TestCredentialFailureIs502(t *testing.T) {
-	up := newUpstream(t)
-	gw, _ := New(Options{Runtime: &credential.Runtime{BaseURL: up.URL, Mode: credential.ModeBearer, Tokens: failingSource{}}, Key: testKey})
-	req := httptest.NewRequest("GET", "/v1/models", nil)
-	req.RemoteAddr = "127.0.0.1:5555"
-	req.Header.Set("X-Api-Key", testKey)
-	w := httptest.NewRecorder()
-	gw.ServeHTTP(w, req)
-	if w.Code != 502 || !strings.Contains(w.Body.String(), "identity token file /run/token is missing") {
-		t.Errorf("got %d %s", w.Code, w.Body)
+type exit4 struct{ error }
+
+func (exit4) ExitCode() int { return 4 }
+
+// Issue 11 item 12: a refused credential is 401 (SDKs do not retry it) and
+// names the command that diagnoses it; a temporary token-endpoint failure
+// is 503 with retry-after; neither reaches upstream.
+func TestCredentialFailureStatuses(t *testing.T) {
+	cases := []struct {
+		name       string
+		err        error
+		status     int
+		retryAfter string
+		body       string
+	}{
+		{"refused", exit4{errors.New("identity token file /run/token is missing")}, 401, "", "hermes auth status --check"},
+		{"exchange 401", &wif.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 401}, 401, "", "authentication_error"},
+		{"exchange 503", &wif.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 503, RetryAfter: 7 * time.Second}, 503, "7", "retry later"},
+		{"exchange 429", &wif.ExchangeError{URL: "https://x/v1/oauth/token", StatusCode: 429}, 503, "5", "retry later"},
+		{"no exit code", nil, 503, "5", "identity token file /run/token is missing"},
 	}
-	if len(up.requests()) != 0 {
-		t.Error("upstream reached without a credential")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			up := newUpstream(t)
+			gw, _ := New(Options{Runtime: &credential.Runtime{BaseURL: up.URL, Mode: credential.ModeBearer, Tokens: failingSource{c.err}}, Key: testKey})
+			req := httptest.NewRequest("GET", "/v1/models", nil)
+			req.RemoteAddr = "127.0.0.1:5555"
+			req.Header.Set("X-Api-Key", testKey)
+			w := httptest.NewRecorder()
+			gw.ServeHTTP(w, req)
+			if w.Code != c.status || w.Header().Get("Retry-After") != c.retryAfter || !strings.Contains(w.Body.String(), c.body) {
+				t.Errorf("got %d retry-after %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
+			}
+			if c.status == 401 && w.Header().Get("X-Should-Retry") != "false" {
+				t.Errorf("401 without x-should-retry: false")
+			}
+			if len(up.requests()) != 0 {
+				t.Error("upstream reached without a credential")
+			}
+		})
+	}
+}
+
+// Issue 11 item 1: an upstream (a proxy such as LiteLLM) that echoes the
+// request headers in its error body does not hand the local client the
+// upstream credential, whatever its shape.
+func TestUpstreamErrorBodyIsRedacted(t *testing.T) {
+	const upstreamSecret = "litellm-SENTINEL-upstream-credential-123"
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"type":"error","error":{"type":"invalid_request_error","message":"bad request with headers %q"}}`, r.Header)
+	}))
+	defer echo.Close()
+	rt := credential.NewStaticRuntime(echo.URL, credential.ModeBearer, credential.KindAuthToken, "test", upstreamSecret)
+	gw, err := New(Options{Runtime: rt, Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/models", nil)
+	req.Header.Set("X-Api-Key", testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "bad request with headers") {
+		t.Fatalf("got %d %s", resp.StatusCode, b)
+	}
+	if strings.Contains(string(b), "SENTINEL") {
+		t.Errorf("the upstream credential reached the local client: %s", b)
 	}
 }
 
@@ -474,6 +540,10 @@ func TestHealthz(t *testing.T) {
 	}
 	if strings.Contains(string(b), "secret-token") || strings.Contains(string(b), testKey) {
 		t.Errorf("healthz leaks a secret: %s", b)
+	}
+	// Issue 11 item 3: the keyless probe shows no source details at all.
+	if got.Credential.Source != "" || strings.Contains(string(b), "source") {
+		t.Errorf("healthz shows the credential source: %s", b)
 	}
 }
 

@@ -124,6 +124,9 @@ func readTokenFile(path string) ([]byte, *Finding) {
 		return nil, &Finding{Error, "unreadable", fmt.Sprintf("the file cannot be read (%v): check its permissions", errors.Unwrap(err))}
 	case st.IsDir():
 		return nil, &Finding{Error, "unreadable", "the path is a directory: point at the token file inside it"}
+	case !st.Mode().IsRegular():
+		// A FIFO would block the read (and status) forever.
+		return nil, &Finding{Error, "unreadable", "the path is not a regular file (a FIFO, socket or device): point at the token file itself"}
 	case st.Mode().IsRegular() && st.Size() > maxReadBytes:
 		return nil, tooLarge(st.Size(), "the file")
 	}

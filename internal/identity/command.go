@@ -18,7 +18,7 @@ type commandSource struct {
 	now     func() time.Time
 }
 
-func (s *commandSource) Describe() string { return "command `" + s.line + "`" }
+func (s *commandSource) Describe() string { return DescribeCommand(s.line) }
 func (s *commandSource) Mints() bool      { return true }
 
 // maxStderr bounds what is kept of the helper's stderr for an error.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // sourceFlags is how a user chooses a source on `hermes auth add`; error
@@ -74,13 +76,13 @@ func (c Config) audience() string {
 func (c Config) Describe() string {
 	switch c.Source {
 	case SourceFile:
-		return "file " + c.Path
+		return "file " + termtext.Clean(c.Path)
 	case SourceEnv:
-		return "env " + c.Env
+		return "env " + termtext.Clean(c.Env)
 	case SourceGitHubActions, SourceGCPMetadata, SourceAzureIMDS:
 		return c.Source + " (audience " + c.audience() + ")"
 	case SourceCommand:
-		return "command `" + c.Command + "`"
+		return DescribeCommand(c.Command)
 	}
 	return c.Source
 }

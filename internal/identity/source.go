@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/exitcode"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Options are the outside world a Source uses; zero values mean the real one.
@@ -92,7 +93,9 @@ func accept(raw []byte, source string, now time.Time) (string, error) {
 	if errs := Errors(Check(raw, source, now)); len(errs) > 0 {
 		return "", &TokenError{Source: source, Findings: errs}
 	}
-	return strings.TrimSpace(string(raw)), nil
+	tok := strings.TrimSpace(string(raw))
+	secret.Remember(tok) // in play: redacted by value from now on
+	return tok, nil
 }
 
 // fileSource re-reads the file on every call, so rotation by a CI runner,

@@ -24,6 +24,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -56,6 +57,12 @@ func Setup(env *testscript.Env) error {
 		"HERMES_AZURE_IMDS_ENDPOINT",
 	} {
 		env.Setenv(v, "")
+	}
+	// And every other variable that can yield a credential (the one list).
+	for _, v := range credential.CredentialVars() {
+		if v != "HERMES_HOME" && v != "ANTHROPIC_CONFIG_DIR" {
+			env.Setenv(v, "")
+		}
 	}
 	d, err := startDoubles()
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/credential"
 )
 
 // stepTimeout bounds one hermes subprocess, so a hung step fails the demo
@@ -102,6 +104,9 @@ func cleanEnv(environ []string, set ...string) []string {
 }
 
 func scrubbed(name string) bool {
+	if credential.CredentialEnv(name) {
+		return true
+	}
 	upper := strings.ToUpper(name) // Windows names are case-insensitive
 	for _, p := range scrubbedPrefixes {
 		if strings.HasPrefix(upper, p) {

@@ -17,10 +17,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/gateway"
+	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // Options are the command's inputs.
@@ -33,6 +36,13 @@ type Options struct {
 
 	Direct bool
 	Args   []string // the command and its arguments
+	// KeepEnv names credential variables passed to CMD on purpose.
+	KeepEnv []string
+	// CredentialFlag is --credential (its env:VAR is stripped too).
+	CredentialFlag string
+	// Home is HERMES_HOME (the stored WIF's --identity-token-env VAR is
+	// stripped too).
+	Home func() (string, error)
 }
 
 // NewCmd returns the `hermes exec` command.
@@ -49,8 +59,15 @@ refreshed for it however long it runs. With --direct, CMD gets a fresh upstream
 credential instead (bearer as ANTHROPIC_AUTH_TOKEN, API key as ANTHROPIC_API_KEY),
 which stops working when it expires.
 
-CMD does not inherit ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_PROFILE
-or the SDK's WIF variables. Signals are forwarded to CMD, and hermes exits with
+CMD never inherits a variable that can yield an Anthropic credential:
+` + "`" + `ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_ADMIN_KEY,
+CLAUDE_CODE_OAUTH_TOKEN, CLAUDE_CODE_OAUTH_REFRESH_TOKEN, ANTHROPIC_PROFILE,
+ANTHROPIC_CONFIG_DIR, the SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID,
+ANTHROPIC_ORGANIZATION_ID, ANTHROPIC_SERVICE_ACCOUNT_ID, ANTHROPIC_WORKSPACE_ID,
+ANTHROPIC_IDENTITY_TOKEN_FILE, ANTHROPIC_IDENTITY_TOKEN),
+ACTIONS_ID_TOKEN_REQUEST_TOKEN/_URL, HERMES_HOME` + "`" + `, the variable behind
+--credential env:VAR and the stored WIF's --identity-token-env variable.
+--keep-env VAR passes one back on purpose (with a warning). Signals are forwarded to CMD, and hermes exits with
 CMD's exit code (128+N when a signal N killed it).`,
 		Example: `  hermes exec -- claude
   hermes exec --credential anthropic-wif -- python agent.py
@@ -62,12 +79,15 @@ CMD's exit code (128+N when a signal N killed it).`,
 			opts.Environ = f.Environ
 			opts.Now = f.Now
 			opts.Logger = f.Logger()
+			opts.CredentialFlag = f.Credential
+			opts.Home = f.HermesHome
 			return Run(cmd.Context(), opts)
 		},
 	}
 	// Everything after CMD belongs to CMD, even without "--".
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().BoolVar(&opts.Direct, "direct", false, "give CMD a fresh upstream credential instead of a gateway (it expires)")
+	cmd.Flags().StringArrayVar(&opts.KeepEnv, "keep-env", nil, "pass this credential variable to CMD anyway (repeatable; hermes warns)")
 	return cmd
 }
 
@@ -78,7 +98,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	env := ChildEnv(environ(opts))
+	env := childEnv(opts, environ(opts))
 	if opts.Direct {
 		vars, err := directEnv(ctx, opts, rt)
 		if err != nil {
@@ -181,20 +201,6 @@ func withBetaHeader(custom string) string {
 	return strings.Join(append(lines, "anthropic-beta: "+credential.MergeBeta(betas, credential.OAuthBeta)), "\n")
 }
 
-// stripped are the variables a child never inherits: ambient credentials
-// would compete with (or outlive) the one hermes hands over.
-var stripped = map[string]bool{
-	"ANTHROPIC_API_KEY":             true,
-	"ANTHROPIC_AUTH_TOKEN":          true,
-	"ANTHROPIC_BASE_URL":            true,
-	"ANTHROPIC_PROFILE":             true,
-	"ANTHROPIC_FEDERATION_RULE_ID":  true,
-	"ANTHROPIC_ORGANIZATION_ID":     true,
-	"ANTHROPIC_SERVICE_ACCOUNT_ID":  true,
-	"ANTHROPIC_WORKSPACE_ID":        true,
-	"ANTHROPIC_IDENTITY_TOKEN_FILE": true,
-	"ANTHROPIC_IDENTITY_TOKEN":      true,
-}
 
 func lookup(environ []string, name string) string {
 	v := ""
@@ -221,16 +227,52 @@ func setEnv(env, vars []string) []string {
 	return env
 }
 
-// ChildEnv is environ without the variables a child must not inherit.
-func ChildEnv(environ []string) []string {
-	out := make([]string, 0, len(environ)+2)
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if !stripped[name] {
-			out = append(out, kv)
+// ChildEnv is environ without the variables a child must not inherit:
+// every credential variable (credential.ScrubEnv; a child never holds an
+// upstream credential), the extra ones named, and ANTHROPIC_BASE_URL
+// (hermes sets its own).
+func ChildEnv(environ []string, extra ...string) []string {
+	return credential.ScrubEnv(environ, append(extra, "ANTHROPIC_BASE_URL")...)
+}
+
+// childEnv is ChildEnv with this run's extra variables (--credential
+// env:VAR, the stored WIF's identity-token variable), and the --keep-env
+// ones passed back with a warning.
+func childEnv(opts *Options, environ []string) []string {
+	var extra []string
+	if name, ok := strings.CutPrefix(opts.CredentialFlag, "env:"); ok {
+		extra = append(extra, name)
+	}
+	if opts.Home != nil {
+		if home, err := opts.Home(); err == nil {
+			if f, err := authstore.Open(home).Load(); err == nil {
+				if w := f.WIF(); w != nil && w.IdentityToken.Source == identity.SourceEnv {
+					extra = append(extra, w.IdentityToken.Env)
+				}
+			}
 		}
 	}
-	return out
+	env := ChildEnv(environ, extra...)
+	for _, name := range opts.KeepEnv {
+		kv, ok := lookupKV(environ, name)
+		if !ok {
+			fmt.Fprintf(opts.IO.ErrOut, "hermes exec: warning: --keep-env %s: not set, nothing passed\n", termtext.Clean(name))
+			continue
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "hermes exec: warning: passing %s to %s as you asked with --keep-env: it can yield an Anthropic credential, which the command can then use and keep\n", termtext.Clean(name), termtext.Clean(opts.Args[0]))
+		env = setEnv(env, []string{kv})
+	}
+	return env
+}
+
+func lookupKV(environ []string, name string) (string, bool) {
+	kv, found := "", false
+	for _, e := range environ {
+		if strings.HasPrefix(e, name+"=") {
+			kv, found = e, true
+		}
+	}
+	return kv, found
 }
 
 // runChild runs the command with the streams and forwards signals. It

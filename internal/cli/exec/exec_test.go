@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -277,5 +278,31 @@ func TestChildEnv(t *testing.T) {
 	}
 	if got := withBetaHeader("X-A: 1\nanthropic-beta: tools-1"); got != "X-A: 1\nanthropic-beta: tools-1,oauth-2025-04-20" {
 		t.Errorf("custom headers %q", got)
+	}
+}
+
+// Issue 11 item 6: the child gets none of the credential variables, nor
+// the --credential env:VAR variable, nor the stored WIF's
+// --identity-token-env variable; --keep-env passes one back with a warning.
+func TestChildEnvStripsEveryCredentialVariable(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "auth.json"), []byte(`{"version":1,"providers":{"anthropic":{"wif":{"federation_rule_id":"fdrl_x","organization_id":"8c2b8f3e-6a55-4f0e-9a43-2d6e1c7b9f10","identity_token":{"source":"env","env":"MY_OIDC_JWT"}}}},"credential_pool":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, errOut := iostreams.Test()
+	opts := &Options{IO: ios, Args: []string{"child"}, CredentialFlag: "env:MY_SECRET_VAR", Home: func() (string, error) { return home, nil }, KeepEnv: []string{"CLAUDE_CODE_OAUTH_TOKEN"}}
+	environ := ambient("x", "PATH=/bin", "MY_SECRET_VAR=litellm-key", "MY_OIDC_JWT=eyJx", "CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-kept",
+		"ANTHROPIC_ADMIN_KEY=sk-ant-admin01-x", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=gha", "ACTIONS_ID_TOKEN_REQUEST_URL=https://gha", "HERMES_HOME=/h")
+	env := strings.Join(childEnv(opts, environ), "\n")
+	for _, name := range []string{"MY_SECRET_VAR", "MY_OIDC_JWT", "ANTHROPIC_ADMIN_KEY", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "HERMES_HOME", "ANTHROPIC_CONFIG_DIR", "ANTHROPIC_API_KEY"} {
+		if strings.Contains(env, name+"=") {
+			t.Errorf("%s reached the child", name)
+		}
+	}
+	if !strings.Contains(env, "CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-kept") || !strings.Contains(errOut.String(), "warning: passing CLAUDE_CODE_OAUTH_TOKEN") {
+		t.Errorf("--keep-env: env has it %v, stderr %q", strings.Contains(env, "CLAUDE_CODE_OAUTH_TOKEN="), errOut.String())
+	}
+	if !strings.Contains(env, "PATH=/bin") {
+		t.Error("PATH dropped")
 	}
 }

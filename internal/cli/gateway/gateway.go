@@ -21,6 +21,8 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	gw "github.com/hermes-agent/hermes/internal/gateway"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // DefaultListen is where the gateway listens without --listen.
@@ -95,6 +97,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.MaxBodyBytes <= 0 {
 		return cmdutil.FlagErrorf("--max-body-bytes must be positive")
 	}
+	if opts.ShutdownGrace < 0 {
+		return cmdutil.FlagErrorf("--shutdown-grace %s is negative: give a duration such as 30s (0 stops at once)", opts.ShutdownGrace)
+	}
 	keyPath, err := keyPath(opts)
 	if err != nil {
 		return err
@@ -164,8 +169,8 @@ func printBanner(w io.Writer, addr net.Addr, rt *credential.Runtime, keyPath str
 		note = " (new key)"
 	}
 	fmt.Fprintf(w, "hermes gateway listening on %s\n", base)
-	fmt.Fprintf(w, "  upstream:   %s\n", rt.BaseURL)
-	fmt.Fprintf(w, "  credential: %s [%s]\n", rt.Source, rt.Kind)
+	fmt.Fprintf(w, "  upstream:   %s\n", secret.URL(rt.BaseURL))
+	fmt.Fprintf(w, "  credential: %s [%s]\n", termtext.Clean(rt.Source), rt.Kind)
 	fmt.Fprintf(w, "  key file:   %s%s\n", keyPath, note)
 	fmt.Fprintf(w, "Point clients at it:\n  ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=$(cat %s)\n", base, shellQuote(keyPath))
 }

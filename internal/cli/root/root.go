@@ -21,6 +21,7 @@ import (
 	modelscmd "github.com/hermes-agent/hermes/internal/cli/models"
 	"github.com/hermes-agent/hermes/internal/cli/version"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // NewCmd builds the root command around f.
@@ -89,7 +90,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	var silent *cmdutil.ExitCodeError
 	if !(errors.As(err, &silent) && silent.Silent) {
-		fmt.Fprintf(f.IO.ErrOut, "hermes: %s\n", err)
+		// The last line of defence: an error quoting outside text never
+		// shows a value in play or anything key- or JWT-shaped.
+		fmt.Fprintf(f.IO.ErrOut, "hermes: %s\n", secret.RedactShapes(err.Error()))
 	}
 	return code
 }

@@ -60,3 +60,4 @@ func (e *BaseURLError) ExitCode() int {
 	}
 	return exitcode.Error
 }
+

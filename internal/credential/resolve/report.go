@@ -10,6 +10,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Source states in a Report.
@@ -86,7 +87,7 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 		rep.Err = werr
 	}
 	for _, c := range cands {
-		st := SourceStatus{Name: c.name, Origin: c.origin, Kind: c.kind, Mode: c.mode, BaseURL: c.baseURL}
+		st := SourceStatus{Name: c.name, Origin: c.origin, Kind: c.kind, Mode: c.mode, BaseURL: secret.URL(c.baseURL)}
 		switch {
 		case c == win:
 			st.State = StateUsed
@@ -113,7 +114,7 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 		if err != nil {
 			rep.Err = err
 		}
-		rep.BaseURL, rep.BaseURLFrom = base, from
+		rep.BaseURL, rep.BaseURLFrom = secret.URL(base), from
 	}
 	rep.Summary = r.summary(win, rep)
 	return rep, nil

@@ -125,6 +125,11 @@ func (r *Resolver) walk() (cands []*candidate, storeErr error) {
 	cands = append(cands, r.stored(file, storeErr)...)
 	cands = append(cands, r.envWIF(), r.envStatic("ANTHROPIC_AUTH_TOKEN", credential.ModeBearer, credential.KindAuthToken),
 		r.envStatic("ANTHROPIC_API_KEY", credential.ModeAPIKey, credential.KindAPIKey), r.profile(""))
+	// Every credential value read is in play: outside text that echoes
+	// one (a shadowed key too) is redacted by value, whatever its shape.
+	for _, c := range cands {
+		secret.Remember(c.secret)
+	}
 	return cands, storeErr
 }
 
@@ -399,14 +404,15 @@ func (r *Resolver) baseURL(own string) (u, from string, err error) {
 		u, from = DefaultBaseURL, "default"
 	}
 	u = strings.TrimRight(u, "/")
+	shown := secret.URL(u) // never userinfo in a message
 	p, perr := url.Parse(u)
 	if perr != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-		return "", from, &BaseURLError{From: from, Err: fmt.Errorf("invalid base URL %q (from %s): want https://host[:port][/path]", u, from)}
+		return "", from, &BaseURLError{From: from, Err: fmt.Errorf("invalid base URL %q (from %s): want https://host[:port][/path]", shown, from)}
 	}
 	// The same rule as the token endpoint's: a key or token never travels
 	// in clear text, except to loopback (tests, a local gateway).
 	if config.RequireSecureTokenEndpoint(u) != nil {
-		return "", from, &BaseURLError{From: from, Err: fmt.Errorf("base URL %q (from %s) uses http: credentials are only sent over https (http is allowed on loopback only)", u, from)}
+		return "", from, &BaseURLError{From: from, Err: fmt.Errorf("base URL %q (from %s) uses http: credentials are only sent over https (http is allowed on loopback only)", shown, from)}
 	}
 	return u, from, nil
 }

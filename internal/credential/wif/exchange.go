@@ -70,9 +70,11 @@ type ExchangeError struct {
 	notSent bool // the connection was never made: the assertion did not leave
 }
 
-// ExitCode: a refusal (4xx) is "authentication refused"; the rest is 1.
+// ExitCode: a refusal (4xx but 429) is "authentication refused" (4);
+// 429, 5xx, redirects, timeouts and network failures are 1: the same
+// configuration may work later.
 func (e *ExchangeError) ExitCode() int {
-	if e.StatusCode >= 400 && e.StatusCode < 500 {
+	if e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusTooManyRequests {
 		return exitcode.Auth
 	}
 	return exitcode.Error
@@ -106,6 +108,9 @@ func (e *ExchangeError) Error() string {
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, "; the server asked to retry after %s", e.RetryAfter)
 	}
 	if e.Note != "" {
 		b.WriteString("; " + e.Note)
@@ -193,6 +198,7 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 			}
 			return exchangeResult{}, err
 		}
+		secret.Remember(raw)
 		fp := identity.Fingerprint(raw)
 		claims, _ := identity.Inspect(raw)
 		now := x.now()
@@ -235,7 +241,7 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 			wait = xerr.RetryAfter
 		}
 		if wait > maxRetryAfter {
-			xerr.Note = fmt.Sprintf("the server asked to retry after %s; not waiting that long", xerr.RetryAfter)
+			xerr.Note = "not waiting that long"
 			return exchangeResult{}, xerr
 		}
 		x.logger.Debug("WIF exchange failed, retrying", "status", xerr.StatusCode, "request_id", xerr.RequestID, "attempt", attempt, "wait", wait)
@@ -345,10 +351,9 @@ func parseErrorBody(body, assertion string) (typ, msg string) {
 			typ, msg = code, anth.Desc
 		}
 	}
-	if len(msg) > 500 {
-		msg = msg[:500] + "…"
-	}
-	return secret.RedactShapes(typ, assertion), secret.RedactShapes(msg, assertion)
+	// Redact first: a cut through a secret would leave a part no longer
+	// recognisable by value or by shape.
+	return secret.Truncate(secret.RedactShapes(typ, assertion), 100), secret.Truncate(secret.RedactShapes(msg, assertion), 500)
 }
 
 func isDialError(err error) bool {
@@ -430,3 +435,7 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// RetryAfterHint is the server's retry-after (credential.UnavailableError
+// reads it without importing this package).
+func (e *ExchangeError) RetryAfterHint() time.Duration { return e.RetryAfter }

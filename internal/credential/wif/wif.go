@@ -11,6 +11,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Refresh-ahead thresholds for a typical (≥ 5 min) token. Shorter-lived
@@ -151,6 +152,7 @@ func (s *Source) fetch(ctx context.Context) (*cachedToken, error) {
 	if err != nil {
 		return nil, err
 	}
+	secret.Remember(res.Token.Value)
 	c := newCachedToken(res.Token, res.ObtainedAt, res.RequestID)
 	if s.disk != nil {
 		e := &cacheEntry{AccessToken: res.Token.Value, ExpiresAt: res.Token.Expiry, ObtainedAt: res.ObtainedAt, RequestID: res.RequestID, Source: s.ident.Describe()}
@@ -174,6 +176,7 @@ func (s *Source) adoptFromDisk() *cachedToken {
 		s.disk.remove(s.key, e.AccessToken)
 		return nil
 	}
+	secret.Remember(e.AccessToken)
 	c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID)
 	now := s.now()
 	cur := s.cur.Load()

@@ -12,6 +12,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // Options is everything `hermes auth list` needs.
@@ -123,7 +124,9 @@ func Run(opts *Options) error {
 		if r.Active {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", mark, r.Number, r.ID, r.AuthType, r.Label, details(r))
+		// Labels, paths and URLs are the user's (or whoever wrote
+		// auth.json): no escape sequence reaches the terminal.
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", mark, r.Number, termtext.Clean(r.ID), termtext.Clean(r.AuthType), termtext.Clean(r.Label), termtext.Clean(details(r)))
 	}
 	return tw.Flush()
 }
@@ -140,7 +143,7 @@ func Rows(f *authstore.File) []Row {
 			r.ServiceAccountID = w.ServiceAccountID
 			r.WorkspaceID = w.WorkspaceID
 			r.TokenSource = w.IdentityToken.Describe()
-			r.BaseURL = w.BaseURL
+			r.BaseURL = secret.URL(w.BaseURL)
 			r.AddedAt = w.AddedAt
 		} else {
 			e := t.Entry
@@ -148,7 +151,7 @@ func Rows(f *authstore.File) []Row {
 			r.Secret = secret.Mask(e.Secret())
 			r.Priority = &e.Priority
 			r.Source = e.Source
-			r.BaseURL = e.BaseURL
+			r.BaseURL = secret.URL(e.BaseURL)
 			r.AddedAt = e.AddedAt
 			if e.ExpiresAtMs > 0 {
 				exp := time.UnixMilli(e.ExpiresAtMs).UTC()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
@@ -48,11 +49,6 @@ variables that are still set.`,
 // logout never creates an auth.json.
 var errNothing = errors.New("nothing stored")
 
-// envSources are the variables the resolver would still use after logout.
-var envSources = []string{
-	"ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_IDENTITY_TOKEN_FILE", "ANTHROPIC_IDENTITY_TOKEN",
-	"ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY", "ANTHROPIC_PROFILE",
-}
 
 // Run removes everything stored for the provider.
 func Run(ctx context.Context, opts *Options) error {
@@ -88,9 +84,9 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "Logged out of anthropic: removed %d stored credential(s) (%s) and cached tokens\n", len(removed), strings.Join(ids, ", "))
 	}
-	for _, v := range envSources {
-		if opts.Getenv(v) != "" {
-			fmt.Fprintf(opts.IO.ErrOut, "note: %s is still set in the environment, and hermes will use it: unset it to log out completely\n", v)
+	for _, v := range credential.CredentialVars() {
+		if v != "HERMES_HOME" && opts.Getenv(v) != "" {
+			fmt.Fprintf(opts.IO.ErrOut, "note: %s is still set in the environment and can yield an Anthropic credential: unset it to log out completely\n", v)
 		}
 	}
 	return nil

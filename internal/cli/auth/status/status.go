@@ -15,6 +15,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // Options are the inputs of `hermes auth status`.
@@ -107,6 +108,10 @@ func (o *Options) now() time.Time {
 }
 
 func printText(w io.Writer, o output, now time.Time) {
+	// Names, labels, paths and server text may come from anyone who could
+	// write a file or a variable: nothing in them reaches the terminal as
+	// an escape sequence.
+	w = cleanWriter{w}
 	rep := o.Report
 	fmt.Fprintln(w, rep.Summary)
 	fmt.Fprintln(w)
@@ -174,6 +179,21 @@ func printWIF(w io.Writer, ws *resolve.WIFStatus, now time.Time) {
 	} else {
 		fmt.Fprintln(w, "       cached access token: none (the next use exchanges)")
 	}
+}
+
+// cleanWriter strips control characters from each line written to it
+// (every Fprintf in printText writes whole lines).
+type cleanWriter struct{ w io.Writer }
+
+func (c cleanWriter) Write(p []byte) (int, error) {
+	lines := strings.Split(string(p), "\n")
+	for i, l := range lines {
+		lines[i] = termtext.Clean(l)
+	}
+	if _, err := io.WriteString(c.w, strings.Join(lines, "\n")); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func relative(t, now time.Time) string {

@@ -1,0 +1,67 @@
+package credential
+
+import "strings"
+
+// credentialVars is the one list of environment variables that can yield
+// an Anthropic credential, directly (a key or token), by exchange (an
+// identity token, or what fetches one) or by pointing at where one is
+// stored (a profile, a config directory, a hermes home). hermes exec
+// strips them from its child, logout names those still set, the demo
+// and the tests start without them. README and docs/DESIGN.md list them.
+var credentialVars = []string{
+	"ANTHROPIC_API_KEY",
+	"ANTHROPIC_AUTH_TOKEN",
+	"ANTHROPIC_ADMIN_KEY",
+	"CLAUDE_CODE_OAUTH_TOKEN",
+	"CLAUDE_CODE_OAUTH_REFRESH_TOKEN",
+	"ANTHROPIC_PROFILE",
+	"ANTHROPIC_CONFIG_DIR",
+	"ANTHROPIC_FEDERATION_RULE_ID",
+	"ANTHROPIC_ORGANIZATION_ID",
+	"ANTHROPIC_SERVICE_ACCOUNT_ID",
+	"ANTHROPIC_WORKSPACE_ID",
+	"ANTHROPIC_IDENTITY_TOKEN_FILE",
+	"ANTHROPIC_IDENTITY_TOKEN",
+	"ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+	"ACTIONS_ID_TOKEN_REQUEST_URL",
+	"HERMES_HOME",
+}
+
+// CredentialVars returns the list (a copy), in documentation order.
+func CredentialVars() []string { return append([]string(nil), credentialVars...) }
+
+// CredentialEnv reports whether the environment variable name can yield an
+// Anthropic credential. Names compare case-insensitively (Windows).
+func CredentialEnv(name string) bool {
+	for _, v := range credentialVars {
+		if strings.EqualFold(name, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// ScrubEnv returns env (NAME=value entries) without every variable for
+// which CredentialEnv is true and without the extra names (variables that
+// this configuration reads a credential from: --credential env:VAR, an
+// --identity-token-env VAR). env itself is not modified.
+func ScrubEnv(env []string, extra ...string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if CredentialEnv(name) || containsFold(extra, name) {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if v != "" && strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
