@@ -34,17 +34,50 @@ func (f *File) SetWIF(w *WIF) (previous *WIF) {
 }
 
 // Pool returns the Anthropic pool entries in the order the resolver tries
-// them: by Priority (lower first), then by AddedAt (older first). The
-// slice is a copy.
+// them: by Priority (lower first), then by AddedAt (newest first: adding a
+// credential makes it the one used, as `gh auth login` does). The slice is
+// a copy.
 func (f *File) Pool() []Entry {
 	pool := slices.Clone(f.CredentialPool[ProviderAnthropic])
 	slices.SortStableFunc(pool, func(a, b Entry) int {
 		if a.Priority != b.Priority {
 			return a.Priority - b.Priority
 		}
-		return a.AddedAt.Compare(b.AddedAt)
+		return b.AddedAt.Compare(a.AddedAt)
 	})
 	return pool
+}
+
+// LabelInUse returns the credential already labelled label, if any: labels
+// are targets for remove, switch and --credential, so they must be unique.
+func (f *File) LabelInUse(label string) (Target, bool) {
+	if label == "" {
+		return Target{}, false
+	}
+	for _, t := range f.Targets() {
+		if t.Label == label {
+			return t, true
+		}
+	}
+	return Target{}, false
+}
+
+// Switch makes the pool entry t the one the pool tries first: a priority
+// below every other entry's. The WIF configuration, when there is one, is
+// still used before any pool entry.
+func (f *File) Switch(t Target) {
+	pool := f.CredentialPool[ProviderAnthropic]
+	lowest := 0
+	for _, e := range pool {
+		if e.ID != t.ID {
+			lowest = min(lowest, e.Priority)
+		}
+	}
+	for i := range pool {
+		if pool[i].ID == t.ID {
+			pool[i].Priority = lowest - 1
+		}
+	}
 }
 
 // AddEntry appends e to the Anthropic pool, giving it a fresh ID if it

@@ -42,7 +42,7 @@ func TestPoolOrderAndTargets(t *testing.T) {
 	for _, e := range f.Pool() {
 		pool = append(pool, e.ID)
 	}
-	if got, want := strings.Join(pool, " "), "cred_0000000a cred_0000000b cred_0000000c cred_0000000d"; got != want {
+	if got, want := strings.Join(pool, " "), "cred_0000000c cred_0000000b cred_0000000a cred_0000000d"; got != want {
 		t.Fatalf("Pool order %q, want %q", got, want)
 	}
 	ts := f.Targets()
@@ -53,7 +53,7 @@ func TestPoolOrderAndTargets(t *testing.T) {
 	// WIF comes first and is the active one.
 	f.SetWIF(&authstore.WIF{FederationRuleID: "fdrl_x", IdentityToken: identity.Config{Source: "file", Path: "/t"}, Label: "ci"})
 	ts = f.Targets()
-	if got, want := ids(ts), "anthropic-wif cred_0000000a cred_0000000b cred_0000000c cred_0000000d"; got != want {
+	if got, want := ids(ts), "anthropic-wif cred_0000000c cred_0000000b cred_0000000a cred_0000000d"; got != want {
 		t.Fatalf("Targets %q, want %q", got, want)
 	}
 	if !ts[0].Active || !ts[0].IsWIF() || ts[1].Active {
@@ -67,7 +67,7 @@ func TestFind(t *testing.T) {
 	for target, want := range map[string]string{
 		"anthropic-wif": "anthropic-wif",
 		"1":             "anthropic-wif",
-		"2":             "cred_0000000a",
+		"2":             "cred_0000000c",
 		"5":             "cred_0000000d",
 		"cred_0000000c": "cred_0000000c",
 		"late":          "cred_0000000c",
@@ -95,7 +95,7 @@ func TestFind(t *testing.T) {
 	if !errors.As(err, &ae) || len(ae.Matches) != 2 {
 		t.Fatalf("Find(work) = %v", err)
 	}
-	for _, want := range []string{`label "work" matches 2 credentials`, "2 (cred_0000000a", "5 (cred_0000000d", "use the number or id"} {
+	for _, want := range []string{`label "work" matches 2 credentials`, "4 (cred_0000000a", "5 (cred_0000000d", "use the number or id"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}
@@ -114,7 +114,7 @@ func TestRemove(t *testing.T) {
 	f.Remove(tg)
 	tg, _ = f.Find("anthropic-wif")
 	f.Remove(tg)
-	if got, want := ids(f.Targets()), "cred_0000000a cred_0000000b cred_0000000d"; got != want {
+	if got, want := ids(f.Targets()), "cred_0000000b cred_0000000a cred_0000000d"; got != want {
 		t.Fatalf("after remove: %q, want %q", got, want)
 	}
 	if removed := f.RemoveAll(); len(removed) != 3 || len(f.Targets()) != 0 {
@@ -177,5 +177,24 @@ func TestValidateWIFIDs(t *testing.T) {
 		if strings.Contains(err.Error(), "SENTINELSENTINELSENTINEL") {
 			t.Errorf("secret-looking value echoed: %q", err)
 		}
+	}
+}
+
+func TestSwitchAndLabels(t *testing.T) {
+	t.Parallel()
+	f := testFile(t)
+	a, err := f.Find("cred_0000000d") // priority 5: last
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Switch(a)
+	if first := f.Pool()[0].ID; first != "cred_0000000d" {
+		t.Fatalf("after switch the pool starts with %s", first)
+	}
+	if got, ok := f.LabelInUse("late"); !ok || got.ID != "cred_0000000c" {
+		t.Fatalf("LabelInUse(late) = %+v, %t", got, ok)
+	}
+	if _, ok := f.LabelInUse(""); ok {
+		t.Fatal("the empty label is in use")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cli/auth/logout"
 	"github.com/hermes-agent/hermes/internal/cli/auth/remove"
 	"github.com/hermes-agent/hermes/internal/cli/auth/status"
+	"github.com/hermes-agent/hermes/internal/cli/auth/switchcmd"
 	"github.com/hermes-agent/hermes/internal/cli/auth/token"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 )
@@ -20,10 +21,12 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "auth",
 		Short: "Manage Anthropic credentials: API keys, OAuth and Workload Identity Federation",
 	}
+	cmdutil.Group(cmd)
 	cmd.AddCommand(
 		add.NewCmd(f),
 		list.NewCmd(f),
 		remove.NewCmd(f),
+		switchcmd.NewCmd(f),
 		status.NewCmd(f),
 		token.NewCmd(f),
 		env.NewCmd(f),

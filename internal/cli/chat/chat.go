@@ -138,6 +138,9 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
 	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
+	_ = cmd.RegisterFlagCompletionFunc("session", complete.Sessions(f))
+	_ = cmd.RegisterFlagCompletionFunc("format", complete.Fixed("text", "json", "stream-json"))
+	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 )
@@ -22,6 +23,8 @@ jobs; each run resolves its credential afresh (a WIF token is exchanged when
 the cached one has expired), so a daemon running for days never holds an
 expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
 	}
+	cmdutil.Group(cmd)
+	completeJobs = complete.CronJobs(f)
 	cmd.AddCommand(
 		newAddCmd(f, nil),
 		newEditCmd(f, nil),
@@ -64,6 +67,9 @@ func (c factoryClock) Now() time.Time { return c.f.Now() }
 func (c factoryClock) Until(t time.Time) (<-chan time.Time, func()) {
 	return cron.SystemClock{}.Until(t)
 }
+
+// completeJobs completes a job name from HERMES_HOME; set by NewCmd.
+var completeJobs cobra.CompletionFunc
 
 func exactArgs(n int, usage string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {

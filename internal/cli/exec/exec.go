@@ -201,7 +201,6 @@ func withBetaHeader(custom string) string {
 	return strings.Join(append(lines, "anthropic-beta: "+credential.MergeBeta(betas, credential.OAuthBeta)), "\n")
 }
 
-
 func lookup(environ []string, name string) string {
 	v := ""
 	for _, kv := range environ {

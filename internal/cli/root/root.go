@@ -13,6 +13,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/cli/auth"
 	"github.com/hermes-agent/hermes/internal/cli/chat"
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cli/cron"
 	"github.com/hermes-agent/hermes/internal/cli/demo"
 	execcmd "github.com/hermes-agent/hermes/internal/cli/exec"
@@ -43,6 +44,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.BaseURL, "base-url", "", "Anthropic API base URL (else ANTHROPIC_BASE_URL, else the credential's own, else https://api.anthropic.com)")
 	pf.StringVar(&f.Credential, "credential", "", "use this credential: a pool entry (number, id, label), anthropic-wif, env:VAR or profile:NAME")
+	_ = cmd.RegisterFlagCompletionFunc("credential", complete.Credential(f))
 	pf.BoolVar(&f.Verbose, "verbose", false, "log what hermes does to stderr (never secrets)")
 
 	// Wrong flags are usage errors (exit 2), with a pointer to --help.

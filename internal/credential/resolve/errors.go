@@ -60,4 +60,3 @@ func (e *BaseURLError) ExitCode() int {
 	}
 	return exitcode.Error
 }
-

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -152,6 +153,8 @@ before an exchange.`,
 	fl.StringVar(&opts.WIF.TokenCommand, "identity-token-command", "", "run this command to print the OIDC identity token (wif)")
 	fl.StringVar(&opts.WIF.Audience, "audience", "", "audience to request with --identity-token-source (default https://api.anthropic.com)")
 	fl.BoolVar(&opts.Check, "check", false, "after storing, perform one live token exchange (wif)")
+	_ = cmd.RegisterFlagCompletionFunc("type", complete.Fixed(TypeAPIKey, TypeWIF, TypeOAuth))
+	_ = cmd.RegisterFlagCompletionFunc("identity-token-source", complete.Fixed("github-actions", "gcp-metadata", "azure-imds"))
 	fl.StringVar(&opts.SaveProfile, "save-profile", "", "also write an Anthropic SDK profile NAME to ANTHROPIC_CONFIG_DIR (wif, file source only)")
 	return cmd
 }
@@ -201,6 +204,16 @@ func chooseType(ctx context.Context, opts *Options) (string, error) {
 			return t, nil
 		}
 		return "", cmdutil.FlagErrorf("unknown --type %q: use api-key, oauth or wif", opts.Type)
+	}
+	// Flags of one type imply it: WIF flags mean --type wif, --api-key
+	// means --type api-key.
+	for _, n := range opts.setFlags {
+		if n != "check" && slices.Contains(flagsFor[TypeWIF], n) {
+			return TypeWIF, nil
+		}
+	}
+	if slices.Contains(opts.setFlags, "api-key") {
+		return TypeAPIKey, nil
 	}
 	if !opts.IO.CanPrompt() {
 		return "", cmdutil.FlagErrorf("--type is required when hermes cannot prompt (not on a terminal): pass --type api-key, --type wif or --type oauth")

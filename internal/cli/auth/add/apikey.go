@@ -43,6 +43,9 @@ func addAPIKey(ctx context.Context, opts *Options) error {
 				return errUnchanged
 			}
 		}
+		if t, ok := f.LabelInUse(opts.Label); ok {
+			return cmdutil.FlagErrorf("the label %q is already used by %s: choose another label, or remove that one first ('hermes auth remove %s')", opts.Label, t.Describe(), t.ID)
+		}
 		var addErr error
 		added, addErr = f.AddEntry(authstore.Entry{
 			Label:    opts.Label,
@@ -66,6 +69,9 @@ func addAPIKey(ctx context.Context, opts *Options) error {
 		desc += fmt.Sprintf(", label %q", added.Label)
 	}
 	fmt.Fprintf(opts.IO.Out, "Added Anthropic API key %s (%s) to %s\n", secret.Mask(key), desc, store.Path())
+	if wif == nil {
+		fmt.Fprintln(opts.IO.ErrOut, "hermes now uses this key (the newest pool entry is tried first; 'hermes auth switch TARGET' changes that)")
+	}
 	if wif != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "note: the configured Workload Identity Federation (anthropic-wif) is used first; pass --credential %s to use this key\n", added.ID)
 	}

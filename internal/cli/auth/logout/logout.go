@@ -49,7 +49,6 @@ variables that are still set.`,
 // logout never creates an auth.json.
 var errNothing = errors.New("nothing stored")
 
-
 // Run removes everything stored for the provider.
 func Run(ctx context.Context, opts *Options) error {
 	if opts.Provider != authstore.ProviderAnthropic {

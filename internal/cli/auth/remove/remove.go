@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -26,19 +27,28 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IO, Home: f.HermesHome}
 	return &cobra.Command{
-		Use:   "remove anthropic TARGET",
+		Use:   "remove [anthropic] TARGET",
 		Short: "Remove one stored Anthropic credential",
 		Long: `Remove one credential from HERMES_HOME/auth.json. TARGET is, in this order
 of matching: anthropic-wif (the Workload Identity Federation configuration),
 the number 'hermes auth list' shows, an id (cred_…), or a label. A label that
 names several credentials is an error: use the number or id. Removing
 anthropic-wif also drops its cached tokens.`,
-		Example: `  hermes auth remove anthropic 2
-  hermes auth remove anthropic anthropic-wif
+		Example: `  hermes auth remove 2
+  hermes auth remove anthropic-wif
   hermes auth remove anthropic work`,
-		Args: cobra.ExactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return cmdutil.FlagErrorf("usage: hermes auth remove [anthropic] TARGET (a number, id or label from 'hermes auth list', or anthropic-wif)")
+			}
+			return nil
+		},
+		ValidArgsFunction: complete.Targets(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Provider, opts.Target = args[0], args[1]
+			opts.Provider, opts.Target = authstore.ProviderAnthropic, args[len(args)-1]
+			if len(args) == 2 {
+				opts.Provider = args[0]
+			}
 			return Run(cmd.Context(), opts)
 		},
 	}
