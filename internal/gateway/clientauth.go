@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -9,9 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -142,7 +143,24 @@ type clientVerifier struct {
 	cfg     ClientAuth
 	client  *http.Client
 	issuers map[string]*issuerKeys
+
+	// accepted remembers verified tokens by hash, so a client sending the
+	// same JWT on every request costs a map lookup, not an RSA
+	// verification. Entries live until the token's exp (+skew) but at most
+	// acceptedTTL, so a key the issuer withdrew stops working soon.
+	acceptedMu sync.Mutex
+	accepted   map[[32]byte]acceptedToken
 }
+
+type acceptedToken struct {
+	id    clientIdentity
+	until time.Time
+}
+
+const (
+	acceptedTTL = 5 * time.Minute
+	acceptedMax = 10000
+)
 
 // issuerKeys is one issuer's cached JWKS.
 type issuerKeys struct {
@@ -178,7 +196,7 @@ func newClientVerifier(cfg ClientAuth) (*clientVerifier, error) {
 			return nil, err
 		}
 	}
-	v := &clientVerifier{cfg: cfg, client: client, issuers: map[string]*issuerKeys{}}
+	v := &clientVerifier{cfg: cfg, client: client, issuers: map[string]*issuerKeys{}, accepted: map[[32]byte]acceptedToken{}}
 	for _, iss := range cfg.Issuers {
 		v.issuers[iss] = &issuerKeys{issuer: iss}
 	}
@@ -214,51 +232,79 @@ func (v *clientVerifier) Verify(ctx context.Context, raw string) (clientIdentity
 	if len(raw) > maxClientTokenBytes {
 		return clientIdentity{}, refuse(RefuseMalformed, "the client token is larger than %d bytes", maxClientTokenBytes)
 	}
+	sum := sha256.Sum256([]byte(raw))
+	now := v.cfg.Now()
+	v.acceptedMu.Lock()
+	a, ok := v.accepted[sum]
+	v.acceptedMu.Unlock()
+	if ok && now.Before(a.until) {
+		return a.id, nil
+	}
+	id, exp, refusal := v.verify(ctx, raw)
+	if refusal == nil {
+		until := exp.Add(v.cfg.Skew)
+		if limit := now.Add(acceptedTTL); limit.Before(until) {
+			until = limit
+		}
+		v.acceptedMu.Lock()
+		if len(v.accepted) >= acceptedMax {
+			clear(v.accepted)
+		}
+		v.accepted[sum] = acceptedToken{id, until}
+		v.acceptedMu.Unlock()
+	}
+	return id, refusal
+}
+
+// verify is Verify without the cache: shape, algorithm, issuer, key,
+// signature, time, audience, subject, in that order. It also returns the
+// token's exp.
+func (v *clientVerifier) verify(ctx context.Context, raw string) (clientIdentity, time.Time, *ClientRefusal) {
 	alg, kid, ok := peekJOSEHeader(raw)
 	if !ok {
-		return clientIdentity{}, refuse(RefuseMalformed, "the client token is not a compact JWT")
+		return clientIdentity{}, time.Time{}, refuse(RefuseMalformed, "the client token is not a compact JWT")
 	}
 	if !allowedAlg(alg) {
-		return clientIdentity{}, refuse(RefuseAlg, "signature algorithm %q is not accepted (want RS*, PS*, ES* or EdDSA)", truncate(alg, 16))
+		return clientIdentity{}, time.Time{}, refuse(RefuseAlg, "signature algorithm %q is not accepted (want RS*, PS*, ES* or EdDSA)", truncate(alg, 16))
 	}
 	tok, err := jwt.ParseSigned(raw, clientAlgs)
 	if err != nil {
-		return clientIdentity{}, refuse(RefuseMalformed, "the client token is not a compact JWT")
+		return clientIdentity{}, time.Time{}, refuse(RefuseMalformed, "the client token is not a compact JWT")
 	}
 	var unverified jwt.Claims
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return clientIdentity{}, refuse(RefuseMalformed, "the client token's claims are not valid JSON claims")
+		return clientIdentity{}, time.Time{}, refuse(RefuseMalformed, "the client token's claims are not valid JSON claims")
 	}
 	keys, ok := v.issuers[unverified.Issuer]
 	if !ok {
-		return clientIdentity{}, refuse(RefuseIssuer, "iss %q is not a --client-issuer", truncate(unverified.Issuer, 200))
+		return clientIdentity{}, time.Time{}, refuse(RefuseIssuer, "iss %q is not a --client-issuer", truncate(unverified.Issuer, 200))
 	}
 	if kid == "" {
-		return clientIdentity{}, refuse(RefuseKid, "the client token's header has no kid")
+		return clientIdentity{}, time.Time{}, refuse(RefuseKid, "the client token's header has no kid")
 	}
 	key, refusal := v.key(ctx, keys, kid)
 	if refusal != nil {
-		return clientIdentity{}, refusal
+		return clientIdentity{}, time.Time{}, refusal
 	}
 	var claims jwt.Claims
 	if err := tok.Claims(key.Key, &claims); err != nil {
-		return clientIdentity{}, refuse(RefuseSignature, "the signature does not verify with the issuer's key %q", truncate(kid, 100))
+		return clientIdentity{}, time.Time{}, refuse(RefuseSignature, "the signature does not verify with the issuer's key %q", truncate(kid, 100))
 	}
 	if r := v.checkTime(claims); r != nil {
-		return clientIdentity{}, r
+		return clientIdentity{}, time.Time{}, r
 	}
 	if !intersects(claims.Audience, v.cfg.Audiences) {
-		return clientIdentity{}, refuse(RefuseAudience, "aud %q contains no --client-audience", truncate(strings.Join(claims.Audience, ","), 200))
+		return clientIdentity{}, time.Time{}, refuse(RefuseAudience, "aud %q contains no --client-audience", truncate(strings.Join(claims.Audience, ","), 200))
 	}
 	if claims.Subject == "" {
-		return clientIdentity{}, refuse(RefuseSubject, "the token has no sub")
+		return clientIdentity{}, time.Time{}, refuse(RefuseSubject, "the token has no sub")
 	}
 	for _, p := range v.cfg.Subjects {
 		if globMatch(p, claims.Subject) {
-			return clientIdentity{Subject: claims.Subject, Pattern: p}, nil
+			return clientIdentity{Subject: claims.Subject, Pattern: p}, claims.Expiry.Time(), nil
 		}
 	}
-	return clientIdentity{}, refuse(RefuseSubject, "sub %q matches no --client-subject pattern", truncate(claims.Subject, 200))
+	return clientIdentity{}, time.Time{}, refuse(RefuseSubject, "sub %q matches no --client-subject pattern", truncate(claims.Subject, 200))
 }
 
 func (v *clientVerifier) checkTime(c jwt.Claims) *ClientRefusal {

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/oidctest"
@@ -483,4 +483,24 @@ func (s *countingSource) Token(context.Context) (credential.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.fn()
+}
+
+// An accepted token is remembered (no second verification), but never
+// past its exp: the cache cannot extend a token's life.
+func TestClientJWTCacheHonoursExpiry(t *testing.T) {
+	t.Parallel()
+	h, iss, clock := clientHarness(t, nil)
+	jwt := iss.Mint(oidctest.Claims{Subject: teamA, Audience: []string{gwAudience}, TTL: 2 * time.Minute})
+	for range 3 {
+		if resp, body := h.call(t, "GET", "/v1/models", jwt); resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+	}
+	if n := len(h.gw.verifier.accepted); n != 1 {
+		t.Errorf("%d cached tokens, want 1", n)
+	}
+	clock.Add(2*time.Minute + DefaultClientSkew)
+	if resp, body := h.call(t, "GET", "/v1/models", jwt); resp.StatusCode != 401 || !strings.Contains(body, "expired") {
+		t.Fatalf("expired cached token: %d %s", resp.StatusCode, body)
+	}
 }
