@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -56,6 +57,13 @@ type Options struct {
 	// Transport carries requests upstream, under the credential transport.
 	// nil: a pooled clone of http.DefaultTransport.
 	Transport http.RoundTripper
+	// ClientAuth, when enabled, also admits clients presenting their own
+	// OIDC JWT instead of the key (see clientauth.go).
+	ClientAuth *ClientAuth
+	// Limits bound each client's streams and requests per minute.
+	Limits ClientLimits
+	// Now is the clock for limits, readiness and metrics (nil: time.Now).
+	Now func() time.Time
 }
 
 // Gateway is an http.Handler proxying /v1/... to the runtime's base URL.
@@ -65,6 +73,17 @@ type Gateway struct {
 	upstream *url.URL
 	proxy    *httputil.ReverseProxy
 	log      *slog.Logger
+
+	now      func() time.Time
+	tokens   credential.TokenSource // the runtime's, metered
+	verifier *clientVerifier        // nil: gateway key only
+	limiter  *limiter
+	metrics  *gwMetrics
+	draining atomic.Bool
+
+	readyMu  sync.Mutex
+	readyAt  time.Time
+	readyErr error
 }
 
 // New checks opts and builds the gateway.
@@ -101,9 +120,13 @@ func New(opts Options) (*Gateway, error) {
 		upstream: up,
 		log:      opts.Logger,
 	}
+	rt, err := g.instrument()
+	if err != nil {
+		return nil, err
+	}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:   g.rewrite,
-		Transport: opts.Runtime.Transport(opts.Transport),
+		Transport: rt.Transport(timedTransport{base: opts.Transport, m: g.metrics}),
 		// SSE and bodies of unknown length are flushed after every write
 		// whatever this says (the proxy treats them as FlushInterval -1),
 		// so the first event reaches the client as soon as upstream sends
@@ -140,6 +163,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// panicking with http.ErrAbortHandler; log it, then let it abort.
 		p := recover()
 		g.logAccess(r, rec, start, p != nil)
+		g.observe(r, rec, start)
 		if p != nil {
 			panic(p)
 		}
@@ -162,10 +186,14 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		g.health(w, r)
 		return
 	}
-	if !g.authorized(r.Header) {
-		writeError(w, http.StatusUnauthorized, "authentication_error", "hermes gateway: missing or wrong gateway key (send it as x-api-key or Authorization: Bearer)")
+	if g.serveUnauthenticated(w, r) {
 		return
 	}
+	release, ok := g.admit(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	// A path that is not already clean could climb out of /v1 upstream.
 	if !strings.HasPrefix(r.URL.Path, "/v1/") || path.Clean(r.URL.Path) != r.URL.Path {
 		writeError(w, http.StatusNotFound, "not_found_error", "hermes gateway: only /v1/... paths are forwarded")
@@ -179,6 +207,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		g.proxyError(w, r, err)
 		return
 	}
+	if rec, ok := w.(*recorder); ok {
+		rec.proxied = true
+	}
+	g.metrics.active.Add(1)
+	defer g.metrics.active.Add(-1)
 	g.proxy.ServeHTTP(w, r)
 }
 

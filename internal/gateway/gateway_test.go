@@ -405,7 +405,7 @@ func TestClientDisconnectCancelsUpstream(t *testing.T) {
 		h.srv.Close()
 		h.up.Close()
 		h.client.CloseIdleConnections()
-		h.gw.proxy.Transport.(*credential.Transport).Base.(*http.Transport).CloseIdleConnections()
+		h.gw.proxy.Transport.(*credential.Transport).Base.(interface{ CloseIdleConnections() }).CloseIdleConnections()
 		if !strings.Contains(h.log.String(), "client disconnected") {
 			t.Errorf("access log does not note the disconnect: %s", h.log.String())
 		}

@@ -191,7 +191,7 @@ func newHarness(t testing.TB, tok string, mod func(*Options)) *harness {
 	t.Cleanup(func() {
 		h.srv.Close()
 		tr.CloseIdleConnections()
-		gw.proxy.Transport.(*credential.Transport).Base.(*http.Transport).CloseIdleConnections()
+		gw.proxy.Transport.(*credential.Transport).Base.(interface{ CloseIdleConnections() }).CloseIdleConnections()
 	})
 	return h
 }

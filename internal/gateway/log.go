@@ -12,6 +12,8 @@ type recorder struct {
 	http.ResponseWriter
 	status     int
 	bytes      int64
+	firstByte  time.Time // when the first body byte was written
+	proxied    bool      // the request went upstream (for the metrics)
 	clientGone bool
 }
 
@@ -27,6 +29,9 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(p []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+	}
+	if r.firstByte.IsZero() {
+		r.firstByte = time.Now()
 	}
 	n, err := r.ResponseWriter.Write(p)
 	r.bytes += int64(n)

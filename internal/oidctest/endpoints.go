@@ -43,15 +43,19 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
-	pub := i.key.PublicKey
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]any{{
-		"kty": "RSA",
-		"alg": "RS256",
-		"use": "sig",
-		"kid": i.kid,
-		"n":   b64(pub.N.Bytes()),
-		"e":   b64(big.NewInt(int64(pub.E)).Bytes()),
-	}}})
+	i.jwksRequests.Add(1)
+	var keys []map[string]any
+	for _, k := range i.published() {
+		keys = append(keys, map[string]any{
+			"kty": "RSA",
+			"alg": "RS256",
+			"use": "sig",
+			"kid": k.kid,
+			"n":   b64(k.key.N.Bytes()),
+			"e":   b64(big.NewInt(int64(k.key.E)).Bytes()),
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }
 
 // serveGitHubActions emulates the ACTIONS_ID_TOKEN_REQUEST_URL endpoint:

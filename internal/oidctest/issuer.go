@@ -42,8 +42,11 @@ type Issuer struct {
 	URL string
 
 	srv          *httptest.Server
-	key          *rsa.PrivateKey
+	key          *rsa.PrivateKey // the signing key; guarded by mu after RotateKey
 	kid          string
+	retired      []signingKey // keys rotated out, still published in the JWKS
+	bits         int
+	jwksRequests atomic.Int64
 	requestToken string
 	now          func() time.Time
 	minted       atomic.Int64
@@ -111,7 +114,7 @@ func Start(opts ...Option) (*Issuer, error) {
 	if o.requestToken == "" {
 		o.requestToken = "ghs_oidctest_" + randomHex(16)
 	}
-	i := &Issuer{key: key, kid: o.kid, requestToken: o.requestToken, now: o.now}
+	i := &Issuer{key: key, kid: o.kid, bits: o.bits, requestToken: o.requestToken, now: o.now}
 	srv, err := loopback.Start(i.handler())
 	if err != nil {
 		return nil, err
@@ -125,7 +128,46 @@ func Start(opts ...Option) (*Issuer, error) {
 func (i *Issuer) Close() { i.srv.Close() }
 
 // KeyID is the kid of the signing key, as published in the JWKS.
-func (i *Issuer) KeyID() string { return i.kid }
+func (i *Issuer) KeyID() string { return i.current().kid }
+
+// signingKey is one RSA key and its kid.
+type signingKey struct {
+	key *rsa.PrivateKey
+	kid string
+}
+
+func (i *Issuer) current() signingKey {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return signingKey{i.key, i.kid}
+}
+
+// published is every key in the JWKS: the current one first, then the
+// rotated-out ones.
+func (i *Issuer) published() []signingKey {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return append([]signingKey{{i.key, i.kid}}, i.retired...)
+}
+
+// RotateKey makes a fresh key (with a new kid) the signing key, as an
+// issuer rotating its keys does; the old key stays in the JWKS. It returns
+// the new kid. Verifiers that cached the JWKS see an unknown kid.
+func (i *Issuer) RotateKey() (string, error) {
+	key, err := rsa.GenerateKey(rand.Reader, i.bits)
+	if err != nil {
+		return "", fmt.Errorf("generate RSA key: %w", err)
+	}
+	kid := "kid-" + randomHex(8)
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.retired = append([]signingKey{{i.key, i.kid}}, i.retired...)
+	i.key, i.kid = key, kid
+	return kid, nil
+}
+
+// JWKSRequests is how many times the JWKS was fetched.
+func (i *Issuer) JWKSRequests() int { return int(i.jwksRequests.Load()) }
 
 // JWKSURL is where the issuer publishes its keys.
 func (i *Issuer) JWKSURL() string { return i.URL + jwksPath }

@@ -79,7 +79,7 @@ func BrokenKinds() []Broken {
 // Mint returns a fresh RS256 JWT signed by the issuer's key.
 func (i *Issuer) Mint(c Claims) string {
 	i.minted.Add(1)
-	return i.sign(i.header("RS256", i.kid), i.payload(c))
+	return i.sign(i.header("RS256", i.KeyID()), i.payload(c))
 }
 
 // MintBroken returns a JWT with one defect of the given kind, the rest of it
@@ -87,7 +87,7 @@ func (i *Issuer) Mint(c Claims) string {
 func (i *Issuer) MintBroken(kind Broken, c Claims) string {
 	i.minted.Add(1)
 	p := i.payload(c)
-	h := i.header("RS256", i.kid)
+	h := i.header("RS256", i.KeyID())
 	switch kind {
 	case Expired:
 		p["iat"] = i.now().Add(-2 * time.Hour).Unix()
@@ -105,9 +105,9 @@ func (i *Issuer) MintBroken(kind Broken, c Claims) string {
 	case Oversized:
 		p["padding"] = strings.Repeat("x", 17<<10)
 	case AlgNone:
-		return encodeSegment(i.header("none", i.kid)) + "." + encodeSegment(p) + "."
+		return encodeSegment(i.header("none", i.KeyID())) + "." + encodeSegment(p) + "."
 	case HS256:
-		h = i.header("HS256", i.kid)
+		h = i.header("HS256", i.KeyID())
 		signing := encodeSegment(h) + "." + encodeSegment(p)
 		mac := hmac.New(sha256.New, i.publicKeyBytes())
 		mac.Write([]byte(signing))
@@ -176,7 +176,7 @@ func (i *Issuer) payload(c Claims) map[string]any {
 func (i *Issuer) sign(header, payload map[string]any) string {
 	signing := encodeSegment(header) + "." + encodeSegment(payload)
 	sum := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, i.key, crypto.SHA256, sum[:])
+	sig, err := rsa.SignPKCS1v15(rand.Reader, i.current().key, crypto.SHA256, sum[:])
 	if err != nil {
 		panic("oidctest: sign: " + err.Error()) // only fails for a key too small for SHA-256
 	}
@@ -185,7 +185,7 @@ func (i *Issuer) sign(header, payload map[string]any) string {
 
 // publicKeyBytes is the modulus, used as the HMAC secret of an HS256
 // confusion token: a server that verifies HS256 with "the key" would accept it.
-func (i *Issuer) publicKeyBytes() []byte { return i.key.N.Bytes() }
+func (i *Issuer) publicKeyBytes() []byte { return i.current().key.N.Bytes() }
 
 func encodeSegment(v map[string]any) string {
 	b, err := json.Marshal(v)

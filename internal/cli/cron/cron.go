@@ -35,6 +35,7 @@ expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
 		newRunCmd(f, nil),
 		newLogsCmd(f, nil),
 		newDaemonCmd(f, nil),
+		newExportCmd(f, nil),
 	)
 	return cmd
 }

@@ -40,6 +40,10 @@ type Options struct {
 	AllowRemote   bool
 	MaxBodyBytes  int64
 	ShutdownGrace time.Duration
+	LogFormat     string
+	// ClientAuth and Limits: workload-identity clients (--client-*).
+	ClientAuth gw.ClientAuth
+	Limits     gw.ClientLimits
 
 	// ready, when set, is called with the bound address (tests).
 	ready func(addr string)
@@ -70,7 +74,11 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve
-			opts.Logger = accessLogger(f.IO.ErrOut, f.Verbose)
+			logger, err := accessLogger(f.IO.ErrOut, opts.LogFormat, f.Verbose)
+			if err != nil {
+				return err
+			}
+			opts.Logger = logger
 			return Run(cmd.Context(), opts)
 		},
 	}
@@ -80,16 +88,25 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 	fl.BoolVar(&opts.AllowRemote, "allow-remote", false, "listen on and accept non-loopback addresses (clients still need the key)")
 	fl.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", gw.DefaultMaxBodyBytes, "largest request body accepted (larger: 413)")
 	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", gw.DefaultShutdownGrace, "how long open streams may finish after SIGINT/SIGTERM")
+	addClientFlags(cmd, opts)
 	return cmd
 }
 
-// accessLogger logs one line per request at Info (Debug with --verbose).
-func accessLogger(w io.Writer, verbose bool) *slog.Logger {
+// accessLogger logs one line per request at Info (Debug with --verbose),
+// as text or, with --log-format json, one JSON object per line.
+func accessLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	hopts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, cmdutil.FlagErrorf("--log-format must be text or json, not %q", format)
 }
 
 // Run starts the gateway and serves until ctx ends or SIGTERM arrives.
@@ -99,6 +116,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if opts.ShutdownGrace < 0 {
 		return cmdutil.FlagErrorf("--shutdown-grace %s is negative: give a duration such as 30s (0 stops at once)", opts.ShutdownGrace)
+	}
+	if err := checkClientFlags(opts); err != nil {
+		return err
 	}
 	keyPath, err := keyPath(opts)
 	if err != nil {
@@ -113,12 +133,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	var clientAuth *gw.ClientAuth
+	if opts.ClientAuth.Enabled() {
+		clientAuth = &opts.ClientAuth
+	}
 	g, err := gw.New(gw.Options{
 		Runtime:      rt,
 		Key:          key,
 		MaxBodyBytes: opts.MaxBodyBytes,
 		AllowRemote:  opts.AllowRemote,
 		Logger:       opts.Logger,
+		ClientAuth:   clientAuth,
+		Limits:       opts.Limits,
 	})
 	if err != nil {
 		return err
@@ -139,6 +165,8 @@ func Run(ctx context.Context, opts *Options) error {
 		sigs = c
 	}
 	ctx, force, stop := cmdutil.Escalate(ctx, sigs, func() {
+		// Readiness goes false first, so load balancers stop sending.
+		g.Drain()
 		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
 	})
 	defer stop()
