@@ -73,7 +73,8 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Long: `Chat with Claude.
 
 With -q TEXT, or a prompt on stdin when stdin is not a terminal, hermes answers
-once and exits. Otherwise it starts an interactive chat: /new starts a new
+once and exits. -q TEXT with piped input sends TEXT followed by the piped
+content (up to 1 MiB); -q - reads the whole prompt from stdin. Otherwise it starts an interactive chat: /new starts a new
 session, /model NAME switches models, /exit (or Ctrl-D) quits, Ctrl-C cancels
 the answer being written.
 
@@ -83,6 +84,7 @@ Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
 JSON output: see docs/JSON.md in the hermes repository.`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
+  hermes chat -q "Summarise the failing tests" < test-output.txt
   hermes chat -q "Summarise the README" --tools read_file,list_files
   hermes chat --list-sessions`,
 		Args: cobra.NoArgs,
@@ -189,26 +191,48 @@ func (o *Options) check() error {
 	return nil
 }
 
-// prompt is -q, else stdin when it is not a terminal; "" means interactive.
+// prompt is the one-shot prompt; "" means interactive. As `claude -p`
+// does: -q TEXT with a non-terminal stdin sends TEXT, a blank line, then
+// what was piped (`hermes chat -q "Summarise" < log.txt`); -q - or no -q
+// with a non-terminal stdin reads the prompt from stdin alone.
 func (o *Options) prompt() (string, error) {
-	if o.Query != "" {
-		return o.Query, nil
+	if o.Query != "" && o.Query != "-" {
+		if o.IO.IsStdinTTY() {
+			return o.Query, nil
+		}
+		piped, err := o.readStdin()
+		if err != nil {
+			return "", err
+		}
+		if piped == "" {
+			return o.Query, nil
+		}
+		return o.Query + "\n\n" + piped, nil
 	}
-	if o.IO.IsStdinTTY() {
+	if o.Query == "" && o.IO.IsStdinTTY() {
 		return "", nil
 	}
+	p, err := o.readStdin()
+	if err != nil {
+		return "", err
+	}
+	if p == "" {
+		return "", cmdutil.FlagErrorf("no prompt: pass -q TEXT, pipe a prompt on stdin, or run on a terminal for an interactive chat")
+	}
+	return p, nil
+}
+
+// readStdin reads all of stdin, trimmed, refusing more than
+// maxStdinPrompt bytes rather than sending a silently cut file.
+func (o *Options) readStdin() (string, error) {
 	data, err := io.ReadAll(io.LimitReader(o.IO.In, maxStdinPrompt+1))
 	if err != nil {
 		return "", fmt.Errorf("read the prompt from stdin: %w", err)
 	}
 	if len(data) > maxStdinPrompt {
-		return "", cmdutil.FlagErrorf("the prompt on stdin is larger than %d bytes", maxStdinPrompt)
+		return "", cmdutil.FlagErrorf("stdin is larger than %d bytes (1 MiB), the most hermes sends as a prompt: pipe less, e.g. `tail -c 900000 FILE | hermes chat -q ...`", maxStdinPrompt)
 	}
-	p := strings.TrimSpace(string(data))
-	if p == "" {
-		return "", cmdutil.FlagErrorf("no prompt: pass -q TEXT, pipe a prompt on stdin, or run on a terminal for an interactive chat")
-	}
-	return p, nil
+	return strings.TrimSpace(string(data)), nil
 }
 
 // conversation is the resumed session or a new one, with its lock held
