@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
@@ -49,6 +50,10 @@ type Options struct {
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
+	// ListModels lists the model ids /model offers in the terminal UI;
+	// nil: /model takes a NAME only. The command wires it to the API.
+	ListModels func(context.Context) ([]string, error)
+
 	// Interrupts delivers Ctrl-C presses during an interactive chat; stop
 	// releases it. Tests inject their own.
 	Interrupts func() (ch <-chan os.Signal, stop func())
@@ -74,9 +79,13 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 
 With -q TEXT, or a prompt on stdin when stdin is not a terminal, hermes answers
 once and exits. -q TEXT with piped input sends TEXT followed by the piped
-content (up to 1 MiB); -q - reads the whole prompt from stdin. Otherwise it starts an interactive chat: /new starts a new
-session, /model NAME switches models, /exit (or Ctrl-D) quits, Ctrl-C cancels
-the answer being written.
+content (up to 1 MiB); -q - reads the whole prompt from stdin.
+
+Otherwise it starts an interactive chat. Enter sends (a paste is one
+message), Shift+Enter, Alt+Enter or Ctrl+J inserts a new line, Up/Down walk
+the prompt history ($HERMES_HOME/history), Ctrl+C clears the input, cancels
+an answer, or quits on an empty input; Esc cancels an answer. Commands:
+/new, /resume, /sessions, /model, /status, /clear, /help, /exit.
 
 Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
 -c the most recent. A session is used by one hermes process at a time.
@@ -163,6 +172,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	s.rt, s.agent = rt, a
 	if interactive {
+		if s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd) {
+			return s.runTUI(ctx, home)
+		}
 		return s.interactive(ctx)
 	}
 	return s.oneShot(ctx, prompt)
