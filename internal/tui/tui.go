@@ -209,6 +209,9 @@ func New(cfg Config) *Model {
 	in.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("shift+enter", "alt+enter", "ctrl+j"))
 	// Up/Down walk the history at the first/last line; the textarea keeps
 	// them for moving between lines of a multi-line input.
+	// The terminal's own cursor, not a blinking drawn one: no timer
+	// messages, and the terminal puts it where the input is.
+	in.SetVirtualCursor(false)
 	in.Focus()
 	m := &Model{
 		cfg:     cfg,
@@ -763,7 +766,7 @@ func (m *Model) render(e *entry) string {
 	var out string
 	switch e.kind {
 	case kindUser:
-		out = st.user.Render(wrapPlain("> "+e.text, w))
+		out = st.user.Render("> " + strings.ReplaceAll(wrapPlain(e.text, w-2), "\n", "\n  "))
 	case kindAssistant:
 		out = renderMarkdown(e.text, w)
 	case kindTool:
@@ -817,9 +820,14 @@ func (m *Model) View() tea.View {
 		}
 	}
 	b.WriteString(st.dim.Render(strings.Repeat("─", max(m.width, 1))) + "\n")
+	above := strings.Count(b.String(), "\n")
 	b.WriteString(m.input.View() + "\n")
 	b.WriteString(st.status.Render(truncate(m.statusLine(), m.width)))
 	v := tea.NewView(b.String())
+	if c := m.input.Cursor(); c != nil && m.picker == nil {
+		c.Y += above
+		v.Cursor = c
+	}
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "hermes chat"

@@ -258,3 +258,23 @@ func BenchmarkOneShotWarmCache(b *testing.B) {
 		b.Errorf("%d exchanges, want 1 (warm cache)", n)
 	}
 }
+
+// BenchmarkInteractiveReady measures `hermes chat` on a terminal from
+// process start to a drawn, ready input (credential resolved, UI up),
+// then quits it with Ctrl+C.
+//
+//	go test -run '^$' -bench InteractiveReady -benchtime 20x ./internal/cli/chat/
+func BenchmarkInteractiveReady(b *testing.B) {
+	bin := hermesBinary(b)
+	env := append(baseEnv(b.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	for b.Loop() {
+		cmd := exec.Command(bin, "chat", "--base-url", "http://127.0.0.1:9")
+		cmd.Env = env
+		con := ptytest.StartScreen(b, cmd, 30, 100)
+		con.ExpectScreen("/help for commands")
+		b.StopTimer()
+		con.Send("\x03")
+		cmd.Wait()
+		b.StartTimer()
+	}
+}
