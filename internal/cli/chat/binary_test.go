@@ -278,3 +278,29 @@ func BenchmarkInteractiveReady(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// No credential at all on a terminal: one line and the auth add menu,
+// then the chat starts with the credential just added.
+func TestNoCredentialOffersAuthAdd(t *testing.T) {
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	cmd := exec.Command(hermesBinary(t), "chat", "--base-url", s.URL)
+	cmd.Env = baseEnv(t.TempDir())
+	con := ptytest.StartScreen(t, cmd, 30, 100)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	con.Expect("No Anthropic credential found (`hermes auth status` shows what was checked). Add one now:")
+	con.Expect("Choose 1-2: ")
+	con.Send("1\r")
+	con.Expect("input is hidden")
+	con.Send(testKey + "\r")
+	con.ExpectScreen("/help for commands")
+	con.Send("hi\r")
+	con.ExpectScreen("echo: hi")
+	con.Send("/exit\r")
+	if err := <-exited; err != nil {
+		t.Fatalf("hermes chat exited with %v", err)
+	}
+	if out := con.Output(); strings.Contains(out, "Checked, in order") || strings.Contains(out, testKey) {
+		t.Errorf("the long explanation or the key on the terminal:\n%s", out)
+	}
+}

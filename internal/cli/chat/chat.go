@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -50,6 +51,10 @@ type Options struct {
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
+	// AddCredential runs the interactive `hermes auth add` menu; offered
+	// when an interactive chat on a terminal finds no credential at all.
+	AddCredential func(context.Context) error
+
 	// ListModels lists the model ids /model offers in the terminal UI;
 	// nil: /model takes a NAME only. The command wires it to the API.
 	ListModels func(context.Context) ([]string, error)
@@ -71,6 +76,12 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Getenv:     f.Getenv,
 		Now:        f.Now,
 		Interrupts: osInterrupts,
+		AddCredential: func(ctx context.Context) error {
+			cmd := add.NewCmd(f)
+			cmd.SetArgs([]string{"anthropic"})
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			return cmd.ExecuteContext(ctx)
+		},
 	}
 	cmd := &cobra.Command{
 		Use:   "chat",
@@ -158,6 +169,15 @@ func Run(ctx context.Context, opts *Options) error {
 	// Resolve once and keep the runtime: its transport asks the token
 	// source per request, so a long chat never holds an expired token.
 	rt, err := opts.Resolve(ctx)
+	if nc := (*credential.NoCredentialError)(nil); errors.As(err, &nc) && interactive && opts.IO.CanPrompt() && opts.AddCredential != nil {
+		// On a terminal, one line and the menu instead of the full
+		// explanation (which non-terminals and `auth status` still give).
+		fmt.Fprintln(opts.IO.ErrOut, "No Anthropic credential found (`hermes auth status` shows what was checked). Add one now:")
+		if err := opts.AddCredential(ctx); err != nil {
+			return err
+		}
+		rt, err = opts.Resolve(ctx)
+	}
 	if err != nil {
 		return err
 	}
