@@ -113,4 +113,3 @@ func capHistory(e []string) []string {
 func Sensitive(s string) bool {
 	return secret.RedactShapes(s) != s
 }
-

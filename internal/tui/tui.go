@@ -64,6 +64,9 @@ type Config struct {
 	Models  func(context.Context) ([]string, error)
 	History *History
 	Now     func() time.Time
+	// Approver, when set (and given to the agent), shows tool calls that
+	// need permission as a dialog.
+	Approver *Approver
 }
 
 // command is a slash command.
@@ -158,13 +161,14 @@ type Model struct {
 	current int  // index of the streaming assistant entry, -1 none
 	queued  bool // Enter was pressed while answering: send when done
 
-	histIdx   int    // len(history) when not walking it
-	histDraft string // the input before walking the history
-	picker    *picker
+	histIdx    int    // len(history) when not walking it
+	histDraft  string // the input before walking the history
+	picker     *picker
 	completion []command
 	compIdx    int
 	quitting   bool
 	lastCtrlC  bool
+	dialog     *dialog
 }
 
 // Styles, built when the first Model is (never at init).
@@ -233,7 +237,12 @@ func New(cfg Config) *Model {
 }
 
 // Init starts the status line's clock.
-func (m *Model) Init() tea.Cmd { return tick() }
+func (m *Model) Init() tea.Cmd {
+	if m.cfg.Approver != nil {
+		return tea.Batch(tick(), m.cfg.Approver.wait())
+	}
+	return tick()
+}
 
 func tick() tea.Cmd {
 	return tea.Tick(15*time.Second, func(time.Time) tea.Msg { return tickMsg{} })
@@ -268,6 +277,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onDone(msg)
 	case modelsMsg:
 		return m, m.onModels(msg)
+	case approvalMsg:
+		return m, m.onApproval(msg)
 	case tea.PasteMsg:
 		// A paste is text in the input, never a send, however many lines.
 		m.lastCtrlC = false
@@ -291,6 +302,9 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	ks := k.String()
 	if ks != "ctrl+c" {
 		m.lastCtrlC = false
+	}
+	if m.dialog != nil {
+		return m.onDialogKey(k)
 	}
 	if m.picker != nil {
 		return m.onPickerKey(ks)
@@ -485,7 +499,7 @@ func (m *Model) onEvent(e agent.Event) {
 		for i := len(m.entries) - 1; i >= 0; i-- {
 			if m.entries[i].kind == kindTool && m.entries[i].toolID == e.ToolID {
 				m.entries[i].marker = "✓"
-				if e.IsError {
+				if e.IsError || e.Denied {
 					m.entries[i].marker = "✗"
 				}
 				m.entries[i].width = 0
@@ -734,6 +748,8 @@ func (m *Model) layout() {
 
 func (m *Model) popupHeight() int {
 	switch {
+	case m.dialog != nil:
+		return len(m.dialogLines())
 	case m.picker != nil:
 		return min(len(m.picker.items), 10) + 1
 	case len(m.completion) > 0:
@@ -800,6 +816,10 @@ func (m *Model) View() tea.View {
 		b.WriteString(m.spin.View() + " " + st.dim.Render(hint) + "\n")
 	}
 	switch {
+	case m.dialog != nil:
+		for _, l := range m.dialogLines() {
+			b.WriteString(l + "\n")
+		}
 	case m.picker != nil:
 		b.WriteString(st.dim.Render(m.picker.title+" (↑/↓, Enter, Esc)") + "\n")
 		start := max(0, min(m.picker.cursor-9, len(m.picker.items)-10))
@@ -824,7 +844,7 @@ func (m *Model) View() tea.View {
 	b.WriteString(m.input.View() + "\n")
 	b.WriteString(st.status.Render(truncate(m.statusLine(), m.width)))
 	v := tea.NewView(b.String())
-	if c := m.input.Cursor(); c != nil && m.picker == nil {
+	if c := m.input.Cursor(); c != nil && m.picker == nil && m.dialog == nil {
 		c.Y += above
 		v.Cursor = c
 	}
@@ -886,4 +906,3 @@ func humanTokens(n int64) string {
 	}
 	return fmt.Sprintf("%.1fk", float64(n)/1000)
 }
-

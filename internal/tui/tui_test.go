@@ -109,7 +109,9 @@ func expand(cmd tea.Cmd) []tea.Msg {
 	return []tea.Msg{msg}
 }
 
-func typeName(v any) string { return strings.TrimPrefix(strings.TrimPrefix(fmtType(v), "*"), "spinner.") }
+func typeName(v any) string {
+	return strings.TrimPrefix(strings.TrimPrefix(fmtType(v), "*"), "spinner.")
+}
 
 func press(s string) tea.KeyPressMsg {
 	switch s {
@@ -357,3 +359,61 @@ func BenchmarkNewAndView(b *testing.B) {
 }
 
 func fmtType(v any) string { return fmt.Sprintf("%T", v) }
+
+// approvingBackend asks the approver before "running" a tool.
+type approvingBackend struct {
+	fakeBackend
+	ap  *Approver
+	got chan agent.Approval
+}
+
+func (b *approvingBackend) Send(ctx context.Context, prompt string, on func(agent.Event)) (*agent.Result, error) {
+	on(agent.Event{Type: "tool_use", ToolID: "t1", Tool: "bash"})
+	ap, err := b.ap.Approve(ctx, agent.ApprovalRequest{ToolID: "t1", Tool: "bash", Title: "bash: go test ./...", Command: "go test ./..."})
+	if err != nil {
+		return nil, err
+	}
+	b.got <- ap
+	on(agent.Event{Type: "tool_result", ToolID: "t1", Denied: !ap.Allow})
+	return &agent.Result{}, nil
+}
+
+func TestApprovalDialog(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		keys []string
+		want agent.Approval
+	}{
+		{[]string{"enter"}, agent.Approval{Allow: true}},
+		{[]string{"down", "enter"}, agent.Approval{Allow: true, Always: true}},
+		{[]string{"3", "n", "o", "enter"}, agent.Approval{Reason: "the user refused bash: go test ./...; they said: no"}},
+		{[]string{"esc"}, agent.Approval{Reason: "the user refused bash: go test ./..."}},
+	}
+	for _, c := range cases {
+		ap := NewApprover()
+		b := &approvingBackend{ap: ap, got: make(chan agent.Approval, 1)}
+		b.model, b.session = "m", "s"
+		m := New(Config{Backend: b, Approver: ap, Now: func() time.Time { return now }})
+		m.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
+		typeText(m, "run the tests")
+		m.Update(press("enter"))
+		m.Update(m.waitEvent()()) // tool_use
+		m.Update(ap.wait()())     // the request
+		if sc := screen(m); !strings.Contains(sc, "hermes wants to bash: go test ./...") || !strings.Contains(sc, "2) Yes, and don't ask again for similar commands this session") {
+			t.Fatalf("dialog:\n%s", sc)
+		}
+		for _, k := range c.keys {
+			if len(k) == 1 {
+				m.Update(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
+			} else {
+				m.Update(press(k))
+			}
+		}
+		if got := <-b.got; got != c.want {
+			t.Errorf("%v: %+v, want %+v", c.keys, got, c.want)
+		}
+		if m.dialog != nil {
+			t.Errorf("%v: dialog still open", c.keys)
+		}
+	}
+}

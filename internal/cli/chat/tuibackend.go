@@ -23,6 +23,8 @@ func (s *chatSession) runTUI(ctx context.Context, home string) error {
 		Models:  s.opts.ListModels,
 		History: tui.OpenHistory(filepath.Join(home, "history")),
 		Now:     s.opts.Now,
+		// nil unless tools can ask (s.approver is *tui.Approver).
+		Approver: s.approver,
 	})
 	opts := []tea.ProgramOption{tea.WithInput(ios.In), tea.WithOutput(ios.Out), tea.WithContext(ctx)}
 	_, err := tea.NewProgram(m, opts...).Run()
