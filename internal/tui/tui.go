@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -176,10 +177,11 @@ type styles struct {
 	user, note, err, status, dim, sel, tool lipgloss.Style
 }
 
+// st is set by New from stylesOnce (models may be built concurrently).
 var st styles
 
-func initStyles() {
-	st = styles{
+var stylesOnce = sync.OnceValue(func() styles {
+	return styles{
 		user:   lipgloss.NewStyle().Bold(true),
 		note:   lipgloss.NewStyle().Faint(true),
 		err:    lipgloss.NewStyle().Foreground(lipgloss.Red),
@@ -188,14 +190,15 @@ func initStyles() {
 		sel:    lipgloss.NewStyle().Reverse(true),
 		tool:   lipgloss.NewStyle().Foreground(lipgloss.Cyan),
 	}
-}
+})
+
+// stylesOnceSet sets st once, before any model renders.
+var stylesOnceSet = sync.OnceFunc(func() { st = stylesOnce() })
 
 // New returns the chat model; the earlier turns of the current session
 // are shown at once.
 func New(cfg Config) *Model {
-	if st.user.String() == "" {
-		initStyles()
-	}
+	stylesOnceSet()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
