@@ -16,6 +16,10 @@ type Reply struct {
 	StopReason string
 	// Usage defaults to a deterministic count from the request and reply sizes.
 	Usage *Usage
+	// Stall, on a streamed reply, sends the text deltas and then holds the
+	// stream open until the client goes away: an answer still being
+	// written, for tests of streaming display and cancellation.
+	Stall bool
 }
 
 // ToolUse is a tool_use content block of a scripted reply.

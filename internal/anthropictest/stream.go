@@ -12,6 +12,7 @@ type message struct {
 	id, model, stopReason string
 	blocks                []block
 	usage                 Usage
+	stall                 bool
 }
 
 type block struct {
@@ -22,7 +23,7 @@ type block struct {
 }
 
 func buildMessage(req *MessagesRequest, r Reply) *message {
-	m := &message{id: "msg_" + randomString(24), model: req.Model, stopReason: r.StopReason}
+	m := &message{id: "msg_" + randomString(24), model: req.Model, stopReason: r.StopReason, stall: r.Stall}
 	if r.Text != "" || len(r.ToolUses) == 0 {
 		m.blocks = append(m.blocks, block{typ: "text", text: r.Text})
 	}
@@ -192,6 +193,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, m *message) {
 		}
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
+		}
+		if m.stall && ev.name == "content_block_stop" {
+			<-r.Context().Done()
+			return
 		}
 	}
 }

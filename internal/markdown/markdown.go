@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ANSI styles.
@@ -58,15 +59,19 @@ func (m *Writer) Flush() error {
 	return err
 }
 
-var (
-	heading = regexp.MustCompile(`^#{1,6}\s+(.*)$`)
-	bullet  = regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`)
-	strong  = regexp.MustCompile(`\*\*([^*]+)\*\*|__([^_]+)__`)
-	code    = regexp.MustCompile("`([^`]+)`")
-)
+// The line renderer's patterns, compiled on first use: start-up is paid
+// by every command, and most never render Markdown.
+var patterns = sync.OnceValue(func() (p struct{ heading, bullet, strong, code *regexp.Regexp }) {
+	p.heading = regexp.MustCompile(`^#{1,6}\s+(.*)$`)
+	p.bullet = regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`)
+	p.strong = regexp.MustCompile(`\*\*([^*]+)\*\*|__([^_]+)__`)
+	p.code = regexp.MustCompile("`([^`]+)`")
+	return p
+})
 
 // line renders one line.
 func (m *Writer) line(s string) string {
+	heading, bullet := patterns().heading, patterns().bullet
 	if strings.HasPrefix(strings.TrimSpace(s), "```") {
 		m.inCode = !m.inCode
 		return dim + "  " + strings.TrimSpace(s) + reset
@@ -86,6 +91,7 @@ func (m *Writer) line(s string) string {
 // inline renders code spans and bold text; outer is the style to return
 // to after a span (bold inside a heading).
 func inline(s, outer string) string {
+	strong, code := patterns().strong, patterns().code
 	// Code first, so ** inside a code span stays literal.
 	parts := code.Split(s, -1)
 	spans := code.FindAllStringSubmatch(s, -1)

@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
 )
 
@@ -31,6 +33,10 @@ type Console struct {
 	seen int           // offset past the last match
 	more chan struct{} // signalled after each read
 	done chan struct{} // closed once a read fails (EOF or the pty closed)
+	// screen, when set, emulates the terminal: full-screen programs redraw
+	// only the cells that changed, so their text is asserted on the screen,
+	// not in the byte stream.
+	screen *vt.Emulator
 }
 
 // Start starts cmd on a new pseudo-terminal with the pty's default size.
@@ -80,6 +86,9 @@ func (c *Console) copy() {
 		n, err := c.f.Read(b)
 		c.mu.Lock()
 		c.buf.Write(b[:n])
+		if c.screen != nil {
+			c.screen.Write(b[:n])
+		}
 		c.mu.Unlock()
 		select {
 		case c.more <- struct{}{}:
@@ -141,6 +150,80 @@ func (c *Console) match(s string) bool {
 func (c *Console) Send(s string) {
 	c.t.Helper()
 	if _, err := io.WriteString(c.f, s); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// StartScreen is StartWithSize with a terminal emulator behind the pty, for
+// full-screen programs: ExpectScreen then asserts on what a user would see.
+// The emulator answers the program's terminal queries, as a terminal does.
+func StartScreen(t testing.TB, cmd *exec.Cmd, rows, cols uint16) *Console {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("no pty")
+	}
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Console{t: t, f: ptmx, more: make(chan struct{}, 1), done: make(chan struct{}), screen: vt.NewEmulator(int(cols), int(rows))}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		ptmx.Close()
+		c.screen.Close()
+	})
+	go func() { io.Copy(ptmx, c.screen) }() // the terminal's replies
+	go c.copy()
+	return c
+}
+
+// Screen is the emulated screen's text now.
+func (c *Console) Screen() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.screen == nil {
+		return ""
+	}
+	return c.screen.String()
+}
+
+// ExpectScreen waits until the emulated screen shows s.
+func (c *Console) ExpectScreen(s string) {
+	c.t.Helper()
+	c.WaitScreen("a screen showing "+strconv.Quote(s), func(screen string) bool { return strings.Contains(screen, s) })
+}
+
+// WaitScreen waits until ok(screen) holds; what names the wait in the
+// failure message.
+func (c *Console) WaitScreen(what string, ok func(screen string) bool) {
+	c.t.Helper()
+	deadline := time.After(guard)
+	for {
+		if ok(c.Screen()) {
+			return
+		}
+		select {
+		case <-c.more:
+		case <-c.done:
+			if !ok(c.Screen()) {
+				c.t.Fatalf("terminal closed before %s; the screen shows:\n%s", what, c.Screen())
+			}
+			return
+		case <-deadline:
+			c.t.Fatalf("no %s after %v; the screen shows:\n%s", what, guard, c.Screen())
+		}
+	}
+}
+
+// Resize changes the terminal's size (the program gets SIGWINCH).
+func (c *Console) Resize(rows, cols uint16) {
+	c.t.Helper()
+	c.mu.Lock()
+	if c.screen != nil {
+		c.screen.Resize(int(cols), int(rows))
+	}
+	c.mu.Unlock()
+	if err := pty.Setsize(c.f, &pty.Winsize{Rows: rows, Cols: cols}); err != nil {
 		c.t.Fatal(err)
 	}
 }

@@ -60,55 +60,125 @@ func baseEnv(home string) []string {
 	return []string{"HOME=" + home, "HERMES_HOME=" + filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin", "TERM=xterm"}
 }
 
-func TestInteractiveOnAPseudoTerminal(t *testing.T) {
-	bin := hermesBinary(t)
-	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
-	cmd := exec.Command(bin, "chat", "--base-url", s.URL)
-	cmd.Env = append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
-	// Started after the stand-in, so at cleanup the child is killed before
-	// the stand-in's Close waits for open requests.
-	con := ptytest.StartWithSize(t, cmd, 40, 120)
+// startTUI starts `hermes chat` on an emulated rows×cols terminal and
+// waits for the input to be ready.
+func startTUI(t *testing.T, env []string, args ...string) (*ptytest.Console, <-chan error) {
+	t.Helper()
+	cmd := exec.Command(hermesBinary(t), append([]string{"chat"}, args...)...)
+	cmd.Env = env
+	con := ptytest.StartScreen(t, cmd, 30, 100)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	con.ExpectScreen("/help for commands")
+	return con, exited
+}
 
-	con.Expect("> ")
-	con.Send("hello\r")
-	con.Expect("echo: hello")
-	con.Expect("> ")
-	// History: arrow-up recalls the last line.
-	con.Send("\x1b[A\r")
-	con.Expect("echo: hello")
-	con.Expect("> ")
-	con.Send("/model claude-haiku-5-5\r")
-	con.Expect("Model: claude-haiku-5-5")
-	con.Expect("> ")
-	con.Send("/new\r")
-	con.Expect("New session")
-	con.Expect("> ")
+func TestInteractiveOnAPseudoTerminal(t *testing.T) {
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	home := t.TempDir()
+	con, exited := startTUI(t, append(baseEnv(home), "ANTHROPIC_API_KEY="+testKey), "--base-url", s.URL)
 
-	// Ctrl-C while an answer is pending cancels it, and the chat goes on.
-	// (The spinner may show before the request reaches the stand-in, so
-	// the fault is cleared afterwards rather than limited to one use.)
-	s.Fault("/v1/messages", anthropictest.Fault{Latency: time.Hour})
-	con.Send("wait\r")
-	con.Expect("thinking…")
+	// A bracketed paste of several lines is one message; Enter sends it.
+	con.Send("\x1b[200~first line\nsecond line\nthird line\x1b[201~")
+	con.ExpectScreen("third line")
+	con.Send("\r")
+	con.ExpectScreen("echo: first line")
+	reqs := s.MessageRequests()
+	if len(reqs) != 1 || reqs[0].LastUserText() != "first line\nsecond line\nthird line" {
+		t.Fatalf("the paste became %d requests: %+v", len(reqs), reqs)
+	}
+	// Ctrl+J inserts a newline instead of sending.
+	con.Send("a\nb\r")
+	con.ExpectScreen("echo: a")
+	if reqs := s.MessageRequests(); reqs[len(reqs)-1].LastUserText() != "a\nb" {
+		t.Errorf("Ctrl+J: sent %q", reqs[len(reqs)-1].LastUserText())
+	}
+
+	// The status line and /status.
+	con.ExpectScreen("API key · session ")
+	con.Send("/status\r")
+	con.ExpectScreen("Credential: API key")
+	con.ExpectScreen("Tokens:")
+
+	// History: Up recalls the last prompt; it is saved 0600 without a key.
+	con.Send("\x1b[A")
+	con.WaitScreen("the last prompt in the input", func(sc string) bool { return strings.Contains(sc, "> a") })
 	con.Send("\x03")
-	con.Expect("(cancelled)")
-	con.Expect("> ")
-	s.ClearFaults()
+	con.Send("my key is " + testKey + "\r")
+	con.ExpectScreen("echo: my key is")
+	hist := filepath.Join(home, ".hermes", "history")
+	fi, err := os.Stat(hist)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("history: %v %v", fi, err)
+	}
+	data, _ := os.ReadFile(hist)
+	if !strings.Contains(string(data), `"first line\nsecond line\nthird line"`) || strings.Contains(string(data), "my key is") {
+		t.Errorf("history file:\n%s", data)
+	}
+
+	// Streamed text is on screen before the answer completes; Ctrl+C
+	// cancels the answer and the chat goes on.
+	s.Script(anthropictest.Reply{Text: "partial answer streaming", Stall: true})
+	con.Send("slow\r")
+	con.ExpectScreen("partial answer streaming")
+	con.ExpectScreen("thinking")
+	con.Send("\x03")
+	con.ExpectScreen("(cancelled)")
 	con.Send("after\r")
-	con.Expect("echo: after")
+	con.ExpectScreen("echo: after")
+
+	// Resize re-flows the transcript.
+	con.Send("/help\r")
+	con.ExpectScreen("Shift+Enter")
+	con.Resize(30, 50)
+	con.WaitScreen("a re-flowed screen", func(sc string) bool {
+		for _, l := range strings.Split(sc, "\n") {
+			if len([]rune(strings.TrimRight(l, " "))) > 50 {
+				return false
+			}
+		}
+		return strings.Contains(sc, "session")
+	})
+
+	// Ctrl+C with text clears it; on an empty input it quits.
+	con.Send("draft")
+	con.ExpectScreen("> draft")
+	con.Send("\x03")
+	con.WaitScreen("a cleared input", func(sc string) bool { return !strings.Contains(sc, "> draft") })
+	con.Send("\x03")
+	if err := <-exited; err != nil {
+		t.Fatalf("hermes chat exited with %v", err)
+	}
+}
+
+// /resume offers the saved sessions with their first prompt and shows
+// the earlier turns of the one picked.
+func TestResumePicker(t *testing.T) {
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	env := append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	c := exec.Command(hermesBinary(t), "chat", "--base-url", s.URL, "-q", "the earlier question")
+	c.Env = env
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	con, exited := startTUI(t, env, "--base-url", s.URL)
+	con.Send("/res")
+	con.ExpectScreen("/resume")
+	con.Send("\t\r")
+	con.ExpectScreen("Resume a session")
+	con.ExpectScreen("the earlier question")
+	con.Send("\r")
+	con.ExpectScreen("Resumed session")
+	con.ExpectScreen("echo: the earlier question")
+	con.Send("next\r")
+	con.ExpectScreen("echo: next")
 	con.Send("/exit\r")
 	if err := <-exited; err != nil {
 		t.Fatalf("hermes chat exited with %v", err)
 	}
 	reqs := s.MessageRequests()
-	last := reqs[len(reqs)-1]
-	if last.Model != "claude-haiku-5-5" || len(last.Messages) != 1 {
-		t.Errorf("after /model and /new: model %q, %d messages", last.Model, len(last.Messages))
-	}
-	if strings.Contains(con.Output(), testKey) {
-		t.Error("key on the terminal")
+	if last := reqs[len(reqs)-1]; len(last.Messages) != 3 {
+		t.Errorf("the resumed session sent %d messages, want 3", len(last.Messages))
 	}
 }
 
@@ -119,15 +189,9 @@ func TestSessionOpenInAnotherProcess(t *testing.T) {
 	bin := hermesBinary(t)
 	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
 	env := append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
-	cmd := exec.Command(bin, "chat", "--base-url", s.URL)
-	cmd.Env = env
-	con := ptytest.StartWithSize(t, cmd, 40, 120)
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	con.Expect("> ")
+	con, exited := startTUI(t, env, "--base-url", s.URL)
 	con.Send("one\r")
-	con.Expect("echo: one")
-	con.Expect("> ")
+	con.ExpectScreen("echo: one")
 
 	second := func() (string, error) {
 		c := exec.Command(bin, "chat", "--base-url", s.URL, "-c", "-q", "two")
@@ -192,5 +256,51 @@ func BenchmarkOneShotWarmCache(b *testing.B) {
 	b.ReportMetric(float64(maxRSS)/1024, "MiB-maxrss")
 	if n := s.ExchangeCount(); n != 1 {
 		b.Errorf("%d exchanges, want 1 (warm cache)", n)
+	}
+}
+
+// BenchmarkInteractiveReady measures `hermes chat` on a terminal from
+// process start to a drawn, ready input (credential resolved, UI up),
+// then quits it with Ctrl+C.
+//
+//	go test -run '^$' -bench InteractiveReady -benchtime 20x ./internal/cli/chat/
+func BenchmarkInteractiveReady(b *testing.B) {
+	bin := hermesBinary(b)
+	env := append(baseEnv(b.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	for b.Loop() {
+		cmd := exec.Command(bin, "chat", "--base-url", "http://127.0.0.1:9")
+		cmd.Env = env
+		con := ptytest.StartScreen(b, cmd, 30, 100)
+		con.ExpectScreen("/help for commands")
+		b.StopTimer()
+		con.Send("\x03")
+		cmd.Wait()
+		b.StartTimer()
+	}
+}
+
+// No credential at all on a terminal: one line and the auth add menu,
+// then the chat starts with the credential just added.
+func TestNoCredentialOffersAuthAdd(t *testing.T) {
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	cmd := exec.Command(hermesBinary(t), "chat", "--base-url", s.URL)
+	cmd.Env = baseEnv(t.TempDir())
+	con := ptytest.StartScreen(t, cmd, 30, 100)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	con.Expect("No Anthropic credential found (`hermes auth status` shows what was checked). Add one now:")
+	con.Expect("Choose 1-2: ")
+	con.Send("1\r")
+	con.Expect("input is hidden")
+	con.Send(testKey + "\r")
+	con.ExpectScreen("/help for commands")
+	con.Send("hi\r")
+	con.ExpectScreen("echo: hi")
+	con.Send("/exit\r")
+	if err := <-exited; err != nil {
+		t.Fatalf("hermes chat exited with %v", err)
+	}
+	if out := con.Output(); strings.Contains(out, "Checked, in order") || strings.Contains(out, testKey) {
+		t.Errorf("the long explanation or the key on the terminal:\n%s", out)
 	}
 }

@@ -16,16 +16,20 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/markdown"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
+	"github.com/hermes-agent/hermes/internal/tui"
 )
 
 // maxStdinPrompt bounds a prompt read from stdin.
@@ -61,6 +65,14 @@ type Options struct {
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
+	// AddCredential runs the interactive `hermes auth add` menu; offered
+	// when an interactive chat on a terminal finds no credential at all.
+	AddCredential func(context.Context) error
+
+	// ListModels lists the model ids /model offers in the terminal UI;
+	// nil: /model takes a NAME only. The command wires it to the API.
+	ListModels func(context.Context) ([]string, error)
+
 	// Interrupts delivers Ctrl-C presses during an interactive chat; stop
 	// releases it. Tests inject their own.
 	Interrupts func() (ch <-chan os.Signal, stop func())
@@ -78,6 +90,12 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Getenv:     f.Getenv,
 		Now:        f.Now,
 		Interrupts: osInterrupts,
+		AddCredential: func(ctx context.Context) error {
+			cmd := add.NewCmd(f)
+			cmd.SetArgs([]string{"anthropic"})
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			return cmd.ExecuteContext(ctx)
+		},
 	}
 	cmd := &cobra.Command{
 		Use:   "chat",
@@ -85,9 +103,14 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Long: `Chat with Claude.
 
 With -q TEXT, or a prompt on stdin when stdin is not a terminal, hermes answers
-once and exits. Otherwise it starts an interactive chat: /new starts a new
-session, /model NAME switches models, /exit (or Ctrl-D) quits, Ctrl-C cancels
-the answer being written.
+once and exits. -q TEXT with piped input sends TEXT followed by the piped
+content (up to 1 MiB); -q - reads the whole prompt from stdin.
+
+Otherwise it starts an interactive chat. Enter sends (a paste is one
+message), Shift+Enter, Alt+Enter or Ctrl+J inserts a new line, Up/Down walk
+the prompt history ($HERMES_HOME/history), Ctrl+C clears the input, cancels
+an answer, or quits on an empty input; Esc cancels an answer. Commands:
+/new, /resume, /sessions, /model, /status, /clear, /help, /exit.
 
 Tools are opt-in (--tools). read_file, list_files, glob, grep and delegate run
 without asking; write_file, edit_file and bash need permission: an
@@ -102,6 +125,7 @@ Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
 JSON output: see docs/JSON.md in the hermes repository.`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
+  hermes chat -q "Summarise the failing tests" < test-output.txt
   hermes chat -q "Summarise the README" --tools read_file,list_files
   hermes chat -q "Fix the lint errors" --tools read_file,grep,edit_file,bash \
     --permission-mode acceptEdits --allowed-tools 'bash(go vet:*) bash(golangci-lint run:*)'
@@ -180,6 +204,15 @@ func Run(ctx context.Context, opts *Options) error {
 	// Resolve once and keep the runtime: its transport asks the token
 	// source per request, so a long chat never holds an expired token.
 	rt, err := opts.Resolve(ctx)
+	if nc := (*resolve.NoCredentialError)(nil); errors.As(err, &nc) && interactive && opts.IO.CanPrompt() && opts.AddCredential != nil {
+		// On a terminal, one line and the menu instead of the full
+		// explanation (which non-terminals and `auth status` still give).
+		fmt.Fprintln(opts.IO.ErrOut, "No Anthropic credential found (`hermes auth status` shows what was checked). Add one now:")
+		if err := opts.AddCredential(ctx); err != nil {
+			return err
+		}
+		rt, err = opts.Resolve(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -193,6 +226,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := s.permissions(&cfg, home, interactive); err != nil {
 		return err
 	}
+	useTUI := interactive && s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd)
+	if useTUI && cfg.Approver != nil {
+		// The terminal UI asks in a dialog: it owns stdin.
+		s.approver = tui.NewApprover()
+		cfg.Approver = s.approver
+	}
 	a, err := agent.New(rt, cfg)
 	if err != nil {
 		return err
@@ -201,6 +240,9 @@ func Run(ctx context.Context, opts *Options) error {
 	// A deprecated model is warned about once per run, as the SDKs do.
 	models.WarnDeprecated(opts.IO.ErrOut, s.model(), opts.Now())
 	if interactive {
+		if useTUI {
+			return s.runTUI(ctx, home)
+		}
 		return s.interactive(ctx)
 	}
 	return s.oneShot(ctx, prompt)
@@ -238,26 +280,48 @@ func (o *Options) check() error {
 	return nil
 }
 
-// prompt is -q, else stdin when it is not a terminal; "" means interactive.
+// prompt is the one-shot prompt; "" means interactive. As `claude -p`
+// does: -q TEXT with a non-terminal stdin sends TEXT, a blank line, then
+// what was piped (`hermes chat -q "Summarise" < log.txt`); -q - or no -q
+// with a non-terminal stdin reads the prompt from stdin alone.
 func (o *Options) prompt() (string, error) {
-	if o.Query != "" {
-		return o.Query, nil
+	if o.Query != "" && o.Query != "-" {
+		if o.IO.IsStdinTTY() {
+			return o.Query, nil
+		}
+		piped, err := o.readStdin()
+		if err != nil {
+			return "", err
+		}
+		if piped == "" {
+			return o.Query, nil
+		}
+		return o.Query + "\n\n" + piped, nil
 	}
-	if o.IO.IsStdinTTY() {
+	if o.Query == "" && o.IO.IsStdinTTY() {
 		return "", nil
 	}
+	p, err := o.readStdin()
+	if err != nil {
+		return "", err
+	}
+	if p == "" {
+		return "", cmdutil.FlagErrorf("no prompt: pass -q TEXT, pipe a prompt on stdin, or run on a terminal for an interactive chat")
+	}
+	return p, nil
+}
+
+// readStdin reads all of stdin, trimmed, refusing more than
+// maxStdinPrompt bytes rather than sending a silently cut file.
+func (o *Options) readStdin() (string, error) {
 	data, err := io.ReadAll(io.LimitReader(o.IO.In, maxStdinPrompt+1))
 	if err != nil {
 		return "", fmt.Errorf("read the prompt from stdin: %w", err)
 	}
 	if len(data) > maxStdinPrompt {
-		return "", cmdutil.FlagErrorf("the prompt on stdin is larger than %d bytes", maxStdinPrompt)
+		return "", cmdutil.FlagErrorf("stdin is larger than %d bytes (1 MiB), the most hermes sends as a prompt: pipe less, e.g. `tail -c 900000 FILE | hermes chat -q ...`", maxStdinPrompt)
 	}
-	p := strings.TrimSpace(string(data))
-	if p == "" {
-		return "", cmdutil.FlagErrorf("no prompt: pass -q TEXT, pipe a prompt on stdin, or run on a terminal for an interactive chat")
-	}
-	return p, nil
+	return strings.TrimSpace(string(data)), nil
 }
 
 // conversation is the resumed session or a new one, with its lock held
@@ -360,6 +424,8 @@ type chatSession struct {
 	store *agent.Store
 	conv  *agent.Conversation
 	lock  *agent.SessionLock // conv's session lock, held while it is in use
+	// approver asks for tool permissions in the terminal UI; nil otherwise.
+	approver *tui.Approver
 }
 
 // release lets another process use the session.

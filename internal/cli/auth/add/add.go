@@ -31,10 +31,14 @@ const (
 
 // menu is the choice offered when --type is missing on a terminal; the
 // order is the spec's.
-var menu = []struct{ typ, label string }{
-	{TypeAPIKey, "API key"},
-	{TypeOAuth, "OAuth login"},
-	{TypeWIF, "Workload Identity Federation (OIDC / short-lived workload tokens)"},
+// built false keeps an entry out of the menu until its flow exists.
+var menu = []struct {
+	typ, label string
+	built      bool
+}{
+	{TypeAPIKey, "API key", true},
+	{TypeOAuth, "OAuth login", false},
+	{TypeWIF, "Workload Identity Federation (OIDC / short-lived workload tokens)", true},
 }
 
 // Options is everything `hermes auth add` needs; run uses nothing else.
@@ -218,15 +222,17 @@ func chooseType(ctx context.Context, opts *Options) (string, error) {
 	if !opts.IO.CanPrompt() {
 		return "", cmdutil.FlagErrorf("--type is required when hermes cannot prompt (not on a terminal): pass --type api-key, --type wif or --type oauth")
 	}
-	labels := make([]string, len(menu))
-	for i, m := range menu {
-		labels[i] = m.label
+	var labels, types []string
+	for _, m := range menu {
+		if m.built {
+			labels, types = append(labels, m.label), append(types, m.typ)
+		}
 	}
 	i, err := opts.Prompter.Select(ctx, "How do you want to authenticate to Anthropic?", labels)
 	if err != nil {
 		return "", err
 	}
-	return menu[i].typ, nil
+	return types[i], nil
 }
 
 func refuseForeignFlags(typ string, set []string) error {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,14 +47,16 @@ func signJWT(t *testing.T, now time.Time) string {
 
 // fakePrompter answers from scripts and records what was asked.
 type fakePrompter struct {
+	options   [][]string
 	selects   []int
 	inputs    []string
 	passwords []string
 	asked     []string
 }
 
-func (p *fakePrompter) Select(_ context.Context, q string, _ []string) (int, error) {
+func (p *fakePrompter) Select(_ context.Context, q string, opts []string) (int, error) {
 	p.asked = append(p.asked, q)
+	p.options = append(p.options, opts)
 	if len(p.selects) == 0 {
 		return 0, errors.New("unexpected Select: " + q)
 	}
@@ -143,11 +146,13 @@ func TestMenuAPIKeyHiddenPrompt(t *testing.T) {
 	h.noSecrets(t, sentinelKey)
 }
 
-func TestMenuOAuthIsNotBuilt(t *testing.T) {
-	h := newHarness(t, true, &fakePrompter{selects: []int{1}})
-	err := Run(context.Background(), h.opts)
-	if !errors.Is(err, cmdutil.ErrNotBuilt) || cmdutil.ExitCode(err) != 1 {
-		t.Fatalf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
+// The menu offers only what is built: no OAuth until its flow exists.
+func TestMenuOffersOnlyWhatIsBuilt(t *testing.T) {
+	p := &fakePrompter{}
+	h := newHarness(t, true, p)
+	Run(context.Background(), h.opts)
+	if len(p.options) != 1 || len(p.options[0]) != 2 || slices.ContainsFunc(p.options[0], func(o string) bool { return strings.Contains(o, "OAuth") }) {
+		t.Fatalf("menu = %q", p.options)
 	}
 	if _, statErr := os.Stat(filepath.Join(h.home, "auth.json")); !errors.Is(statErr, os.ErrNotExist) {
 		t.Fatal("auth.json written")
@@ -166,7 +171,7 @@ func TestMenuWIFAsksForWhatIsMissing(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
 	p := &fakePrompter{
-		selects: []int{2, 0},
+		selects: []int{1, 0},
 		inputs:  []string{"fdrl_01abc", "12345678-90ab-cdef-1234-567890abcdef", "", "default", tokenFile},
 	}
 	h := newHarness(t, true, p)

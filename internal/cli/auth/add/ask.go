@@ -2,10 +2,89 @@ package add
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 
+	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/identity"
 )
+
+// maxTries is how often a question is re-asked before the answer's error
+// ends the command (a script feeding bad answers must not loop forever).
+const maxTries = 5
+
+// Placeholders that pass validation, to check one ID at a time.
+const (
+	validRuleID = "fdrl_0"
+	validOrgID  = "00000000-0000-0000-0000-000000000000"
+)
+
+// Per-question checks, run as soon as the answer is given.
+var (
+	checkRuleID = func(v string) error { return authstore.ValidateWIFIDs(v, validOrgID, "", "") }
+	checkOrgID  = func(v string) error { return authstore.ValidateWIFIDs(validRuleID, v, "", "") }
+	checkSvac   = func(v string) error { return authstore.ValidateWIFIDs(validRuleID, validOrgID, v, "") }
+	checkWs     = func(v string) error { return authstore.ValidateWIFIDs(validRuleID, validOrgID, "", v) }
+	checkEnv    = func(v string) error {
+		return identity.Config{Source: identity.SourceEnv, Env: v}.Validate()
+	}
+	checkCommand = func(v string) error {
+		if v == "" {
+			return errors.New("the command is missing")
+		}
+		return nil
+	}
+)
+
+// askValid asks question until check accepts the answer, saying at once
+// what is wrong with a bad one. confirm, when set, may accept an answer
+// check refused if it is given twice in a row (a token file CI writes
+// later).
+func (o *Options) askValid(ctx context.Context, question string, check func(string) error, confirm string) (string, error) {
+	var last string
+	var err error
+	for range maxTries {
+		var v string
+		v, err = o.Prompter.Input(ctx, question)
+		if err != nil {
+			return "", err
+		}
+		if err = check(v); err == nil {
+			return v, nil
+		}
+		if confirm != "" && v != "" && v == last {
+			return v, nil
+		}
+		last = v
+		fmt.Fprintf(o.IO.ErrOut, "  ✗ %v\n", err)
+		if confirm != "" && v != "" {
+			fmt.Fprintf(o.IO.ErrOut, "  %s\n", confirm)
+		}
+	}
+	return "", err
+}
+
+// checkTokenFile refuses a path with no file behind it yet.
+func checkTokenFile(v string) error {
+	if v == "" {
+		return errors.New("the path is missing")
+	}
+	abs, err := filepath.Abs(v)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case err != nil:
+		return fmt.Errorf("no file at %s", abs)
+	case fi.IsDir():
+		return fmt.Errorf("%s is a directory, not a token file", abs)
+	}
+	return nil
+}
 
 // sourceMenu is offered on a terminal when no identity token source was given.
 var sourceMenu = []struct{ kind, label, question string }{
@@ -20,27 +99,27 @@ var sourceMenu = []struct{ kind, label, question string }{
 // askMissingWIF asks for what the flags left out, on a terminal.
 func askMissingWIF(ctx context.Context, opts *Options) error {
 	wf := &opts.WIF
-	ask := func(dst *string, question string) error {
+	ask := func(dst *string, question string, check func(string) error, confirm ...string) error {
 		if *dst != "" {
 			return nil
 		}
-		v, err := opts.Prompter.Input(ctx, question)
+		v, err := opts.askValid(ctx, question, check, append(confirm, "")[0])
 		*dst = v
 		return err
 	}
-	if err := ask(&wf.RuleID, "Federation rule ID (fdrl_…): "); err != nil {
+	if err := ask(&wf.RuleID, "Federation rule ID (fdrl_…): ", checkRuleID); err != nil {
 		return err
 	}
-	if err := ask(&wf.OrgID, "Organization ID (UUID): "); err != nil {
+	if err := ask(&wf.OrgID, "Organization ID (UUID): ", checkOrgID); err != nil {
 		return err
 	}
 	if !opts.given("service-account-id") {
-		if err := ask(&wf.ServiceAccountID, "Service account ID (svac_…, Enter for none): "); err != nil {
+		if err := ask(&wf.ServiceAccountID, "Service account ID (svac_…, Enter for none): ", checkSvac); err != nil {
 			return err
 		}
 	}
 	if !opts.given("workspace-id") {
-		if err := ask(&wf.WorkspaceID, "Workspace ID (wrkspc_… or default, Enter for none): "); err != nil {
+		if err := ask(&wf.WorkspaceID, "Workspace ID (wrkspc_… or default, Enter for none): ", checkWs); err != nil {
 			return err
 		}
 	}
@@ -57,11 +136,11 @@ func askMissingWIF(ctx context.Context, opts *Options) error {
 	}
 	switch s := sourceMenu[i]; s.kind {
 	case identity.SourceFile:
-		return ask(&wf.TokenFile, s.question)
+		return ask(&wf.TokenFile, s.question, checkTokenFile, "Enter the same path again to keep it (a file written later, e.g. by CI).")
 	case identity.SourceEnv:
-		return ask(&wf.TokenEnv, s.question)
+		return ask(&wf.TokenEnv, s.question, checkEnv)
 	case identity.SourceCommand:
-		return ask(&wf.TokenCommand, s.question)
+		return ask(&wf.TokenCommand, s.question, checkCommand)
 	default:
 		wf.TokenSource = s.kind
 		return nil

@@ -35,8 +35,8 @@ func TestInteractiveMenuAPIKeyOnPTY(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "hermes")
 	const key = "sk-ant-api03-SENTINELPTY0123456789abcdefghijk"
 	term, cmd := startHermes(t, home, "auth", "add", "anthropic", "--label", "tty")
-	term.Expect("3) Workload Identity Federation (OIDC / short-lived workload tokens)")
-	term.Expect("Choose 1-3: ")
+	term.Expect("2) Workload Identity Federation (OIDC / short-lived workload tokens)")
+	term.Expect("Choose 1-2: ")
 	term.Send("7\n")
 	term.Expect(`"7" is not one of the choices`)
 	term.Send("1\n")
@@ -66,10 +66,17 @@ func TestInteractiveMenuAPIKeyOnPTY(t *testing.T) {
 func TestInteractiveMenuWIFOnPTY(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "hermes")
 	term, cmd := startHermes(t, home, "auth", "add", "anthropic")
-	term.Expect("Choose 1-3: ")
-	term.Send("3\n")
+	term.Expect("Choose 1-2: ")
+	term.Send("2\n")
+	// A malformed answer is re-asked at once, saying what is wrong.
+	term.Expect("Federation rule ID (fdrl_…): ")
+	term.Send("rule-1\n")
+	term.Expect(`federation rule ID "rule-1" is malformed`)
 	term.Expect("Federation rule ID (fdrl_…): ")
 	term.Send("fdrl_01pty\n")
+	term.Expect("Organization ID (UUID): ")
+	term.Send("not-a-uuid\n")
+	term.Expect(`organization ID "not-a-uuid" is malformed: expected a UUID`)
 	term.Expect("Organization ID (UUID): ")
 	term.Send("12345678-90ab-cdef-1234-567890abcdef\n")
 	term.Expect("Service account ID (svac_…, Enter for none): ")
@@ -93,5 +100,34 @@ func TestInteractiveMenuWIFOnPTY(t *testing.T) {
 	w := f.WIF()
 	if w == nil || w.FederationRuleID != "fdrl_01pty" || w.WorkspaceID != "wrkspc_01w" || w.IdentityToken.Source != "github-actions" {
 		t.Fatalf("WIF = %+v", w)
+	}
+}
+
+// A token file path with no file behind it is questioned at once; giving
+// the same path again keeps it (CI may write the file later).
+func TestInteractiveMissingTokenFileOnPTY(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "hermes")
+	missing := filepath.Join(t.TempDir(), "later", "token")
+	term, cmd := startHermes(t, home, "auth", "add", "anthropic", "--type", "wif",
+		"--federation-rule-id", "fdrl_01pty", "--organization-id", "12345678-90ab-cdef-1234-567890abcdef",
+		"--service-account-id", "", "--workspace-id", "")
+	term.Expect("Choose 1-6: ")
+	term.Send("1\n")
+	term.Expect("Path of the identity token file: ")
+	term.Send(missing + "\n")
+	term.Expect("no file at " + missing)
+	term.Expect("Enter the same path again to keep it")
+	term.Expect("Path of the identity token file: ")
+	term.Send(missing + "\n")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("hermes: %v\n%s", err, term.Output())
+	}
+	<-term.Done()
+	f, err := authstore.Open(home).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := f.WIF(); w == nil || w.IdentityToken.Path != missing {
+		t.Fatalf("WIF = %+v\n%s", w, term.Output())
 	}
 }

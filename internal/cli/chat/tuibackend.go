@@ -1,0 +1,142 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/models"
+	"github.com/hermes-agent/hermes/internal/tui"
+)
+
+// runTUI runs the interactive chat as a full-screen terminal UI.
+func (s *chatSession) runTUI(ctx context.Context, home string) error {
+	ios := s.opts.IO
+	b := &tuiBackend{s: s}
+	list := s.opts.ListModels
+	if list == nil {
+		// /model offers what the API offers to this credential.
+		list = func(ctx context.Context) ([]string, error) { return models.IDs(ctx, s.rt) }
+	}
+	m := tui.New(tui.Config{
+		Backend: b,
+		Models:  list,
+		History: tui.OpenHistory(filepath.Join(home, "history")),
+		Now:     s.opts.Now,
+		// nil unless tools can ask (s.approver is *tui.Approver).
+		Approver: s.approver,
+	})
+	opts := []tea.ProgramOption{tea.WithInput(ios.In), tea.WithOutput(ios.Out), tea.WithContext(ctx)}
+	_, err := tea.NewProgram(m, opts...).Run()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	if len(s.conv.Messages) > 0 {
+		fmt.Fprintf(ios.Out, "Session %s saved; continue it with `hermes chat --session %s`.\n", s.conv.ID, s.conv.ID)
+	}
+	return nil
+}
+
+// tuiBackend is the chat session as the terminal UI sees it.
+type tuiBackend struct {
+	s  *chatSession
+	mu sync.Mutex // guards usage, written by Send's goroutine
+	// usage is the tokens used by this process per session id.
+	usage map[string]agent.Usage
+}
+
+func (b *tuiBackend) Send(ctx context.Context, prompt string, onEvent func(agent.Event)) (*agent.Result, error) {
+	res, err := b.s.agent.Send(ctx, b.s.conv, prompt, onEvent)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+			return nil, context.Canceled
+		}
+		return nil, b.s.explain(ctx, err)
+	}
+	b.mu.Lock()
+	if b.usage == nil {
+		b.usage = map[string]agent.Usage{}
+	}
+	u := b.usage[b.s.conv.ID]
+	u.InputTokens += res.Usage.InputTokens
+	u.OutputTokens += res.Usage.OutputTokens
+	b.usage[b.s.conv.ID] = u
+	b.mu.Unlock()
+	if err := b.s.store.Save(b.s.conv, b.s.opts.Now()); err != nil {
+		return res, fmt.Errorf("the answer was not saved to the session: %w", err)
+	}
+	return res, nil
+}
+
+func (b *tuiBackend) NewSession() error {
+	conv, lock, err := newConversation(b.s.store, b.s.opts.Now())
+	if err != nil {
+		return err
+	}
+	conv.Model, conv.System = b.s.conv.Model, b.s.conv.System
+	b.s.release()
+	b.s.conv, b.s.lock = conv, lock
+	return nil
+}
+
+func (b *tuiBackend) Resume(id string) error {
+	if err := agent.CheckID(id); err != nil {
+		return err
+	}
+	conv, lock, err := b.s.store.Open(id)
+	if err != nil {
+		return err
+	}
+	if b.s.opts.System != "" && conv.System == "" {
+		conv.System = b.s.opts.System
+	}
+	b.s.release()
+	b.s.conv, b.s.lock = conv, lock
+	return nil
+}
+
+func (b *tuiBackend) Sessions() ([]agent.SessionInfo, error) { return b.s.store.List() }
+
+func (b *tuiBackend) Transcript() []agent.Message { return b.s.conv.Messages }
+
+func (b *tuiBackend) SetModel(model string) { b.s.conv.Model = model }
+
+func (b *tuiBackend) Status() tui.Status {
+	rt := b.s.rt
+	st := tui.Status{
+		Model:            b.s.model(),
+		SessionID:        b.s.conv.ID,
+		CredentialKind:   kindLabel(rt.Kind),
+		CredentialSource: rt.Source,
+	}
+	if p, ok := rt.Tokens.(credential.Peeker); ok {
+		if tok, ok := p.Peek(); ok {
+			st.Expiry = tok.Expiry
+		}
+	}
+	b.mu.Lock()
+	u := b.usage[b.s.conv.ID]
+	b.mu.Unlock()
+	st.InputTokens, st.OutputTokens = u.InputTokens, u.OutputTokens
+	return st
+}
+
+func kindLabel(k credential.Kind) string {
+	switch k {
+	case credential.KindWIF:
+		return "WIF"
+	case credential.KindAPIKey:
+		return "API key"
+	case credential.KindOAuth:
+		return "OAuth"
+	case credential.KindAuthToken:
+		return "bearer token"
+	}
+	return string(k)
+}

@@ -1,0 +1,419 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hermes-agent/hermes/internal/agent"
+)
+
+// fakeBackend answers "echo: PROMPT" as two text deltas, or, with hold
+// set, streams one delta and waits for cancellation.
+type fakeBackend struct {
+	mu       sync.Mutex
+	prompts  []string
+	hold     bool
+	model    string
+	session  string
+	sessions []agent.SessionInfo
+	resumed  string
+	msgs     []agent.Message
+}
+
+func (f *fakeBackend) Send(ctx context.Context, prompt string, on func(agent.Event)) (*agent.Result, error) {
+	f.mu.Lock()
+	f.prompts = append(f.prompts, prompt)
+	hold := f.hold
+	f.mu.Unlock()
+	on(agent.Event{Type: "text", Text: "echo: "})
+	if hold {
+		<-ctx.Done()
+		return nil, context.Canceled
+	}
+	on(agent.Event{Type: "tool_use", ToolID: "t1", Tool: "read_file", Input: []byte(`{"path":"a.go"}`)})
+	on(agent.Event{Type: "tool_result", ToolID: "t1"})
+	on(agent.Event{Type: "text", Text: prompt})
+	return &agent.Result{Text: "echo: " + prompt}, nil
+}
+func (f *fakeBackend) NewSession() error                      { f.session = "new-session"; return nil }
+func (f *fakeBackend) Resume(id string) error                 { f.resumed = id; f.session = id; return nil }
+func (f *fakeBackend) Sessions() ([]agent.SessionInfo, error) { return f.sessions, nil }
+func (f *fakeBackend) Transcript() []agent.Message            { return f.msgs }
+func (f *fakeBackend) SetModel(m string)                      { f.model = m }
+func (f *fakeBackend) Status() Status {
+	return Status{Model: f.model, SessionID: f.session, CredentialKind: "WIF", CredentialSource: "anthropic-wif (configured WIF)",
+		Expiry: time.Date(2026, 1, 1, 12, 7, 0, 0, time.UTC), InputTokens: 1200, OutputTokens: 34}
+}
+
+var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+func newModel(t *testing.T, b *fakeBackend) *Model {
+	t.Helper()
+	if b.model == "" {
+		b.model = "claude-test"
+	}
+	if b.session == "" {
+		b.session = "s1"
+	}
+	m := New(Config{Backend: b, Now: func() time.Time { return now }, History: OpenHistory(filepath.Join(t.TempDir(), "history"))})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	return m
+}
+
+// run delivers msg and then every message its commands produce, until
+// none is left (tea.Batch is expanded; ticks are dropped).
+func run(m *Model, msg tea.Msg) (quit bool) {
+	queue := []tea.Msg{msg}
+	for len(queue) > 0 {
+		msg, queue = queue[0], queue[1:]
+		if _, ok := msg.(tea.QuitMsg); ok {
+			quit = true
+			continue
+		}
+		_, cmd := m.Update(msg)
+		queue = append(queue, expand(cmd)...)
+	}
+	return quit
+}
+
+func expand(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, expand(c)...)
+		}
+		return out
+	case nil, tickMsg:
+		return nil
+	}
+	if _, ok := msg.(interface{ Tag() int }); ok {
+		return nil
+	}
+	if strings.Contains(strings.ToLower(typeName(msg)), "tick") {
+		return nil // spinner ticks
+	}
+	return []tea.Msg{msg}
+}
+
+func typeName(v any) string {
+	return strings.TrimPrefix(strings.TrimPrefix(fmtType(v), "*"), "spinner.")
+}
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+j":
+		return tea.KeyPressMsg{Code: 'j', Mod: tea.ModCtrl}
+	case "shift+enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter, Mod: tea.ModShift}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	}
+	panic(s)
+}
+
+func typeText(m *Model, s string) {
+	for _, r := range s {
+		run(m, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func screen(m *Model) string { return ansi.Strip(m.View().Content) }
+
+func TestPasteIsOneMessage(t *testing.T) {
+	t.Parallel()
+	b := &fakeBackend{}
+	m := newModel(t, b)
+	run(m, tea.PasteMsg{Content: "line one\nline two\nline three"})
+	if len(b.prompts) != 0 {
+		t.Fatal("a paste was sent")
+	}
+	run(m, press("enter"))
+	if len(b.prompts) != 1 || b.prompts[0] != "line one\nline two\nline three" {
+		t.Fatalf("prompts = %q", b.prompts)
+	}
+	if sc := screen(m); !strings.Contains(sc, "line one line two line three") || !strings.Contains(sc, "⏺ read_file") || !strings.Contains(sc, "✓") {
+		t.Errorf("screen:\n%s", sc)
+	}
+}
+
+func TestNewlineKeys(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{"ctrl+j", "shift+enter"} {
+		b := &fakeBackend{}
+		m := newModel(t, b)
+		typeText(m, "a")
+		run(m, press(k))
+		typeText(m, "b")
+		run(m, press("enter"))
+		if len(b.prompts) != 1 || b.prompts[0] != "a\nb" {
+			t.Errorf("%s: prompts = %q", k, b.prompts)
+		}
+	}
+}
+
+func TestCtrlC(t *testing.T) {
+	t.Parallel()
+	b := &fakeBackend{}
+	m := newModel(t, b)
+	typeText(m, "draft")
+	if run(m, press("ctrl+c")) || m.input.Value() != "" {
+		t.Fatalf("Ctrl+C on text: quit or kept %q", m.input.Value())
+	}
+	if !run(m, press("ctrl+c")) {
+		t.Fatal("Ctrl+C on an empty input did not quit")
+	}
+}
+
+// Ctrl+C (and Esc) during an answer cancel it; the partial text stays,
+// the chat goes on, and text typed meanwhile stays in the input.
+func TestCancelAnswer(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{"ctrl+c", "esc"} {
+		b := &fakeBackend{hold: true}
+		m := newModel(t, b)
+		typeText(m, "slow")
+		_, cmd := m.Update(press("enter"))
+		// The first delta arrives while the answer is still running.
+		first := m.waitEvent()()
+		m.Update(first)
+		if !m.busy || !strings.Contains(screen(m), "echo:") || !strings.Contains(screen(m), "thinking") {
+			t.Fatalf("%s: not streaming:\n%s", k, screen(m))
+		}
+		typeText(m, "next")
+		if run(m, press(k)) {
+			t.Fatalf("%s quit during an answer", k)
+		}
+		_ = cmd
+		run(m, m.waitEvent()())
+		if m.busy || !strings.Contains(screen(m), "(cancelled)") {
+			t.Errorf("%s: after cancel:\n%s", k, screen(m))
+		}
+		if m.input.Value() != "next" {
+			t.Errorf("%s: typed text lost: %q", k, m.input.Value())
+		}
+	}
+}
+
+func TestHistoryWalkAndFile(t *testing.T) {
+	t.Parallel()
+	b := &fakeBackend{}
+	m := newModel(t, b)
+	for _, p := range []string{"first", "second", "key sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"} {
+		typeText(m, p)
+		run(m, press("enter"))
+	}
+	typeText(m, "dra")
+	run(m, press("up"))
+	if got := m.input.Value(); got != "second" {
+		t.Fatalf("Up: %q (a prompt holding a key must not be in the history)", got)
+	}
+	run(m, press("up"))
+	run(m, press("down"))
+	run(m, press("down"))
+	if got := m.input.Value(); got != "dra" {
+		t.Errorf("Down back to the draft: %q", got)
+	}
+	data, err := os.ReadFile(m.cfg.History.path)
+	if err != nil || string(data) != "\"first\"\n\"second\"\n" {
+		t.Errorf("history file %q %v", data, err)
+	}
+	fi, _ := os.Stat(m.cfg.History.path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("history mode %v", fi.Mode())
+	}
+	// A new chat reads it back.
+	if h := OpenHistory(m.cfg.History.path).Entries(); len(h) != 2 {
+		t.Errorf("reopened: %q", h)
+	}
+}
+
+func TestHistoryCap(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "history")
+	var lines []string
+	for i := range MaxHistory + 4 {
+		lines = append(lines, `"`+strings.Repeat("x", i+1)+`"`)
+	}
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	h := OpenHistory(path)
+	h.Add("newest")
+	if got := OpenHistory(h.path).Entries(); len(got) != MaxHistory || got[0] != strings.Repeat("x", 6) || got[MaxHistory-1] != "newest" {
+		t.Errorf("%d entries, first %q", len(got), got[0])
+	}
+}
+
+func TestSlashCommands(t *testing.T) {
+	t.Parallel()
+	b := &fakeBackend{sessions: []agent.SessionInfo{
+		{ID: "s1", Title: "current", Updated: now},
+		{ID: "s0", Title: "the earlier question", Updated: now.Add(-2 * time.Hour)},
+	}}
+	m := newModel(t, b)
+	// Completion: /st + Tab → /status.
+	typeText(m, "/st")
+	if !strings.Contains(screen(m), "/status") {
+		t.Fatalf("no completion:\n%s", screen(m))
+	}
+	run(m, press("tab"))
+	run(m, press("enter"))
+	sc := screen(m)
+	for _, want := range []string{"Credential: WIF · anthropic-wif", "expires in 7m", "Model:      claude-test", "Session:    s1", "1200 in · 34 out"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("/status lacks %q:\n%s", want, sc)
+		}
+	}
+	// The status line.
+	if !strings.Contains(sc, "claude-test · WIF · expires in 7m · session s1 · 1.2k tokens") {
+		t.Errorf("status line:\n%s", sc)
+	}
+	// /resume: a picker with the first prompt and the age.
+	b.msgs = []agent.Message{{Role: "user", Content: []agent.Block{{Type: "text", Text: "the earlier question"}}}, {Role: "assistant", Content: []agent.Block{{Type: "text", Text: "the earlier **answer**"}}}}
+	typeText(m, "/resume")
+	run(m, press("enter"))
+	if sc := screen(m); !strings.Contains(sc, "2h ago") || !strings.Contains(sc, "the earlier question") || strings.Contains(sc, "current") {
+		t.Fatalf("picker:\n%s", sc)
+	}
+	run(m, press("enter"))
+	if sc := screen(m); b.resumed != "s0" || !strings.Contains(sc, "the earlier answer") || !strings.Contains(sc, "Resumed session s0") {
+		t.Errorf("resumed %q:\n%s", b.resumed, sc)
+	}
+	// /model with the injected list: a picker; Enter picks.
+	m.cfg.Models = func(context.Context) ([]string, error) { return []string{"claude-a", "claude-b"}, nil }
+	typeText(m, "/model")
+	run(m, press("enter"))
+	run(m, press("down"))
+	run(m, press("enter"))
+	if b.model != "claude-a" && b.model != "claude-b" || b.model == "claude-test" {
+		t.Errorf("model %q", b.model)
+	}
+	typeText(m, "/model claude-x")
+	run(m, press("enter"))
+	if b.model != "claude-x" {
+		t.Errorf("/model NAME: %q", b.model)
+	}
+	typeText(m, "/new")
+	run(m, press("enter"))
+	if b.session != "new-session" || strings.Contains(screen(m), "earlier answer") {
+		t.Errorf("/new:\n%s", screen(m))
+	}
+	typeText(m, "/bogus")
+	run(m, press("enter"))
+	if !strings.Contains(screen(m), "Unknown command /bogus") {
+		t.Errorf("unknown command:\n%s", screen(m))
+	}
+	typeText(m, "/exit")
+	if !run(m, press("enter")) {
+		t.Error("/exit did not quit")
+	}
+}
+
+// A resize re-flows the transcript to the new width.
+func TestResizeReflows(t *testing.T) {
+	t.Parallel()
+	b := &fakeBackend{}
+	m := newModel(t, b)
+	typeText(m, strings.Repeat("word ", 30))
+	run(m, press("enter"))
+	for _, w := range []int{60, 30} {
+		run(m, tea.WindowSizeMsg{Width: w, Height: 30})
+		for _, l := range strings.Split(screen(m), "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Errorf("width %d: %q", w, l)
+			}
+		}
+	}
+}
+
+// Start to a drawn input: the UI's part of "interactive start to ready".
+func BenchmarkNewAndView(b *testing.B) {
+	fb := &fakeBackend{model: "m", session: "s"}
+	for b.Loop() {
+		m := New(Config{Backend: fb})
+		m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+		_ = m.View()
+	}
+}
+
+func fmtType(v any) string { return fmt.Sprintf("%T", v) }
+
+// approvingBackend asks the approver before "running" a tool.
+type approvingBackend struct {
+	fakeBackend
+	ap  *Approver
+	got chan agent.Approval
+}
+
+func (b *approvingBackend) Send(ctx context.Context, prompt string, on func(agent.Event)) (*agent.Result, error) {
+	on(agent.Event{Type: "tool_use", ToolID: "t1", Tool: "bash"})
+	ap, err := b.ap.Approve(ctx, agent.ApprovalRequest{ToolID: "t1", Tool: "bash", Title: "bash: go test ./...", Command: "go test ./..."})
+	if err != nil {
+		return nil, err
+	}
+	b.got <- ap
+	on(agent.Event{Type: "tool_result", ToolID: "t1", Denied: !ap.Allow})
+	return &agent.Result{}, nil
+}
+
+func TestApprovalDialog(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		keys []string
+		want agent.Approval
+	}{
+		{[]string{"enter"}, agent.Approval{Allow: true}},
+		{[]string{"down", "enter"}, agent.Approval{Allow: true, Always: true}},
+		{[]string{"3", "n", "o", "enter"}, agent.Approval{Reason: "the user refused bash: go test ./...; they said: no"}},
+		{[]string{"esc"}, agent.Approval{Reason: "the user refused bash: go test ./..."}},
+	}
+	for _, c := range cases {
+		ap := NewApprover()
+		b := &approvingBackend{ap: ap, got: make(chan agent.Approval, 1)}
+		b.model, b.session = "m", "s"
+		m := New(Config{Backend: b, Approver: ap, Now: func() time.Time { return now }})
+		m.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
+		typeText(m, "run the tests")
+		m.Update(press("enter"))
+		m.Update(m.waitEvent()()) // tool_use
+		m.Update(ap.wait()())     // the request
+		if sc := screen(m); !strings.Contains(sc, "hermes wants to bash: go test ./...") || !strings.Contains(sc, "2) Yes, and don't ask again for similar commands this session") {
+			t.Fatalf("dialog:\n%s", sc)
+		}
+		for _, k := range c.keys {
+			if len(k) == 1 {
+				m.Update(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
+			} else {
+				m.Update(press(k))
+			}
+		}
+		if got := <-b.got; got != c.want {
+			t.Errorf("%v: %+v, want %+v", c.keys, got, c.want)
+		}
+		if m.dialog != nil {
+			t.Errorf("%v: dialog still open", c.keys)
+		}
+	}
+}
