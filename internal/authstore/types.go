@@ -81,9 +81,12 @@ type Entry struct {
 	// (the token endpoint refused its refresh token): the resolver skips
 	// the entry until a new login replaces it.
 	NeedsLogin string `json:"needs_login,omitempty"`
-	// File, for a login used in place (Source SourceClaudeCode), is the
-	// file that holds its pair; the entry itself holds no token.
+	// File, for a login used in place (Claude Code's, an SDK profile's),
+	// is the file that holds its pair; the entry itself holds no token.
 	File string `json:"file,omitempty"`
+	// Profile names the SDK profile a login used in place belongs to
+	// (Source SourceSDKProfile).
+	Profile string `json:"profile,omitempty"`
 
 	// Extra keeps entry fields this build does not know.
 	Extra map[string]json.RawMessage `json:"-"`
@@ -91,6 +94,9 @@ type Entry struct {
 
 // SourceClaudeCode marks an entry that uses Claude Code's login in place.
 const SourceClaudeCode = "claude-code"
+
+// SourceSDKProfile marks an entry that uses an SDK profile's login in place.
+const SourceSDKProfile = "sdk-profile"
 
 // InPlace reports whether the entry's tokens live in another program's
 // file (Claude Code's) rather than in auth.json.

@@ -143,17 +143,6 @@ func TestMenuAPIKeyHiddenPrompt(t *testing.T) {
 	h.noSecrets(t, sentinelKey)
 }
 
-func TestMenuOAuthIsNotBuilt(t *testing.T) {
-	h := newHarness(t, true, &fakePrompter{selects: []int{1}})
-	err := Run(context.Background(), h.opts)
-	if !errors.Is(err, cmdutil.ErrNotBuilt) || cmdutil.ExitCode(err) != 1 {
-		t.Fatalf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
-	}
-	if _, statErr := os.Stat(filepath.Join(h.home, "auth.json")); !errors.Is(statErr, os.ErrNotExist) {
-		t.Fatal("auth.json written")
-	}
-}
-
 func TestNoTypeWithoutTerminalIsUsageError(t *testing.T) {
 	h := newHarness(t, false, &fakePrompter{})
 	err := Run(context.Background(), h.opts)
