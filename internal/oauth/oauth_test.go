@@ -210,7 +210,9 @@ func source(s *anthropictest.Server, st oauth.Store, now func() time.Time) *oaut
 	c := cfgFor(s)
 	cl := &oauth.Client{}
 	return &oauth.Source{Store: st, Where: "test login", Relogin: "hermes auth add anthropic --type oauth", Now: now,
-		Refresh: func(ctx context.Context, rt string) (*oauth.Tokens, error) { return cl.Refresh(ctx, c.TokenURL, c.ClientID, rt) }}
+		Refresh: func(ctx context.Context, rt string) (*oauth.Tokens, error) {
+			return cl.Refresh(ctx, c.TokenURL, c.ClientID, rt)
+		}}
 }
 
 func TestRefreshAheadOfExpiry(t *testing.T) {
@@ -385,7 +387,9 @@ func TestChildToken(t *testing.T) {
 	c.TokenURL = os.Getenv("OAUTH_CHILD_URL") + "/v1/oauth/token"
 	cl := &oauth.Client{}
 	src := &oauth.Source{Store: oauth.PoolStore{Home: home, ID: os.Getenv("OAUTH_CHILD_ID")},
-		Refresh: func(ctx context.Context, rt string) (*oauth.Tokens, error) { return cl.Refresh(ctx, c.TokenURL, c.ClientID, rt) }}
+		Refresh: func(ctx context.Context, rt string) (*oauth.Tokens, error) {
+			return cl.Refresh(ctx, c.TokenURL, c.ClientID, rt)
+		}}
 	tok, err := src.Token(context.Background())
 	if err != nil {
 		t.Fatal(err)
