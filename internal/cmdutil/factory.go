@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/oauth"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
@@ -67,6 +68,9 @@ func (f *Factory) defaultResolver() *credential.Resolver {
 		Now:        f.Now,
 		UserAgent:  "hermes/" + Version,
 		Logger:     f.Logger(),
+		OAuth: func(l credential.OAuthLogin) (credential.TokenSource, error) {
+			return oauth.NewSource(l, oauth.Options{Getenv: f.Getenv, Now: f.Now, UserAgent: "hermes/" + Version})
+		},
 	}
 }
 

@@ -49,6 +49,8 @@ type SourceStatus struct {
 	Masked  string     `json:"masked,omitempty"`
 	BaseURL string     `json:"base_url,omitempty"` // the credential's own
 	WIF     *WIFStatus `json:"wif,omitempty"`
+	// OAuth describes an OAuth login: where it lives, expiry, refreshability.
+	OAuth *OAuthStatus `json:"oauth,omitempty"`
 }
 
 // WIFStatus describes a WIF source without exchanging.
@@ -108,6 +110,9 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 		}
 		if c.wif != nil {
 			st.WIF = r.wifStatus(c)
+		}
+		if c.oauth != nil {
+			st.OAuth = r.oauthStatus(c)
 		}
 		rep.Sources = append(rep.Sources, st)
 	}

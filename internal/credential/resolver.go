@@ -41,6 +41,10 @@ type Resolver struct {
 	// gcp-metadata, azure-imds) and, through its Transport, the exchange.
 	// nil: the defaults (the exchange never follows redirects either way).
 	HTTPClient *http.Client
+
+	// OAuth turns an OAuth login into a refreshing TokenSource (set by
+	// cmdutil.Factory from internal/oauth; see oauthlogin.go).
+	OAuth func(OAuthLogin) (TokenSource, error)
 }
 
 // Origins of a candidate, in precedence order.
@@ -64,7 +68,8 @@ type candidate struct {
 	baseURL string // the credential's own base URL, if any
 	secret  string // static credentials
 	wif     *WIFConfig
-	problem string // non-empty: not usable
+	oauth   *OAuthLogin // OAuth logins: refreshed through Resolver.OAuth
+	problem string      // non-empty: not usable
 	ambient bool   // from the environment or an SDK profile: named when shadowed
 }
 
@@ -160,8 +165,15 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 	switch e.AuthType {
 	case authstore.AuthTypeOAuth:
 		c.kind, c.mode = KindOAuth, ModeBearer
-		if e.ExpiresAtMs > 0 && !now.Before(time.UnixMilli(e.ExpiresAtMs)) {
-			c.problem = "OAuth token expired at " + time.UnixMilli(e.ExpiresAtMs).UTC().Format(time.RFC3339) + "; log in again with `hermes auth add anthropic --type oauth`"
+		c.oauth = &OAuthLogin{Entry: e}
+		switch {
+		case e.NeedsLogin != "":
+			c.problem = "needs a new login (" + e.NeedsLogin + "); run: " + reloginCommand(e)
+		case e.InPlace():
+			c.secret = "" // the pair lives in e.File, read at each use
+			return c
+		case e.ExpiresAtMs > 0 && !now.Before(time.UnixMilli(e.ExpiresAtMs)) && e.RefreshToken == "":
+			c.problem = "OAuth token expired at " + time.UnixMilli(e.ExpiresAtMs).UTC().Format(time.RFC3339) + " and cannot be refreshed; log in again with `hermes auth add anthropic --type oauth`"
 		}
 	default:
 		c.kind, c.mode = KindAPIKey, ModeAPIKey
@@ -249,6 +261,9 @@ func (r *Resolver) profile(name string) *candidate {
 	c.baseURL = cfg.BaseURL
 	fed := cfg.AuthenticationInfo.OIDCFederation
 	switch {
+	case cfg.AuthenticationInfo.Type == config.AuthenticationTypeUserOAuth && cfg.AuthenticationInfo.UserOAuth != nil:
+		c.kind = KindOAuth
+		c.oauth = &OAuthLogin{ProfileDir: dir, ProfileName: name, Profile: cfg}
 	case cfg.AuthenticationInfo.Type != config.AuthenticationTypeOIDCFederation || fed == nil:
 		c.problem = fmt.Sprintf("authentication type %q is not supported by hermes (only oidc_federation profiles with a file identity token)", cfg.AuthenticationInfo.Type)
 	case fed.IdentityToken == nil || fed.IdentityToken.Source != config.IdentityTokenSourceFile || fed.IdentityToken.Path == "":
@@ -320,13 +335,28 @@ func (r *Resolver) target(t string, file *authstore.File, storeErr error) *candi
 // Resolve returns the runtime for the winning credential source.
 func (r *Resolver) Resolve(ctx context.Context) (*Runtime, error) {
 	cands, storeErr := r.walk()
-	win, err := r.winner(cands, storeErr)
-	if err != nil {
-		return nil, err
-	}
-	rt, err := r.runtime(win)
-	if err != nil {
-		return nil, err
+	var (
+		win *candidate
+		rt  *Runtime
+		err error
+	)
+	for {
+		win, err = r.winner(cands, storeErr)
+		if err != nil {
+			return nil, err
+		}
+		rt, err = r.runtime(win)
+		if err != nil {
+			return nil, err
+		}
+		if win.oauth == nil {
+			break
+		}
+		if err = r.checkOAuth(ctx, win, rt); err == nil {
+			break
+		} else if err != errSkip {
+			return nil, err
+		}
 	}
 	r.warnShadowed(win, cands)
 	r.warnLoosePermissions()
@@ -402,6 +432,13 @@ func (r *Resolver) runtime(c *candidate) (*Runtime, error) {
 	base, _, err := r.baseURL(c.baseURL)
 	if err != nil {
 		return nil, err
+	}
+	if c.oauth != nil {
+		src, err := r.oauthSource(c, base)
+		if err != nil {
+			return nil, &configError{what: c.description(), err: err}
+		}
+		return &Runtime{BaseURL: base, Mode: ModeBearer, Kind: KindOAuth, Source: c.description(), Tokens: src}, nil
 	}
 	if c.wif == nil {
 		rt := NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)

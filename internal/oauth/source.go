@@ -56,6 +56,8 @@ type Source struct {
 	// Relogin is the command that makes a new login, for NeedsLoginError.
 	Relogin string
 	Now     func() time.Time
+	// Describe, when set, is what OAuthStatus reports.
+	Describe func() credential.OAuthStatus
 
 	sf       singleflight.Group
 	mu       sync.Mutex
@@ -91,6 +93,9 @@ func (e *NeedsLoginError) Error() string {
 }
 
 func (e *NeedsLoginError) ExitCode() int { return 4 }
+
+// NeedsNewLogin marks the error for the resolver, which then falls through.
+func (e *NeedsLoginError) NeedsNewLogin() bool { return true }
 
 // Token returns a valid access token, refreshing ahead of expiry.
 func (s *Source) Token(ctx context.Context) (credential.Token, error) {
@@ -224,6 +229,14 @@ func (s *Source) Peek() (credential.Token, bool) {
 		return credential.Token{}, false
 	}
 	return tokenOf(p), true
+}
+
+// OAuthStatus implements credential.OAuthDescriber.
+func (s *Source) OAuthStatus() credential.OAuthStatus {
+	if s.Describe != nil {
+		return s.Describe()
+	}
+	return credential.OAuthStatus{}
 }
 
 func tokenOf(p Pair) credential.Token {
