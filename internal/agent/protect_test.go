@@ -14,6 +14,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -167,7 +168,7 @@ func TestCredentialPaths(t *testing.T) {
 	}
 	env := map[string]string{"HOME": w.work, "ANTHROPIC_CONFIG_DIR": w.sdk}
 	getenv := func(k string) string { return env[k] }
-	r := &credential.Resolver{Home: w.home, Getenv: getenv, BaseURL: "http://127.0.0.1:1", Credential: "profile:ci"}
+	r := &resolve.Resolver{Home: w.home, Getenv: getenv, BaseURL: "http://127.0.0.1:1", Credential: "profile:ci"}
 	rt, err := r.Resolve(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
-	"github.com/hermes-agent/hermes/internal/oauth"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
@@ -35,7 +35,7 @@ type Factory struct {
 	Verbose    bool
 
 	// NewResolver builds the one credential resolver every path uses.
-	NewResolver func() *credential.Resolver
+	NewResolver func() *resolve.Resolver
 	// Resolve resolves the credential through NewResolver. Every path
 	// (chat, gateway, exec, cron, sub-agents) calls it; unit tests may
 	// replace it with a static runtime.
@@ -57,9 +57,9 @@ func New() *Factory {
 	return f
 }
 
-func (f *Factory) defaultResolver() *credential.Resolver {
+func (f *Factory) defaultResolver() *resolve.Resolver {
 	home, _ := f.HermesHome()
-	return &credential.Resolver{
+	return &resolve.Resolver{
 		Home:       home,
 		Getenv:     f.Getenv,
 		Stderr:     f.IO.ErrOut,
@@ -68,9 +68,6 @@ func (f *Factory) defaultResolver() *credential.Resolver {
 		Now:        f.Now,
 		UserAgent:  "hermes/" + Version,
 		Logger:     f.Logger(),
-		OAuth: func(l credential.OAuthLogin) (credential.TokenSource, error) {
-			return oauth.NewSource(l, oauth.Options{Getenv: f.Getenv, Now: f.Now, UserAgent: "hermes/" + Version})
-		},
 	}
 }
 

@@ -1,6 +1,10 @@
 package credential
 
-import "github.com/hermes-agent/hermes/internal/identity"
+// IdentityTokenFiler is implemented by token sources that read identity
+// tokens (JWTs) from a file (WIF with a file source).
+type IdentityTokenFiler interface {
+	IdentityTokenFile() string
+}
 
 // IdentityTokenFile is the file this runtime reads identity tokens (JWTs)
 // from: set for WIF with a file source, "" otherwise. Tools that read
@@ -9,8 +13,8 @@ func (rt *Runtime) IdentityTokenFile() string {
 	if rt == nil {
 		return ""
 	}
-	if s, ok := rt.Tokens.(*wifSource); ok && s.cfg.Identity.Source == identity.SourceFile {
-		return s.cfg.Identity.Path
+	if s, ok := rt.Tokens.(IdentityTokenFiler); ok {
+		return s.IdentityTokenFile()
 	}
 	return ""
 }

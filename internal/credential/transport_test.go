@@ -140,3 +140,11 @@ func TestTransportRetriesOnceAfter401(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestTransportRefusesOtherOrigins(t *testing.T) {
+	rt := NewStaticRuntime("https://api.anthropic.com", ModeAPIKey, KindAPIKey, "t", "sk-ant-api03-SENTINELkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-0000000000AA")
+	req, _ := http.NewRequest("GET", "https://evil.example/v1/models", nil)
+	if _, err := rt.HTTPClient().Do(req); err == nil || !strings.Contains(err.Error(), "refusing") {
+		t.Fatalf("err = %v", err)
+	}
+}

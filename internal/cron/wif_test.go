@@ -10,6 +10,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -40,7 +41,7 @@ func newWIFWorld(t *testing.T, ttl time.Duration) *wifWorld {
 	// What cmdutil.Factory.Resolve does: a new Resolver per call, sharing
 	// the process-wide token cache.
 	resolve := func(ctx context.Context) (*credential.Runtime, error) {
-		r := &credential.Resolver{
+		r := &resolve.Resolver{
 			Home:    home,
 			Getenv:  func(k string) string { return env[k] },
 			Stderr:  os.Stderr,

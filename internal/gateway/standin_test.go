@@ -16,7 +16,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
-	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/gateway/gatewaytest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -178,7 +178,7 @@ func TestStandInHealthzNeverExchanges(t *testing.T) {
 		"ANTHROPIC_ORGANIZATION_ID":     anthropictest.DefaultOrgID,
 		"ANTHROPIC_IDENTITY_TOKEN_FILE": tokenFile,
 	}
-	r := &credential.Resolver{Home: home, Getenv: func(k string) string { return env[k] }, Stderr: io.Discard, BaseURL: api.URL}
+	r := &resolve.Resolver{Home: home, Getenv: func(k string) string { return env[k] }, Stderr: io.Discard, BaseURL: api.URL}
 	rt, err := r.Resolve(context.Background())
 	if err != nil {
 		t.Fatal(err)

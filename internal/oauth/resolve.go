@@ -13,8 +13,38 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/credential"
 )
+
+// Found is an OAuth user login the resolver found: a pool entry (its pair
+// in auth.json, or in a file it uses in place: Claude Code's, an SDK
+// profile's) or a user_oauth SDK profile.
+type Found struct {
+	Home  string
+	Where string           // the candidate's name, for messages
+	Entry *authstore.Entry // a pool entry, or nil
+	// A user_oauth profile (Entry nil).
+	ProfileDir, ProfileName string
+	Profile                 *config.Config
+	// BaseURL is the resolved API base URL (a profile without a base_url
+	// refreshes there, as the SDK does).
+	BaseURL string
+}
+
+// Status describes an OAuth login for `auth status` without a secret and
+// without refreshing.
+type Status struct {
+	// Location: "hermes store", "Claude Code" or "profile NAME".
+	Location         string    `json:"location"`
+	File             string    `json:"file,omitempty"`
+	Account          string    `json:"account,omitempty"`
+	SubscriptionType string    `json:"subscription_type,omitempty"`
+	ExpiresAt        time.Time `json:"expires_at,omitzero"`
+	Expired          bool      `json:"expired"`
+	Refreshable      bool      `json:"refreshable"`
+	// NeedsLogin says why the login can no longer be refreshed.
+	NeedsLogin string `json:"needs_login,omitempty"`
+	Problem    string `json:"problem,omitempty"` // e.g. the file is missing
+}
 
 // Options are what every source needs beside the login.
 type Options struct {
@@ -26,7 +56,7 @@ type Options struct {
 
 // NewSource is Resolver.OAuth: the refreshing source of a login the
 // resolver found.
-func NewSource(l credential.OAuthLogin, o Options) (credential.TokenSource, error) {
+func NewSource(l Found, o Options) (*Source, error) {
 	client := &Client{HTTP: o.HTTPClient, UserAgent: o.UserAgent, Now: o.Now}
 	now := o.Now
 	if now == nil {
@@ -41,22 +71,22 @@ func NewSource(l credential.OAuthLogin, o Options) (credential.TokenSource, erro
 		Refresh: func(ctx context.Context, rt string) (*Tokens, error) {
 			return client.Refresh(ctx, tokenURL, clientID, rt)
 		}}
-	status := credential.OAuthStatus{Location: "hermes store", Account: e.Account}
+	status := Status{Location: "hermes store", Account: e.Account}
 	switch e.Source {
 	case authstore.SourceClaudeCode:
 		src.Store = ClaudeCodeFile{Path: e.File, LockPath: lockPath(l.Home, "claude-code")}
 		src.Relogin = "claude, then /login (Claude Code's login)"
 		status.Location, status.File = "Claude Code", e.File
 	case authstore.SourceSDKProfile:
-		return profileSource(credential.OAuthLogin{Home: l.Home, Where: l.Where, ProfileDir: filepath.Dir(filepath.Dir(e.File)), ProfileName: e.Profile, BaseURL: l.BaseURL}, client, now)
+		return profileSource(Found{Home: l.Home, Where: l.Where, ProfileDir: filepath.Dir(filepath.Dir(e.File)), ProfileName: e.Profile, BaseURL: l.BaseURL}, client, now)
 	default:
 		src.Store = PoolStore{Home: l.Home, ID: e.ID}
 	}
-	src.Describe = func() credential.OAuthStatus { return describeLogin(src, status, now) }
+	src.Describe = func() Status { return describeLogin(src, status, now) }
 	return src, nil
 }
 
-func describeLogin(src *Source, st credential.OAuthStatus, now func() time.Time) credential.OAuthStatus {
+func describeLogin(src *Source, st Status, now func() time.Time) Status {
 	p, err := src.Store.Load()
 	if err != nil {
 		st.Problem = err.Error()
@@ -77,7 +107,7 @@ func describeLogin(src *Source, st credential.OAuthStatus, now func() time.Time)
 // profileSource refreshes a user_oauth profile as the SDK does: at the
 // profile's base URL (else the client's) + /v1/oauth/token, with the
 // profile's client_id, writing credentials/NAME.json back.
-func profileSource(l credential.OAuthLogin, client *Client, now func() time.Time) (credential.TokenSource, error) {
+func profileSource(l Found, client *Client, now func() time.Time) (*Source, error) {
 	cfg := l.Profile
 	if cfg == nil {
 		c, err := config.LoadProfile(l.ProfileDir, l.ProfileName)
@@ -107,8 +137,8 @@ func profileSource(l credential.OAuthLogin, client *Client, now func() time.Time
 			return nil, &TokenError{Endpoint: path, Grant: "refresh_token", Status: 400, Code: "invalid_grant", Description: "the profile has no client_id, so its token cannot be refreshed"}
 		}
 	}
-	st := credential.OAuthStatus{Location: "profile " + l.ProfileName, File: path}
-	src.Describe = func() credential.OAuthStatus {
+	st := Status{Location: "profile " + l.ProfileName, File: path}
+	src.Describe = func() Status {
 		s := describeLogin(src, st, now)
 		s.Refreshable = s.Refreshable && clientID != ""
 		return s

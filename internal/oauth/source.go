@@ -57,7 +57,7 @@ type Source struct {
 	Relogin string
 	Now     func() time.Time
 	// Describe, when set, is what OAuthStatus reports.
-	Describe func() credential.OAuthStatus
+	Describe func() Status
 
 	sf       singleflight.Group
 	mu       sync.Mutex
@@ -231,12 +231,12 @@ func (s *Source) Peek() (credential.Token, bool) {
 	return tokenOf(p), true
 }
 
-// OAuthStatus implements credential.OAuthDescriber.
-func (s *Source) OAuthStatus() credential.OAuthStatus {
+// Status describes the login without refreshing it.
+func (s *Source) Status() Status {
 	if s.Describe != nil {
 		return s.Describe()
 	}
-	return credential.OAuthStatus{}
+	return Status{}
 }
 
 func tokenOf(p Pair) credential.Token {

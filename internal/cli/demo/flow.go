@@ -19,6 +19,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	gw "github.com/hermes-agent/hermes/internal/gateway"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -285,7 +286,7 @@ func hasBeta(header, beta string) bool {
 // local gateway key.
 func (f *flow) throughGateway(ctx context.Context) ([]string, error) {
 	logger := slog.New(slog.NewTextHandler(&f.inProcess, nil))
-	res := &credential.Resolver{
+	res := &resolve.Resolver{
 		Home:      f.home,
 		Getenv:    lookupEnv(f.env),
 		Stderr:    &f.inProcess,

@@ -13,7 +13,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
-	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 )
 
@@ -56,7 +56,7 @@ func addWIF(ctx context.Context, opts *Options) error {
 		return err
 	}
 	// Tokens minted for an earlier configuration must not outlive it.
-	if err := credential.ForgetCachedTokens(store.Home()); err != nil {
+	if err := wif.ForgetCachedTokens(store.Home()); err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
 	}
 	printStored(opts, store, w, previous, pooled)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
-	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
@@ -76,7 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	// Cached tokens go even when auth.json held nothing: they may be left
 	// from a configuration removed by hand.
-	if err := credential.ForgetCachedTokens(home); err != nil {
+	if err := wif.ForgetCachedTokens(home); err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
 	}
 	if len(removed) == 0 {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
-	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -68,7 +68,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if removed.IsWIF() {
-		if err := credential.ForgetCachedTokens(home); err != nil {
+		if err := wif.ForgetCachedTokens(home); err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
 		}
 		fmt.Fprintf(opts.IO.Out, "Removed %s: Workload Identity Federation (%s); cached tokens dropped\n", removed.Describe(), removed.WIF.Describe())

@@ -12,13 +12,14 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
 // Options are the inputs of `hermes auth status`.
 type Options struct {
 	IO       *iostreams.IOStreams
-	Resolver func() *credential.Resolver
+	Resolver func() *resolve.Resolver
 	Now      func() time.Time
 	JSON     bool
 	Check    bool
@@ -53,7 +54,7 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 
 // output is the JSON shape: the report plus the live check.
 type output struct {
-	*credential.Report
+	*resolve.Report
 	Check *credential.CheckResult `json:"check,omitempty"`
 	Error string                  `json:"error,omitempty"`
 }
@@ -111,9 +112,9 @@ func printText(w io.Writer, o output, now time.Time) {
 	for i, s := range rep.Sources {
 		state := s.State
 		switch {
-		case s.State == credential.StateUsed:
+		case s.State == resolve.StateUsed:
 			state = "USED"
-		case s.State == credential.StateShadowed:
+		case s.State == resolve.StateShadowed:
 			state = s.Detail
 		case s.Detail != "" && s.Detail != s.State:
 			state += ": " + s.Detail
@@ -139,7 +140,7 @@ func printText(w io.Writer, o output, now time.Time) {
 	}
 }
 
-func printWIF(w io.Writer, ws *credential.WIFStatus, now time.Time) {
+func printWIF(w io.Writer, ws *resolve.WIFStatus, now time.Time) {
 	fmt.Fprintf(w, "       federation rule %s, organization %s", ws.FederationRuleID, ws.OrganizationID)
 	if ws.ServiceAccountID != "" {
 		fmt.Fprintf(w, ", service account %s", ws.ServiceAccountID)

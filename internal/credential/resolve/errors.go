@@ -1,9 +1,8 @@
-package credential
+package resolve
 
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // exitAuth is the spec's exit code for "authentication missing or refused".
@@ -45,34 +44,6 @@ type TargetError struct {
 func (e *TargetError) ExitCode() int { return exitAuth }
 func (e *TargetError) Error() string {
 	return fmt.Sprintf("--credential %s: %s (see 'hermes auth list'; targets are a pool number, id or label, anthropic-wif, env:VAR or profile:NAME)", e.Target, e.Reason)
-}
-
-// SpentAssertionError is returned when the identity-token source hands back
-// an assertion hermes has already exchanged and no valid access token is
-// cached: sending it again would only earn a 401 (assertions are single-use).
-type SpentAssertionError struct {
-	Source string    // non-secret description, e.g. "file /var/run/token"
-	Mints  bool      // whether the source mints on demand
-	Exp    time.Time // the JWT's exp, if known
-}
-
-func (e *SpentAssertionError) ExitCode() int { return exitAuth }
-
-func (e *SpentAssertionError) Error() string {
-	what := "the identity token from " + e.Source
-	fix := "the token file was not rotated: whatever writes it (kubelet, CI runner, your script) must write a fresh JWT before hermes can exchange again"
-	if path, ok := strings.CutPrefix(e.Source, "file "); ok {
-		fix = fmt.Sprintf("the token file %s was not rotated: whatever writes it (kubelet, CI runner, your script) must write a fresh JWT before hermes can exchange again", path)
-	} else if e.Mints {
-		fix = "the source returned the same JWT again; ask the identity provider for a new one"
-	} else if !strings.HasPrefix(e.Source, "file ") {
-		fix = "the token was not replaced: provide a fresh JWT"
-	}
-	msg := what + " was already exchanged once and an assertion is single-use, so hermes will not send it again; " + fix
-	if !e.Exp.IsZero() {
-		msg += fmt.Sprintf(" (the spent JWT expires at %s)", e.Exp.UTC().Format(time.RFC3339))
-	}
-	return msg
 }
 
 // BaseURLError is an unusable base URL. From --base-url it is a usage

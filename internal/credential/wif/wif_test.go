@@ -1,4 +1,4 @@
-package credential
+package wif_test
 
 import (
 	"context"
@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
 // get makes one API call through the runtime's client.
-func get(t *testing.T, rt *Runtime, path string) int {
+func get(t *testing.T, rt *credential.Runtime, path string) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", rt.BaseURL+path, nil)
 	req.Header.Set("anthropic-version", "2023-06-01")
@@ -29,62 +31,6 @@ func get(t *testing.T, rt *Runtime, path string) int {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-func TestHeaderShapes(t *testing.T) {
-	w := newWorld(t, anthropictest.Config{})
-	// API key: x-api-key only.
-	key := NewStaticRuntime(w.api.URL, ModeAPIKey, KindAPIKey, "test", testAPIKey)
-	if st := get(t, key, "/v1/models"); st != 200 {
-		t.Fatalf("api key: status %d", st)
-	}
-	// WIF: bearer + oauth beta, no workspace header.
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
-	wif := mustResolve(t, w.resolver())
-	if st := get(t, wif, "/v1/models"); st != 200 {
-		t.Fatalf("wif: status %d", st)
-	}
-	// ANTHROPIC_AUTH_TOKEN: bearer too (the stand-in does not know it: 401).
-	w.vars["ANTHROPIC_AUTH_TOKEN"] = "sk-ant-oat01-unknownTOKENunknownTOKENunknown-00AA"
-	r := w.resolver()
-	r.Credential = "env:ANTHROPIC_AUTH_TOKEN"
-	r.BaseURL = w.api.URL
-	get(t, mustResolve(t, r), "/v1/models")
-
-	var api []anthropictest.Request
-	for _, req := range w.api.Requests() {
-		if req.Path == "/v1/models" {
-			api = append(api, req)
-		}
-	}
-	if len(api) != 3 {
-		t.Fatalf("requests: %+v", api)
-	}
-	if api[0].AuthScheme != "x-api-key" || strings.Contains(api[0].Beta, OAuthBeta) {
-		t.Errorf("api key request: %+v", api[0])
-	}
-	for _, req := range api[1:] {
-		if req.AuthScheme != "bearer" || !strings.Contains(req.Beta, OAuthBeta) || req.WorkspaceHeader != "" {
-			t.Errorf("bearer request: %+v", req)
-		}
-	}
-	for _, x := range w.api.Requests() {
-		if x.Path == "/v1/oauth/token" && x.UserAgent != "hermes/test" {
-			t.Errorf("exchange User-Agent = %q", x.UserAgent)
-		}
-	}
-}
-
-func TestWIFCachesAcrossResolversAndDisk(t *testing.T) {
-	w := newWorld(t, anthropictest.Config{})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
-	tok := mustToken(t, mustResolve(t, w.resolver()).Tokens)
-	// A new process is a new registry: simulate with a fresh source on the same disk cache.
-	clear(registry.m)
-	tok2 := mustToken(t, mustResolve(t, w.resolver()).Tokens)
-	if tok.Value != tok2.Value || w.api.ExchangeCount() != 1 {
-		t.Fatalf("second process exchanged again: %d exchanges", w.api.ExchangeCount())
-	}
 }
 
 func TestWIFConcurrentColdGoroutinesExchangeOnce(t *testing.T) {
@@ -123,9 +69,9 @@ func TestWIFSpentAssertionThenRotation(t *testing.T) {
 	clock.Advance(3 * time.Minute) // past the token's expiry, not the JWT's
 
 	_, err := rt.Tokens.Token(context.Background())
-	var se *SpentAssertionError
+	var se *wif.SpentAssertionError
 	if !errors.As(err, &se) || exitCode(err) != 4 || !strings.Contains(err.Error(), "token file "+path+" was not rotated") {
-		t.Fatalf("err = %v, want a SpentAssertionError naming %s", err, path)
+		t.Fatalf("err = %v, want a wif.SpentAssertionError naming %s", err, path)
 	}
 	if n := len(w.api.Exchanges()); n != 1 {
 		t.Fatalf("the spent assertion was sent again: %d exchange calls", n)
@@ -219,13 +165,13 @@ func TestWIFRefreshAheadInBackground(t *testing.T) {
 	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
 	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
 	rt := mustResolve(t, w.resolver())
-	s := rt.Tokens.(*wifSource)
+	s := rt.Tokens.(*wif.Source)
 	first := mustToken(t, s)
 	clock.Advance(time.Until(first.Expiry) - time.Minute) // 1 min left: background window
 	if got := mustToken(t, s); got.Value != first.Value {
 		t.Fatal("in the background window the cached token must be served")
 	}
-	s.bgs.Wait()
+	s.WaitBackground()
 	if got := mustToken(t, s); got.Value == first.Value {
 		t.Fatal("no background refresh happened")
 	}

@@ -1,4 +1,4 @@
-package credential
+package resolve
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -75,7 +76,7 @@ func (w *world) run(t *testing.T, bin string, args ...string) result {
 // expireCache makes every cached token look expired, as if time passed.
 func (w *world) expireCache(t *testing.T) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(CacheDir(w.home), "*.json"))
+	files, _ := filepath.Glob(filepath.Join(wif.CacheDir(w.home), "*.json"))
 	if len(files) != 1 {
 		t.Fatalf("cache files: %v", files)
 	}

@@ -1,4 +1,4 @@
-package credential
+package wif
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/identity"
 )
 
@@ -25,14 +26,14 @@ const (
 // cachedToken is a token plus the instants at which it needs refreshing,
 // computed once so the hot path is two time comparisons.
 type cachedToken struct {
-	tok       Token
+	tok       credential.Token
 	obtained  time.Time
 	refreshAt time.Time // from here on, refresh in the background
 	syncAt    time.Time // from here on, refresh before answering
 	requestID string
 }
 
-func newCachedToken(tok Token, obtained time.Time, requestID string) *cachedToken {
+func newCachedToken(tok credential.Token, obtained time.Time, requestID string) *cachedToken {
 	life := tok.Expiry.Sub(obtained)
 	if life <= 0 {
 		life = 0
@@ -46,13 +47,13 @@ func newCachedToken(tok Token, obtained time.Time, requestID string) *cachedToke
 	}
 }
 
-// wifSource is the TokenSource of a WIF configuration: exchanged tokens,
+// Source is the TokenSource of a WIF configuration: exchanged tokens,
 // cached in memory and in the shared disk cache, refreshed ahead of
 // expiry, with concurrent refreshes (goroutines: singleflight; processes:
 // the file lock) collapsed into one exchange. One per configuration per
 // process (see the registry in resolver.go).
-type wifSource struct {
-	cfg    WIFConfig
+type Source struct {
+	cfg    Config
 	key    string
 	ident  identity.Source
 	x      *exchanger
@@ -71,13 +72,13 @@ type wifSource struct {
 }
 
 var (
-	_ TokenSource = (*wifSource)(nil)
-	_ Invalidator = (*wifSource)(nil)
-	_ Peeker      = (*wifSource)(nil)
+	_ credential.TokenSource = (*Source)(nil)
+	_ credential.Invalidator = (*Source)(nil)
+	_ credential.Peeker      = (*Source)(nil)
 )
 
 // Token returns a valid access token, exchanging only when needed.
-func (s *wifSource) Token(ctx context.Context) (Token, error) {
+func (s *Source) Token(ctx context.Context) (credential.Token, error) {
 	if c := s.cur.Load(); c != nil {
 		now := s.now()
 		if now.Before(c.refreshAt) {
@@ -94,7 +95,7 @@ func (s *wifSource) Token(ctx context.Context) (Token, error) {
 // refresh waits for the one refresh in flight (starting it if needed), or
 // until ctx is done. The refresh itself does not die with the first
 // caller's context: others may be waiting for it.
-func (s *wifSource) refresh(ctx context.Context) (Token, error) {
+func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
 	ch := s.sf.DoChan("refresh", func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
@@ -108,15 +109,15 @@ func (s *wifSource) refresh(ctx context.Context) (Token, error) {
 				s.logger.Warn("WIF token refresh failed; using the current token until it expires", "err", r.Err)
 				return c.tok, nil
 			}
-			return Token{}, r.Err
+			return credential.Token{}, r.Err
 		}
 		return r.Val.(*cachedToken).tok, nil
 	case <-ctx.Done():
-		return Token{}, ctx.Err()
+		return credential.Token{}, ctx.Err()
 	}
 }
 
-func (s *wifSource) refreshInBackground() {
+func (s *Source) refreshInBackground() {
 	if !s.bg.CompareAndSwap(false, true) {
 		return
 	}
@@ -132,7 +133,7 @@ func (s *wifSource) refreshInBackground() {
 
 // fetch finds a fresher token: in memory (another refresh just finished),
 // on disk (another process exchanged), or by exchanging.
-func (s *wifSource) fetch(ctx context.Context) (*cachedToken, error) {
+func (s *Source) fetch(ctx context.Context) (*cachedToken, error) {
 	if c := s.cur.Load(); c != nil && s.now().Before(c.refreshAt) {
 		return c, nil
 	}
@@ -164,7 +165,7 @@ func (s *wifSource) fetch(ctx context.Context) (*cachedToken, error) {
 
 // adoptFromDisk returns the disk entry when it is good enough for the
 // caller's need; call it with the lock held.
-func (s *wifSource) adoptFromDisk() *cachedToken {
+func (s *Source) adoptFromDisk() *cachedToken {
 	e := s.disk.load(s.key)
 	if e == nil {
 		return nil
@@ -186,7 +187,7 @@ func (s *wifSource) adoptFromDisk() *cachedToken {
 
 // Invalidate drops value after the API refused it. A newer token that
 // another goroutine already fetched survives.
-func (s *wifSource) Invalidate(value string) {
+func (s *Source) Invalidate(value string) {
 	s.mu.Lock()
 	s.rejected = value
 	s.mu.Unlock()
@@ -195,7 +196,7 @@ func (s *wifSource) Invalidate(value string) {
 	}
 }
 
-func (s *wifSource) rejectedValue() string {
+func (s *Source) rejectedValue() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rejected
@@ -203,7 +204,7 @@ func (s *wifSource) rejectedValue() string {
 
 // cached is what status shows: the token this process or the shared
 // cache holds, without exchanging. ok is false when there is none.
-func (s *wifSource) cached() (c *cachedToken, ok bool) {
+func (s *Source) cached() (c *cachedToken, ok bool) {
 	if c := s.cur.Load(); c != nil {
 		return c, true
 	}
@@ -217,17 +218,17 @@ func (s *wifSource) cached() (c *cachedToken, ok bool) {
 
 // Peek implements Peeker: the token in memory or in the shared disk
 // cache, possibly expired, never an exchange.
-func (s *wifSource) Peek() (Token, bool) {
+func (s *Source) Peek() (credential.Token, bool) {
 	c, ok := s.cached()
 	if !ok {
-		return Token{}, false
+		return credential.Token{}, false
 	}
 	return c.tok, true
 }
 
 // LastRequestID is the request-id of the exchange that minted the current
 // token, for `hermes auth status --check`.
-func (s *wifSource) LastRequestID() string {
+func (s *Source) LastRequestID() string {
 	if c := s.cur.Load(); c != nil {
 		return c.requestID
 	}

@@ -1,18 +1,16 @@
-package credential
+package resolve
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/anthropics/anthropic-sdk-go/v2"
-	"github.com/anthropics/anthropic-sdk-go/v2/option"
-
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oauth"
 )
 
 // Source states in a Report.
@@ -40,17 +38,17 @@ type Report struct {
 
 // SourceStatus is one source in a Report.
 type SourceStatus struct {
-	Name    string     `json:"name"`
-	Origin  string     `json:"origin"`
-	State   string     `json:"state"`
-	Detail  string     `json:"detail,omitempty"` // the problem, or what shadows it
-	Kind    Kind       `json:"kind,omitempty"`
-	Mode    Mode       `json:"mode,omitempty"`
-	Masked  string     `json:"masked,omitempty"`
-	BaseURL string     `json:"base_url,omitempty"` // the credential's own
-	WIF     *WIFStatus `json:"wif,omitempty"`
+	Name    string          `json:"name"`
+	Origin  string          `json:"origin"`
+	State   string          `json:"state"`
+	Detail  string          `json:"detail,omitempty"` // the problem, or what shadows it
+	Kind    credential.Kind `json:"kind,omitempty"`
+	Mode    credential.Mode `json:"mode,omitempty"`
+	Masked  string          `json:"masked,omitempty"`
+	BaseURL string          `json:"base_url,omitempty"` // the credential's own
+	WIF     *WIFStatus      `json:"wif,omitempty"`
 	// OAuth describes an OAuth login: where it lives, expiry, refreshability.
-	OAuth *OAuthStatus `json:"oauth,omitempty"`
+	OAuth *oauth.Status `json:"oauth,omitempty"`
 }
 
 // WIFStatus describes a WIF source without exchanging.
@@ -154,20 +152,17 @@ func (r *Resolver) wifStatus(c *candidate) *WIFStatus {
 		if cl, err := identity.Inspect(tok); err == nil {
 			ws.Claims = cl
 		}
-		if disk := newDiskCache(r.Home); disk != nil {
-			ws.Spent = disk.isSpent(identity.Fingerprint(tok), now)
-		}
+		ws.Spent = wif.Spent(r.Home, tok, now)
 	}
-	var ct *cachedToken
+	var ct wif.Cached
+	var ok bool
 	if s := r.lookupWIF(cfg); s != nil {
-		ct, _ = s.cached()
-	} else if disk := newDiskCache(r.Home); disk != nil {
-		if e := disk.load(cfg.Key()); e != nil {
-			ct = newCachedToken(e.token(), e.ObtainedAt, e.RequestID)
-		}
+		ct, ok = s.Cached()
+	} else {
+		ct, ok = wif.LoadCached(r.Home, cfg)
 	}
-	if ct != nil {
-		ws.Cached = &CachedStatus{ObtainedAt: ct.obtained, ExpiresAt: ct.tok.Expiry, Expired: !now.Before(ct.tok.Expiry), RequestID: ct.requestID}
+	if ok {
+		ws.Cached = &CachedStatus{ObtainedAt: ct.ObtainedAt, ExpiresAt: ct.Token.Expiry, Expired: !now.Before(ct.Token.Expiry), RequestID: ct.RequestID}
 	}
 	return ws
 }
@@ -196,7 +191,7 @@ func (r *Resolver) summary(win *candidate, rep *Report) string {
 	switch {
 	case win.wif != nil:
 		how = "the identity token from " + win.wif.Identity.Describe() + " is exchanged for a short-lived access token, sent as Authorization: Bearer"
-	case win.mode == ModeBearer:
+	case win.mode == credential.ModeBearer:
 		how = "sent as Authorization: Bearer"
 	}
 	s := fmt.Sprintf("hermes will use %s because %s; %s, to %s (%s).", win.name, why, how, rep.BaseURL, rep.BaseURLFrom)
@@ -213,66 +208,3 @@ func (r *Resolver) summary(win *candidate, rep *Report) string {
 }
 
 const fixHint = "Add one with `hermes auth add anthropic --type wif …` or `hermes auth add anthropic --type api-key`, or set ANTHROPIC_API_KEY or the SDK WIF variables."
-
-// CheckResult is the outcome of a live check: one exchange if needed,
-// then one authenticated API call.
-type CheckResult struct {
-	OK bool `json:"ok"`
-	// ExchangeRequestID is the request-id of the exchange that minted the
-	// token used (WIF only; may be from an earlier, cached exchange).
-	ExchangeRequestID string    `json:"exchange_request_id,omitempty"`
-	TokenExpiresAt    time.Time `json:"token_expires_at,omitzero"`
-	APIStatus         int       `json:"api_status,omitempty"`
-	APIRequestID      string    `json:"api_request_id,omitempty"`
-	Error             string    `json:"error,omitempty"`
-	err               error
-}
-
-// Err is the failure, for exit codes.
-func (c *CheckResult) Err() error { return c.err }
-
-// Check gets a token (exchanging if needed) and lists models with it.
-func (rt *Runtime) Check(ctx context.Context) *CheckResult {
-	res := &CheckResult{}
-	fail := func(err error) *CheckResult {
-		res.err, res.Error = err, err.Error()
-		return res
-	}
-	tok, err := rt.Tokens.Token(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	res.TokenExpiresAt = tok.Expiry
-	if s, ok := rt.Tokens.(*wifSource); ok {
-		res.ExchangeRequestID = s.LastRequestID()
-	}
-	var resp *http.Response
-	client := rt.NewClient(option.WithMaxRetries(0))
-	_, err = client.Models.List(ctx, anthropic.ModelListParams{}, option.WithResponseInto(&resp))
-	if resp != nil {
-		res.APIStatus = resp.StatusCode
-		res.APIRequestID = resp.Header.Get("Request-Id")
-	}
-	if err != nil {
-		var ae *anthropic.Error
-		if errors.As(err, &ae) {
-			msg := fmt.Sprintf("GET /v1/models: status %d", ae.StatusCode)
-			if res.APIRequestID != "" {
-				msg += " (request-id " + res.APIRequestID + ")"
-			}
-			e := errors.New(msg)
-			if ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden {
-				e = &authRefused{msg}
-			}
-			return fail(e)
-		}
-		return fail(err)
-	}
-	res.OK = true
-	return res
-}
-
-type authRefused struct{ msg string }
-
-func (e *authRefused) Error() string { return e.msg }
-func (e *authRefused) ExitCode() int { return exitAuth }

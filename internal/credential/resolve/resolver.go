@@ -1,4 +1,4 @@
-package credential
+package resolve
 
 import (
 	"context"
@@ -17,7 +17,10 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oauth"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -41,10 +44,6 @@ type Resolver struct {
 	// gcp-metadata, azure-imds) and, through its Transport, the exchange.
 	// nil: the defaults (the exchange never follows redirects either way).
 	HTTPClient *http.Client
-
-	// OAuth turns an OAuth login into a refreshing TokenSource (set by
-	// cmdutil.Factory from internal/oauth; see oauthlogin.go).
-	OAuth func(OAuthLogin) (TokenSource, error)
 }
 
 // Origins of a candidate, in precedence order.
@@ -63,14 +62,14 @@ const (
 type candidate struct {
 	name    string // what the user calls it: anthropic-wif, ANTHROPIC_API_KEY, pool entry 2 (…)
 	origin  string
-	kind    Kind
-	mode    Mode
+	kind    credential.Kind
+	mode    credential.Mode
 	baseURL string // the credential's own base URL, if any
 	secret  string // static credentials
-	wif     *WIFConfig
-	oauth   *OAuthLogin // OAuth logins: refreshed through Resolver.OAuth
-	problem string      // non-empty: not usable
-	ambient bool   // from the environment or an SDK profile: named when shadowed
+	wif     *wif.Config
+	oauth   *oauth.Found // OAuth logins: a refreshing oauth.Source
+	problem string       // non-empty: not usable
+	ambient bool         // from the environment or an SDK profile: named when shadowed
 }
 
 func (c *candidate) usable() bool { return c.problem == "" }
@@ -115,8 +114,8 @@ func (r *Resolver) walk() (cands []*candidate, storeErr error) {
 		cands = append(cands, r.target(r.Credential, file, storeErr))
 	}
 	cands = append(cands, r.stored(file, storeErr)...)
-	cands = append(cands, r.envWIF(), r.envStatic("ANTHROPIC_AUTH_TOKEN", ModeBearer, KindAuthToken),
-		r.envStatic("ANTHROPIC_API_KEY", ModeAPIKey, KindAPIKey), r.profile(""))
+	cands = append(cands, r.envWIF(), r.envStatic("ANTHROPIC_AUTH_TOKEN", credential.ModeBearer, credential.KindAuthToken),
+		r.envStatic("ANTHROPIC_API_KEY", credential.ModeAPIKey, credential.KindAPIKey), r.profile(""))
 	return cands, storeErr
 }
 
@@ -148,8 +147,8 @@ func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
 
 func wifCandidate(w *authstore.WIF, name, origin string) *candidate {
 	return &candidate{
-		name: name, origin: origin, kind: KindWIF, mode: ModeBearer, baseURL: w.BaseURL,
-		wif: &WIFConfig{
+		name: name, origin: origin, kind: credential.KindWIF, mode: credential.ModeBearer, baseURL: w.BaseURL,
+		wif: &wif.Config{
 			FederationRuleID: w.FederationRuleID,
 			OrganizationID:   w.OrganizationID,
 			ServiceAccountID: w.ServiceAccountID,
@@ -164,8 +163,8 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 	c := &candidate{name: "pool entry " + t.Describe(), origin: OriginPool, baseURL: e.BaseURL, secret: e.Secret()}
 	switch e.AuthType {
 	case authstore.AuthTypeOAuth:
-		c.kind, c.mode = KindOAuth, ModeBearer
-		c.oauth = &OAuthLogin{Entry: e}
+		c.kind, c.mode = credential.KindOAuth, credential.ModeBearer
+		c.oauth = &oauth.Found{Entry: e}
 		switch {
 		case e.NeedsLogin != "":
 			c.problem = "needs a new login (" + e.NeedsLogin + "); run: " + reloginCommand(e)
@@ -176,7 +175,7 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 			c.problem = "OAuth token expired at " + time.UnixMilli(e.ExpiresAtMs).UTC().Format(time.RFC3339) + " and cannot be refreshed; log in again with `hermes auth add anthropic --type oauth`"
 		}
 	default:
-		c.kind, c.mode = KindAPIKey, ModeAPIKey
+		c.kind, c.mode = credential.KindAPIKey, credential.ModeAPIKey
 	}
 	if c.secret == "" && c.problem == "" {
 		c.problem = "the entry holds no secret"
@@ -186,7 +185,7 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 
 // envWIF: the SDK's WIF variables, all or nothing.
 func (r *Resolver) envWIF() *candidate {
-	c := &candidate{name: envWIFName, origin: OriginEnv, kind: KindWIF, mode: ModeBearer, ambient: true}
+	c := &candidate{name: envWIFName, origin: OriginEnv, kind: credential.KindWIF, mode: credential.ModeBearer, ambient: true}
 	rule, org := r.getenv("ANTHROPIC_FEDERATION_RULE_ID"), r.getenv("ANTHROPIC_ORGANIZATION_ID")
 	file, tok := r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"), r.getenv("ANTHROPIC_IDENTITY_TOKEN")
 	if rule == "" && org == "" && file == "" && tok == "" {
@@ -211,7 +210,7 @@ func (r *Resolver) envWIF() *candidate {
 	if file == "" {
 		id = identity.Config{Source: identity.SourceEnv, Env: "ANTHROPIC_IDENTITY_TOKEN"}
 	}
-	c.wif = &WIFConfig{
+	c.wif = &wif.Config{
 		FederationRuleID: rule,
 		OrganizationID:   org,
 		ServiceAccountID: r.getenv("ANTHROPIC_SERVICE_ACCOUNT_ID"),
@@ -221,7 +220,7 @@ func (r *Resolver) envWIF() *candidate {
 	return c
 }
 
-func (r *Resolver) envStatic(name string, mode Mode, kind Kind) *candidate {
+func (r *Resolver) envStatic(name string, mode credential.Mode, kind credential.Kind) *candidate {
 	c := &candidate{name: name, origin: OriginEnv, kind: kind, mode: mode, ambient: true, secret: r.getenv(name)}
 	if c.secret == "" {
 		c.problem = "not set"
@@ -233,7 +232,7 @@ func (r *Resolver) envStatic(name string, mode Mode, kind Kind) *candidate {
 // active_config in ANTHROPIC_CONFIG_DIR (else "default" if it exists).
 func (r *Resolver) profile(name string) *candidate {
 	dir := r.configDir()
-	c := &candidate{origin: OriginSDKProfile, kind: KindWIF, mode: ModeBearer, ambient: name == ""}
+	c := &candidate{origin: OriginSDKProfile, kind: credential.KindWIF, mode: credential.ModeBearer, ambient: name == ""}
 	if name == "" {
 		name = r.getenv("ANTHROPIC_PROFILE")
 	}
@@ -262,14 +261,14 @@ func (r *Resolver) profile(name string) *candidate {
 	fed := cfg.AuthenticationInfo.OIDCFederation
 	switch {
 	case cfg.AuthenticationInfo.Type == config.AuthenticationTypeUserOAuth && cfg.AuthenticationInfo.UserOAuth != nil:
-		c.kind = KindOAuth
-		c.oauth = &OAuthLogin{ProfileDir: dir, ProfileName: name, Profile: cfg}
+		c.kind = credential.KindOAuth
+		c.oauth = &oauth.Found{ProfileDir: dir, ProfileName: name, Profile: cfg}
 	case cfg.AuthenticationInfo.Type != config.AuthenticationTypeOIDCFederation || fed == nil:
 		c.problem = fmt.Sprintf("authentication type %q is not supported by hermes (only oidc_federation profiles with a file identity token)", cfg.AuthenticationInfo.Type)
 	case fed.IdentityToken == nil || fed.IdentityToken.Source != config.IdentityTokenSourceFile || fed.IdentityToken.Path == "":
 		c.problem = "oidc_federation profile without a file identity token (identity_token {\"source\":\"file\",\"path\":…})"
 	default:
-		c.wif = &WIFConfig{
+		c.wif = &wif.Config{
 			FederationRuleID: fed.FederationRuleID,
 			OrganizationID:   cfg.OrganizationID,
 			ServiceAccountID: fed.ServiceAccountID,
@@ -306,9 +305,9 @@ func (r *Resolver) target(t string, file *authstore.File, storeErr error) *candi
 		if name == "" || v == "" {
 			return fail("environment variable " + name + " is not set")
 		}
-		c := &candidate{name: t, origin: OriginFlag, kind: KindAPIKey, mode: ModeAPIKey, secret: v}
+		c := &candidate{name: t, origin: OriginFlag, kind: credential.KindAPIKey, mode: credential.ModeAPIKey, secret: v}
 		if name == "ANTHROPIC_AUTH_TOKEN" || strings.HasPrefix(v, "sk-ant-oat") {
-			c.kind, c.mode = KindAuthToken, ModeBearer
+			c.kind, c.mode = credential.KindAuthToken, credential.ModeBearer
 		}
 		return c
 	case strings.HasPrefix(t, "profile:"):
@@ -333,11 +332,11 @@ func (r *Resolver) target(t string, file *authstore.File, storeErr error) *candi
 }
 
 // Resolve returns the runtime for the winning credential source.
-func (r *Resolver) Resolve(ctx context.Context) (*Runtime, error) {
+func (r *Resolver) Resolve(ctx context.Context) (*credential.Runtime, error) {
 	cands, storeErr := r.walk()
 	var (
 		win *candidate
-		rt  *Runtime
+		rt  *credential.Runtime
 		err error
 	)
 	for {
@@ -428,7 +427,7 @@ func (r *Resolver) baseURL(own string) (u, from string, err error) {
 	return u, from, nil
 }
 
-func (r *Resolver) runtime(c *candidate) (*Runtime, error) {
+func (r *Resolver) runtime(c *candidate) (*credential.Runtime, error) {
 	base, _, err := r.baseURL(c.baseURL)
 	if err != nil {
 		return nil, err
@@ -438,10 +437,10 @@ func (r *Resolver) runtime(c *candidate) (*Runtime, error) {
 		if err != nil {
 			return nil, &configError{what: c.description(), err: err}
 		}
-		return &Runtime{BaseURL: base, Mode: ModeBearer, Kind: KindOAuth, Source: c.description(), Tokens: src}, nil
+		return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindOAuth, Source: c.description(), Tokens: src}, nil
 	}
 	if c.wif == nil {
-		rt := NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)
+		rt := credential.NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)
 		return rt, nil
 	}
 	cfg := *c.wif
@@ -453,7 +452,7 @@ func (r *Resolver) runtime(c *candidate) (*Runtime, error) {
 	if err != nil {
 		return nil, &configError{what: c.description(), err: err}
 	}
-	return &Runtime{BaseURL: base, Mode: ModeBearer, Kind: KindWIF, Source: c.description(), Tokens: src}, nil
+	return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: c.description(), Tokens: src}, nil
 }
 
 // configError: the WIF configuration cannot be used as it stands (exit 4:
@@ -473,10 +472,10 @@ func (e *configError) ExitCode() int { return exitAuth }
 // for the same configuration.
 var registry = struct {
 	sync.Mutex
-	m map[string]*wifSource
-}{m: map[string]*wifSource{}}
+	m map[string]*wif.Source
+}{m: map[string]*wif.Source{}}
 
-func (r *Resolver) sharedWIF(cfg WIFConfig) (*wifSource, error) {
+func (r *Resolver) sharedWIF(cfg wif.Config) (*wif.Source, error) {
 	key := cfg.Key()
 	regKey := r.Home + "\x00" + key
 	registry.Lock()
@@ -484,22 +483,16 @@ func (r *Resolver) sharedWIF(cfg WIFConfig) (*wifSource, error) {
 	if s := registry.m[regKey]; s != nil {
 		return s, nil
 	}
-	ident, err := identity.NewSource(cfg.Identity, identity.Options{Getenv: r.Getenv, Now: r.Now, HTTPClient: r.HTTPClient})
+	s, err := wif.New(cfg, wif.Options{Home: r.Home, Getenv: r.Getenv, Now: r.Now, UserAgent: r.UserAgent, Logger: r.logger(), HTTPClient: r.HTTPClient})
 	if err != nil {
 		return nil, err
 	}
-	disk := newDiskCache(r.Home)
-	x := &exchanger{userAgent: r.UserAgent, now: r.now, sleep: sleepCtx, logger: r.logger()}
-	if r.HTTPClient != nil {
-		x.transport = r.HTTPClient.Transport
-	}
-	s := &wifSource{cfg: cfg, key: key, ident: ident, x: x, disk: disk, spent: newSpentSet(disk), now: r.now, logger: r.logger()}
 	registry.m[regKey] = s
 	return s, nil
 }
 
 // lookupWIF returns the registered source for cfg, if this process has one.
-func (r *Resolver) lookupWIF(cfg WIFConfig) *wifSource {
+func (r *Resolver) lookupWIF(cfg wif.Config) *wif.Source {
 	registry.Lock()
 	defer registry.Unlock()
 	return registry.m[r.Home+"\x00"+cfg.Key()]

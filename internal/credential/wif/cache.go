@@ -1,4 +1,4 @@
-package credential
+package wif
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 )
 
@@ -31,7 +32,9 @@ type cacheEntry struct {
 	Source      string    `json:"source,omitempty"` // non-secret description, for humans reading the dir
 }
 
-func (e *cacheEntry) token() Token { return Token{Value: e.AccessToken, Expiry: e.ExpiresAt} }
+func (e *cacheEntry) token() credential.Token {
+	return credential.Token{Value: e.AccessToken, Expiry: e.ExpiresAt}
+}
 
 // diskCache is the token cache shared by every hermes process of a user.
 // Entries are written atomically; a lock per key makes concurrent cold

@@ -1,4 +1,4 @@
-package credential
+package wif
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -45,7 +46,7 @@ type exchanger struct {
 
 // exchangeResult is one minted token.
 type exchangeResult struct {
-	Token      Token
+	Token      credential.Token
 	ObtainedAt time.Time
 	RequestID  string
 }
@@ -176,7 +177,7 @@ func (s *spentSet) unmark(fp string) {
 // run exchanges a fresh assertion from src, retrying transient failures
 // (at most exchangeRetries times) with a new assertion where one can be
 // had. An assertion that reached the server is never sent again.
-func (x *exchanger) run(ctx context.Context, cfg WIFConfig, src identity.Source, spent *spentSet) (exchangeResult, error) {
+func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, spent *spentSet) (exchangeResult, error) {
 	url := strings.TrimRight(cfg.BaseURL, "/") + config.TokenEndpoint
 	if err := config.RequireSecureTokenEndpoint(cfg.BaseURL); err != nil {
 		return exchangeResult{}, &ExchangeError{URL: url, Err: fmt.Errorf("%w: the token endpoint must be https (plain http only on localhost); the identity token was not sent", errProtocol)}
@@ -261,7 +262,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // once performs one exchange through the SDK.
-func (x *exchanger) once(ctx context.Context, url string, cfg WIFConfig, assertion string, claims *identity.Claims) (exchangeResult, *ExchangeError) {
+func (x *exchanger) once(ctx context.Context, url string, cfg Config, assertion string, claims *identity.Claims) (exchangeResult, *ExchangeError) {
 	rec := &recorder{base: x.transport}
 	timeout := x.timeout
 	if timeout == 0 {
@@ -308,7 +309,7 @@ func (x *exchanger) once(ctx context.Context, url string, cfg WIFConfig, asserti
 		x.logger.Debug("token endpoint omitted expires_in; assuming a short life", "life", life)
 	}
 	return exchangeResult{
-		Token:      Token{Value: creds.AccessToken, Expiry: start.Add(life)},
+		Token:      credential.Token{Value: creds.AccessToken, Expiry: start.Add(life)},
 		ObtainedAt: start,
 		RequestID:  rec.requestID,
 	}, nil

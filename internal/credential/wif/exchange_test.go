@@ -1,9 +1,8 @@
-package credential
+package wif_test
 
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,23 +13,24 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
 // wifFor resolves w's configured WIF and makes retries instant, recording
 // the waits.
-func wifFor(t *testing.T, w *world) (*wifSource, *[]time.Duration) {
+func wifFor(t *testing.T, w *world) (*wif.Source, *[]time.Duration) {
 	t.Helper()
-	s := mustResolve(t, w.resolver()).Tokens.(*wifSource)
+	s := mustResolve(t, w.resolver()).Tokens.(*wif.Source)
 	var mu sync.Mutex
 	waits := &[]time.Duration{}
-	s.x.sleep = func(_ context.Context, d time.Duration) error {
+	s.SetSleep(func(_ context.Context, d time.Duration) error {
 		mu.Lock()
 		*waits = append(*waits, d)
 		mu.Unlock()
 		return nil
-	}
+	})
 	return s, waits
 }
 
@@ -42,11 +42,11 @@ func githubWorld(t *testing.T, cfg anthropictest.Config) *world {
 	return w
 }
 
-func exchangeErr(t *testing.T, err error) *ExchangeError {
+func exchangeErr(t *testing.T, err error) *wif.ExchangeError {
 	t.Helper()
-	var xe *ExchangeError
+	var xe *wif.ExchangeError
 	if !errors.As(err, &xe) {
-		t.Fatalf("err = %v (%T), want an ExchangeError", err, err)
+		t.Fatalf("err = %v (%T), want an wif.ExchangeError", err, err)
 	}
 	return xe
 }
@@ -136,18 +136,18 @@ func newWorldRules(t *testing.T, w *world, rules []anthropictest.Rule) *world {
 func TestDiagnose401Ranking(t *testing.T) {
 	now := time.Now()
 	src, _ := identity.NewSource(identity.Config{Source: identity.SourceFile, Path: "/t"}, identity.Options{})
-	cfg := WIFConfig{FederationRuleID: "fdrl_x", OrganizationID: "org"}
+	cfg := wif.Config{FederationRuleID: "fdrl_x", OrganizationID: "org"}
 	expired := &identity.Claims{Issuer: "https://i", Audience: []string{identity.DefaultAudience}, Expiry: now.Add(-time.Hour), JTI: "j"}
-	if c := diagnose401(cfg, expired, src, now); !strings.HasPrefix(c[0], "expired") {
+	if c := wif.Diagnose401(cfg, expired, src, now); !strings.HasPrefix(c[0], "expired") {
 		t.Errorf("expired JWT: %q", c[0])
 	}
 	slash := &identity.Claims{Issuer: "https://i/", Audience: []string{identity.DefaultAudience}, Expiry: now.Add(time.Hour)}
-	if c := diagnose401(cfg, slash, src, now); !strings.Contains(c[0], "slash") {
+	if c := wif.Diagnose401(cfg, slash, src, now); !strings.Contains(c[0], "slash") {
 		t.Errorf("trailing slash: %q", c[0])
 	}
 	cfg.WorkspaceID = "default"
 	fine := &identity.Claims{Issuer: "https://i", Audience: []string{identity.DefaultAudience}, Expiry: now.Add(time.Hour)}
-	for _, c := range diagnose401(cfg, fine, src, now) {
+	for _, c := range wif.Diagnose401(cfg, fine, src, now) {
 		if strings.Contains(c, "workspace") || strings.Contains(c, "expired") {
 			t.Errorf("irrelevant cause: %q", c)
 		}
@@ -210,7 +210,7 @@ func TestExchangeRetries(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})
 		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Latency: time.Second, Times: 1})
 		s, _ := wifFor(t, w)
-		s.x.timeout = 100 * time.Millisecond
+		s.SetTimeout(100 * time.Millisecond)
 		mustToken(t, s) // the second attempt, with a fresh JWT, succeeds
 		if w.iss.Minted() != 2 {
 			t.Fatalf("minted %d", w.iss.Minted())
@@ -223,8 +223,8 @@ func TestExchangeRetries(t *testing.T) {
 		dead.Close()
 		r := w.resolver()
 		r.BaseURL = dead.URL
-		s := mustResolve(t, r).Tokens.(*wifSource)
-		s.x.sleep = func(context.Context, time.Duration) error { return nil }
+		s := mustResolve(t, r).Tokens.(*wif.Source)
+		s.SetSleep(func(context.Context, time.Duration) error { return nil })
 		_, err := s.Token(context.Background())
 		xe := exchangeErr(t, err)
 		if xe.Attempts != 3 || xe.StatusCode != 0 || exitCode(err) != 1 {
@@ -252,14 +252,13 @@ func TestExchangeRefusals(t *testing.T) {
 		if _, err := r.Resolve(context.Background()); err == nil || !strings.Contains(err.Error(), "https") {
 			t.Fatalf("resolve: err = %v", err)
 		}
-		cfg := WIFConfig{FederationRuleID: anthropictest.DefaultRuleID, OrganizationID: anthropictest.DefaultOrgID, BaseURL: r.BaseURL}
-		x := &exchanger{now: time.Now, sleep: sleepCtx, logger: slog.New(slog.DiscardHandler)}
-		_, err := x.run(context.Background(), cfg, nil, newSpentSet(nil))
+		cfg := wif.Config{FederationRuleID: anthropictest.DefaultRuleID, OrganizationID: anthropictest.DefaultOrgID, BaseURL: r.BaseURL}
+		err := wif.ExchangeWithoutCache(context.Background(), cfg)
 		if err == nil || !strings.Contains(err.Error(), "https") || !strings.Contains(err.Error(), "not sent") {
 			t.Fatalf("exchange: err = %v", err)
 		}
 	})
-	fake := func(t *testing.T, body string) (*world, *wifSource) {
+	fake := func(t *testing.T, body string) (*world, *wif.Source) {
 		w := newWorld(t, anthropictest.Config{})
 		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 			rw.Header().Set("Request-Id", "req_fake")
@@ -269,21 +268,21 @@ func TestExchangeRefusals(t *testing.T) {
 		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{TTL: 10 * time.Minute})})
 		r := w.resolver()
 		r.BaseURL = srv.URL
-		return w, mustResolve(t, r).Tokens.(*wifSource)
+		return w, mustResolve(t, r).Tokens.(*wif.Source)
 	}
 	t.Run("missing expires_in: a short life", func(t *testing.T) {
 		_, s := fake(t, `{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer"}`)
 		tok := mustToken(t, s)
-		if life := time.Until(tok.Expiry); life > assumedTokenLife || life < assumedTokenLife-time.Minute {
+		if life := time.Until(tok.Expiry); life > wif.AssumedTokenLife || life < wif.AssumedTokenLife-time.Minute {
 			t.Fatalf("assumed life %s", life)
 		}
 	})
 	t.Run("missing expires_in, JWT bound", func(t *testing.T) {
 		now := time.Now()
-		if got := assumedLife(&identity.Claims{Expiry: now.Add(40 * time.Second)}, now); got != 80*time.Second {
+		if got := wif.AssumedLife(&identity.Claims{Expiry: now.Add(40 * time.Second)}, now); got != 80*time.Second {
 			t.Errorf("bound = %s, want 80s", got)
 		}
-		if got := assumedLife(&identity.Claims{Expiry: now.Add(10 * time.Second)}, now); got != time.Minute {
+		if got := wif.AssumedLife(&identity.Claims{Expiry: now.Add(10 * time.Second)}, now); got != time.Minute {
 			t.Errorf("floor = %s, want 60s", got)
 		}
 	})

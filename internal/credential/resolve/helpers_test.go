@@ -1,4 +1,4 @@
-package credential
+package resolve
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -134,7 +135,7 @@ func (w *world) assertNoSecrets(s string, extra ...string) {
 	}
 }
 
-func mustResolve(t *testing.T, r *Resolver) *Runtime {
+func mustResolve(t *testing.T, r *Resolver) *credential.Runtime {
 	t.Helper()
 	rt, err := r.Resolve(context.Background())
 	if err != nil {
@@ -143,7 +144,7 @@ func mustResolve(t *testing.T, r *Resolver) *Runtime {
 	return rt
 }
 
-func mustToken(t *testing.T, ts TokenSource) Token {
+func mustToken(t *testing.T, ts credential.TokenSource) credential.Token {
 	t.Helper()
 	tok, err := ts.Token(context.Background())
 	if err != nil {

@@ -1,4 +1,4 @@
-package credential
+package resolve
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -61,28 +63,28 @@ func TestResolvePrecedence(t *testing.T) {
 		name       string
 		setups     []setup
 		credential string
-		wantKind   Kind
-		wantMode   Mode
-		wantSource string // prefix of Runtime.Source
+		wantKind   credential.Kind
+		wantMode   credential.Mode
+		wantSource string // prefix of credential.Runtime.Source
 		wantWarn   string // substring of stderr; "" means stderr must be empty
 	}{
-		{"api key env", []setup{env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "ANTHROPIC_API_KEY", ""},
-		{"auth token beats api key", []setup{env("ANTHROPIC_API_KEY", stale), env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", KindAuthToken, ModeBearer, "ANTHROPIC_AUTH_TOKEN",
+		{"api key env", []setup{env("ANTHROPIC_API_KEY", stale)}, "", credential.KindAPIKey, credential.ModeAPIKey, "ANTHROPIC_API_KEY", ""},
+		{"auth token beats api key", []setup{env("ANTHROPIC_API_KEY", stale), env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", credential.KindAuthToken, credential.ModeBearer, "ANTHROPIC_AUTH_TOKEN",
 			"hermes: using ANTHROPIC_AUTH_TOKEN (environment); ignoring ANTHROPIC_API_KEY from the environment\n"},
-		{"configured WIF beats stale api key", []setup{wif, env("ANTHROPIC_API_KEY", stale)}, "", KindWIF, ModeBearer, "anthropic-wif (configured WIF, file ",
+		{"configured WIF beats stale api key", []setup{wif, env("ANTHROPIC_API_KEY", stale)}, "", credential.KindWIF, credential.ModeBearer, "anthropic-wif (configured WIF, file ",
 			"hermes: using anthropic-wif (configured WIF); ignoring ANTHROPIC_API_KEY from the environment\n"},
-		{"configured WIF beats pool, silently", []setup{wif, pool}, "", KindWIF, ModeBearer, "anthropic-wif", ""},
-		{"pool beats env", []setup{pool, env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "pool entry 1 (", "ignoring ANTHROPIC_API_KEY from the environment"},
-		{"env WIF beats auth token", []setup{envWIF, env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", KindWIF, ModeBearer, "SDK WIF environment variables, identity token from file ",
+		{"configured WIF beats pool, silently", []setup{wif, pool}, "", credential.KindWIF, credential.ModeBearer, "anthropic-wif", ""},
+		{"pool beats env", []setup{pool, env("ANTHROPIC_API_KEY", stale)}, "", credential.KindAPIKey, credential.ModeAPIKey, "pool entry 1 (", "ignoring ANTHROPIC_API_KEY from the environment"},
+		{"env WIF beats auth token", []setup{envWIF, env("ANTHROPIC_AUTH_TOKEN", authTok)}, "", credential.KindWIF, credential.ModeBearer, "SDK WIF environment variables, identity token from file ",
 			"hermes: using SDK WIF variables (ANTHROPIC_FEDERATION_RULE_ID, …) from the environment; ignoring ANTHROPIC_AUTH_TOKEN from the environment\n"},
-		{"SDK profile last", []setup{profile}, "", KindWIF, ModeBearer, "profile ci (SDK profile, file ", ""},
-		{"api key beats profile", []setup{profile, env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "ANTHROPIC_API_KEY", "ignoring SDK profile ci"},
-		{"--credential env:VAR", []setup{wif, env("MY_KEY", poolKey)}, "env:MY_KEY", KindAPIKey, ModeAPIKey, "env:MY_KEY (--credential)", ""},
-		{"--credential number", []setup{wif, pool}, "2", KindAPIKey, ModeAPIKey, "pool entry 2 (", ""},
-		{"--credential label", []setup{wif, pool}, "ci", KindAPIKey, ModeAPIKey, "pool entry 2 (", ""},
-		{"--credential anthropic-wif", []setup{pool, wif}, "anthropic-wif", KindWIF, ModeBearer, "anthropic-wif (--credential", ""},
-		{"--credential profile", []setup{profile, env("ANTHROPIC_API_KEY", stale)}, "profile:ci", KindWIF, ModeBearer, "profile:ci (--credential", ""},
-		{"incomplete env WIF is skipped", []setup{env("ANTHROPIC_FEDERATION_RULE_ID", anthropictest.DefaultRuleID), env("ANTHROPIC_API_KEY", stale)}, "", KindAPIKey, ModeAPIKey, "ANTHROPIC_API_KEY", ""},
+		{"SDK profile last", []setup{profile}, "", credential.KindWIF, credential.ModeBearer, "profile ci (SDK profile, file ", ""},
+		{"api key beats profile", []setup{profile, env("ANTHROPIC_API_KEY", stale)}, "", credential.KindAPIKey, credential.ModeAPIKey, "ANTHROPIC_API_KEY", "ignoring SDK profile ci"},
+		{"--credential env:VAR", []setup{wif, env("MY_KEY", poolKey)}, "env:MY_KEY", credential.KindAPIKey, credential.ModeAPIKey, "env:MY_KEY (--credential)", ""},
+		{"--credential number", []setup{wif, pool}, "2", credential.KindAPIKey, credential.ModeAPIKey, "pool entry 2 (", ""},
+		{"--credential label", []setup{wif, pool}, "ci", credential.KindAPIKey, credential.ModeAPIKey, "pool entry 2 (", ""},
+		{"--credential anthropic-wif", []setup{pool, wif}, "anthropic-wif", credential.KindWIF, credential.ModeBearer, "anthropic-wif (--credential", ""},
+		{"--credential profile", []setup{profile, env("ANTHROPIC_API_KEY", stale)}, "profile:ci", credential.KindWIF, credential.ModeBearer, "profile:ci (--credential", ""},
+		{"incomplete env WIF is skipped", []setup{env("ANTHROPIC_FEDERATION_RULE_ID", anthropictest.DefaultRuleID), env("ANTHROPIC_API_KEY", stale)}, "", credential.KindAPIKey, credential.ModeAPIKey, "ANTHROPIC_API_KEY", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,7 +117,7 @@ func TestResolvePrecedence(t *testing.T) {
 }
 
 // The SDK WIF variables read as one source everywhere they are named:
-// Runtime.Source (chat and gateway banners), the status rows, the shadow
+// credential.Runtime.Source (chat and gateway banners), the status rows, the shadow
 // notes and the summary, without parentheses inside parentheses.
 func TestEnvWIFWording(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
@@ -251,16 +253,16 @@ func TestResolveSharesWIFSourceInProcess(t *testing.T) {
 }
 
 func TestWIFConfigKeyChangesWithEveryField(t *testing.T) {
-	base := WIFConfig{FederationRuleID: "fdrl_a", OrganizationID: "o", BaseURL: "https://x", Identity: identity.Config{Source: "file", Path: "/t"}}
-	variants := []func(*WIFConfig){
-		func(c *WIFConfig) { c.FederationRuleID = "fdrl_b" },
-		func(c *WIFConfig) { c.OrganizationID = "p" },
-		func(c *WIFConfig) { c.ServiceAccountID = "svac_x" },
-		func(c *WIFConfig) { c.WorkspaceID = "default" },
-		func(c *WIFConfig) { c.BaseURL = "https://y" },
-		func(c *WIFConfig) { c.Identity.Path = "/u" },
-		func(c *WIFConfig) { c.Identity = identity.Config{Source: "github-actions"} },
-		func(c *WIFConfig) { c.Identity.Audience = "aud" },
+	base := wif.Config{FederationRuleID: "fdrl_a", OrganizationID: "o", BaseURL: "https://x", Identity: identity.Config{Source: "file", Path: "/t"}}
+	variants := []func(*wif.Config){
+		func(c *wif.Config) { c.FederationRuleID = "fdrl_b" },
+		func(c *wif.Config) { c.OrganizationID = "p" },
+		func(c *wif.Config) { c.ServiceAccountID = "svac_x" },
+		func(c *wif.Config) { c.WorkspaceID = "default" },
+		func(c *wif.Config) { c.BaseURL = "https://y" },
+		func(c *wif.Config) { c.Identity.Path = "/u" },
+		func(c *wif.Config) { c.Identity = identity.Config{Source: "github-actions"} },
+		func(c *wif.Config) { c.Identity.Audience = "aud" },
 	}
 	seen := map[string]bool{base.Key(): true}
 	for i, v := range variants {

@@ -1,4 +1,4 @@
-package credential
+package wif
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ const clockSkew = 30 * time.Second
 // diagnose401 explains a refused exchange. Every denial is the same opaque
 // 401, so the explanation comes from the JWT's own non-secret claims and
 // the configuration, ranked by how likely each cause is.
-func diagnose401(cfg WIFConfig, c *identity.Claims, src identity.Source, now time.Time) []string {
+func diagnose401(cfg Config, c *identity.Claims, src identity.Source, now time.Time) []string {
 	type cause struct {
 		score int
 		text  string

@@ -1,4 +1,4 @@
-package credential
+package wif
 
 import (
 	"crypto/sha256"
@@ -8,9 +8,9 @@ import (
 	"github.com/hermes-agent/hermes/internal/identity"
 )
 
-// WIFConfig is everything one federation exchange depends on. Whatever its
+// Config is everything one federation exchange depends on. Whatever its
 // origin (auth.json, the SDK variables, an SDK profile) it becomes this.
-type WIFConfig struct {
+type Config struct {
 	FederationRuleID string
 	OrganizationID   string
 	ServiceAccountID string
@@ -25,7 +25,7 @@ type WIFConfig struct {
 // rule, organization, service account, workspace, base URL or token source
 // gives another key, so a token is never reused across them. It is the
 // sha256 of a canonical, versioned, NUL-separated tuple.
-func (c WIFConfig) Key() string {
+func (c Config) Key() string {
 	fields := []string{
 		"hermes-wif-cache-v1",
 		c.FederationRuleID,
