@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/authstore"
@@ -145,6 +147,16 @@ func TestOAuthSaveProfile(t *testing.T) {
 	cfg, err := config.LoadProfile(dir, "dev")
 	if err != nil || cfg.AuthenticationInfo.Type != config.AuthenticationTypeUserOAuth || cfg.AuthenticationInfo.UserOAuth.ClientID != anthropictest.DefaultOAuthClientID || cfg.BaseURL != s.URL {
 		t.Fatalf("profile %+v %v", cfg, err)
+	}
+	// The official SDK uses the profile hermes wrote, unchanged.
+	t.Setenv("ANTHROPIC_CONFIG_DIR", dir)
+	for _, k := range []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	client := anthropic.NewClient(option.WithProfile("dev"), option.WithMaxRetries(0))
+	if _, err := client.Models.List(context.Background(), anthropic.ModelListParams{}); err != nil {
+		t.Fatalf("SDK with hermes's profile: %v", err)
 	}
 	pool := h.file(t).Pool()
 	if len(pool) != 1 || pool[0].Source != authstore.SourceSDKProfile || pool[0].AccessToken != "" || pool[0].File != config.ProfileCredentialsPath(dir, "dev") {
