@@ -46,15 +46,11 @@ func follow(t *testing.T, mutate func(*url.URL)) func(string) error {
 			mutate(pu)
 		}
 		go func() {
-			resp, err := http.Get(pu.String())
-			if err != nil {
-				t.Errorf("browser: %v", err)
-				return
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), "close this tab") && !strings.Contains(string(body), "Login failed") {
-				t.Errorf("browser got %q", body)
+			// The login may finish (and close its listener) before this
+			// browser reads the page: only the redirect matters here.
+			if resp, err := http.Get(pu.String()); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
 			}
 		}()
 		return nil
