@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// GrantTypeJWTBearer is the only grant the stand-in's token endpoint takes.
+// GrantTypeJWTBearer is the federation grant; the user-login grants are in oauth.go.
 const GrantTypeJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 // Exchange records one call to /v1/oauth/token. It holds no secret.
@@ -92,6 +92,10 @@ var (
 )
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	if grant, ok := userGrant(r); ok {
+		s.serveUserToken(w, r, grant)
+		return
+	}
 	rec := w.(*recordingWriter).rec
 	req, d := s.readTokenRequest(r, rec)
 	if d == nil {

@@ -69,6 +69,12 @@ type Config struct {
 	TokenTTL time.Duration
 	// Now is the server's clock (default time.Now), for fake-clock tests.
 	Now func() time.Time
+	// OAuthClientID is the login client the authorization server knows
+	// (default DefaultOAuthClientID).
+	OAuthClientID string
+	// OAuthTokenTTL is the lifetime of OAuth access tokens (default
+	// DefaultOAuthTokenTTL); SetOAuthTokenTTL changes it on a running server.
+	OAuthTokenTTL time.Duration
 }
 
 // Rule is a federation rule.
@@ -108,6 +114,7 @@ type Server struct {
 	faults    map[string]*Fault
 	refused   map[string]string // model → "404" or "400": see RefuseModel
 	modelPage int               // largest models page served; 0: the API's 1000
+	oa        *oauthState       // the login flow's codes and refresh tokens (oauth.go)
 }
 
 type minted struct {
@@ -232,6 +239,8 @@ func (s *Server) addSecret(v string) {
 func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/oauth/token", s.serveToken)
+	mux.HandleFunc("GET /oauth/authorize", s.serveAuthorize)
+	mux.HandleFunc("GET "+CodeCallbackPath, s.serveCodeCallback)
 	mux.HandleFunc("POST /v1/messages", s.serveMessages)
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.serveCountTokens)
 	mux.HandleFunc("GET /v1/models", s.serveModels)

@@ -72,9 +72,35 @@ type Entry struct {
 	BaseURL      string    `json:"base_url,omitempty"`
 	AddedAt      time.Time `json:"added_at"`
 
+	// OAuth logins: where the pair is refreshed and whose it is.
+	ClientID string `json:"client_id,omitempty"`
+	TokenURL string `json:"token_url,omitempty"`
+	Scopes   string `json:"scopes,omitempty"`
+	Account  string `json:"account,omitempty"` // the account's email, when the login said
+	// NeedsLogin, when set, says why the login can no longer be refreshed
+	// (the token endpoint refused its refresh token): the resolver skips
+	// the entry until a new login replaces it.
+	NeedsLogin string `json:"needs_login,omitempty"`
+	// File, for a login used in place (Claude Code's, an SDK profile's),
+	// is the file that holds its pair; the entry itself holds no token.
+	File string `json:"file,omitempty"`
+	// Profile names the SDK profile a login used in place belongs to
+	// (Source SourceSDKProfile).
+	Profile string `json:"profile,omitempty"`
+
 	// Extra keeps entry fields this build does not know.
 	Extra map[string]json.RawMessage `json:"-"`
 }
+
+// SourceClaudeCode marks an entry that uses Claude Code's login in place.
+const SourceClaudeCode = "claude-code"
+
+// SourceSDKProfile marks an entry that uses an SDK profile's login in place.
+const SourceSDKProfile = "sdk-profile"
+
+// InPlace reports whether the entry's tokens live in another program's
+// file (Claude Code's) rather than in auth.json.
+func (e Entry) InPlace() bool { return e.File != "" }
 
 // Secret is the entry's credential value.
 func (e Entry) Secret() string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cli/auth/env"
+	"github.com/hermes-agent/hermes/internal/cli/auth/importprofile"
 	"github.com/hermes-agent/hermes/internal/cli/auth/list"
 	"github.com/hermes-agent/hermes/internal/cli/auth/logout"
 	"github.com/hermes-agent/hermes/internal/cli/auth/remove"
@@ -31,6 +32,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		token.NewCmd(f),
 		env.NewCmd(f),
 		logout.NewCmd(f),
+		importprofile.NewCmd(f),
 	)
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oauth"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -47,6 +48,8 @@ type SourceStatus struct {
 	Masked  string          `json:"masked,omitempty"`
 	BaseURL string          `json:"base_url,omitempty"` // the credential's own
 	WIF     *WIFStatus      `json:"wif,omitempty"`
+	// OAuth describes an OAuth login: where it lives, expiry, refreshability.
+	OAuth *oauth.Status `json:"oauth,omitempty"`
 }
 
 // WIFStatus describes a WIF source without exchanging.
@@ -106,6 +109,9 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 		}
 		if c.wif != nil {
 			st.WIF = r.wifStatus(c)
+		}
+		if c.oauth != nil {
+			st.OAuth = r.oauthStatus(c)
 		}
 		rep.Sources = append(rep.Sources, st)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oauth"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -76,9 +77,10 @@ type candidate struct {
 	baseURL string // the credential's own base URL, if any
 	secret  string // static credentials
 	wif     *wif.Config
-	problem string // non-empty: not usable
-	missing bool   // with problem: nothing there at all (not set, not configured)
-	ambient bool   // from the environment or an SDK profile: named when shadowed
+	oauth   *oauth.Found // OAuth logins: a refreshing oauth.Source
+	problem string       // non-empty: not usable
+	missing bool         // with problem: nothing there at all (not set, not configured)
+	ambient bool         // from the environment or an SDK profile: named when shadowed
 }
 
 func (c *candidate) usable() bool { return c.problem == "" }
@@ -178,8 +180,15 @@ func poolCandidate(t authstore.Target, now time.Time) *candidate {
 	switch e.AuthType {
 	case authstore.AuthTypeOAuth:
 		c.kind, c.mode = credential.KindOAuth, credential.ModeBearer
-		if e.ExpiresAtMs > 0 && !now.Before(time.UnixMilli(e.ExpiresAtMs)) {
-			c.problem = "OAuth token expired at " + time.UnixMilli(e.ExpiresAtMs).UTC().Format(time.RFC3339) + "; log in again with `hermes auth add anthropic --type oauth`"
+		c.oauth = &oauth.Found{Entry: e}
+		switch {
+		case e.NeedsLogin != "":
+			c.problem = "needs a new login (" + e.NeedsLogin + "); run: " + reloginCommand(e)
+		case e.InPlace():
+			c.secret = "" // the pair lives in e.File, read at each use
+			return c
+		case e.ExpiresAtMs > 0 && !now.Before(time.UnixMilli(e.ExpiresAtMs)) && e.RefreshToken == "":
+			c.problem = "OAuth token expired at " + time.UnixMilli(e.ExpiresAtMs).UTC().Format(time.RFC3339) + " and cannot be refreshed; log in again with `hermes auth add anthropic --type oauth`"
 		}
 	default:
 		c.kind, c.mode = credential.KindAPIKey, credential.ModeAPIKey
@@ -267,6 +276,9 @@ func (r *Resolver) profile(name string) *candidate {
 	c.baseURL = cfg.BaseURL
 	fed := cfg.AuthenticationInfo.OIDCFederation
 	switch {
+	case cfg.AuthenticationInfo.Type == config.AuthenticationTypeUserOAuth && cfg.AuthenticationInfo.UserOAuth != nil:
+		c.kind = credential.KindOAuth
+		c.oauth = &oauth.Found{ProfileDir: dir, ProfileName: name, Profile: cfg}
 	case cfg.AuthenticationInfo.Type != config.AuthenticationTypeOIDCFederation || fed == nil:
 		c.problem = fmt.Sprintf("authentication type %q is not supported by hermes (only oidc_federation profiles with a file identity token)", cfg.AuthenticationInfo.Type)
 	case fed.IdentityToken == nil || fed.IdentityToken.Source != config.IdentityTokenSourceFile || fed.IdentityToken.Path == "":
@@ -338,13 +350,28 @@ func (r *Resolver) target(t string, file *authstore.File, storeErr error) *candi
 // Resolve returns the runtime for the winning credential source.
 func (r *Resolver) Resolve(ctx context.Context) (*credential.Runtime, error) {
 	cands, storeErr := r.walk()
-	win, err := r.winner(cands, storeErr)
-	if err != nil {
-		return nil, err
-	}
-	rt, err := r.runtime(win)
-	if err != nil {
-		return nil, err
+	var (
+		win *candidate
+		rt  *credential.Runtime
+		err error
+	)
+	for {
+		win, err = r.winner(cands, storeErr)
+		if err != nil {
+			return nil, err
+		}
+		rt, err = r.runtime(win)
+		if err != nil {
+			return nil, err
+		}
+		if win.oauth == nil {
+			break
+		}
+		if err = r.checkOAuth(ctx, win, rt); err == nil {
+			break
+		} else if err != errSkip {
+			return nil, err
+		}
 	}
 	r.warnShadowed(win, cands)
 	r.warnLoosePermissions()
@@ -421,6 +448,13 @@ func (r *Resolver) runtime(c *candidate) (*credential.Runtime, error) {
 	base, _, err := r.baseURL(c.baseURL)
 	if err != nil {
 		return nil, err
+	}
+	if c.oauth != nil {
+		src, err := r.oauthSource(c, base)
+		if err != nil {
+			return nil, &configError{what: c.description(), err: err}
+		}
+		return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindOAuth, Source: c.description(), Tokens: src}, nil
 	}
 	if c.wif == nil {
 		rt := credential.NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)

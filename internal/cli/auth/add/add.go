@@ -4,7 +4,6 @@ package add
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -27,6 +26,9 @@ const (
 	TypeAPIKey = "api-key"
 	TypeOAuth  = "oauth"
 	TypeWIF    = "wif"
+
+	// typeClaudeCode is the menu's fourth line: --type oauth --from-claude-code.
+	typeClaudeCode = "claude-code"
 )
 
 // menu is the choice offered when --type is missing on a terminal; the
@@ -37,7 +39,7 @@ var menu = []struct {
 	built      bool
 }{
 	{TypeAPIKey, "API key", true},
-	{TypeOAuth, "OAuth login", false},
+	{TypeOAuth, "OAuth login", true},
 	{TypeWIF, "Workload Identity Federation (OIDC / short-lived workload tokens)", true},
 }
 
@@ -61,6 +63,10 @@ type Options struct {
 	WIF         WIFFlags
 	Check       bool
 	SaveProfile string
+
+	OAuth OAuthFlags
+	// OpenBrowser opens the login URL; nil: $BROWSER, xdg-open or open.
+	OpenBrowser func(url string) error
 
 	// setFlags names the flags given on the command line, to refuse those
 	// that do not apply to the chosen type.
@@ -108,7 +114,17 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
                    token source. There is one WIF configuration; adding it
                    again replaces it. A configured WIF is used before any
                    pool entry.
-  --type oauth     OAuth login (not built yet).
+  --type oauth     OAuth login with your Claude account (authorization code
+                   with PKCE): in a browser when one can be opened (the answer
+                   comes back to a loopback port), else paste the CODE#STATE
+                   the page shows (--no-browser, or no browser). The login
+                   refreshes itself. --from-claude-code uses Claude Code's
+                   login (~/.claude/.credentials.json, CLAUDE_CONFIG_DIR) in
+                   place instead; --save-profile NAME keeps the login in an
+                   SDK profile (ANTHROPIC_CONFIG_DIR) that hermes uses in place.
+                   Endpoints: --oauth-authorize-url, --oauth-token-url,
+                   --oauth-client-id, --oauth-redirect-uri, --oauth-scopes, or
+                   the HERMES_OAUTH_* variables of the same names.
 
 Without --type on a terminal, hermes asks. The global --base-url is stored
 with the credential (https, or http on loopback).
@@ -159,7 +175,14 @@ before an exchange.`,
 	fl.BoolVar(&opts.Check, "check", false, "after storing, perform one live token exchange (wif)")
 	_ = cmd.RegisterFlagCompletionFunc("type", complete.Fixed(TypeAPIKey, TypeWIF, TypeOAuth))
 	_ = cmd.RegisterFlagCompletionFunc("identity-token-source", complete.Fixed("github-actions", "gcp-metadata", "azure-imds"))
-	fl.StringVar(&opts.SaveProfile, "save-profile", "", "also write an Anthropic SDK profile NAME to ANTHROPIC_CONFIG_DIR (wif, file source only)")
+	fl.StringVar(&opts.SaveProfile, "save-profile", "", "also write an Anthropic SDK profile NAME to ANTHROPIC_CONFIG_DIR (wif with a file source; oauth)")
+	fl.BoolVar(&opts.OAuth.NoBrowser, "no-browser", false, "print the login URL and read the pasted CODE#STATE instead of opening a browser (oauth)")
+	fl.BoolVar(&opts.OAuth.FromClaudeCode, "from-claude-code", false, "use Claude Code's login in place (oauth)")
+	fl.StringVar(&opts.OAuth.AuthorizeURL, "oauth-authorize-url", "", "authorization endpoint (oauth; env HERMES_OAUTH_AUTHORIZE_URL)")
+	fl.StringVar(&opts.OAuth.TokenURL, "oauth-token-url", "", "token endpoint (oauth; env HERMES_OAUTH_TOKEN_URL)")
+	fl.StringVar(&opts.OAuth.ClientID, "oauth-client-id", "", "OAuth client ID (oauth; env HERMES_OAUTH_CLIENT_ID)")
+	fl.StringVar(&opts.OAuth.RedirectURI, "oauth-redirect-uri", "", "redirect URI of the paste flow (oauth; env HERMES_OAUTH_REDIRECT_URI)")
+	fl.StringVar(&opts.OAuth.Scopes, "oauth-scopes", "", "space-separated scopes (oauth; env HERMES_OAUTH_SCOPES)")
 	return cmd
 }
 
@@ -169,6 +192,8 @@ var flagsFor = map[string][]string{
 	TypeWIF: {"federation-rule-id", "organization-id", "service-account-id", "workspace-id",
 		"identity-token-file", "identity-token-env", "identity-token-source", "identity-token-command",
 		"audience", "check", "save-profile"},
+	TypeOAuth: {"no-browser", "from-claude-code", "oauth-authorize-url", "oauth-token-url", "oauth-client-id",
+		"oauth-redirect-uri", "oauth-scopes", "save-profile"},
 }
 
 // Run adds the credential opts describe.
@@ -193,8 +218,11 @@ func Run(ctx context.Context, opts *Options) error {
 		return addAPIKey(ctx, opts)
 	case TypeWIF:
 		return addWIF(ctx, opts)
+	case typeClaudeCode:
+		opts.OAuth.FromClaudeCode = true
+		return addOAuth(ctx, opts)
 	default: // TypeOAuth
-		return fmt.Errorf("OAuth login is %w: use --type api-key or --type wif", cmdutil.ErrNotBuilt)
+		return addOAuth(ctx, opts)
 	}
 }
 
@@ -228,6 +256,9 @@ func chooseType(ctx context.Context, opts *Options) (string, error) {
 			labels, types = append(labels, m.label), append(types, m.typ)
 		}
 	}
+	if claudeCodeAvailable(opts.Getenv) {
+		labels, types = append(labels, "Claude Code's login (used in place)"), append(types, typeClaudeCode)
+	}
 	i, err := opts.Prompter.Select(ctx, "How do you want to authenticate to Anthropic?", labels)
 	if err != nil {
 		return "", err
@@ -241,7 +272,7 @@ func refuseForeignFlags(typ string, set []string) error {
 			continue
 		}
 		for _, n := range names {
-			if slices.Contains(set, n) {
+			if slices.Contains(set, n) && !slices.Contains(flagsFor[typ], n) {
 				return cmdutil.FlagErrorf("--%s does not apply to --type %s", n, typ)
 			}
 		}

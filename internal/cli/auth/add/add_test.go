@@ -8,7 +8,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,19 +143,6 @@ func TestMenuAPIKeyHiddenPrompt(t *testing.T) {
 		t.Fatalf("asked %q", p.asked)
 	}
 	h.noSecrets(t, sentinelKey)
-}
-
-// The menu offers only what is built: no OAuth until its flow exists.
-func TestMenuOffersOnlyWhatIsBuilt(t *testing.T) {
-	p := &fakePrompter{}
-	h := newHarness(t, true, p)
-	Run(context.Background(), h.opts)
-	if len(p.options) != 1 || len(p.options[0]) != 2 || slices.ContainsFunc(p.options[0], func(o string) bool { return strings.Contains(o, "OAuth") }) {
-		t.Fatalf("menu = %q", p.options)
-	}
-	if _, statErr := os.Stat(filepath.Join(h.home, "auth.json")); !errors.Is(statErr, os.ErrNotExist) {
-		t.Fatal("auth.json written")
-	}
 }
 
 func TestNoTypeWithoutTerminalIsUsageError(t *testing.T) {

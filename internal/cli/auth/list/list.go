@@ -11,6 +11,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/oauth"
 	"github.com/hermes-agent/hermes/internal/secret"
 	"github.com/hermes-agent/hermes/internal/termtext"
 )
@@ -54,6 +55,10 @@ meaning:
      "secret": "sk-ant-api03-abc…xyz",  (masked)
      "priority": 0, "source": "flag" | "prompt" | "stdin" | "oauth",
      "expires_at": "…",                (oauth, if known)
+     "location": "hermes store" | "Claude Code" | "profile NAME",  (oauth)
+     "file": "/home/me/.claude/.credentials.json",  (oauth used in place)
+     "account": "me@example.com", "subscription_type": "max",  (oauth, if known)
+     "refreshable": true, "needs_login": "…",  (oauth)
      "base_url": "https://…",          (if set)
      "added_at": "…", "active": false}]}
 
@@ -92,6 +97,14 @@ type Row struct {
 	BaseURL          string     `json:"base_url,omitempty"`
 	AddedAt          time.Time  `json:"added_at"`
 	Active           bool       `json:"active"`
+	// OAuth logins: where the pair lives ("hermes store", "Claude Code",
+	// "profile NAME"), the file when used in place, the account.
+	Location         string `json:"location,omitempty"`
+	File             string `json:"file,omitempty"`
+	Account          string `json:"account,omitempty"`
+	SubscriptionType string `json:"subscription_type,omitempty"`
+	Refreshable      *bool  `json:"refreshable,omitempty"`
+	NeedsLogin       string `json:"needs_login,omitempty"`
 }
 
 // Run lists the stored credentials.
@@ -157,13 +170,61 @@ func Rows(f *authstore.File) []Row {
 				exp := time.UnixMilli(e.ExpiresAtMs).UTC()
 				r.ExpiresAt = &exp
 			}
+			if e.AuthType == authstore.AuthTypeOAuth {
+				oauthRow(&r, e)
+			}
 		}
 		rows = append(rows, r)
 	}
 	return rows
 }
 
+// oauthRow fills where an OAuth login lives; a login used in place is
+// read from its file (never a secret shown: masked).
+func oauthRow(r *Row, e *authstore.Entry) {
+	r.Location, r.Account, r.NeedsLogin = "hermes store", e.Account, e.NeedsLogin
+	refreshable := e.RefreshToken != "" && e.NeedsLogin == ""
+	switch e.Source {
+	case authstore.SourceClaudeCode:
+		r.Location, r.File = "Claude Code", e.File
+		if l, err := oauth.ReadClaudeCode(e.File); err == nil {
+			r.SubscriptionType, r.Secret = l.SubscriptionType, secret.Mask(l.AccessToken)
+			refreshable = l.RefreshToken != ""
+			if !l.Expiry.IsZero() {
+				exp := l.Expiry.UTC()
+				r.ExpiresAt = &exp
+			}
+		} else {
+			r.NeedsLogin = err.Error()
+		}
+	case authstore.SourceSDKProfile:
+		r.Location, r.File = "profile "+e.Profile, e.File
+		if p, err := (oauth.ProfileStore{Path: e.File}).Load(); err == nil {
+			r.Secret, refreshable = secret.Mask(p.AccessToken), p.RefreshToken != ""
+			if !p.Expiry.IsZero() {
+				exp := p.Expiry.UTC()
+				r.ExpiresAt = &exp
+			}
+		}
+	}
+	r.Refreshable = &refreshable
+}
+
 func details(r Row) string {
+	if r.Location == "Claude Code" {
+		s := "claude-code (OAuth"
+		if r.SubscriptionType != "" {
+			s += ", " + r.SubscriptionType
+		}
+		s += ")  " + r.File
+		if r.ExpiresAt != nil {
+			s += "  expires " + r.ExpiresAt.Format(time.RFC3339)
+		}
+		if r.NeedsLogin != "" {
+			s += "  PROBLEM: " + r.NeedsLogin
+		}
+		return s
+	}
 	if r.AuthType == "wif" {
 		s := "rule " + r.FederationRuleID + "  org " + r.OrganizationID
 		if r.ServiceAccountID != "" {
@@ -187,6 +248,17 @@ func details(r Row) string {
 	}
 	if r.BaseURL != "" {
 		s += "  " + r.BaseURL
+	}
+	if r.Location != "" {
+		s += "  " + r.Location
+		if r.Account != "" {
+			s += " (" + r.Account + ")"
+		}
+		if r.NeedsLogin != "" {
+			s += "  needs a new login"
+		} else if r.Refreshable != nil && *r.Refreshable {
+			s += "  refreshable"
+		}
 	}
 	return s
 }

@@ -84,6 +84,14 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.Out, "Removed %s: Workload Identity Federation (%s); cached tokens dropped\n", removed.Describe(), removed.WIF.Describe())
 		return nil
 	}
+	if e := removed.Entry; e.InPlace() {
+		// The login itself is another program's: hermes only forgets it.
+		fmt.Fprintf(opts.IO.Out, "Removed %s: hermes no longer uses the OAuth login in %s; the file is untouched\n", removed.Describe(), e.File)
+		if e.Source == authstore.SourceClaudeCode {
+			fmt.Fprintln(opts.IO.ErrOut, "note: to log out of Claude Code itself, run `claude` and use /logout")
+		}
+		return nil
+	}
 	fmt.Fprintf(opts.IO.Out, "Removed %s: %s %s\n", removed.Describe(), removed.Entry.AuthType, secret.Mask(removed.Entry.Secret()))
 	return nil
 }
