@@ -23,6 +23,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -57,6 +58,17 @@ type Config struct {
 	// and files, matched after resolving symlinks. Callers fill it with
 	// CredentialPaths.
 	Protected []string
+
+	// PermissionMode is one of PermissionModes; "" means ModeDefault.
+	PermissionMode string
+	// Allow and Deny are permission rules ("edit_file", "bash(go test:*)");
+	// Deny wins over Allow and over every mode.
+	Allow, Deny []string
+	// Approver is asked about calls that need permission and no rule
+	// decides; nil denies them.
+	Approver Approver
+	// Files, when set, backs the file tools' text reads and writes.
+	Files TextFiles
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -68,6 +80,11 @@ type Agent struct {
 	depth  int
 	// protected is cfg.Protected, absolute and symlink-resolved too.
 	protected []string
+	// policy decides tool calls; sub-agents share it (and so never get
+	// more than their parent, and see its "don't ask again" answers).
+	policy *permission.Policy
+	// versions is what the agent last saw of each file (stale edits).
+	versions *fileVersions
 }
 
 // Usage counts tokens, sub-agents included.
@@ -93,17 +110,29 @@ type Result struct {
 // Event is something that happened while answering, in order. Sub-agents'
 // events carry Depth > 0.
 type Event struct {
-	// Type is "message_start", "text", "tool_use", "tool_result",
+	// Type is "message_start", "text" (a streamed text delta), "thinking"
+	// (a streamed thinking delta), "tool_use", "tool_result",
 	// "message_stop" or "error".
-	Type       string          `json:"type"`
-	Text       string          `json:"text,omitempty"`
-	Model      string          `json:"model,omitempty"`
-	ToolID     string          `json:"id,omitempty"`
-	Tool       string          `json:"name,omitempty"`
-	Input      json.RawMessage `json:"input,omitempty"`
-	IsError    bool            `json:"is_error,omitempty"`
-	StopReason string          `json:"stop_reason,omitempty"`
-	Depth      int             `json:"depth,omitempty"`
+	Type     string          `json:"type"`
+	Text     string          `json:"text,omitempty"`
+	Thinking string          `json:"thinking,omitempty"`
+	Model    string          `json:"model,omitempty"`
+	ToolID   string          `json:"id,omitempty"`
+	Tool     string          `json:"name,omitempty"`
+	Input    json.RawMessage `json:"input,omitempty"`
+	// Kind (on "tool_use") is one of the Kind constants; Path is the
+	// absolute path a file tool works on, "" otherwise.
+	Kind string `json:"kind,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Output is a tool_result's content, redacted. JSON carries it as
+	// "text" (Text holds the same string), the documented field.
+	Output string `json:"-"`
+	// Denied marks the result of a call the permission rules or the user
+	// refused.
+	Denied     bool   `json:"denied,omitempty"`
+	IsError    bool   `json:"is_error,omitempty"`
+	StopReason string `json:"stop_reason,omitempty"`
+	Depth      int    `json:"depth,omitempty"`
 }
 
 // ErrTurnLimit is wrapped by Send when the tool loop hits Config.MaxTurns.
@@ -130,8 +159,26 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if cfg.WorkDir, err = filepath.Abs(cfg.WorkDir); err != nil {
 		return nil, fmt.Errorf("working directory for the file tools: %w", err)
 	}
+	policy, err := newPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Plan mode and whole-tool deny rules take tools off the offer.
+	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, responseIdleTimeout)))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(cfg.Protected)}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(cfg.Protected), policy: policy, versions: &fileVersions{}}, nil
+}
+
+func newPolicy(cfg Config) (*permission.Policy, error) {
+	allow, err := permission.ParseRules(cfg.Allow)
+	if err != nil {
+		return nil, fmt.Errorf("allowed tools: %w", err)
+	}
+	deny, err := permission.ParseRules(cfg.Deny)
+	if err != nil {
+		return nil, fmt.Errorf("disallowed tools: %w", err)
+	}
+	return permission.New(cfg.PermissionMode, allow, deny)
 }
 
 func withDefaults(cfg Config) Config {
@@ -172,7 +219,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
@@ -293,13 +340,17 @@ func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversati
 		case "message_start":
 			emit(Event{Type: "message_start", Model: string(ev.Message.Model), Depth: a.depth})
 		case "content_block_delta":
-			if ev.Delta.Type == "text_delta" && ev.Delta.Text != "" {
+			switch {
+			case ev.Delta.Type == "text_delta" && ev.Delta.Text != "":
 				emit(Event{Type: "text", Text: ev.Delta.Text, Depth: a.depth})
+			case ev.Delta.Type == "thinking_delta" && ev.Delta.Thinking != "":
+				emit(Event{Type: "thinking", Thinking: ev.Delta.Thinking, Depth: a.depth})
 			}
 		case "content_block_stop":
 			if i := int(ev.Index); i >= 0 && i < len(msg.Content) && msg.Content[i].Type == "tool_use" {
 				c := msg.Content[i]
-				emit(Event{Type: "tool_use", ToolID: c.ID, Tool: c.Name, Input: json.RawMessage(c.Input), Depth: a.depth})
+				kind, path := a.toolHints(c.Name, json.RawMessage(c.Input))
+				emit(Event{Type: "tool_use", ToolID: c.ID, Tool: c.Name, Input: json.RawMessage(c.Input), Kind: kind, Path: path, Depth: a.depth})
 			}
 		case "message_stop":
 			stopped = true
@@ -341,7 +392,7 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 			}
 			r.content = masked
 			results[i] = r
-			emit(Event{Type: "tool_result", ToolID: c.ID, Tool: c.Name, Text: r.content, IsError: r.isError, Depth: a.depth})
+			emit(Event{Type: "tool_result", ToolID: c.ID, Tool: c.Name, Text: r.content, Output: r.content, IsError: r.isError, Denied: r.denied, Depth: a.depth})
 			return nil
 		})
 	}
@@ -359,4 +410,30 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 		blocks[i] = Block{Type: "tool_result", ToolUseID: calls[i].ID, Content: content, IsError: r.isError}
 	}
 	return blocks, usage, nil
+}
+
+// toolHints are a tool_use's Kind and, for file tools, the absolute path
+// it works on (for editors that show and follow the location).
+func (a *Agent) toolHints(tool string, input json.RawMessage) (kind, path string) {
+	switch tool {
+	case ToolReadFile, ToolListFiles:
+		kind = KindRead
+	case ToolGlob, ToolGrep:
+		kind = KindSearch
+	case ToolWriteFile, ToolEditFile:
+		kind = KindEdit
+	case ToolBash:
+		kind = KindExecute
+	case ToolDelegate:
+		return KindDelegate, ""
+	default:
+		return KindOther, ""
+	}
+	var in struct {
+		Path string `json:"path"`
+	}
+	if json.Unmarshal(input, &in) == nil && in.Path != "" && !filepath.IsAbs(in.Path) && filepath.IsLocal(filepath.Clean(in.Path)) {
+		path = filepath.Join(a.cfg.WorkDir, in.Path)
+	}
+	return kind, path
 }

@@ -144,14 +144,14 @@ func TestFileToolsStayInsideWorkDir(t *testing.T) {
 	os.Symlink(outside, filepath.Join(dir, "linkdir"))
 	a := newAgent(t, bearerRuntime("http://127.0.0.1:1"), Config{Tools: []string{"read_file", "list_files"}, WorkDir: dir})
 
-	if r := a.readFile("ok.txt"); r.isError || r.content != "inside" {
+	if r := a.readPath("ok.txt"); r.isError || r.content != "inside" {
 		t.Errorf("read ok.txt = %+v", r)
 	}
-	if r := a.readFile("sub/../ok.txt"); r.isError {
+	if r := a.readPath("sub/../ok.txt"); r.isError {
 		t.Errorf("read sub/../ok.txt = %+v", r)
 	}
 	for _, p := range []string{"../" + filepath.Base(outside) + "/secret.txt", filepath.Join(outside, "secret.txt"), "link.txt", "linkdir/secret.txt"} {
-		r := a.readFile(p)
+		r := a.readPath(p)
 		if !r.isError || !strings.Contains(r.content, "outside the working directory") {
 			t.Errorf("read %s = %+v, want refused", p, r)
 		}
@@ -159,13 +159,13 @@ func TestFileToolsStayInsideWorkDir(t *testing.T) {
 	if r := a.listFiles("linkdir"); !r.isError {
 		t.Errorf("list linkdir = %+v, want refused", r)
 	}
-	if r := a.readFile("big.txt"); !r.isError || !strings.Contains(r.content, "limit") {
+	if r := a.readPath("big.txt"); !r.isError || !strings.Contains(r.content, "limit") {
 		t.Errorf("read big.txt = %+v", r)
 	}
-	if r := a.readFile("sub"); !r.isError || !strings.Contains(r.content, "list_files") {
+	if r := a.readPath("sub"); !r.isError || !strings.Contains(r.content, "list_files") {
 		t.Errorf("read sub = %+v", r)
 	}
-	if r := a.readFile("nope.txt"); !r.isError || !strings.Contains(r.content, "does not exist") {
+	if r := a.readPath("nope.txt"); !r.isError || !strings.Contains(r.content, "does not exist") {
 		t.Errorf("read nope.txt = %+v", r)
 	}
 	r := a.listFiles("")

@@ -91,14 +91,14 @@ func TestFileToolsRefuseCredentialStores(t *testing.T) {
 		"ci/token.jwt", "tok", // the token file itself, and through a symlink
 		"hard.jwt", // a hard link to it: caught on the opened file
 	} {
-		assertRefused(t, "read_file "+p, a.readFile(p))
+		assertRefused(t, "read_file "+p, a.readPath(p))
 	}
 	for _, p := range []string{".hermes", "link", ".hermes/cache/wif", ".config/anthropic", "sdklink/credentials"} {
 		assertRefused(t, "list_files "+p, a.listFiles(p))
 	}
 
 	// Everything else still works, and the store's name may be listed.
-	if r := a.readFile("notes.txt"); r.isError || r.content != "ordinary notes" {
+	if r := a.readPath("notes.txt"); r.isError || r.content != "ordinary notes" {
 		t.Errorf("read notes.txt = %+v", r)
 	}
 	r := a.listFiles(".")
@@ -130,7 +130,7 @@ func TestProtectedMatchesAcrossSymlinkSpellings(t *testing.T) {
 			p = "auth.json"
 			assertRefused(t, "list_files . in "+cfg.WorkDir, a.listFiles("."))
 		}
-		assertRefused(t, "read_file "+p+" in "+cfg.WorkDir, a.readFile(p))
+		assertRefused(t, "read_file "+p+" in "+cfg.WorkDir, a.readPath(p))
 	}
 }
 

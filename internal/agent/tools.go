@@ -11,34 +11,46 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
+
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 )
 
 // Tool names accepted by Config.Tools (and `hermes chat --tools`).
 const (
-	ToolReadFile  = "read_file"
-	ToolListFiles = "list_files"
-	ToolDelegate  = "delegate"
+	ToolReadFile  = permission.ToolReadFile
+	ToolListFiles = permission.ToolListFiles
+	ToolGlob      = permission.ToolGlob
+	ToolGrep      = permission.ToolGrep
+	ToolWriteFile = permission.ToolWriteFile
+	ToolEditFile  = permission.ToolEditFile
+	ToolBash      = permission.ToolBash
+	ToolDelegate  = permission.ToolDelegate
 )
 
 // KnownTools lists every tool name, in the order help text shows them.
-var KnownTools = []string{ToolReadFile, ToolListFiles, ToolDelegate}
+var KnownTools = []string{ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolWriteFile, ToolEditFile, ToolBash, ToolDelegate}
 
-// Limits of the read-only file tools: the model gets a clear error rather
-// than a file that would flood its context.
+// Limits of the file tools: the model gets a clear error or a capped
+// answer rather than output that would flood its context.
 const (
 	MaxReadBytes    = 256 << 10
 	MaxListEntries  = 1000
+	MaxGlobResults  = 500
+	MaxGrepMatches  = 500
 	maxResultBytes  = 512 << 10 // any tool result, delegate included
-	maxToolInputLen = 64 << 10
+	maxToolInputLen = 1 << 20   // write_file content can be big
+	// maxRangeFileBytes bounds a file read_file pages through with
+	// offset/limit, and a file edit_file changes.
+	maxRangeFileBytes = 16 << 20
 )
 
 // toolResult is what one tool call produced.
 type toolResult struct {
 	content string
 	isError bool
+	denied  bool  // refused by the permission rules or the user
 	usage   Usage // tokens a sub-agent spent
 }
 
@@ -48,6 +60,7 @@ func errResult(format string, args ...any) toolResult {
 
 // toolDefs are the tool declarations sent to the API.
 func toolDefs(names []string) []anthropic.ToolUnionParam {
+	str := func(d string) map[string]any { return map[string]any{"type": "string", "description": d} }
 	var out []anthropic.ToolUnionParam
 	for _, n := range names {
 		var desc string
@@ -55,15 +68,41 @@ func toolDefs(names []string) []anthropic.ToolUnionParam {
 		var required []string
 		switch n {
 		case ToolReadFile:
-			desc = fmt.Sprintf("Read a UTF-8 text file inside the working directory (relative path, at most %d KiB).", MaxReadBytes>>10)
-			props = map[string]any{"path": map[string]any{"type": "string", "description": "file path relative to the working directory"}}
+			desc = fmt.Sprintf("Read a UTF-8 text file inside the working directory (relative path). Whole files up to %d KiB; for bigger files, or a part, give offset (first line, from 1) and limit (number of lines).", MaxReadBytes>>10)
+			props = map[string]any{"path": str("file path relative to the working directory"),
+				"offset": map[string]any{"type": "integer", "description": "first line to read, counting from 1"},
+				"limit":  map[string]any{"type": "integer", "description": "number of lines to read"}}
 			required = []string{"path"}
 		case ToolListFiles:
 			desc = "List the entries of a directory inside the working directory (relative path, default \".\"). Directories end with /."
-			props = map[string]any{"path": map[string]any{"type": "string", "description": "directory path relative to the working directory"}}
+			props = map[string]any{"path": str("directory path relative to the working directory")}
+		case ToolGlob:
+			desc = fmt.Sprintf("Find files whose path matches a glob pattern (** matches any number of directories, e.g. **/*.go), newest first, skipping what .gitignore ignores; at most %d.", MaxGlobResults)
+			props = map[string]any{"pattern": str("glob pattern relative to path"), "path": str("directory to search, default the working directory")}
+			required = []string{"pattern"}
+		case ToolGrep:
+			desc = fmt.Sprintf("Search file contents with an RE2 regular expression; prints file:line:text for each matching line, skipping binary files and what .gitignore ignores; at most %d matches.", MaxGrepMatches)
+			props = map[string]any{"pattern": str("RE2 regular expression"), "path": str("file or directory to search, default the working directory"),
+				"glob":        str("only files matching this glob, e.g. *.go or **/*.md"),
+				"ignore_case": map[string]any{"type": "boolean", "description": "match case-insensitively"}}
+			required = []string{"pattern"}
+		case ToolWriteFile:
+			desc = "Create or overwrite a text file inside the working directory (parent directories are created; an existing file keeps its mode; read an existing file first)."
+			props = map[string]any{"path": str("file path relative to the working directory"), "content": str("the complete new content")}
+			required = []string{"path", "content"}
+		case ToolEditFile:
+			desc = "Replace exact text in a file you have read: old_string must occur exactly once (add surrounding lines to make it unique) unless replace_all is true. Fails if the file changed since you read it."
+			props = map[string]any{"path": str("file path relative to the working directory"), "old_string": str("the exact text to replace"),
+				"new_string":  str("the replacement text"),
+				"replace_all": map[string]any{"type": "boolean", "description": "replace every occurrence"}}
+			required = []string{"path", "old_string", "new_string"}
+		case ToolBash:
+			desc = fmt.Sprintf("Run a command with bash -c in the working directory and return its exit code and output (stdout and stderr together; long output keeps its head and tail). Default timeout %v, at most %v. Background processes are stopped when the command ends.", defaultBashTimeout, maxBashTimeout)
+			props = map[string]any{"command": str("the bash command line"), "timeout_ms": map[string]any{"type": "integer", "description": "timeout in milliseconds"}}
+			required = []string{"command"}
 		case ToolDelegate:
-			desc = "Hand a self-contained task to a sub-agent that has the same tools and returns its final answer. Several delegate calls in one turn run in parallel."
-			props = map[string]any{"task": map[string]any{"type": "string", "description": "the complete task; the sub-agent sees nothing else of this conversation"}}
+			desc = "Hand a self-contained task to a sub-agent that has the same tools and permissions and returns its final answer. Several delegate calls in one turn run in parallel."
+			props = map[string]any{"task": str("the complete task; the sub-agent sees nothing else of this conversation")}
 			required = []string{"task"}
 		}
 		t := anthropic.ToolUnionParamOfTool(anthropic.ToolInputSchemaParam{Properties: props, Required: required}, n)
@@ -71,6 +110,23 @@ func toolDefs(names []string) []anthropic.ToolUnionParam {
 		out = append(out, t)
 	}
 	return out
+}
+
+// toolInput is every tool's input; each tool reads its own fields.
+type toolInput struct {
+	Path       string `json:"path"`
+	Task       string `json:"task"`
+	Offset     int    `json:"offset"`
+	Limit      int    `json:"limit"`
+	Pattern    string `json:"pattern"`
+	Glob       string `json:"glob"`
+	IgnoreCase bool   `json:"ignore_case"`
+	Content    string `json:"content"`
+	OldString  string `json:"old_string"`
+	NewString  string `json:"new_string"`
+	ReplaceAll bool   `json:"replace_all"`
+	Command    string `json:"command"`
+	TimeoutMS  int64  `json:"timeout_ms"`
 }
 
 // runTool executes one tool call. Failures are tool results with is_error,
@@ -82,18 +138,23 @@ func (a *Agent) runTool(ctx context.Context, model string, b Block, emit func(Ev
 	if len(b.Input) > maxToolInputLen {
 		return errResult("tool input is larger than %d bytes", maxToolInputLen), nil
 	}
-	var in struct {
-		Path string `json:"path"`
-		Task string `json:"task"`
-	}
+	var in toolInput
 	if err := json.Unmarshal(b.Input, &in); err != nil {
 		return errResult("invalid input for %s: %v", b.Name, err), nil
 	}
 	switch b.Name {
 	case ToolReadFile:
-		return a.readFile(in.Path), nil
+		return a.readFile(ctx, in), nil
 	case ToolListFiles:
 		return a.listFiles(in.Path), nil
+	case ToolGlob:
+		return a.glob(in), nil
+	case ToolGrep:
+		return a.grep(ctx, in), nil
+	case ToolWriteFile, ToolEditFile:
+		return a.changeFile(ctx, b, in)
+	case ToolBash:
+		return a.bash(ctx, b, in)
 	default:
 		return a.delegate(ctx, model, in.Task, emit)
 	}
@@ -162,34 +223,6 @@ func (a *Agent) openGuarded(p string) (*os.File, fs.FileInfo, toolResult, bool) 
 		return nil, nil, r, false
 	}
 	return f, st, toolResult{}, true
-}
-
-func (a *Agent) readFile(p string) toolResult {
-	if p == "" {
-		return errResult("read_file needs a path")
-	}
-	f, st, r, ok := a.openGuarded(p)
-	if !ok {
-		return r
-	}
-	defer f.Close()
-	if st.IsDir() {
-		return errResult("%s is a directory: use list_files", p)
-	}
-	if !st.Mode().IsRegular() {
-		return errResult("%s is not a regular file", p)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxReadBytes+1))
-	if err != nil {
-		return rootErr(p, err)
-	}
-	if len(data) > MaxReadBytes {
-		return errResult("%s is %d bytes, larger than the %d KiB read_file limit", p, st.Size(), MaxReadBytes>>10)
-	}
-	if !utf8.Valid(data) {
-		return errResult("%s is not UTF-8 text (binary file?)", p)
-	}
-	return toolResult{content: string(data)}
 }
 
 func (a *Agent) listFiles(p string) toolResult {

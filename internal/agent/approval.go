@@ -1,0 +1,77 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Permission modes (Config.PermissionMode), Claude Code's values.
+const (
+	// ModeDefault asks (through Config.Approver) before write_file,
+	// edit_file and bash unless a rule already allows or denies the call.
+	ModeDefault = "default"
+	// ModeAcceptEdits allows the file-editing tools and asks for bash.
+	ModeAcceptEdits = "acceptEdits"
+	// ModeBypassPermissions allows every tool call the rules do not deny.
+	ModeBypassPermissions = "bypassPermissions"
+	// ModePlan offers only the read-only tools.
+	ModePlan = "plan"
+)
+
+// PermissionModes lists the accepted Config.PermissionMode values.
+var PermissionModes = []string{ModeDefault, ModeAcceptEdits, ModeBypassPermissions, ModePlan}
+
+// Approver is asked before a tool call that needs permission and is not
+// already allowed or denied by the rules. nil Config.Approver: nobody can be
+// asked (no terminal, cron, CI) → such calls are denied with a message that
+// says which --allowed-tools rule would allow them.
+type Approver interface {
+	Approve(ctx context.Context, req ApprovalRequest) (Approval, error)
+}
+
+// ApprovalRequest describes one tool call waiting for permission.
+type ApprovalRequest struct {
+	ToolID  string          // the tool_use id
+	Tool    string          // "write_file", "edit_file", "bash"
+	Input   json.RawMessage // the input as the model sent it
+	Title   string          // one line, e.g. "edit_file internal/x.go", "bash: go test ./..."
+	Path    string          // absolute path for file tools, "" otherwise
+	Command string          // the command for bash, "" otherwise
+	Diff    string          // unified diff for write_file/edit_file, "" otherwise
+	// OldText, NewText are the whole file before and after for edits
+	// (ACP diff content); OldText is "" for a new file.
+	OldText, NewText string
+}
+
+// Approval is the answer to an ApprovalRequest.
+type Approval struct {
+	Allow  bool
+	Always bool   // remember for the rest of this session (the agent adds a rule)
+	Reason string // when !Allow: told to the model ("permission denied: <reason>")
+}
+
+// ApproverFunc adapts a function to Approver.
+type ApproverFunc func(ctx context.Context, req ApprovalRequest) (Approval, error)
+
+// Approve calls f.
+func (f ApproverFunc) Approve(ctx context.Context, req ApprovalRequest) (Approval, error) {
+	return f(ctx, req)
+}
+
+// TextFiles, when set, backs the file tools' reads and writes of text files
+// (ACP clients with fs.readTextFile / fs.writeTextFile). Paths are absolute and
+// have already passed the work-dir and credential-store checks.
+type TextFiles interface {
+	ReadTextFile(ctx context.Context, path string) (string, error)
+	WriteTextFile(ctx context.Context, path, content string) error
+}
+
+// Tool kinds (Event.Kind on "tool_use"), ACP's tool_call kinds.
+const (
+	KindRead     = "read"
+	KindEdit     = "edit"
+	KindExecute  = "execute"
+	KindSearch   = "search"
+	KindDelegate = "delegate"
+	KindOther    = "other"
+)

@@ -1,0 +1,192 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Limits of the bash tool.
+const (
+	defaultBashTimeout = 2 * time.Minute
+	maxBashTimeout     = 10 * time.Minute
+	// bashOutputHead and bashOutputTail are what is kept of long output.
+	bashOutputHead = 16 << 10
+	bashOutputTail = 16 << 10
+	// bashKillGrace is how long a process group has between SIGTERM and
+	// SIGKILL.
+	bashKillGrace = 2 * time.Second
+	// bashPipeWait bounds waiting for output after the shell exited (a
+	// background process may hold the pipe open).
+	bashPipeWait = time.Second
+)
+
+func (a *Agent) bash(ctx context.Context, b Block, in toolInput) (toolResult, error) {
+	command := in.Command
+	if strings.TrimSpace(command) == "" {
+		return errResult("bash needs a command"), nil
+	}
+	timeout := defaultBashTimeout
+	if in.TimeoutMS < 0 {
+		return errResult("timeout_ms must not be negative"), nil
+	}
+	if in.TimeoutMS > 0 {
+		timeout = min(time.Duration(in.TimeoutMS)*time.Millisecond, maxBashTimeout)
+	}
+	req := ApprovalRequest{ToolID: b.ID, Tool: ToolBash, Input: b.Input, Title: "bash: " + oneLineCut(strings.Join(strings.Fields(command), " "), 200), Command: command}
+	if r, ok, err := a.permit(ctx, ToolBash, command, req); !ok || err != nil {
+		return r, err
+	}
+	return runBash(ctx, a.cfg.WorkDir, command, timeout, os.Environ())
+}
+
+// runBash runs command with bash -c in dir, in its own process group,
+// with env scrubbed of credentials. On timeout or cancellation the whole
+// group gets SIGTERM, then SIGKILL after a grace period, so a child that
+// ignores SIGTERM dies too; whatever the command left running in the
+// background is killed when the shell exits.
+func runBash(ctx context.Context, dir, command string, timeout time.Duration, env []string) (toolResult, error) {
+	out := &headTail{}
+	cmd := exec.Command("bash", "-c", command)
+	cmd.Dir = dir
+	cmd.Env = scrubEnv(env)
+	cmd.Stdin = nil
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = bashPipeWait
+	if err := cmd.Start(); err != nil {
+		return errResult("could not start bash: %v", err), nil
+	}
+	pgid := cmd.Process.Pid
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var werr error
+	var why string
+	select {
+	case werr = <-done:
+	case <-timer.C:
+		why = fmt.Sprintf("timed out after %v", timeout)
+		werr = killGroup(pgid, done)
+	case <-ctx.Done():
+		why = "canceled"
+		werr = killGroup(pgid, done)
+	}
+	// Background processes must not outlive the call.
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	if ctx.Err() != nil {
+		return toolResult{}, ctx.Err()
+	}
+
+	text := out.String()
+	code := cmd.ProcessState.ExitCode()
+	var status string
+	switch {
+	case why != "":
+		status = "killed: " + why
+	case code >= 0:
+		status = fmt.Sprintf("exit code %d", code)
+	default:
+		status = "killed by " + cmd.ProcessState.String()
+	}
+	var ee *exec.ExitError
+	if werr != nil && !errors.As(werr, &ee) && !errors.Is(werr, exec.ErrWaitDelay) {
+		status += fmt.Sprintf(" (%v)", werr)
+	}
+	if text == "" {
+		text = "(no output)\n"
+	} else if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return toolResult{content: text + "[" + status + "]", isError: why != "" || code != 0}, nil
+}
+
+// killGroup ends the process group: SIGTERM, then SIGKILL when the
+// shell has not exited after bashKillGrace.
+func killGroup(pgid int, done <-chan error) error {
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	grace := time.NewTimer(bashKillGrace)
+	defer grace.Stop()
+	select {
+	case err := <-done:
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		return err
+	case <-grace.C:
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		return <-done
+	}
+}
+
+// headTail keeps the first and last bytes of a command's output.
+type headTail struct {
+	mu      sync.Mutex
+	head    []byte
+	tail    []byte // ring of the last bashOutputTail bytes past head
+	dropped int64
+}
+
+func (h *headTail) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(p)
+	if room := bashOutputHead - len(h.head); room > 0 {
+		k := min(room, len(p))
+		h.head = append(h.head, p[:k]...)
+		p = p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	h.tail = append(h.tail, p...)
+	if over := len(h.tail) - bashOutputTail; over > 0 {
+		h.dropped += int64(over)
+		h.tail = append(h.tail[:0], h.tail[over:]...)
+	}
+	return n, nil
+}
+
+func (h *headTail) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.dropped == 0 {
+		return string(h.head) + string(h.tail)
+	}
+	return fmt.Sprintf("%s\n… [%d bytes of output left out] …\n%s", h.head, h.dropped, h.tail)
+}
+
+// scrubEnv removes every variable that can yield an Anthropic credential,
+// and HERMES_HOME, from env: a command the model runs must not be able to
+// reach the credential hermes runs with.
+//
+// TODO(merge): credential.ScrubEnv (branch sec) owns the list; call it and
+// drop credentialEnv once sec is merged.
+func scrubEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !credentialEnv(name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func credentialEnv(name string) bool {
+	n := strings.ToUpper(name)
+	switch {
+	case strings.HasPrefix(n, "ANTHROPIC_"), strings.HasPrefix(n, "HERMES_"),
+		strings.HasPrefix(n, "CLAUDE_CODE_"), strings.HasPrefix(n, "ACTIONS_ID_TOKEN_REQUEST_"):
+		return true
+	case n == "CLAUDE_API_KEY", n == "ACTIONS_RUNTIME_TOKEN":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,303 @@
+package permission
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Permission modes, Claude Code's values.
+const (
+	ModeDefault           = "default"
+	ModeAcceptEdits       = "acceptEdits"
+	ModeBypassPermissions = "bypassPermissions"
+	ModePlan              = "plan"
+)
+
+// Modes lists the accepted modes.
+var Modes = []string{ModeDefault, ModeAcceptEdits, ModeBypassPermissions, ModePlan}
+
+// CheckMode validates a mode; "" is ModeDefault.
+func CheckMode(mode string) (string, error) {
+	if mode == "" {
+		return ModeDefault, nil
+	}
+	if !slices.Contains(Modes, mode) {
+		return "", fmt.Errorf("unknown permission mode %q: choose from %s", mode, strings.Join(Modes, ", "))
+	}
+	return mode, nil
+}
+
+// Decision is what a Policy says about a tool call.
+type Decision int
+
+const (
+	// Ask: nothing decides; ask the user, or deny when nobody can be asked.
+	Ask Decision = iota
+	Allow
+	Deny
+)
+
+func (d Decision) String() string {
+	switch d {
+	case Allow:
+		return "allow"
+	case Deny:
+		return "deny"
+	}
+	return "ask"
+}
+
+// Verdict is a Decision with the words for a denial.
+type Verdict struct {
+	Decision Decision
+	// Reason says why a call is denied (Deny), for the model and the user.
+	Reason string
+	// Suggest are rules that would allow the call (Ask), for the
+	// "allow it with --allowed-tools …" hint and for "don't ask again".
+	Suggest []Rule
+}
+
+// Policy is a mode and rules; safe for concurrent use. Sub-agents share
+// their parent's Policy, so they never get more than it.
+type Policy struct {
+	mode string
+
+	mu    sync.Mutex
+	allow []Rule
+	deny  []Rule
+}
+
+// New returns a policy; mode "" is ModeDefault.
+func New(mode string, allow, deny []Rule) (*Policy, error) {
+	m, err := CheckMode(mode)
+	if err != nil {
+		return nil, err
+	}
+	return &Policy{mode: m, allow: slices.Clone(allow), deny: slices.Clone(deny)}, nil
+}
+
+// Mode is the policy's mode.
+func (p *Policy) Mode() string { return p.mode }
+
+// Offered reports whether tool is offered to the model at all: plan mode
+// offers only read-only tools, and a tool denied as a whole is not offered.
+func (p *Policy) Offered(tool string) bool {
+	if p.mode == ModePlan && !ReadOnly(tool) {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.deny {
+		if r.Tool == tool && r.Command == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// AllowForSession adds rules for the rest of the session ("yes, and don't
+// ask again").
+func (p *Policy) AllowForSession(rules ...Rule) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range rules {
+		if !slices.Contains(p.allow, r) {
+			p.allow = append(p.allow, r)
+		}
+	}
+}
+
+// Rules returns copies of the current allow and deny rules.
+func (p *Policy) Rules() (allow, deny []Rule) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.allow), slices.Clone(p.deny)
+}
+
+// Check decides a call of tool; command is the bash command ("" for other
+// tools). Order: a deny rule wins over everything; read-only tools run;
+// plan mode refuses the rest; bypassPermissions allows; acceptEdits allows
+// the file tools; allow rules allow; anything else is Ask.
+func (p *Policy) Check(tool, command string) Verdict {
+	allow, deny := p.Rules()
+	var parts []Part
+	var perr error
+	if tool == ToolBash {
+		parts, perr = SplitCommand(command)
+	}
+	if v, denied := checkDeny(tool, deny, parts, perr); denied {
+		return v
+	}
+	switch {
+	case ReadOnly(tool):
+		return Verdict{Decision: Allow}
+	case p.mode == ModePlan:
+		return Verdict{Decision: Deny, Reason: fmt.Sprintf("%s is not available in plan mode (read-only tools only)", tool)}
+	case p.mode == ModeBypassPermissions:
+		return Verdict{Decision: Allow}
+	case p.mode == ModeAcceptEdits && EditTool(tool):
+		return Verdict{Decision: Allow}
+	}
+	for _, r := range allow {
+		if r.Tool == tool && r.Command == "" {
+			return Verdict{Decision: Allow}
+		}
+	}
+	if tool != ToolBash {
+		return Verdict{Decision: Ask, Suggest: []Rule{{Tool: tool}}}
+	}
+	if perr != nil {
+		return Verdict{Decision: Ask, Suggest: []Rule{{Tool: ToolBash}}}
+	}
+	var missing []Rule
+	for _, part := range parts {
+		if partAllowed(part, allow) {
+			continue
+		}
+		r := suggestRule(part)
+		if !slices.Contains(missing, r) {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) == 0 {
+		return Verdict{Decision: Allow}
+	}
+	// A whole-tool suggestion makes the others redundant.
+	if slices.Contains(missing, Rule{Tool: ToolBash}) {
+		missing = []Rule{{Tool: ToolBash}}
+	}
+	return Verdict{Decision: Ask, Suggest: missing}
+}
+
+// checkDeny applies the deny rules. For bash every part is checked, also
+// with wrapper commands stripped (sudo rm, env X=1 rm, /bin/rm); a part
+// whose command words are computed at run time, or a command that cannot
+// be parsed, cannot be shown not to match and is denied while any bash
+// command rule is in the deny list.
+func checkDeny(tool string, deny []Rule, parts []Part, perr error) (Verdict, bool) {
+	var cmdRules []Rule
+	for _, r := range deny {
+		if r.Tool != tool {
+			continue
+		}
+		if r.Command == "" {
+			return Verdict{Decision: Deny, Reason: fmt.Sprintf("%s is denied by the rule %s", tool, r)}, true
+		}
+		cmdRules = append(cmdRules, r)
+	}
+	if len(cmdRules) == 0 {
+		return Verdict{}, false
+	}
+	if perr != nil {
+		return Verdict{Decision: Deny, Reason: fmt.Sprintf("the command cannot be checked against the deny rules (%v)", perr)}, true
+	}
+	for _, part := range parts {
+		for _, words := range [][]string{part.Words, stripWrappers(part.Words)} {
+			for _, r := range cmdRules {
+				switch matchWords(words, r) {
+				case matchYes:
+					return Verdict{Decision: Deny, Reason: fmt.Sprintf("%q is denied by the rule %s", part.Text, r)}, true
+				case matchUnknown:
+					return Verdict{Decision: Deny, Reason: fmt.Sprintf("%q is computed at run time and cannot be checked against the deny rule %s", part.Text, r)}, true
+				}
+			}
+		}
+	}
+	return Verdict{}, false
+}
+
+type match int
+
+const (
+	matchNo match = iota
+	matchYes
+	matchUnknown
+)
+
+// matchWords compares a part's words with a command rule. A run-time
+// word ("") where the rule needs a fixed word is matchUnknown.
+func matchWords(words []string, r Rule) match {
+	rw := r.words()
+	if len(words) < len(rw) {
+		for _, w := range words {
+			if w == "" {
+				return matchUnknown
+			}
+		}
+		return matchNo
+	}
+	for i, want := range rw {
+		if words[i] == "" {
+			return matchUnknown
+		}
+		if words[i] != want {
+			return matchNo
+		}
+	}
+	if !r.Prefix && len(words) != len(rw) {
+		return matchNo
+	}
+	return matchYes
+}
+
+// partAllowed reports whether a bash allow rule vouches for part: it must
+// match on fixed words, and the part must not be Unsafe.
+func partAllowed(part Part, allow []Rule) bool {
+	if part.Unsafe {
+		return false
+	}
+	for _, r := range allow {
+		if r.Tool != ToolBash || r.Command == "" {
+			continue
+		}
+		if !r.Prefix && part.Dynamic {
+			continue
+		}
+		if matchWords(part.Words, r) == matchYes {
+			return true
+		}
+	}
+	return false
+}
+
+// suggestRule is the rule that would allow part: its command and
+// subcommand as a prefix ("bash(go test:*)"), or the whole tool when the
+// part cannot be vouched for by a prefix.
+func suggestRule(part Part) Rule {
+	if part.Unsafe || len(part.Words) == 0 || part.Words[0] == "" {
+		return Rule{Tool: ToolBash}
+	}
+	words := part.Words[:1]
+	if len(part.Words) > 1 && hasSubcommands(part.Words[0]) && part.Words[1] != "" && !strings.HasPrefix(part.Words[1], "-") && !strings.ContainsAny(part.Words[1], "/.=") {
+		words = part.Words[:2]
+	}
+	for _, w := range words {
+		if strings.ContainsAny(w, "() \t\n*") {
+			return Rule{Tool: ToolBash}
+		}
+	}
+	return Rule{Tool: ToolBash, Command: strings.Join(words, " "), Prefix: true}
+}
+
+// hasSubcommands reports whether a command's second word names what it
+// does (go test, git diff), so a suggested rule should include it.
+func hasSubcommands(cmd string) bool {
+	switch cmd {
+	case "git", "go", "npm", "npx", "pnpm", "yarn", "bun", "deno", "cargo", "docker", "podman",
+		"kubectl", "helm", "gh", "terraform", "tofu", "uv", "poetry", "pip", "dotnet", "bazel",
+		"gcloud", "aws", "az", "make", "just", "hermes":
+		return true
+	}
+	return false
+}
+
+// Hint is the "allow it with …" advice for rules.
+func Hint(rules []Rule) string {
+	var s []string
+	for _, r := range rules {
+		s = append(s, r.String())
+	}
+	return "allow it with --allowed-tools '" + strings.Join(s, " ") + "'"
+}

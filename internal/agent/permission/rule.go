@@ -1,0 +1,248 @@
+// Package permission decides whether an agent tool call may run: the
+// permission modes, the --allowed-tools / --disallowed-tools rules
+// ("edit_file", "bash(go test:*)") and the settings files that hold them.
+//
+// It follows Claude Code's conventions where users have habits, and is
+// strict where a rule could be smuggled past: a shell command is split
+// with a real bash parser into every simple command it would run
+// (through &&, ||, ;, |, subshells, backticks, $(…), process
+// substitution, nested `bash -c`), and it is allowed only when every one
+// of them is allowed; one denied part denies the whole command.
+package permission
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Tool names, the same as the agent's (agent.KnownTools).
+const (
+	ToolReadFile  = "read_file"
+	ToolListFiles = "list_files"
+	ToolGlob      = "glob"
+	ToolGrep      = "grep"
+	ToolWriteFile = "write_file"
+	ToolEditFile  = "edit_file"
+	ToolBash      = "bash"
+	ToolDelegate  = "delegate"
+)
+
+// Tools lists every tool name rules may name.
+var Tools = []string{ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolWriteFile, ToolEditFile, ToolBash, ToolDelegate}
+
+// claudeName maps Claude Code's tool names to ours, so rules copied from
+// a Claude Code settings file or command line keep working.
+func claudeName(name string) string {
+	switch name {
+	case "Read":
+		return ToolReadFile
+	case "LS":
+		return ToolListFiles
+	case "Glob":
+		return ToolGlob
+	case "Grep":
+		return ToolGrep
+	case "Write":
+		return ToolWriteFile
+	case "Edit", "MultiEdit":
+		return ToolEditFile
+	case "Bash":
+		return ToolBash
+	case "Task":
+		return ToolDelegate
+	}
+	return ""
+}
+
+// ReadOnly reports whether tool only reads: it runs without asking and is
+// the only kind offered in plan mode.
+func ReadOnly(tool string) bool {
+	switch tool {
+	case ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolDelegate:
+		return true
+	}
+	return false
+}
+
+// EditTool reports whether tool changes files (allowed by acceptEdits).
+func EditTool(tool string) bool { return tool == ToolWriteFile || tool == ToolEditFile }
+
+// Rule is one permission rule: a whole tool ("edit_file", "bash"), or a
+// bash command ("bash(git status)") or command prefix ("bash(go test:*)").
+type Rule struct {
+	Tool string
+	// Command is the bash command or, when Prefix, the leading words a
+	// command must start with; "" means every call of Tool.
+	Command string
+	Prefix  bool
+}
+
+// String is the rule in the syntax ParseRule reads.
+func (r Rule) String() string {
+	if r.Command == "" {
+		return r.Tool
+	}
+	if r.Prefix {
+		return r.Tool + "(" + r.Command + ":*)"
+	}
+	return r.Tool + "(" + r.Command + ")"
+}
+
+// words is Command split into shell words (rules are written as plain
+// words separated by spaces).
+func (r Rule) words() []string { return strings.Fields(r.Command) }
+
+// maxRuleLen bounds one rule; longer ones are certainly mistakes.
+const maxRuleLen = 1024
+
+// ParseRule reads one rule: TOOL, TOOL(COMMAND) or TOOL(PREFIX:*). Only
+// bash takes a command. Claude Code's tool names (Bash, Edit, …) are
+// accepted for ours.
+func ParseRule(s string) (Rule, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Rule{}, errors.New("empty permission rule")
+	}
+	if len(s) > maxRuleLen {
+		return Rule{}, fmt.Errorf("permission rule longer than %d bytes", maxRuleLen)
+	}
+	name, spec, hasSpec := strings.Cut(s, "(")
+	if hasSpec {
+		if !strings.HasSuffix(spec, ")") {
+			return Rule{}, fmt.Errorf("permission rule %q: missing the closing parenthesis, e.g. bash(go test:*)", s)
+		}
+		spec = strings.TrimSuffix(spec, ")")
+	}
+	tool, err := toolName(strings.TrimSpace(name))
+	if err != nil {
+		return Rule{}, fmt.Errorf("permission rule %q: %w", s, err)
+	}
+	r := Rule{Tool: tool}
+	if !hasSpec {
+		return r, nil
+	}
+	spec = strings.TrimSpace(spec)
+	if spec == "*" || spec == "" {
+		return r, nil // bash(*), bash(): the whole tool
+	}
+	if tool != ToolBash {
+		return Rule{}, fmt.Errorf("permission rule %q: only bash takes a command in parentheses; write %s", s, tool)
+	}
+	if strings.ContainsAny(spec, "()\n\r\x00") {
+		return Rule{}, fmt.Errorf("permission rule %q: the command may not contain parentheses or newlines", s)
+	}
+	if p, ok := strings.CutSuffix(spec, ":*"); ok {
+		r.Prefix = true
+		spec = p
+	} else if p, ok := strings.CutSuffix(spec, " *"); ok {
+		// "bash(go test *)", a common spelling of the same prefix.
+		r.Prefix = true
+		spec = p
+	}
+	if strings.Contains(spec, "*") {
+		return Rule{}, fmt.Errorf("permission rule %q: * is only allowed at the end, as PREFIX:*", s)
+	}
+	r.Command = strings.Join(strings.Fields(spec), " ")
+	if r.Command == "" {
+		return Rule{}, fmt.Errorf("permission rule %q: empty command prefix", s)
+	}
+	return r, nil
+}
+
+func toolName(name string) (string, error) {
+	for _, t := range Tools {
+		if name == t {
+			return t, nil
+		}
+	}
+	if t := claudeName(name); t != "" {
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown tool %q: choose from %s", name, strings.Join(Tools, ", "))
+}
+
+// SplitRules splits a flag value or settings entry into rule strings:
+// rules are separated by commas or white space outside parentheses, so
+// "bash(git diff:*) edit_file,read_file" is three rules.
+func SplitRules(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	depth := 0
+	flush := func() {
+		if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	for _, c := range s {
+		switch {
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth < 0 {
+				return nil, fmt.Errorf("permission rules %q: unbalanced parentheses", s)
+			}
+		case depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n'):
+			flush()
+			continue
+		}
+		cur.WriteRune(c)
+	}
+	if depth != 0 {
+		return nil, fmt.Errorf("permission rules %q: unbalanced parentheses", s)
+	}
+	flush()
+	return out, nil
+}
+
+// ParseRules reads rule lists as given on the command line or in a
+// settings file: each element may hold several rules (SplitRules).
+func ParseRules(specs []string) ([]Rule, error) {
+	var out []Rule
+	for _, spec := range specs {
+		parts, err := SplitRules(spec)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range parts {
+			r, err := ParseRule(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// covers reports whether rule r allows everything rule o allows (used to
+// keep project settings from widening the user's).
+func (r Rule) covers(o Rule) bool {
+	if r.Tool != o.Tool {
+		return false
+	}
+	if r.Command == "" {
+		return true
+	}
+	if o.Command == "" {
+		return false
+	}
+	if !r.Prefix {
+		return !o.Prefix && r.Command == o.Command
+	}
+	return hasWordPrefix(o.words(), r.words())
+}
+
+func hasWordPrefix(words, prefix []string) bool {
+	if len(prefix) > len(words) {
+		return false
+	}
+	for i, p := range prefix {
+		if words[i] != p {
+			return false
+		}
+	}
+	return true
+}

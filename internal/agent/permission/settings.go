@@ -1,0 +1,153 @@
+package permission
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Settings is the permissions part of a settings file
+// (HERMES_HOME/settings.json, <workdir>/.hermes/settings.json), in Claude
+// Code's shape: {"permissions": {"allow": [...], "deny": [...]}}. Other
+// keys are ignored.
+type Settings struct {
+	Permissions struct {
+		Allow []string `json:"allow"`
+		Deny  []string `json:"deny"`
+	} `json:"permissions"`
+	// Path is the file it was read from.
+	Path string `json:"-"`
+}
+
+// maxSettingsBytes bounds a settings file.
+const maxSettingsBytes = 1 << 20
+
+// UserSettingsPath and ProjectSettingsPath are where the two files live.
+func UserSettingsPath(hermesHome string) string { return filepath.Join(hermesHome, "settings.json") }
+
+// ProjectSettingsPath is <workDir>/.hermes/settings.json.
+func ProjectSettingsPath(workDir string) string {
+	return filepath.Join(workDir, ".hermes", "settings.json")
+}
+
+// LoadSettings reads a settings file; a missing file is (nil, nil). With
+// strict, a file (or its directory) that other users may write is refused:
+// it could allow them to run commands as you.
+func LoadSettings(path string, strict bool) (*Settings, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("settings %s is not a regular file", path)
+	}
+	if strict && st.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("settings %s can be written by other users (mode %v): fix it with chmod go-w %s", path, st.Mode().Perm(), path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSettingsBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read settings %s: %w", path, err)
+	}
+	if len(data) > maxSettingsBytes {
+		return nil, fmt.Errorf("settings %s is larger than %d bytes", path, maxSettingsBytes)
+	}
+	var s Settings
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("settings %s is not valid JSON: %v; fix or remove it", path, err)
+	}
+	s.Path = path
+	for _, list := range [][]string{s.Permissions.Allow, s.Permissions.Deny} {
+		if _, err := ParseRules(list); err != nil {
+			return nil, fmt.Errorf("settings %s: %w", path, err)
+		}
+	}
+	return &s, nil
+}
+
+// Sources are where a session's rules come from.
+type Sources struct {
+	Mode string
+	// FlagAllow, FlagDeny are --allowed-tools / --disallowed-tools.
+	FlagAllow, FlagDeny []string
+	// User is HERMES_HOME/settings.json, Project the work dir's; either
+	// may be nil.
+	User, Project *Settings
+}
+
+// Build makes the policy for src. Deny rules from everywhere add up.
+// Allow rules: the flags, plus the user settings; a project settings file
+// can only narrow the user settings' allow list, never widen it — when it
+// has an allow list, a user rule stays only as far as a project rule
+// covers it (the narrower of the two is kept), so a cloned repository
+// cannot grant itself anything.
+func Build(src Sources) (*Policy, error) {
+	allow, err := ParseRules(src.FlagAllow)
+	if err != nil {
+		return nil, fmt.Errorf("--allowed-tools: %w", err)
+	}
+	deny, err := ParseRules(src.FlagDeny)
+	if err != nil {
+		return nil, fmt.Errorf("--disallowed-tools: %w", err)
+	}
+	var userAllow []Rule
+	for _, s := range []*Settings{src.User, src.Project} {
+		if s == nil {
+			continue
+		}
+		d, err := ParseRules(s.Permissions.Deny)
+		if err != nil {
+			return nil, fmt.Errorf("settings %s: %w", s.Path, err)
+		}
+		deny = append(deny, d...)
+	}
+	if src.User != nil {
+		if userAllow, err = ParseRules(src.User.Permissions.Allow); err != nil {
+			return nil, fmt.Errorf("settings %s: %w", src.User.Path, err)
+		}
+	}
+	if src.Project != nil && src.Project.Permissions.Allow != nil {
+		proj, err := ParseRules(src.Project.Permissions.Allow)
+		if err != nil {
+			return nil, fmt.Errorf("settings %s: %w", src.Project.Path, err)
+		}
+		userAllow = Narrow(userAllow, proj)
+	}
+	return New(src.Mode, append(allow, userAllow...), deny)
+}
+
+// Narrow is the intersection of two allow lists: for each pair where one
+// rule covers the other, the narrower one.
+func Narrow(user, project []Rule) []Rule {
+	var out []Rule
+	add := func(r Rule) {
+		for _, o := range out {
+			if o == r {
+				return
+			}
+		}
+		out = append(out, r)
+	}
+	for _, u := range user {
+		for _, p := range project {
+			switch {
+			case u.covers(p):
+				add(p)
+			case p.covers(u):
+				add(u)
+			}
+		}
+	}
+	return out
+}
