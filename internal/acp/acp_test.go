@@ -3,6 +3,7 @@ package acp
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -356,5 +357,100 @@ func TestBadRequests(t *testing.T) {
 	}
 	if _, err := c.LoadSession(ctx, sdk.LoadSessionRequest{SessionId: "../../etc/passwd", Cwd: e.cwd, McpServers: []sdk.McpServer{}}); err == nil {
 		t.Error("load of a path-like id succeeded")
+	}
+}
+
+func answer(option string) func(sdk.RequestPermissionRequest) sdk.RequestPermissionResponse {
+	return func(sdk.RequestPermissionRequest) sdk.RequestPermissionResponse {
+		return sdk.RequestPermissionResponse{Outcome: sdk.RequestPermissionOutcome{Selected: &sdk.RequestPermissionOutcomeSelected{OptionId: sdk.PermissionOptionId(option)}}}
+	}
+}
+
+func writeCall(id, path, content string) anthropictest.Reply {
+	return anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{ID: id, Name: "write_file", Input: map[string]string{"path": path, "content": content}}}}
+}
+
+func TestPermissionAllowThroughEditorFiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.s.Script(writeCall("toolu_w", "out.txt", "new text\n"), anthropictest.Reply{Text: "written"})
+	cl := &testClient{permit: answer(optAllowOnce)}
+	c, id := e.start(cl, sdk.ClientCapabilities{Fs: sdk.FileSystemCapabilities{ReadTextFile: true, WriteTextFile: true}})
+	if _, err := prompt(context.Background(), c, id, "write it"); err != nil {
+		t.Fatal(err)
+	}
+	abs := filepath.Join(e.cwd, "out.txt")
+	if len(cl.asked) != 1 {
+		t.Fatalf("%d permission requests", len(cl.asked))
+	}
+	req := cl.asked[0]
+	if req.ToolCall.ToolCallId != "toolu_w" || len(req.Options) != 3 {
+		t.Errorf("request %+v", req)
+	}
+	var kinds []sdk.PermissionOptionKind
+	for _, o := range req.Options {
+		kinds = append(kinds, o.Kind)
+	}
+	if !slices.Equal(kinds, []sdk.PermissionOptionKind{sdk.PermissionOptionKindAllowOnce, sdk.PermissionOptionKindAllowAlways, sdk.PermissionOptionKindRejectOnce}) {
+		t.Errorf("options %v", kinds)
+	}
+	if len(req.ToolCall.Content) != 1 || req.ToolCall.Content[0].Diff == nil || req.ToolCall.Content[0].Diff.Path != abs || req.ToolCall.Content[0].Diff.NewText != "new text\n" {
+		t.Errorf("permission content %+v", req.ToolCall.Content)
+	}
+	// The edit landed in the editor, not on disk behind its back.
+	if cl.files[abs] != "new text\n" {
+		t.Errorf("editor files %v (log %v)", cl.files, cl.fileLogs)
+	}
+	_, updates := cl.toolCalls()
+	if last := updates[len(updates)-1]; *last.Status != sdk.ToolCallStatusCompleted {
+		t.Errorf("final status %v", *last.Status)
+	}
+}
+
+func TestPermissionReject(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.s.Script(writeCall("toolu_w", "out.txt", "x"), anthropictest.Reply{Text: "ok, not written"})
+	cl := &testClient{permit: answer(optReject)}
+	c, id := e.start(cl, sdk.ClientCapabilities{})
+	resp, err := prompt(context.Background(), c, id, "write it")
+	if err != nil || resp.StopReason != sdk.StopReasonEndTurn {
+		t.Fatal(resp, err)
+	}
+	if _, err := os.Stat(filepath.Join(e.cwd, "out.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("rejected write happened: %v", err)
+	}
+	_, updates := cl.toolCalls()
+	if last := updates[len(updates)-1]; *last.Status != sdk.ToolCallStatusFailed {
+		t.Errorf("final status %v", *last.Status)
+	}
+	reqs := e.s.MessageRequests()
+	res := reqs[len(reqs)-1].Messages[2].Content[0]
+	if !res.IsError || !strings.Contains(res.ResultText(), "permission denied") {
+		t.Errorf("model was told %q", res.ResultText())
+	}
+}
+
+func TestPermissionAllowAlwaysIsRemembered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.s.Script(
+		writeCall("toolu_1", "a.txt", "a"), anthropictest.Reply{Text: "one"},
+		writeCall("toolu_2", "b.txt", "b"), anthropictest.Reply{Text: "two"},
+	)
+	cl := &testClient{permit: answer(optAllowAlways)}
+	c, id := e.start(cl, sdk.ClientCapabilities{})
+	for _, p := range []string{"first", "second"} {
+		if _, err := prompt(context.Background(), c, id, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(cl.asked) != 1 {
+		t.Errorf("asked %d times, want once", len(cl.asked))
+	}
+	for _, f := range []string{"a.txt", "b.txt"} {
+		if _, err := os.Stat(filepath.Join(e.cwd, f)); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -113,7 +113,11 @@ func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent
 	if s.cfg.Model != "" {
 		conv.Model = s.cfg.Model
 	}
-	a, err := agent.New(rt, s.agentConfig(rt, cwd))
+	cfg, err := s.agentConfig(rt, conv.ID, cwd)
+	if err != nil {
+		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
+	}
+	a, err := agent.New(rt, cfg)
 	if err != nil {
 		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
 	}
@@ -124,7 +128,10 @@ func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent
 	return ss, nil
 }
 
-func (s *Server) agentConfig(rt *credential.Runtime, cwd string) agent.Config {
+// agentConfig is a session's agent: its work dir, the permission rules
+// (asking the editor for the rest) and, when the editor offers both fs
+// methods, the editor's buffers behind the file tools.
+func (s *Server) agentConfig(rt *credential.Runtime, id, cwd string) (agent.Config, error) {
 	model := s.cfg.Model
 	if model == "" && s.cfg.Getenv != nil {
 		model = s.cfg.Getenv("HERMES_MODEL")
@@ -138,8 +145,21 @@ func (s *Server) agentConfig(rt *credential.Runtime, cwd string) agent.Config {
 		// The file tools never hand the model a credential store or
 		// token file, even when the editor's project is $HOME.
 		Protected: agent.CredentialPaths(s.cfg.Home, s.cfg.Getenv, rt),
+
+		PermissionMode: s.cfg.PermissionMode,
+		Approver:       approver{s: s, id: id},
 	}
-	return cfg
+	var err error
+	if cfg.Allow, cfg.Deny, err = s.rules(cwd); err != nil {
+		return agent.Config{}, err
+	}
+	s.mu.Lock()
+	fs := s.clientCaps.Fs
+	s.mu.Unlock()
+	if fs.ReadTextFile && fs.WriteTextFile {
+		cfg.Files = clientFiles{s: s, id: id}
+	}
+	return cfg, nil
 }
 
 // checkCwd accepts an absolute path to a directory, as the protocol requires.

@@ -39,10 +39,18 @@ func (t *turn) event(e agent.Event) {
 		if e.Depth == 0 && e.Text != "" {
 			t.message(e.Text)
 		}
+	case "thinking":
+		if e.Depth == 0 && e.Thinking != "" {
+			t.update(sdk.UpdateAgentThoughtText(e.Thinking))
+		}
 	case "tool_use":
 		t.update(toolCallStart(e.ToolID, e.Tool, e.Input, t.ss.cwd))
 	case "tool_result":
-		t.update(toolCallResult(e.ToolID, e.Text, e.IsError))
+		out := e.Output
+		if out == "" {
+			out = e.Text
+		}
+		t.update(toolCallResult(e.ToolID, out, e.IsError || e.Denied))
 	}
 }
 
