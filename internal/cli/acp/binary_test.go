@@ -3,6 +3,7 @@ package acp
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +125,7 @@ func spawn(tb testing.TB, bin string, env []string, args ...string) *editor {
 		tb.Fatal(err)
 	}
 	e.conn = sdk.NewClientSideConnection(editorClient{e}, e.stdin, stdout)
+	e.conn.SetLogger(slog.New(slog.DiscardHandler))
 	return e
 }
 
@@ -274,4 +276,15 @@ func rss(pid int) int {
 		}
 	}
 	return 0
+}
+
+// BenchmarkSpawnVersion is the floor under BenchmarkSpawnToFirstChunk on
+// the same machine: starting the binary and exiting.
+func BenchmarkSpawnVersion(b *testing.B) {
+	bin := hermesBinary(b)
+	for i := 0; i < b.N; i++ {
+		if out, err := exec.Command(bin, "version").CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
 }
