@@ -116,9 +116,14 @@ func (s *Server) Attach(out io.Writer, in io.Reader) *sdk.AgentSideConnection {
 // session's lock released before it returns.
 func Serve(ctx context.Context, cfg Config, in io.Reader, out io.Writer) error {
 	s := NewServer(cfg)
-	conn := s.Attach(out, in)
+	p := newPending()
+	conn := s.Attach(p.writer(out), p.reader(in))
 	select {
 	case <-conn.Done():
+		// Stdin closed: running prompts end as cancelled, and every
+		// request already read gets its answer before the process exits.
+		s.cancel()
+		p.wait(drainTimeout)
 	case <-ctx.Done():
 	}
 	s.Close()
@@ -210,7 +215,7 @@ func (s *Server) runtime(ctx context.Context) (*credential.Runtime, error) {
 // authRequired is the protocol's auth_required error with hermes's own
 // explanation, which names every source checked and how to add one.
 func authRequired(err error) *sdk.RequestError {
-	msg := secret.Outside(err.Error())
+	msg := secret.RedactShapes(err.Error())
 	if !strings.Contains(msg, "hermes auth add") {
 		msg += "\nAdd a credential with `hermes auth add anthropic` (--type wif, api-key or oauth), then try again."
 	}

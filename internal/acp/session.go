@@ -241,14 +241,14 @@ func (s *Server) run(ctx context.Context, ss *session, text string) (sdk.PromptR
 	case isCredentialError(err):
 		s.log.Warn("credential failed", "session", ss.id, "error", err)
 		rt, _ := s.runtime(ctx)
-		msg := secret.Outside(err.Error())
+		msg := secret.RedactShapes(err.Error())
 		if rt != nil {
 			msg += "\nThe credential used was " + rt.Source + "; check it with `hermes auth status --check`."
 		}
 		return sdk.PromptResponse{}, &sdk.RequestError{Code: -32000, Message: "Authentication required: " + msg, Data: map[string]any{"details": msg}}
 	default:
 		s.log.Warn("prompt failed", "session", ss.id, "error", err)
-		msg := secret.Outside(err.Error())
+		msg := secret.RedactShapes(err.Error())
 		return sdk.PromptResponse{}, &sdk.RequestError{Code: -32603, Message: msg, Data: map[string]any{"details": msg}}
 	}
 	if err := s.store.Save(conv, s.cfg.Now()); err != nil {
