@@ -454,3 +454,27 @@ func TestPermissionAllowAlwaysIsRemembered(t *testing.T) {
 		}
 	}
 }
+
+func TestStopReasons(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.s.Script(
+		anthropictest.Reply{Text: "cut", StopReason: "max_tokens"},
+		anthropictest.Reply{Text: "no", StopReason: "refusal"},
+		anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "list_files"}}},
+	)
+	cfg := e.config()
+	cfg.MaxTurns = 1
+	c := e.connect(cfg, &testClient{})
+	c.Initialize(context.Background(), sdk.InitializeRequest{ProtocolVersion: 1})
+	ns, err := c.NewSession(context.Background(), sdk.NewSessionRequest{Cwd: e.cwd, McpServers: []sdk.McpServer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []sdk.StopReason{sdk.StopReasonMaxTokens, sdk.StopReasonRefusal, sdk.StopReasonMaxTurnRequests} {
+		resp, err := prompt(context.Background(), c, ns.SessionId, "go")
+		if err != nil || resp.StopReason != want {
+			t.Errorf("stop reason %q (%v), want %q", resp.StopReason, err, want)
+		}
+	}
+}
