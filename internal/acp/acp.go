@@ -41,10 +41,11 @@ type Config struct {
 	Model string
 	// Tools enabled in every session; nil means every known tool.
 	Tools []string
-	// PermissionMode and Allow are the permission settings (--permission-mode,
-	// --allowed-tools) handed to every session's agent.
+	// PermissionMode, Allow and Deny are the permission flags
+	// (--permission-mode, --allowed-tools, --disallowed-tools); settings
+	// files add to them per session.
 	PermissionMode string
-	Allow          []string
+	Allow, Deny    []string
 	MaxTokens      int
 	MaxTurns       int
 	// Logger receives diagnostics (never protocol, never secrets).

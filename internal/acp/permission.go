@@ -112,35 +112,9 @@ func (f clientFiles) WriteTextFile(ctx context.Context, path, content string) er
 	return nil
 }
 
-// rules are a session's permission rules: --allowed-tools, then the
-// settings files (HERMES_HOME/settings.json and the project's
-// .hermes/settings.json) as permission.Build combines them: deny rules add
-// up, a project file can only narrow the user's allow list.
-func (s *Server) rules(cwd string) (allow, deny []string, err error) {
-	user, err := permission.LoadSettings(permission.UserSettingsPath(s.cfg.Home), true)
-	if err != nil {
-		return nil, nil, err
-	}
-	project, err := permission.LoadSettings(permission.ProjectSettingsPath(cwd), true)
-	if err != nil {
-		return nil, nil, err
-	}
-	allow = append(allow, s.cfg.Allow...)
-	var userAllow []permission.Rule
-	for _, st := range []*permission.Settings{user, project} {
-		if st != nil {
-			deny = append(deny, st.Permissions.Deny...)
-		}
-	}
-	if user != nil {
-		userAllow, _ = permission.ParseRules(user.Permissions.Allow) // checked by LoadSettings
-	}
-	if project != nil && project.Permissions.Allow != nil {
-		proj, _ := permission.ParseRules(project.Permissions.Allow)
-		userAllow = permission.Narrow(userAllow, proj)
-	}
-	for _, r := range userAllow {
-		allow = append(allow, r.String())
-	}
-	return allow, deny, nil
+// rules are a session's permission settings: the flags merged with
+// HERMES_HOME/settings.json and the project's .hermes/settings.json, as
+// chat merges them (permission.Resolve).
+func (s *Server) rules(cwd string) (permission.Effective, error) {
+	return permission.Resolve(s.cfg.Home, cwd, s.cfg.PermissionMode, s.cfg.Allow, s.cfg.Deny)
 }

@@ -146,13 +146,13 @@ func (s *Server) agentConfig(rt *credential.Runtime, id, cwd string) (agent.Conf
 		// token file, even when the editor's project is $HOME.
 		Protected: agent.CredentialPaths(s.cfg.Home, s.cfg.Getenv, rt),
 
-		PermissionMode: s.cfg.PermissionMode,
-		Approver:       approver{s: s, id: id},
+		Approver: approver{s: s, id: id},
 	}
-	var err error
-	if cfg.Allow, cfg.Deny, err = s.rules(cwd); err != nil {
+	eff, err := s.rules(cwd)
+	if err != nil {
 		return agent.Config{}, err
 	}
+	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
 	s.mu.Lock()
 	fs := s.clientCaps.Fs
 	s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
 )
 
@@ -37,6 +38,12 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if model == "" {
 		model = r.DefaultModel
 	}
+	// The settings files are read at run time, so a deny rule added
+	// since the job was created applies to it.
+	perm, err := permission.Resolve(r.home(), job.Dir, job.PermissionMode, job.AllowedTools, job.DisallowedTools)
+	if err != nil {
+		return "", err
+	}
 	a, err := agent.New(rt, agent.Config{
 		Model:     model,
 		System:    job.System,
@@ -46,6 +53,10 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		// wherever the daemon happens to run.
 		WorkDir:   job.Dir,
 		Protected: agent.CredentialPaths(r.home(), r.getenv, rt),
+		// No Approver: nobody can be asked in a cron run.
+		PermissionMode: perm.Mode,
+		Allow:          perm.Allow,
+		Deny:           perm.Deny,
 	})
 	if err != nil {
 		return "", err

@@ -6,6 +6,8 @@ package cron
 
 import (
 	"fmt"
+
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"regexp"
 	"time"
 )
@@ -26,6 +28,12 @@ type Job struct {
 	Model    string   `json:"model,omitempty"`
 	System   string   `json:"system,omitempty"`
 	Tools    []string `json:"tools,omitempty"`
+	// PermissionMode, AllowedTools and DisallowedTools are the job's
+	// permission flags; nobody is asked at run time, so a call they do not
+	// allow is denied (and the model told which rule would allow it).
+	PermissionMode  string   `json:"permission_mode,omitempty"`
+	AllowedTools    []string `json:"allowed_tools,omitempty"`
+	DisallowedTools []string `json:"disallowed_tools,omitempty"`
 	// Dir is the working directory of the file tools: where the job was added.
 	Dir    string `json:"dir,omitempty"`
 	Paused bool   `json:"paused,omitempty"`
@@ -81,5 +89,17 @@ func (j Job) Validate(now time.Time) error {
 	if j.Prompt == "" {
 		return fmt.Errorf("job %q has an empty prompt", j.Name)
 	}
-	return ValidateTools(j.Tools)
+	if err := ValidateTools(j.Tools); err != nil {
+		return err
+	}
+	if _, err := permission.CheckMode(j.PermissionMode); err != nil {
+		return err
+	}
+	if _, err := permission.ParseRules(j.AllowedTools); err != nil {
+		return fmt.Errorf("allowed tools: %w", err)
+	}
+	if _, err := permission.ParseRules(j.DisallowedTools); err != nil {
+		return fmt.Errorf("disallowed tools: %w", err)
+	}
+	return nil
 }

@@ -151,3 +151,41 @@ func Narrow(user, project []Rule) []Rule {
 	}
 	return out
 }
+
+// Effective is what a session runs with: the mode and the merged rules,
+// as strings for agent.Config.
+type Effective struct {
+	Mode        string
+	Allow, Deny []string
+}
+
+// Resolve loads HERMES_HOME/settings.json (strict: refused when others
+// can write it) and <workDir>/.hermes/settings.json, and merges them with
+// the flags (see Build).
+func Resolve(hermesHome, workDir, mode string, flagAllow, flagDeny []string) (Effective, error) {
+	src := Sources{Mode: mode, FlagAllow: flagAllow, FlagDeny: flagDeny}
+	var err error
+	if hermesHome != "" {
+		if src.User, err = LoadSettings(UserSettingsPath(hermesHome), true); err != nil {
+			return Effective{}, err
+		}
+	}
+	if workDir != "" {
+		if src.Project, err = LoadSettings(ProjectSettingsPath(workDir), false); err != nil {
+			return Effective{}, err
+		}
+	}
+	p, err := Build(src)
+	if err != nil {
+		return Effective{}, err
+	}
+	allow, deny := p.Rules()
+	e := Effective{Mode: p.Mode()}
+	for _, r := range allow {
+		e.Allow = append(e.Allow, r.String())
+	}
+	for _, r := range deny {
+		e.Deny = append(e.Deny, r.String())
+	}
+	return e, nil
+}

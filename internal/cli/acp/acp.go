@@ -12,13 +12,14 @@ import (
 
 	acpserver "github.com/hermes-agent/hermes/internal/acp"
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
 // PermissionModes are the values of --permission-mode.
-var PermissionModes = []string{"default", "acceptEdits", "bypassPermissions", "plan"}
+var PermissionModes = permission.Modes
 
 // Options is everything `hermes acp` reads.
 type Options struct {
@@ -29,11 +30,12 @@ type Options struct {
 	Now        func() time.Time
 	Factory    *cmdutil.Factory
 
-	Model          string
-	PermissionMode string
-	AllowedTools   []string
-	MaxTokens      int
-	MaxTurns       int
+	Model           string
+	PermissionMode  string
+	AllowedTools    []string
+	DisallowedTools []string
+	MaxTokens       int
+	MaxTurns        int
 }
 
 // NewCmd returns the `hermes acp` command.
@@ -75,6 +77,7 @@ allow them.`,
 	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; a loaded session keeps its own)")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
 	fl.StringSliceVar(&opts.AllowedTools, "allowed-tools", nil, "tool rules allowed without asking (comma list), e.g. edit_file,'bash(git diff:*)'")
+	fl.StringSliceVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool rules always refused (comma list), e.g. 'bash(git push:*)'")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	return cmd
@@ -83,6 +86,12 @@ allow them.`,
 func (o *Options) check() error {
 	if !slices.Contains(PermissionModes, o.PermissionMode) {
 		return cmdutil.FlagErrorf("invalid --permission-mode %q: use %s", o.PermissionMode, strings.Join(PermissionModes, ", "))
+	}
+	if _, err := permission.ParseRules(o.AllowedTools); err != nil {
+		return cmdutil.FlagErrorf("--allowed-tools: %v", err)
+	}
+	if _, err := permission.ParseRules(o.DisallowedTools); err != nil {
+		return cmdutil.FlagErrorf("--disallowed-tools: %v", err)
 	}
 	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
 		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
@@ -108,6 +117,7 @@ func Run(ctx context.Context, opts *Options) error {
 		Model:          opts.Model,
 		PermissionMode: opts.PermissionMode,
 		Allow:          opts.AllowedTools,
+		Deny:           opts.DisallowedTools,
 		MaxTokens:      opts.MaxTokens,
 		MaxTurns:       opts.MaxTurns,
 		Logger:         opts.Factory.Logger(), // stderr: never stdout

@@ -18,10 +18,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/markdown"
+	"github.com/hermes-agent/hermes/internal/prompt"
 )
 
 // maxStdinPrompt bounds a prompt read from stdin.
@@ -43,7 +45,12 @@ type Options struct {
 	MaxTurns     int
 	Format       string
 	Tools        []string
-	Session      string
+	// PermissionMode, AllowedTools, DisallowedTools are the permission
+	// flags; settings files add to them (see permission.Resolve).
+	PermissionMode  string
+	AllowedTools    []string
+	DisallowedTools []string
+	Session         string
 	Continue     bool
 	ListSessions bool
 
@@ -77,6 +84,13 @@ once and exits. Otherwise it starts an interactive chat: /new starts a new
 session, /model NAME switches models, /exit (or Ctrl-D) quits, Ctrl-C cancels
 the answer being written.
 
+Tools are opt-in (--tools). read_file, list_files, glob, grep and delegate run
+without asking; write_file, edit_file and bash need permission: an
+--allowed-tools rule ("edit_file", "bash(go test:*)"), a permission mode, or,
+on a terminal, your answer to hermes's question. Without a terminal a call
+no rule allows is denied and the model is told which rule would allow it.
+bash runs as you, in the working directory, without hermes's credentials.
+
 Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
 -c the most recent. A session is used by one hermes process at a time.
 
@@ -84,6 +98,8 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
   hermes chat -q "Summarise the README" --tools read_file,list_files
+  hermes chat -q "Fix the lint errors" --tools read_file,grep,edit_file,bash \
+    --permission-mode acceptEdits --allowed-tools 'bash(go vet:*) bash(golangci-lint run:*)'
   hermes chat --list-sessions`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -105,6 +121,14 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
+	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
+	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'")
+	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'")
+	// Claude Code's spellings, for habits.
+	fl.StringArrayVar(&opts.AllowedTools, "allowedTools", nil, "")
+	fl.StringArrayVar(&opts.DisallowedTools, "disallowedTools", nil, "")
+	fl.MarkHidden("allowedTools")
+	fl.MarkHidden("disallowedTools")
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
 	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
@@ -155,6 +179,9 @@ func Run(ctx context.Context, opts *Options) error {
 	// SDK's config directory and the identity-token files are refused even
 	// when chat runs from $HOME.
 	cfg.Protected = agent.CredentialPaths(home, opts.Getenv, rt)
+	if err := s.permissions(&cfg, home, interactive); err != nil {
+		return err
+	}
 	a, err := agent.New(rt, cfg)
 	if err != nil {
 		return err
@@ -174,6 +201,15 @@ func (o *Options) check() error {
 		if t = strings.TrimSpace(t); t != "" && !slices.Contains(agent.KnownTools, t) {
 			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s", t, strings.Join(agent.KnownTools, ", "))
 		}
+	}
+	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
+		return cmdutil.FlagErrorf("--permission-mode: %v", err)
+	}
+	if _, err := permission.ParseRules(o.AllowedTools); err != nil {
+		return cmdutil.FlagErrorf("--allowed-tools: %v", err)
+	}
+	if _, err := permission.ParseRules(o.DisallowedTools); err != nil {
+		return cmdutil.FlagErrorf("--disallowed-tools: %v", err)
 	}
 	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
 		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
@@ -356,17 +392,51 @@ type result struct {
 	Usage      agent.Usage `json:"usage"`
 	SessionID  string      `json:"session_id"`
 	Turns      int         `json:"turns"`
+	// ToolCalls lists the tools run (json format), denials included.
+	ToolCalls []toolCall `json:"tool_calls,omitempty"`
+}
+
+// toolCall is one tool call in --format json output.
+type toolCall struct {
+	ID      string          `json:"id"`
+	Name    string          `json:"name"`
+	Input   json.RawMessage `json:"input,omitempty"`
+	IsError bool            `json:"is_error,omitempty"`
+	Denied  bool            `json:"denied,omitempty"`
+	Output  string          `json:"output"`
+	Depth   int             `json:"depth,omitempty"`
+}
+
+// toolCalls collects tool calls from events, in the order they finish.
+type toolCalls struct {
+	inputs map[string]json.RawMessage
+	calls  []toolCall
+}
+
+func (c *toolCalls) event(e agent.Event) {
+	switch e.Type {
+	case "tool_use":
+		if c.inputs == nil {
+			c.inputs = map[string]json.RawMessage{}
+		}
+		c.inputs[e.ToolID] = e.Input
+	case "tool_result":
+		c.calls = append(c.calls, toolCall{ID: e.ToolID, Name: e.Tool, Input: c.inputs[e.ToolID], IsError: e.IsError, Denied: e.Denied, Output: e.Output, Depth: e.Depth})
+	}
 }
 
 func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 	out := s.opts.IO.Out
 	switch s.opts.Format {
 	case "json":
-		res, err := s.send(ctx, prompt, nil)
+		var calls toolCalls
+		res, err := s.send(ctx, prompt, calls.event)
 		if err != nil {
 			return err
 		}
-		return json.NewEncoder(out).Encode(s.result(res, ""))
+		r := s.result(res, "")
+		r.ToolCalls = calls.calls
+		return json.NewEncoder(out).Encode(r)
 	case "stream-json":
 		enc := json.NewEncoder(out)
 		res, err := s.send(ctx, prompt, func(e agent.Event) { enc.Encode(e) })
@@ -393,7 +463,8 @@ type textWriter struct {
 	md       *markdown.Writer
 	errOut   io.Writer
 	showTool bool
-	last     byte // last byte of text written; 0 before any
+	inputs   map[string]string // tool call id → its summary
+	last     byte              // last byte of text written; 0 before any
 	// before runs once before the first output (stops a spinner).
 	before func()
 }
@@ -415,9 +486,62 @@ func (t *textWriter) event(e agent.Event) {
 		t.last = e.Text[len(e.Text)-1]
 	case e.Type == "tool_use" && t.showTool:
 		t.started()
+		if t.inputs == nil {
+			t.inputs = map[string]string{}
+		}
+		t.inputs[e.ToolID] = toolSummary(e.Tool, e.Input)
+	case e.Type == "tool_result" && t.showTool:
+		t.started()
 		t.endLine()
-		fmt.Fprintf(t.errOut, "%s[%s] %s\n", strings.Repeat("  ", e.Depth), e.Tool, oneLine(string(e.Input), 120))
+		mark := "✓"
+		if e.IsError || e.Denied {
+			mark = "✗"
+		}
+		fmt.Fprintf(t.errOut, "%s%s %s %s · %s\n", strings.Repeat("  ", e.Depth), mark, e.Tool, t.inputs[e.ToolID], resultSummary(e))
 	}
+}
+
+// toolSummary is a tool call's input in a few words: the path, pattern,
+// command or task.
+func toolSummary(tool string, input json.RawMessage) string {
+	var in struct {
+		Path, Pattern, Command, Task string
+	}
+	json.Unmarshal(input, &in)
+	var s string
+	switch tool {
+	case agent.ToolBash:
+		s = in.Command
+	case agent.ToolGlob, agent.ToolGrep:
+		s = in.Pattern
+		if in.Path != "" {
+			s += " in " + in.Path
+		}
+	case agent.ToolDelegate:
+		s = in.Task
+	default:
+		s = in.Path
+	}
+	if s == "" && tool != agent.ToolListFiles {
+		s = string(input)
+	}
+	return oneLine(s, 80)
+}
+
+// resultSummary is a tool result in a few words: a denial or error's
+// message, bash's exit status, else the first line.
+func resultSummary(e agent.Event) string {
+	out := strings.TrimSpace(e.Output)
+	if e.Tool == agent.ToolBash && !e.Denied {
+		if i := strings.LastIndex(out, "\n["); i >= 0 {
+			out = out[i+1:]
+		}
+		out = strings.Trim(out, "[]")
+	} else if i := strings.IndexByte(out, '\n'); i >= 0 {
+		lines := strings.Count(out, "\n") + 1
+		out = fmt.Sprintf("%s (+%d lines)", oneLine(out[:i], 60), lines-1)
+	}
+	return oneLine(out, 100)
 }
 
 func (t *textWriter) started() {
@@ -451,4 +575,36 @@ func oneLine(s string, n int) string {
 		s = string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// permissions fills cfg's permission settings from the flags and the
+// settings files, warns once about bypassPermissions, and, on a terminal
+// (text output, stdin and stderr terminals), sets an Approver that asks.
+func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bool) error {
+	o := s.opts
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	eff, err := permission.Resolve(home, wd, o.PermissionMode, o.AllowedTools, o.DisallowedTools)
+	if err != nil {
+		return err
+	}
+	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
+	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.Tools) {
+		fmt.Fprintln(o.IO.ErrOut, "warning: --permission-mode bypassPermissions: write_file, edit_file and bash run without asking (bash runs as you); only --disallowed-tools rules still apply")
+	}
+	if o.IO.CanPrompt() && (interactive || o.Format == "text") {
+		cfg.Approver = NewTerminalApprover(prompt.New(o.IO), o.IO.ErrOut)
+	}
+	return nil
+}
+
+func hasRiskyTool(tools []string) bool {
+	for _, t := range tools {
+		if !permission.ReadOnly(strings.TrimSpace(t)) {
+			return true
+		}
+	}
+	return false
 }

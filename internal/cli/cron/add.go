@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -27,6 +28,10 @@ type addOptions struct {
 	Model    string
 	System   string
 	Tools    []string
+
+	PermissionMode  string
+	AllowedTools    []string
+	DisallowedTools []string
 }
 
 func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *addOptions) error) *cobra.Command {
@@ -40,7 +45,9 @@ func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *addOptions) error
   a fixed interval         "@every 10m"    (at least 1m)
 Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: local time).`,
 		Example: `  hermes cron add daily-summary --schedule "0 9 * * 1-5" --prompt "Summarize yesterday's CI failures"
-  hermes cron add check --schedule "@every 30m" --prompt "Check the docs" --tools read_file,list_files`,
+  hermes cron add check --schedule "@every 30m" --prompt "Check the docs" --tools read_file,list_files
+  hermes cron add changelog --schedule @daily --prompt "Update CHANGELOG.md from git log" \
+    --tools read_file,edit_file,bash --permission-mode acceptEdits --allowed-tools 'bash(git log:*)'`,
 		Args: exactArgs(1, "NAME --schedule SPEC --prompt TEXT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
@@ -55,7 +62,14 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVar(&opts.Prompt, "prompt", "", "the prompt to send (required)")
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else the agent's default)")
 	fl.StringVar(&opts.System, "system", "", "system prompt")
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated (read_file, list_files, delegate)")
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
+	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
+	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, "tool calls the job may make: edit_file, 'bash(go test:*)'")
+	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool calls always denied")
+	fl.StringArrayVar(&opts.AllowedTools, "allowedTools", nil, "")
+	fl.StringArrayVar(&opts.DisallowedTools, "disallowedTools", nil, "")
+	fl.MarkHidden("allowedTools")
+	fl.MarkHidden("disallowedTools")
 	return cmd
 }
 
@@ -67,6 +81,7 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	job := cron.Job{
 		Name: opts.Name, Schedule: strings.TrimSpace(opts.Schedule), Prompt: opts.Prompt,
 		Model: opts.Model, System: opts.System, Tools: opts.Tools,
+		PermissionMode: opts.PermissionMode, AllowedTools: opts.AllowedTools, DisallowedTools: opts.DisallowedTools,
 		Created: now, Anchor: now,
 	}
 	if err := job.Validate(now); err != nil {

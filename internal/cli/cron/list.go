@@ -42,16 +42,20 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 
 // jobView is a job as `list --json` shows it.
 type jobView struct {
-	Name     string           `json:"name"`
-	Schedule string           `json:"schedule"`
-	Prompt   string           `json:"prompt"`
-	Model    string           `json:"model,omitempty"`
-	System   string           `json:"system,omitempty"`
-	Tools    []string         `json:"tools,omitempty"`
-	Paused   bool             `json:"paused"`
-	NextRun  *time.Time       `json:"next_run,omitempty"`
-	LastRun  *cron.RunSummary `json:"last_run,omitempty"`
-	Problem  string           `json:"problem,omitempty"`
+	Name     string   `json:"name"`
+	Schedule string   `json:"schedule"`
+	Prompt   string   `json:"prompt"`
+	Model    string   `json:"model,omitempty"`
+	System   string   `json:"system,omitempty"`
+	Tools    []string `json:"tools,omitempty"`
+	// The job's permission flags.
+	PermissionMode  string           `json:"permission_mode,omitempty"`
+	AllowedTools    []string         `json:"allowed_tools,omitempty"`
+	DisallowedTools []string         `json:"disallowed_tools,omitempty"`
+	Paused          bool             `json:"paused"`
+	NextRun         *time.Time       `json:"next_run,omitempty"`
+	LastRun         *cron.RunSummary `json:"last_run,omitempty"`
+	Problem         string           `json:"problem,omitempty"`
 }
 
 func listRun(opts *listOptions) error {
@@ -65,7 +69,7 @@ func listRun(opts *listOptions) error {
 	}
 	views := make([]jobView, 0, len(jobs))
 	for _, j := range jobs {
-		v := jobView{Name: j.Name, Schedule: j.Schedule, Prompt: j.Prompt, Model: j.Model, System: j.System, Tools: j.Tools, Paused: j.Paused, LastRun: j.LastRun}
+		v := jobView{Name: j.Name, Schedule: j.Schedule, Prompt: j.Prompt, Model: j.Model, System: j.System, Tools: j.Tools, PermissionMode: j.PermissionMode, AllowedTools: j.AllowedTools, DisallowedTools: j.DisallowedTools, Paused: j.Paused, LastRun: j.LastRun}
 		if next, err := j.Next(); err != nil {
 			v.Problem = err.Error()
 		} else if !j.Paused {

@@ -1,0 +1,80 @@
+package chat
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/ptytest"
+)
+
+// TestApprovalPromptOnAPseudoTerminal: an interactive chat asks before a
+// tool call no rule allows, with the command (bash) or the diff (edits),
+// and handles yes, yes-don't-ask-again and no-with-a-reason.
+func TestApprovalPromptOnAPseudoTerminal(t *testing.T) {
+	bin := hermesBinary(t)
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	work := t.TempDir()
+	os.WriteFile(filepath.Join(work, "f.txt"), []byte("old line\n"), 0o600)
+	cmd := exec.Command(bin, "chat", "--base-url", s.URL, "--tools", "read_file,edit_file,bash")
+	cmd.Dir = work
+	cmd.Env = append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	con := ptytest.StartWithSize(t, cmd, 40, 120)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	bash := func(c string) anthropictest.Reply {
+		return anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "bash", Input: map[string]string{"command": c}}}}
+	}
+	con.Expect("> ")
+
+	// yes
+	s.Script(bash("touch yes.txt"))
+	con.Send("one\r")
+	con.Expect("touch yes.txt")
+	con.Expect("Choose 1-3: ")
+	con.Send("1\r")
+	con.Expect("echo: (no output)")
+	con.Expect("> ")
+	if _, err := os.Stat(filepath.Join(work, "yes.txt")); err != nil {
+		t.Fatalf("approved command did not run: %v", err)
+	}
+
+	// yes, and don't ask again: the second touch is not asked.
+	s.Script(bash("touch always1.txt"), bash("touch always2.txt"))
+	con.Send("two\r")
+	con.Expect("touch always1.txt")
+	con.Expect("Choose 1-3: ")
+	con.Send("2\r")
+	con.Expect("✓ bash touch always2.txt")
+	con.Expect("> ")
+
+	// no, and tell the model why: the reason reaches the model.
+	s.Script(anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "read_file", Input: map[string]string{"path": "f.txt"}}}},
+		anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "edit_file", Input: map[string]string{"path": "f.txt", "old_string": "old", "new_string": "new"}}}})
+	con.Send("three\r")
+	con.Expect("+new line")
+	con.Expect("Choose 1-3: ")
+	con.Send("3\r")
+	con.Expect("instead?")
+	con.Send("keep it old\r")
+	con.Expect("✗ edit_file f.txt · permission denied")
+	con.Expect("echo: permission denied: the user refused edit_file f.txt; they said: keep it old")
+	con.Send("/exit\r")
+	if err := <-exited; err != nil {
+		t.Fatalf("hermes chat exited with %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(work, "f.txt")); string(data) != "old line\n" {
+		t.Errorf("refused edit happened: %q", data)
+	}
+	for _, f := range []string{"always1.txt", "always2.txt"} {
+		if _, err := os.Stat(filepath.Join(work, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if strings.Count(con.Output(), "Choose 1-3") != 3 {
+		t.Errorf("asked %d times, want 3", strings.Count(con.Output(), "Choose 1-3"))
+	}
+}
