@@ -71,6 +71,7 @@ type Server struct {
 	clientCaps sdk.ClientCapabilities
 	rt         *credential.Runtime
 	sessions   map[string]*session
+	closed     bool           // Close has begun: no new prompts
 	wg         sync.WaitGroup // running prompts
 }
 
@@ -105,11 +106,26 @@ func NewServer(cfg Config) *Server {
 // Attach connects s to a peer: it reads requests from in and writes
 // responses and notifications to out.
 func (s *Server) Attach(out io.Writer, in io.Reader) *sdk.AgentSideConnection {
-	conn := sdk.NewAgentSideConnection(s, out, in)
+	// The SDK starts reading at once but takes its logger afterwards:
+	// hold the first read until the logger is set.
+	gate := &gatedReader{r: in, open: make(chan struct{})}
+	conn := sdk.NewAgentSideConnection(s, out, gate)
 	conn.SetLogger(s.log)
 	s.conn = conn
 	close(s.ready)
+	close(gate.open)
 	return conn
+}
+
+// gatedReader blocks reads until open is closed.
+type gatedReader struct {
+	r    io.Reader
+	open chan struct{}
+}
+
+func (g *gatedReader) Read(b []byte) (int, error) {
+	<-g.open
+	return g.r.Read(b)
 }
 
 // Serve runs an ACP agent on in/out until the peer closes in or ctx ends.
@@ -133,6 +149,9 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, out io.Writer) error {
 
 // Close cancels running prompts, waits for them and releases every session.
 func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
 	s.mu.Lock()

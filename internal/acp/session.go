@@ -199,13 +199,24 @@ func (s *Server) Prompt(_ context.Context, req sdk.PromptRequest) (resp sdk.Prom
 	// session/cancel (or the connection ending) is what cancels it.
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
+	// Counted before the session's lock is taken (the server's lock comes
+	// first everywhere), so Close waits for this prompt.
+	s.mu.Lock()
+	closed := s.closed
+	if !closed {
+		s.wg.Add(1)
+	}
+	s.mu.Unlock()
+	if closed {
+		return sdk.PromptResponse{StopReason: sdk.StopReasonCancelled}, nil
+	}
 	ss.mu.Lock()
 	if ss.busy {
 		ss.mu.Unlock()
+		s.wg.Done()
 		return sdk.PromptResponse{}, sdk.NewInvalidRequest(map[string]any{"error": fmt.Sprintf("session %s is already answering a prompt: wait for it or send session/cancel", ss.id)})
 	}
 	ss.busy, ss.cancel = true, cancel
-	s.wg.Add(1)
 	ss.mu.Unlock()
 	defer func() {
 		ss.mu.Lock()

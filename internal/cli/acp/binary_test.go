@@ -3,7 +3,6 @@ package acp
 import (
 	"context"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,7 +124,6 @@ func spawn(tb testing.TB, bin string, env []string, args ...string) *editor {
 		tb.Fatal(err)
 	}
 	e.conn = sdk.NewClientSideConnection(editorClient{e}, e.stdin, stdout)
-	e.conn.SetLogger(slog.New(slog.DiscardHandler))
 	return e
 }
 
