@@ -25,6 +25,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cli/root"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
@@ -184,7 +185,7 @@ func (o *objects) merge(s *objects) {
 // the binary would, and returns the command they select.
 func hermesCommand(t *testing.T, args []string) *cobra.Command {
 	t.Helper()
-	f := cmdutil.New()
+	f := factory.New()
 	f.IO, _, _, _ = iostreams.Test()
 	cmd, rest, err := root.NewCmd(f).Find(args)
 	if err != nil {
@@ -510,7 +511,7 @@ func TestCronExportKubernetes(t *testing.T) {
 		}
 	}
 	ios, _, out, errOut := iostreams.Test()
-	f := cmdutil.New()
+	f := factory.New()
 	f.IO = ios
 	f.Getenv = func(k string) string {
 		if k == "HERMES_HOME" {

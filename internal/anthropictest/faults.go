@@ -27,6 +27,9 @@ type Fault struct {
 	MalformedJSON        bool
 	RedirectTo           string // 307 to this URL instead of answering
 	HugeBodyBytes        int64
+	// StallStreamAfterEvents sends that many SSE events, then nothing more
+	// until the client hangs up (a cancel mid-stream).
+	StallStreamAfterEvents int
 	// Times is how many requests the fault applies to; 0 = until cleared.
 	Times int
 }
@@ -121,7 +124,7 @@ func (s *Server) applyFrontFault(w http.ResponseWriter, r *http.Request) (*http.
 		writeError(w, f.Status, errorType(f.Status), http.StatusText(f.Status)+" (injected fault)")
 		return r, true
 	}
-	if f.MalformedJSON || f.CutStreamAfterEvents > 0 {
+	if f.MalformedJSON || f.CutStreamAfterEvents > 0 || f.StallStreamAfterEvents > 0 {
 		r = r.WithContext(context.WithValue(r.Context(), faultKey{}, f))
 	}
 	return r, false

@@ -184,6 +184,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, m *message) {
 			malformedDone = true
 			frame = fmt.Sprintf("event: %s\ndata: %s\n\n", ev.name, data[:len(data)/2])
 		}
+		if f != nil && f.StallStreamAfterEvents > 0 && n == f.StallStreamAfterEvents {
+			<-r.Context().Done()
+			return
+		}
 		if f != nil && f.CutStreamAfterEvents > 0 && n == f.CutStreamAfterEvents {
 			_, _ = w.Write([]byte(frame[:len(frame)/2]))
 			abort(w)

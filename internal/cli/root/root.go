@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	acpcmd "github.com/hermes-agent/hermes/internal/cli/acp"
 	"github.com/hermes-agent/hermes/internal/cli/auth"
 	"github.com/hermes-agent/hermes/internal/cli/chat"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
@@ -61,6 +62,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 		cron.NewCmd(f),
 		demo.NewCmd(f),
 		version.NewCmd(f),
+		acpcmd.NewCmd(f),
 	)
 	return cmd
 }

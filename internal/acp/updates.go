@@ -1,0 +1,204 @@
+package acp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	sdk "github.com/coder/acp-go-sdk"
+
+	"github.com/hermes-agent/hermes/internal/agent"
+)
+
+// turn turns one prompt's agent events into session/update notifications.
+// agent.Send calls event from one goroutine at a time.
+type turn struct {
+	s  *Server
+	ss *session
+}
+
+func newTurn(s *Server, ss *session) *turn { return &turn{s: s, ss: ss} }
+
+// update sends one notification. It uses the connection's context, not
+// the prompt's: what happened before a cancel is still reported.
+func (t *turn) update(u sdk.SessionUpdate) {
+	if err := t.s.client().SessionUpdate(t.s.ctx, sdk.SessionNotification{SessionId: sdk.SessionId(t.ss.id), Update: u}); err != nil {
+		t.s.log.Debug("session/update not sent", "session", t.ss.id, "error", err)
+	}
+}
+
+func (t *turn) message(text string) { t.update(sdk.UpdateAgentMessageText(text)) }
+
+func (t *turn) event(e agent.Event) {
+	switch e.Type {
+	case "text":
+		// Sub-agents' text is their answer to the delegate call, which
+		// reaches the editor as that call's result.
+		if e.Depth == 0 && e.Text != "" {
+			t.message(e.Text)
+		}
+	case "thinking":
+		if e.Depth == 0 && e.Thinking != "" {
+			t.update(sdk.UpdateAgentThoughtText(e.Thinking))
+		}
+	case "tool_use":
+		t.update(toolCallStart(e.ToolID, e.Tool, e.Input, t.ss.cwd))
+	case "tool_result":
+		out := e.Output
+		if out == "" {
+			out = e.Text
+		}
+		t.update(toolCallResult(e.ToolID, out, e.IsError || e.Denied))
+	}
+}
+
+// toolInfo is what the editor shows of a call: a title, a kind, and the
+// files it touches.
+type toolInfo struct {
+	title     string
+	kind      sdk.ToolKind
+	locations []sdk.ToolCallLocation
+}
+
+// describeTool derives the display of a call from its name and input.
+func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
+	var in struct {
+		Path    string `json:"path"`
+		Pattern string `json:"pattern"`
+		Command string `json:"command"`
+		Task    string `json:"task"`
+	}
+	_ = json.Unmarshal(input, &in)
+	info := toolInfo{title: name, kind: sdk.ToolKindOther}
+	abs := ""
+	if in.Path != "" {
+		abs = in.Path
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(cwd, abs)
+		}
+		info.locations = []sdk.ToolCallLocation{{Path: filepath.Clean(abs)}}
+	}
+	switch name {
+	case "read_file":
+		info.kind, info.title = sdk.ToolKindRead, "Read "+shown(in.Path)
+	case "list_files":
+		info.kind, info.title = sdk.ToolKindSearch, "List "+shown(cmpStr(in.Path, "."))
+	case "glob", "grep":
+		info.kind, info.title = sdk.ToolKindSearch, name+" "+oneLine(in.Pattern, 80)
+	case "write_file":
+		info.kind, info.title = sdk.ToolKindEdit, "Write "+shown(in.Path)
+	case "edit_file":
+		info.kind, info.title = sdk.ToolKindEdit, "Edit "+shown(in.Path)
+	case "bash":
+		info.kind, info.title = sdk.ToolKindExecute, oneLine(in.Command, 120)
+	case "delegate":
+		info.kind, info.title = sdk.ToolKindThink, "Delegate: "+oneLine(in.Task, 100)
+	}
+	return info
+}
+
+func toolCallStart(id, name string, input json.RawMessage, cwd string) sdk.SessionUpdate {
+	info := describeTool(name, input, cwd)
+	opts := []sdk.ToolCallStartOpt{
+		sdk.WithStartKind(info.kind),
+		sdk.WithStartStatus(sdk.ToolCallStatusPending),
+		sdk.WithStartRawInput(rawInput(input)),
+	}
+	if len(info.locations) > 0 {
+		opts = append(opts, sdk.WithStartLocations(info.locations))
+	}
+	return sdk.StartToolCall(sdk.ToolCallId(id), info.title, opts...)
+}
+
+// toolCallResult ends a call with its (already masked) output.
+func toolCallResult(id, output string, isError bool) sdk.SessionUpdate {
+	status := sdk.ToolCallStatusCompleted
+	if isError {
+		status = sdk.ToolCallStatusFailed
+	}
+	opts := []sdk.ToolCallUpdateOpt{sdk.WithUpdateStatus(status)}
+	if output != "" {
+		opts = append(opts, sdk.WithUpdateContent([]sdk.ToolCallContent{sdk.ToolContent(sdk.TextBlock(output))}))
+	}
+	return sdk.UpdateToolCall(sdk.ToolCallId(id), opts...)
+}
+
+// rawInput hands the client the input as JSON, not as a string of it.
+func rawInput(input json.RawMessage) any {
+	var v any
+	if json.Unmarshal(input, &v) != nil {
+		return map[string]any{}
+	}
+	return v
+}
+
+// replay sends a stored conversation as the updates a live one would have
+// produced: user and agent message chunks, tool calls and their results.
+func (s *Server) replay(ctx context.Context, ss *session, msgs []agent.Message) {
+	t := newTurn(s, ss)
+	for _, m := range msgs {
+		for _, b := range m.Content {
+			switch {
+			case b.Type == "text" && m.Role == "user":
+				t.update(sdk.UpdateUserMessageText(b.Text))
+			case b.Type == "text":
+				t.message(b.Text)
+			case b.Type == "tool_use":
+				t.update(toolCallStart(b.ID, b.Name, b.Input, ss.cwd))
+			case b.Type == "tool_result":
+				t.update(toolCallResult(b.ToolUseID, b.Content, b.IsError))
+			}
+		}
+	}
+}
+
+// maxPromptBytes bounds one prompt, context included.
+const maxPromptBytes = 4 << 20
+
+// promptText flattens the prompt's content blocks into the user message:
+// text as is, embedded resources (the editor's @-mentions and selections)
+// as tagged context, links as references the file tools can follow.
+func promptText(blocks []sdk.ContentBlock) (string, error) {
+	var b strings.Builder
+	for _, c := range blocks {
+		switch {
+		case c.Text != nil:
+			b.WriteString(c.Text.Text)
+		case c.Resource != nil && c.Resource.Resource.TextResourceContents != nil:
+			r := c.Resource.Resource.TextResourceContents
+			fmt.Fprintf(&b, "\n<context uri=%q>\n%s\n</context>\n", r.Uri, r.Text)
+		case c.Resource != nil:
+			return "", sdk.NewInvalidParams(map[string]any{"error": "binary embedded resources are not supported: attach text"})
+		case c.ResourceLink != nil:
+			fmt.Fprintf(&b, "[@%s](%s)", c.ResourceLink.Name, c.ResourceLink.Uri)
+		case c.Image != nil, c.Audio != nil:
+			return "", sdk.NewInvalidParams(map[string]any{"error": "images and audio are not supported by hermes yet (promptCapabilities)"})
+		}
+		if b.Len() > maxPromptBytes {
+			return "", sdk.NewInvalidParams(map[string]any{"error": fmt.Sprintf("the prompt is larger than %d bytes", maxPromptBytes)})
+		}
+	}
+	if strings.TrimSpace(b.String()) == "" {
+		return "", sdk.NewInvalidParams(map[string]any{"error": "empty prompt"})
+	}
+	return b.String(), nil
+}
+
+func shown(p string) string { return oneLine(p, 100) }
+
+func cmpStr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
+}

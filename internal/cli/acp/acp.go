@@ -1,0 +1,129 @@
+// Package acp implements `hermes acp`: hermes as an Agent Client Protocol
+// agent for editors, on stdin/stdout.
+package acp
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	acpserver "github.com/hermes-agent/hermes/internal/acp"
+	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+)
+
+// PermissionModes are the values of --permission-mode.
+var PermissionModes = permission.Modes
+
+// Options is everything `hermes acp` reads.
+type Options struct {
+	IO         *iostreams.IOStreams
+	Resolve    func(context.Context) (*credential.Runtime, error)
+	HermesHome func() (string, error)
+	Getenv     func(string) string
+	Now        func() time.Time
+	Factory    *cmdutil.Factory
+
+	Model           string
+	PermissionMode  string
+	AllowedTools    []string
+	DisallowedTools []string
+	MaxTokens       int
+	MaxTurns        int
+}
+
+// NewCmd returns the `hermes acp` command.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	return newCmd(f, nil)
+}
+
+func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, HermesHome: f.HermesHome, Getenv: f.Getenv, Now: f.Now, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "acp",
+		Short: "Run hermes as an Agent Client Protocol agent for editors (Zed, JetBrains, Neovim, Emacs)",
+		Long: `Run hermes as an Agent Client Protocol (ACP) agent: JSON-RPC 2.0 on stdin and
+stdout, one message a line. Editors start it as a subprocess; you do not run it
+by hand. Stdout carries protocol messages only; logs go to stderr (--verbose
+for more).
+
+Sessions are the same store as hermes chat ($HERMES_HOME/sessions): a session
+started in the editor continues with 'hermes chat --session ID' and back.
+The credential is the one 'hermes auth status' shows (--credential to pick
+one), resolved per request, so a WIF session outlives its tokens.
+
+Tools that change files or run commands ask through the editor
+(session/request_permission) unless --permission-mode or --allowed-tools
+allow them.`,
+		Example: `  # Zed settings.json:
+  # "agent_servers": { "hermes": { "command": "hermes", "args": ["acp"] } }
+  hermes acp --model claude-sonnet-4-5 --allowed-tools 'bash(go test:*)'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Resolve = f.Resolve
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; a loaded session keeps its own)")
+	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
+	fl.StringSliceVar(&opts.AllowedTools, "allowed-tools", nil, "tool rules allowed without asking (comma list), e.g. edit_file,'bash(git diff:*)'")
+	fl.StringSliceVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool rules always refused (comma list), e.g. 'bash(git push:*)'")
+	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
+	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
+	return cmd
+}
+
+func (o *Options) check() error {
+	if !slices.Contains(PermissionModes, o.PermissionMode) {
+		return cmdutil.FlagErrorf("invalid --permission-mode %q: use %s", o.PermissionMode, strings.Join(PermissionModes, ", "))
+	}
+	if _, err := permission.ParseRules(o.AllowedTools); err != nil {
+		return cmdutil.FlagErrorf("--allowed-tools: %v", err)
+	}
+	if _, err := permission.ParseRules(o.DisallowedTools); err != nil {
+		return cmdutil.FlagErrorf("--disallowed-tools: %v", err)
+	}
+	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
+		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
+	}
+	return nil
+}
+
+// Run serves ACP on opts.IO until the editor closes stdin.
+func Run(ctx context.Context, opts *Options) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	home, err := opts.HermesHome()
+	if err != nil {
+		return err
+	}
+	cfg := acpserver.Config{
+		Resolve:        opts.Resolve,
+		Home:           home,
+		Getenv:         opts.Getenv,
+		Now:            opts.Now,
+		Version:        cmdutil.Version,
+		Model:          opts.Model,
+		PermissionMode: opts.PermissionMode,
+		Allow:          opts.AllowedTools,
+		Deny:           opts.DisallowedTools,
+		MaxTokens:      opts.MaxTokens,
+		MaxTurns:       opts.MaxTurns,
+		SecretPaths:    opts.Factory.SecretPaths,
+		Logger:         opts.Factory.Logger(), // stderr: never stdout
+	}
+	// Stdout is the protocol's alone: the resolver (shadowed-credential
+	// notices) and the logger write to stderr.
+	return acpserver.Serve(ctx, cfg, opts.IO.In, opts.IO.Out)
+}
