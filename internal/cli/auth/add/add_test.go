@@ -157,7 +157,7 @@ func TestMenuWIFAsksForWhatIsMissing(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
 	p := &fakePrompter{
-		selects: []int{1, 0},
+		selects: []int{2, 0},
 		inputs:  []string{"fdrl_01abc", "12345678-90ab-cdef-1234-567890abcdef", "", "default", tokenFile},
 	}
 	h := newHarness(t, true, p)
