@@ -11,7 +11,9 @@
 # Environment: HERMES_VERSION (default: git describe), HERMES_CONTEXT (the
 # context directory; default a fresh temporary one), CA_BUNDLE (default
 # /etc/ssl/certs/ca-certificates.crt), HERMES_IMAGE_TOOL (buildah, podman,
-# docker or none), GOOS/GOARCH to cross-build.
+# docker or none), GOOS/GOARCH to cross-build, HERMES_BUILD_PACKAGE (the
+# main package to build; default ./cmd/hermes — its test builds a small
+# probe instead of compiling the whole tree again).
 set -euo pipefail
 
 image=${1:-ghcr.io/hermes-agent/hermes:dev}
@@ -23,7 +25,7 @@ ca=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 mkdir -p "$ctx/home"
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X github.com/hermes-agent/hermes/internal/cmdutil.Version=$version" \
-  -o "$ctx/hermes" ./cmd/hermes)
+  -o "$ctx/hermes" "${HERMES_BUILD_PACKAGE:-./cmd/hermes}")
 
 # A scratch image has no loader: refuse a dynamically linked binary.
 if go version -m "$ctx/hermes" | grep -q 'CGO_ENABLED=1'; then
