@@ -402,9 +402,19 @@ func TestPermissionAllowThroughEditorFiles(t *testing.T) {
 	if cl.files[abs] != "new text\n" {
 		t.Errorf("editor files %v (log %v)", cl.files, cl.fileLogs)
 	}
-	_, updates := cl.toolCalls()
+	starts, updates := cl.toolCalls()
 	if last := updates[len(updates)-1]; *last.Status != sdk.ToolCallStatusCompleted {
 		t.Errorf("final status %v", *last.Status)
+	}
+	// The call shows its diff when it starts and after it finished.
+	hasDiff := func(c []sdk.ToolCallContent) bool {
+		return len(c) > 0 && c[0].Diff != nil && c[0].Diff.Path == abs && c[0].Diff.NewText == "new text\n"
+	}
+	if len(starts) != 1 || !hasDiff(starts[0].Content) {
+		t.Errorf("tool_call content %+v", starts)
+	}
+	if last := updates[len(updates)-1]; !hasDiff(last.Content) {
+		t.Errorf("final tool_call_update content %+v", last.Content)
 	}
 }
 
@@ -424,6 +434,11 @@ func TestPermissionReject(t *testing.T) {
 	_, updates := cl.toolCalls()
 	if last := updates[len(updates)-1]; *last.Status != sdk.ToolCallStatusFailed {
 		t.Errorf("final status %v", *last.Status)
+	}
+	for _, c := range updates[len(updates)-1].Content {
+		if c.Diff != nil {
+			t.Errorf("a rejected write still shows a diff in its result: %+v", c.Diff)
+		}
 	}
 	reqs := e.s.MessageRequests()
 	res := reqs[len(reqs)-1].Messages[2].Content[0]

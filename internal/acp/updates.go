@@ -17,9 +17,14 @@ import (
 type turn struct {
 	s  *Server
 	ss *session
+	// diffs holds each pending edit's diff by tool-call id, so the
+	// finished call still shows what it changed.
+	diffs map[string]*sdk.ToolCallContent
 }
 
-func newTurn(s *Server, ss *session) *turn { return &turn{s: s, ss: ss} }
+func newTurn(s *Server, ss *session) *turn {
+	return &turn{s: s, ss: ss, diffs: map[string]*sdk.ToolCallContent{}}
+}
 
 // update sends one notification. It uses the connection's context, not
 // the prompt's: what happened before a cancel is still reported.
@@ -44,13 +49,23 @@ func (t *turn) event(e agent.Event) {
 			t.update(sdk.UpdateAgentThoughtText(e.Thinking))
 		}
 	case "tool_use":
-		t.update(toolCallStart(e.ToolID, e.Tool, e.Input, t.ss.cwd))
+		info := describeTool(e.Tool, e.Input, t.ss.cwd)
+		if info.diff != nil {
+			t.diffs[e.ToolID] = info.diff
+		}
+		t.update(toolCallStart(e.ToolID, info, e.Input))
 	case "tool_result":
 		out := e.Output
 		if out == "" {
 			out = e.Text
 		}
-		t.update(toolCallResult(e.ToolID, out, e.IsError || e.Denied))
+		failed := e.IsError || e.Denied
+		diff := t.diffs[e.ToolID]
+		delete(t.diffs, e.ToolID)
+		if failed {
+			diff = nil // nothing was changed
+		}
+		t.update(toolCallResult(e.ToolID, out, failed, diff))
 	}
 }
 
@@ -60,15 +75,22 @@ type toolInfo struct {
 	title     string
 	kind      sdk.ToolKind
 	locations []sdk.ToolCallLocation
+	// diff is the protocol's diff content for write_file and edit_file,
+	// from the call's own input: the replaced text and its replacement
+	// for an edit, the new content for a write.
+	diff *sdk.ToolCallContent
 }
 
 // describeTool derives the display of a call from its name and input.
 func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
 	var in struct {
-		Path    string `json:"path"`
-		Pattern string `json:"pattern"`
-		Command string `json:"command"`
-		Task    string `json:"task"`
+		Path    string  `json:"path"`
+		Pattern string  `json:"pattern"`
+		Command string  `json:"command"`
+		Task    string  `json:"task"`
+		Content *string `json:"content"`
+		Old     *string `json:"old_string"`
+		New     *string `json:"new_string"`
 	}
 	_ = json.Unmarshal(input, &in)
 	info := toolInfo{title: name, kind: sdk.ToolKindOther}
@@ -89,8 +111,16 @@ func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
 		info.kind, info.title = sdk.ToolKindSearch, name+" "+oneLine(in.Pattern, 80)
 	case "write_file":
 		info.kind, info.title = sdk.ToolKindEdit, "Write "+shown(in.Path)
+		if abs != "" && in.Content != nil {
+			d := sdk.ToolDiffContent(filepath.Clean(abs), *in.Content)
+			info.diff = &d
+		}
 	case "edit_file":
 		info.kind, info.title = sdk.ToolKindEdit, "Edit "+shown(in.Path)
+		if abs != "" && in.Old != nil && in.New != nil {
+			d := sdk.ToolDiffContent(filepath.Clean(abs), *in.New, *in.Old)
+			info.diff = &d
+		}
 	case "bash":
 		info.kind, info.title = sdk.ToolKindExecute, oneLine(in.Command, 120)
 	case "delegate":
@@ -99,8 +129,7 @@ func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
 	return info
 }
 
-func toolCallStart(id, name string, input json.RawMessage, cwd string) sdk.SessionUpdate {
-	info := describeTool(name, input, cwd)
+func toolCallStart(id string, info toolInfo, input json.RawMessage) sdk.SessionUpdate {
 	opts := []sdk.ToolCallStartOpt{
 		sdk.WithStartKind(info.kind),
 		sdk.WithStartStatus(sdk.ToolCallStatusPending),
@@ -109,18 +138,29 @@ func toolCallStart(id, name string, input json.RawMessage, cwd string) sdk.Sessi
 	if len(info.locations) > 0 {
 		opts = append(opts, sdk.WithStartLocations(info.locations))
 	}
+	if info.diff != nil {
+		opts = append(opts, sdk.WithStartContent([]sdk.ToolCallContent{*info.diff}))
+	}
 	return sdk.StartToolCall(sdk.ToolCallId(id), info.title, opts...)
 }
 
-// toolCallResult ends a call with its (already masked) output.
-func toolCallResult(id, output string, isError bool) sdk.SessionUpdate {
+// toolCallResult ends a call with its (already masked) output, after the
+// diff of a successful edit when there is one.
+func toolCallResult(id, output string, isError bool, diff *sdk.ToolCallContent) sdk.SessionUpdate {
 	status := sdk.ToolCallStatusCompleted
 	if isError {
 		status = sdk.ToolCallStatusFailed
 	}
 	opts := []sdk.ToolCallUpdateOpt{sdk.WithUpdateStatus(status)}
+	var content []sdk.ToolCallContent
+	if diff != nil {
+		content = append(content, *diff)
+	}
 	if output != "" {
-		opts = append(opts, sdk.WithUpdateContent([]sdk.ToolCallContent{sdk.ToolContent(sdk.TextBlock(output))}))
+		content = append(content, sdk.ToolContent(sdk.TextBlock(output)))
+	}
+	if len(content) > 0 {
+		opts = append(opts, sdk.WithUpdateContent(content))
 	}
 	return sdk.UpdateToolCall(sdk.ToolCallId(id), opts...)
 }
@@ -146,9 +186,9 @@ func (s *Server) replay(ctx context.Context, ss *session, msgs []agent.Message) 
 			case b.Type == "text":
 				t.message(b.Text)
 			case b.Type == "tool_use":
-				t.update(toolCallStart(b.ID, b.Name, b.Input, ss.cwd))
+				t.update(toolCallStart(b.ID, describeTool(b.Name, b.Input, ss.cwd), b.Input))
 			case b.Type == "tool_result":
-				t.update(toolCallResult(b.ToolUseID, b.Content, b.IsError))
+				t.update(toolCallResult(b.ToolUseID, b.Content, b.IsError, nil))
 			}
 		}
 	}
