@@ -9,6 +9,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -248,15 +249,15 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 	}
 	res, err := a.send(ctx, conv, prompt, emit)
 	if err != nil {
-		err = refusedModel(err, cmp(conv.Model, a.cfg.Model))
+		err = refusedModel(err, cmp.Or(conv.Model, a.cfg.Model))
 		emit(Event{Type: "error", Text: secret.RedactShapes(err.Error())})
 	}
 	return res, err
 }
 
 func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emit func(Event)) (*Result, error) {
-	model := cmp(conv.Model, a.cfg.Model)
-	system := cmp(conv.System, a.cfg.System)
+	model := cmp.Or(conv.Model, a.cfg.Model)
+	system := cmp.Or(conv.System, a.cfg.System)
 	start := len(conv.Messages)
 	conv.Messages = append(conv.Messages, Message{Role: "user", Content: []Block{{Type: "text", Text: prompt}}})
 	rollback := func() { conv.Messages = conv.Messages[:start] }
@@ -273,7 +274,7 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 			return nil, err
 		}
 		res.Turns = turn
-		res.Model = cmp(string(msg.Model), model)
+		res.Model = cmp.Or(string(msg.Model), model)
 		res.StopReason = string(msg.StopReason)
 		res.Usage.add(Usage{InputTokens: msg.Usage.InputTokens, OutputTokens: msg.Usage.OutputTokens})
 		am := fromAPI(msg)
@@ -298,13 +299,6 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 		res.Usage.add(usage)
 		conv.Messages = append(conv.Messages, Message{Role: "user", Content: results})
 	}
-}
-
-func cmp(v, def string) string {
-	if v != "" {
-		return v
-	}
-	return def
 }
 
 func toolUses(m Message) []Block {

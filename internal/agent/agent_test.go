@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/exitcode"
 )
 
 const testToken = "sk-ant-oat01-SENTINELtokenSENTINELtoken"
@@ -382,5 +385,59 @@ func TestLongChatAsksForTheTokenPerRequest(t *testing.T) {
 		if got, want := r.Header.Get("Authorization"), "Bearer "+src.seen[i]; got != want {
 			t.Errorf("request %d: Authorization %q, want %q", i, got, want)
 		}
+	}
+}
+
+// failingWhile fails every token lookup while fail is set, the way a WIF
+// source does while the token endpoint answers 5xx.
+type failingWhile struct {
+	fail  *atomic.Bool
+	calls *atomic.Int32
+	err   error
+}
+
+func (s failingWhile) Token(context.Context) (credential.Token, error) {
+	s.calls.Add(1)
+	if s.fail.Load() {
+		return credential.Token{}, s.err
+	}
+	return credential.Token{Value: testToken}, nil
+}
+
+// A sub-agent whose requests cannot get a credential for a reason that may
+// pass (the exchange answered 503) fails as a tool: the parent is told and
+// goes on; it is not the end of the whole run the way a refused credential is.
+func TestDelegateTemporaryExchangeFailureIsAToolError(t *testing.T) {
+	s := delegateStub(t, 1)
+	var fail atomic.Bool
+	var calls atomic.Int32
+	exchange := &wif.ExchangeError{URL: "https://api.example/v1/oauth/token", StatusCode: http.StatusServiceUnavailable, Message: "overloaded"}
+	rt := bearerRuntime(s.URL)
+	rt.Tokens = failingWhile{fail: &fail, calls: &calls, err: exchange}
+	a := newAgent(t, rt, Config{Tools: []string{"delegate"}, MaxDepth: 1})
+	var results []Event
+	res, err := a.Send(context.Background(), NewConversation(time.Now()), "split it", func(e Event) {
+		switch {
+		case e.Type == "tool_use" && e.Depth == 0:
+			fail.Store(true) // the sub-agent's lookups fail …
+		case e.Type == "tool_result" && e.Depth == 0:
+			fail.Store(false) // … until the parent has its tool result
+			results = append(results, e)
+		}
+	})
+	if err != nil {
+		t.Fatalf("Send = %v, want the run to go on", err)
+	}
+	if exitcode.IsAuth(exchange) {
+		t.Fatal("test premise: a 503 exchange failure must not be an auth failure")
+	}
+	if len(results) != 1 || !results[0].IsError || !strings.Contains(results[0].Output, "sub-agent failed") || !strings.Contains(results[0].Output, "status 503") {
+		t.Fatalf("tool results = %+v, want one error naming the failed exchange", results)
+	}
+	if !strings.HasPrefix(res.Text, "all: ") || !strings.Contains(res.Text, "status 503") {
+		t.Errorf("final text = %q, want the parent's reply after the tool error", res.Text)
+	}
+	if got := len(s.Requests()); got != 2 {
+		t.Errorf("%d API requests, want 2 (the parent's two turns; the sub-agent sent none)", got)
 	}
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -110,7 +111,7 @@ func (a *Agent) glob(in toolInput) toolResult {
 	if _, err := path.Match(strings.ReplaceAll(pat, "**", "*"), ""); err != nil {
 		return errResult("bad glob pattern %q: %v", pat, err)
 	}
-	base := filepath.Clean(cmp(in.Path, "."))
+	base := filepath.Clean(cmp.Or(in.Path, "."))
 	type hit struct {
 		rel string
 		mod time.Time
@@ -199,7 +200,7 @@ func (a *Agent) grep(ctx context.Context, in toolInput) toolResult {
 	var b strings.Builder
 	matches, skipped := 0, 0
 	full := false
-	walkErr := a.walkFiles(ctx, filepath.Clean(cmp(in.Path, ".")), func(p string, d fs.DirEntry) bool {
+	walkErr := a.walkFiles(ctx, filepath.Clean(cmp.Or(in.Path, ".")), func(p string, d fs.DirEntry) bool {
 		if filter != "" {
 			name := p
 			if !strings.Contains(filter, "/") {

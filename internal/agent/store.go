@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/fsutil"
@@ -28,12 +29,12 @@ func NewStore(home string) *Store { return &Store{Dir: filepath.Join(home, "sess
 // ErrNoSession is wrapped by Load when the session does not exist.
 var ErrNoSession = errors.New("no such session")
 
-var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+var validID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`) })
 
 // CheckID refuses ids that are not plain file names, so an id from the
 // command line can never address a file outside the sessions directory.
 func CheckID(id string) error {
-	if !validID.MatchString(id) || strings.Contains(id, "..") {
+	if !validID().MatchString(id) || strings.Contains(id, "..") {
 		return fmt.Errorf("invalid session id %q: use the id shown by `hermes chat --list-sessions`", id)
 	}
 	return nil

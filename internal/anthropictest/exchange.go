@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -84,10 +85,12 @@ type tokenRequest struct {
 }
 
 var (
-	ruleIDPattern  = regexp.MustCompile(`^fdrl_[A-Za-z0-9]+$`)
-	svacPattern    = regexp.MustCompile(`^svac_[A-Za-z0-9]+$`)
-	wrkspcPattern  = regexp.MustCompile(`^wrkspc_[A-Za-z0-9]+$`)
-	uuidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	ruleIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^fdrl_[A-Za-z0-9]+$`) })
+	svacPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^svac_[A-Za-z0-9]+$`) })
+	wrkspcPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^wrkspc_[A-Za-z0-9]+$`) })
+	uuidPattern   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
 	authFailedBody = map[string]any{"type": "error", "error": map[string]any{"type": "authentication_error", "message": "Authentication failed"}}
 )
 
@@ -162,13 +165,13 @@ func (s *Server) readTokenRequest(r *http.Request, rec *Request) (*tokenRequest,
 		return &req, badRequest("unsupported_grant_type", "grant_type: must be %s", GrantTypeJWTBearer)
 	case len(req.Assertion) > MaxAssertionBytes:
 		return &req, badRequest("assertion_too_large", "assertion: at most %d bytes", MaxAssertionBytes)
-	case !ruleIDPattern.MatchString(req.FederationRuleID):
+	case !ruleIDPattern().MatchString(req.FederationRuleID):
 		return &req, badRequest("bad_format", "federation_rule_id: must be an fdrl_ ID")
-	case !uuidPattern.MatchString(req.OrganizationID):
+	case !uuidPattern().MatchString(req.OrganizationID):
 		return &req, badRequest("bad_format", "organization_id: must be an organization UUID")
-	case req.ServiceAccountID != "" && !svacPattern.MatchString(req.ServiceAccountID):
+	case req.ServiceAccountID != "" && !svacPattern().MatchString(req.ServiceAccountID):
 		return &req, badRequest("bad_format", "service_account_id: must be an svac_ ID")
-	case req.WorkspaceID != "" && req.WorkspaceID != "default" && !wrkspcPattern.MatchString(req.WorkspaceID):
+	case req.WorkspaceID != "" && req.WorkspaceID != "default" && !wrkspcPattern().MatchString(req.WorkspaceID):
 		return &req, badRequest("bad_format", "workspace_id: must be a wrkspc_ ID or \"default\"")
 	}
 	return &req, nil

@@ -5,16 +5,19 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // Tagged IDs are a prefix and an opaque token of letters and digits.
 var (
-	ruleIDPattern      = regexp.MustCompile(`^fdrl_[A-Za-z0-9]+$`)
-	svacIDPattern      = regexp.MustCompile(`^svac_[A-Za-z0-9]+$`)
-	workspaceIDPattern = regexp.MustCompile(`^wrkspc_[A-Za-z0-9]+$`)
-	uuidPattern        = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	ruleIDPattern      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^fdrl_[A-Za-z0-9]+$`) })
+	svacIDPattern      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^svac_[A-Za-z0-9]+$`) })
+	workspaceIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^wrkspc_[A-Za-z0-9]+$`) })
+	uuidPattern        = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
 )
 
 // ValidateWIFIDs checks the shape of the IDs a WIF configuration names, so
@@ -33,13 +36,13 @@ func ValidateWIFIDs(rule, org, svac, workspace string) error {
 			errs = append(errs, fmt.Errorf("%s %s is malformed: expected %s", name, showID(v), want))
 		}
 	}
-	check("federation rule ID", rule, "fdrl_ followed by letters and digits, e.g. fdrl_01AbCdEf", ruleIDPattern.MatchString(rule))
-	check("organization ID", org, "a UUID, e.g. 12345678-90ab-cdef-1234-567890abcdef", uuidPattern.MatchString(org))
+	check("federation rule ID", rule, "fdrl_ followed by letters and digits, e.g. fdrl_01AbCdEf", ruleIDPattern().MatchString(rule))
+	check("organization ID", org, "a UUID, e.g. 12345678-90ab-cdef-1234-567890abcdef", uuidPattern().MatchString(org))
 	if svac != "" {
-		check("service account ID", svac, "svac_ followed by letters and digits, e.g. svac_01AbCdEf", svacIDPattern.MatchString(svac))
+		check("service account ID", svac, "svac_ followed by letters and digits, e.g. svac_01AbCdEf", svacIDPattern().MatchString(svac))
 	}
 	if workspace != "" {
-		check("workspace ID", workspace, `wrkspc_ followed by letters and digits, or "default"`, workspace == "default" || workspaceIDPattern.MatchString(workspace))
+		check("workspace ID", workspace, `wrkspc_ followed by letters and digits, or "default"`, workspace == "default" || workspaceIDPattern().MatchString(workspace))
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -27,4 +28,36 @@ func Group(cmd *cobra.Command) *cobra.Command {
 	}
 	cmd.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 	return cmd
+}
+
+// ArgsAsFlagErrors makes every positional-argument error in the tree under
+// root a FlagError (exit 2), the way gh's commands return them: cobra's own
+// validators (ExactArgs, MaximumNArgs, …) return plain errors, and the root's
+// "unknown command" check runs only when a command has no validator. Call it
+// once the tree is complete.
+func ArgsAsFlagErrors(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	if root.Args == nil && root.RunE == nil && root.Run == nil {
+		// A non-runnable root shows its help before validating arguments, so
+		// the root becomes a group: alone it shows help, else exit 2.
+		Group(root)
+	}
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if validate := c.Args; validate != nil {
+			c.Args = func(c *cobra.Command, args []string) error {
+				err := validate(c, args)
+				var fe *FlagError
+				if err == nil || errors.As(err, &fe) {
+					return err
+				}
+				return &FlagError{Err: err}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

@@ -7,6 +7,7 @@ package cron
 import (
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
@@ -68,11 +69,11 @@ func (j Job) Next() (time.Time, error) {
 }
 
 // Names become directory names under cron/runs, so they are kept simple.
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`) })
 
 // ValidateName reports why name cannot be a job name.
 func ValidateName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return fmt.Errorf("invalid job name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
 	}
 	return nil

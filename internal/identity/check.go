@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -202,8 +203,10 @@ func emptyFinding(origin, what string) Finding {
 }
 
 var (
-	yamlKey      = regexp.MustCompile(`(?m)^[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)`)
-	workflowKeys = regexp.MustCompile(`(?m)^\s*(on|jobs|steps|permissions|runs-on|uses):(\s|$)`)
+	yamlKey      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)`) })
+	workflowKeys = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^\s*(on|jobs|steps|permissions|runs-on|uses):(\s|$)`)
+	})
 )
 
 // yamlFinding recognises YAML, most often a GitHub Actions workflow passed
@@ -212,7 +215,7 @@ func yamlFinding(s, what string) *Finding {
 	if strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
 		return nil // JSON: reported as not_jwt with its own advice
 	}
-	if workflowKeys.MatchString(s) {
+	if workflowKeys().MatchString(s) {
 		return &Finding{Error, "yaml", what + " looks like a GitHub Actions workflow (YAML with on:/jobs:/steps:), not a token: " +
 			"point --identity-token-file at the file your CI job writes the OIDC token to " +
 			"(for example with actions/github-script and core.getIDToken('" + DefaultAudience + "')), " +
@@ -220,7 +223,7 @@ func yamlFinding(s, what string) *Finding {
 	}
 	// One "Word: text" line could be anything (a usage message); YAML has
 	// a document marker or several keys.
-	if strings.HasPrefix(s, "---") || len(yamlKey.FindAllString(s, 2)) == 2 {
+	if strings.HasPrefix(s, "---") || len(yamlKey().FindAllString(s, 2)) == 2 {
 		return &Finding{Error, "yaml", what + " looks like YAML, not a token: it must contain only the OIDC JWT (three base64url parts separated by dots)"}
 	}
 	return nil

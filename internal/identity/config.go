@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hermes-agent/hermes/internal/termtext"
 )
@@ -14,7 +15,7 @@ import (
 const sourceFlags = "--identity-token-file PATH, --identity-token-env VAR, " +
 	"--identity-token-source github-actions|gcp-metadata|azure-imds or --identity-token-command 'CMD ARGS'"
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // Validate checks that the kind is known and that the fields it needs are
 // present, naming the flag that sets each.
@@ -30,7 +31,7 @@ func (c Config) Validate() error {
 		if c.Env == "" {
 			return errors.New("--identity-token-env needs the name of the environment variable that holds the OIDC token")
 		}
-		if !envName.MatchString(c.Env) {
+		if !envName().MatchString(c.Env) {
 			return fmt.Errorf("--identity-token-env: %q is not an environment variable name (letters, digits and _; pass the name, not the token)", truncateName(c.Env))
 		}
 	case SourceCommand:

@@ -73,12 +73,15 @@ func peekAlgorithm(raw string) (string, error) {
 	case len(parts) != 3:
 		return "", fmt.Errorf("it has %d dot-separated parts; a JWT has three", len(parts))
 	}
+	var decoded [3][]byte
 	for i, name := range []string{"header", "payload", "signature"} {
-		if _, err := base64.RawURLEncoding.DecodeString(parts[i]); err != nil {
+		b, err := base64.RawURLEncoding.DecodeString(parts[i])
+		if err != nil {
 			return "", fmt.Errorf("the %s is not base64url", name)
 		}
+		decoded[i] = b
 	}
-	hdr, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	hdr := decoded[0]
 	var h struct {
 		Alg *string `json:"alg"`
 	}
@@ -88,9 +91,8 @@ func peekAlgorithm(raw string) (string, error) {
 	if h.Alg == nil || *h.Alg == "" {
 		return "", errors.New("the header has no alg")
 	}
-	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &obj); err != nil {
+	if err := json.Unmarshal(decoded[1], &obj); err != nil {
 		return "", errors.New("the payload is not a JSON object")
 	}
 	return *h.Alg, nil

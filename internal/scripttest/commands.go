@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,21 +32,12 @@ func keyValues(ts *testscript.TestScript, args []string, allowed ...string) map[
 	out := map[string]string{}
 	for _, a := range args {
 		k, v, ok := strings.Cut(a, "=")
-		if !ok || !contains(allowed, k) {
+		if !ok || !slices.Contains(allowed, k) {
 			ts.Fatalf("bad argument %q: want key=value with key one of %s", a, strings.Join(allowed, ", "))
 		}
 		out[k] = v
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // cmdMintJWT: mintjwt PATH [sub=S] [aud=A[,B]] [ttl=DUR] [broken=KIND] [iss=URL] [jti=J]

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,6 +63,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 		version.NewCmd(f),
 		acpcmd.NewCmd(f),
 	)
+	cmdutil.ArgsAsFlagErrors(cmd)
 	return cmd
 }
 
@@ -89,9 +89,6 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		err = fmt.Errorf("%w: %v", cmdutil.ErrCancel, err)
 	}
 	code := cmdutil.ExitCode(err)
-	if isUsageError(err) && code == cmdutil.ExitError {
-		code = cmdutil.ExitUsage
-	}
 	var silent *cmdutil.ExitCodeError
 	if !(errors.As(err, &silent) && silent.Silent) {
 		// The last line of defence: an error quoting outside text never
@@ -99,16 +96,4 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		fmt.Fprintf(f.IO.ErrOut, "hermes: %s\n", secret.RedactShapes(err.Error()))
 	}
 	return code
-}
-
-// isUsageError recognises cobra's own argument errors, which it returns as
-// plain errors.
-func isUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "flag needs an argument", "invalid argument"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }

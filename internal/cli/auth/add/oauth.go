@@ -169,7 +169,7 @@ func profileBaseURL(opts *Options, cfg oauth.Config) (string, error) {
 }
 
 func checkProfileName(name string) error {
-	if name == "." || name == ".." || !profileName.MatchString(name) {
+	if name == "." || name == ".." || !profileName().MatchString(name) {
 		return cmdutil.FlagErrorf("--save-profile %q is not a valid profile name (letters, digits, '_', '.', '-')", name)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
@@ -201,13 +202,13 @@ func check(ctx context.Context, opts *Options) error {
 
 // profileName mirrors the SDK's rule, so a bad name is a usage error
 // before anything is stored.
-var profileName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+var profileName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
 
 func checkProfile(name string, w *authstore.WIF) error {
 	if w.IdentityToken.Source != identity.SourceFile {
 		return cmdutil.FlagErrorf("--save-profile needs --identity-token-file: SDK profiles read the identity token from a file only")
 	}
-	if name == "." || name == ".." || !profileName.MatchString(name) {
+	if name == "." || name == ".." || !profileName().MatchString(name) {
 		return cmdutil.FlagErrorf("--save-profile %q is not a valid profile name (letters, digits, '_', '.', '-')", name)
 	}
 	return nil
