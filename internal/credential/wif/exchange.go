@@ -136,13 +136,43 @@ var errProtocol = errors.New("protocol error")
 // spentSet is the record of assertions this user's hermes has exchanged:
 // in memory, and on disk when there is a HERMES_HOME.
 type spentSet struct {
-	mu   sync.Mutex
-	mem  map[string]time.Time
-	disk *diskCache
+	mu     sync.Mutex
+	mem    map[string]time.Time
+	failed map[string]error // assertions whose exchange failed, and how
+	disk   *diskCache
 }
 
 func newSpentSet(disk *diskCache) *spentSet {
-	return &spentSet{mem: map[string]time.Time{}, disk: disk}
+	return &spentSet{mem: map[string]time.Time{}, failed: map[string]error{}, disk: disk}
+}
+
+// fail records that the exchange of fp failed with xerr, so that a later
+// lookup of the same assertion (the SDK retrying the API request, the next
+// hermes run) reports that failure rather than "already exchanged".
+func (s *spentSet) fail(fp string, exp, now time.Time, xerr *ExchangeError) {
+	s.mu.Lock()
+	s.failed[fp] = xerr
+	s.mu.Unlock()
+	if s.disk != nil {
+		s.disk.markFailed(fp, exp, now, &failedExchange{Message: xerr.Error(), Code: xerr.ExitCode()})
+	}
+}
+
+// failure is the error the exchange of fp ended with, or nil when it
+// succeeded (or is not known).
+func (s *spentSet) failure(fp string) error {
+	s.mu.Lock()
+	err := s.failed[fp]
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if s.disk != nil {
+		if f := s.disk.failure(fp); f != nil {
+			return &PriorExchangeError{Message: f.Message, Code: f.Code}
+		}
+	}
+	return nil
 }
 
 func (s *spentSet) has(fp string, now time.Time) bool {
@@ -174,6 +204,7 @@ func (s *spentSet) mark(fp string, exp, now time.Time) error {
 func (s *spentSet) unmark(fp string) {
 	s.mu.Lock()
 	delete(s.mem, fp)
+	delete(s.failed, fp)
 	s.mu.Unlock()
 	if s.disk != nil {
 		s.disk.unmarkSpent(fp)
@@ -207,6 +238,11 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 				last.Note = "not retried: " + src.Describe() + " still holds the same identity token, which already reached the server (assertions are single-use)"
 				return exchangeResult{}, last
 			}
+			if ferr := spent.failure(fp); ferr != nil {
+				// Its exchange failed: that failure is the truth, not
+				// "already exchanged".
+				return exchangeResult{}, ferr
+			}
 			e := &SpentAssertionError{Source: src.Describe(), Mints: src.Mints()}
 			if claims != nil {
 				e.Exp = claims.Expiry
@@ -229,6 +265,10 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 		xerr.Attempts = attempt
 		if xerr.notSent {
 			spent.unmark(fp)
+		} else if ctx.Err() == nil {
+			// Recorded on return, after Note and Causes are set. A canceled
+			// run records nothing: "already exchanged" is then the truth.
+			defer spent.fail(fp, exp, now, xerr)
 		}
 		if xerr.StatusCode == http.StatusUnauthorized {
 			xerr.Causes = diagnose401(cfg, claims, src, x.now())

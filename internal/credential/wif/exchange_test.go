@@ -296,3 +296,48 @@ func TestExchangeRefusals(t *testing.T) {
 		})
 	}
 }
+
+// Issue 11 item 11: after a failed exchange, a second lookup of the same
+// assertion (the SDK retrying the request; the next hermes run) reports
+// the exchange's own failure, not "already exchanged … not rotated".
+func TestFailedExchangeIsReportedNotSpent(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault anthropictest.Fault
+		want  string
+		code  int
+	}{
+		{"503", anthropictest.Fault{Status: 503}, "status 503", 1},
+		{"401", anthropictest.Fault{Status: 401}, "status 401", 4},
+		{"403", anthropictest.Fault{Status: 403}, "status 403", 4},
+		{"429", anthropictest.Fault{Status: 429, RetryAfter: "120"}, "retry after 2m0s", 1},
+		{"redirect", anthropictest.Fault{RedirectTo: "http://127.0.0.1:9/elsewhere"}, "redirect", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, anthropictest.Config{})
+			w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+			w.api.Fault("/v1/oauth/token", tc.fault)
+			s, _ := wifFor(t, w)
+			_, first := s.Token(context.Background())
+			_, again := s.Token(context.Background())
+			// A new process: the record on disk.
+			s2, _ := wifFor(t, w)
+			_, later := s2.Token(context.Background())
+			for i, err := range []error{first, again, later} {
+				var se *wif.SpentAssertionError
+				if err == nil || errors.As(err, &se) || strings.Contains(err.Error(), "already exchanged") {
+					t.Fatalf("lookup %d: err = %v, want the exchange's failure", i, err)
+				}
+				if !strings.Contains(err.Error(), tc.want) || exitCode(err) != tc.code {
+					t.Fatalf("lookup %d: err = %v (exit %d), want %q, exit %d", i, err, exitCode(err), tc.want, tc.code)
+				}
+				if i > 0 && err.Error() != first.Error() {
+					t.Errorf("lookup %d: message differs:\n%v\nvs\n%v", i, err, first)
+				}
+			}
+			if n := len(w.api.Requests()); n != 1 {
+				t.Fatalf("%d requests, want 1 (the assertion is single-use)", n)
+			}
+		})
+	}
+}
