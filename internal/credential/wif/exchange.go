@@ -341,7 +341,19 @@ func (x *exchanger) once(ctx context.Context, url string, cfg Config, assertion 
 			return exchangeResult{}, xe
 		}
 		xe.StatusCode = rec.status
+		if rec.tooLarge {
+			xe.Err = fmt.Errorf("%w: the answer is too large (over 1 MiB); a token response is a few hundred bytes — check the base URL", errProtocol)
+			return exchangeResult{}, xe
+		}
 		xe.Err = fmt.Errorf("%w: %s", errProtocol, secret.Redact(err.Error(), assertion))
+		return exchangeResult{}, xe
+	}
+	if !validHeaderValue(creds.AccessToken) {
+		xe.Err = fmt.Errorf("%w: the token endpoint returned an access_token that is not a valid header value (empty, or with spaces or control characters); it was not used", errProtocol)
+		return exchangeResult{}, xe
+	}
+	if rec.expiresIn != nil && *rec.expiresIn <= 0 {
+		xe.Err = fmt.Errorf("%w: the token endpoint returned expires_in %d; a lifetime must be positive", errProtocol, *rec.expiresIn)
 		return exchangeResult{}, xe
 	}
 	if !strings.EqualFold(rec.tokenType, "Bearer") {
@@ -349,8 +361,13 @@ func (x *exchanger) once(ctx context.Context, url string, cfg Config, assertion 
 		return exchangeResult{}, xe
 	}
 	life := time.Duration(0)
-	if rec.expiresIn != nil && *rec.expiresIn > 0 {
-		life = time.Duration(*rec.expiresIn) * time.Second
+	if rec.expiresIn != nil {
+		life = maxTokenLife
+		if *rec.expiresIn < int64(maxTokenLife/time.Second) {
+			life = time.Duration(*rec.expiresIn) * time.Second
+		} else {
+			x.logger.Debug("token endpoint's expires_in capped", "expires_in", *rec.expiresIn, "cap", maxTokenLife)
+		}
 	} else {
 		life = assumedLife(claims, start)
 		x.logger.Debug("token endpoint omitted expires_in; assuming a short life", "life", life)
@@ -426,7 +443,19 @@ type recorder struct {
 	retryAfter      time.Duration
 	tokenType       string
 	expiresIn       *int64
+	tooLarge        bool // the 2xx body exceeded maxTokenResponse
 }
+
+// maxTokenResponse bounds the token endpoint's answer; a token response
+// is a few hundred bytes.
+const maxTokenResponse = 1 << 20
+
+// maxTokenLife caps the lifetime hermes believes the server gave a token:
+// a wrong or hostile expires_in must not keep a token cached for days.
+const maxTokenLife = 24 * time.Hour
+
+// errTooLarge is the recorder's answer to an oversized token response.
+var errTooLarge = errors.New("the token endpoint's answer is larger than 1 MiB")
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := r.base
@@ -446,10 +475,14 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode/100 != 2 {
 		return resp, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse+1))
 	resp.Body.Close()
 	if err != nil {
 		return nil, err
+	}
+	if len(body) > maxTokenResponse {
+		r.tooLarge = true
+		return nil, errTooLarge
 	}
 	var parsed struct {
 		TokenType string `json:"token_type"`
@@ -460,6 +493,20 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// validHeaderValue: a token goes into an Authorization header, so it must
+// be non-empty visible ASCII without spaces (no CR/LF: no header injection).
+func validHeaderValue(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // parseRetryAfter reads delta-seconds or an HTTP date.

@@ -286,6 +286,29 @@ func TestExchangeRefusals(t *testing.T) {
 			t.Errorf("floor = %s, want 60s", got)
 		}
 	})
+	// Issue 11 item 13: the answer is validated before it is used.
+	for name, tc := range map[string]struct{ body, want string }{
+		"expires_in 0":        {`{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":0}`, "expires_in 0"},
+		"expires_in negative": {`{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":-5}`, "must be positive"},
+		"access_token CRLF":   {`{"access_token":"sk-ant-oat01-fakefake\r\nX-Evil: 1","token_type":"Bearer","expires_in":3600}`, "not a valid header value"},
+		"access_token space":  {`{"access_token":"sk-ant-oat01 fakefake","token_type":"Bearer","expires_in":3600}`, "not a valid header value"},
+		"too large":           {`{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":3600,"pad":"` + strings.Repeat("x", 2<<20) + `"}`, "too large"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, s := fake(t, tc.body)
+			_, err := s.Token(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "fakefake") || strings.Contains(err.Error(), "unexpected end") {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("expires_in capped at 24h", func(t *testing.T) {
+		_, s := fake(t, `{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":8640000}`)
+		tok := mustToken(t, s)
+		if life := time.Until(tok.Expiry); life > 24*time.Hour {
+			t.Fatalf("life %s, want at most 24h", life)
+		}
+	})
 	for _, typ := range []string{`"mac"`, `""`} {
 		t.Run("token_type "+typ, func(t *testing.T) {
 			_, s := fake(t, `{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":`+typ+`,"expires_in":3600}`)
