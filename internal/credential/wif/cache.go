@@ -56,7 +56,10 @@ func (c *diskCache) spentDir() string            { return filepath.Join(c.dir, "
 // unreadable: a corrupt cache entry is only a cache miss, and the next
 // store replaces it.
 func (c *diskCache) load(key string) *cacheEntry {
-	data, err := fsutil.ReadFileLimited(c.entryPath(key), 64<<10)
+	// ReadPrivateFile: an entry another user could have planted (not ours,
+	// writable by others, a symlink) is never used — a planted token would
+	// send prompts to someone else's organisation.
+	data, err := fsutil.ReadPrivateFile(c.entryPath(key), 64<<10)
 	if err != nil {
 		return nil
 	}
@@ -160,7 +163,7 @@ func (c *diskCache) failure(fp string) *failedExchange {
 	if !validFingerprint(fp) {
 		return nil
 	}
-	data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), fp), spentRecordLimit)
+	data, err := fsutil.ReadPrivateFile(filepath.Join(c.spentDir(), fp), spentRecordLimit)
 	if err != nil {
 		return nil
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
@@ -362,5 +365,24 @@ func TestFailedExchangeIsReportedNotSpent(t *testing.T) {
 				t.Fatalf("%d requests, want 1 (the assertion is single-use)", n)
 			}
 		})
+	}
+}
+
+// Issue 11 item 7: a cache entry others can write is never used (a planted
+// token); hermes exchanges instead.
+func TestPlantedCacheEntryIgnored(t *testing.T) {
+	w := githubWorld(t, anthropictest.Config{})
+	s, _ := wifFor(t, w)
+	mustToken(t, s)
+	entries, _ := filepath.Glob(filepath.Join(w.home, "cache", "wif", "*.json"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries %v", entries)
+	}
+	os.Chmod(entries[0], 0o666)
+	w.sources = credential.NewSources() // a new process: only the disk cache
+	s2, _ := wifFor(t, w)
+	mustToken(t, s2)
+	if n := w.api.ExchangeCount(); n != 2 {
+		t.Fatalf("exchanges = %d, want 2: the world-writable entry was used", n)
 	}
 }
