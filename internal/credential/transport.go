@@ -59,6 +59,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &UnavailableError{Err: err}
 	}
 	resp, err := t.base().RoundTrip(t.authorize(req, tok.Value))
+	if err == nil && isRedirect(resp.StatusCode) {
+		return nil, redirectError(req.URL, resp)
+	}
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -84,6 +87,41 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return t.base().RoundTrip(t.authorize(retry, fresh.Value))
+}
+
+// RedirectError is an API answer with a redirect. hermes never follows
+// one (it could carry the credential elsewhere, and the Anthropic API does
+// not redirect), and says so rather than failing later on a body that is
+// not what the caller expected.
+type RedirectError struct {
+	Status int
+	Origin string // scheme://host of the Location, "" when none was given
+}
+
+func (e *RedirectError) Error() string {
+	to := ""
+	if e.Origin != "" {
+		to = " to " + e.Origin
+	}
+	return fmt.Sprintf("the API answered with a redirect%s (status %d), which hermes does not follow — check the base URL", to, e.Status)
+}
+
+func isRedirect(status int) bool {
+	return status >= 300 && status < 400 && status != http.StatusNotModified
+}
+
+// redirectError closes resp and describes it. Only the Location's origin
+// is kept: its path or query could carry anything.
+func redirectError(from *url.URL, resp *http.Response) *RedirectError {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	e := &RedirectError{Status: resp.StatusCode}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if u, err := from.Parse(loc); err == nil && u.Host != "" {
+			e.Origin = u.Scheme + "://" + u.Host
+		}
+	}
+	return e
 }
 
 // authorize returns a copy of req carrying exactly the credential value.

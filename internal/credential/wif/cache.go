@@ -56,7 +56,10 @@ func (c *diskCache) spentDir() string            { return filepath.Join(c.dir, "
 // unreadable: a corrupt cache entry is only a cache miss, and the next
 // store replaces it.
 func (c *diskCache) load(key string) *cacheEntry {
-	data, err := fsutil.ReadFileLimited(c.entryPath(key), 64<<10)
+	// ReadPrivateFile: an entry another user could have planted (not ours,
+	// writable by others, a symlink) is never used — a planted token would
+	// send prompts to someone else's organisation.
+	data, err := fsutil.ReadPrivateFile(c.entryPath(key), 64<<10)
 	if err != nil {
 		return nil
 	}
@@ -99,7 +102,20 @@ func (c *diskCache) lock(ctx context.Context, key string) (*fsutil.Lock, error) 
 
 type spentRecord struct {
 	Exp time.Time `json:"exp"`
+	// Failed is the error the exchange of this assertion ended with, if it
+	// failed: a later lookup reports it instead of "already exchanged".
+	Failed *failedExchange `json:"failed,omitempty"`
 }
+
+// failedExchange is a failed exchange as stored: its (already redacted)
+// message and exit code.
+type failedExchange struct {
+	Message string `json:"message"`
+	Code    int    `json:"code"`
+}
+
+// spentRecordLimit bounds a record file (a failure message included).
+const spentRecordLimit = 16 << 10
 
 // spentKeep is how long past exp a record is kept: the server allows 30 s
 // of clock skew, and our clock may be behind the server's.
@@ -120,7 +136,7 @@ func (c *diskCache) isSpent(fp string, now time.Time) bool {
 	if !validFingerprint(fp) {
 		return false
 	}
-	data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), fp), 1024)
+	data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), fp), spentRecordLimit)
 	if err != nil {
 		// Missing: not spent. Unreadable: err on the side of not sending
 		// an assertion twice.
@@ -134,16 +150,41 @@ func (c *diskCache) isSpent(fp string, now time.Time) bool {
 }
 
 func (c *diskCache) markSpent(fp string, exp, now time.Time) error {
+	return c.writeSpent(fp, spentRecord{Exp: exp}, now)
+}
+
+// markFailed records that the exchange of fp failed with f.
+func (c *diskCache) markFailed(fp string, exp, now time.Time, f *failedExchange) error {
+	return c.writeSpent(fp, spentRecord{Exp: exp, Failed: f}, now)
+}
+
+// failure is the stored failure of fp's exchange, or nil.
+func (c *diskCache) failure(fp string) *failedExchange {
+	if !validFingerprint(fp) {
+		return nil
+	}
+	data, err := fsutil.ReadPrivateFile(filepath.Join(c.spentDir(), fp), spentRecordLimit)
+	if err != nil {
+		return nil
+	}
+	var r spentRecord
+	if json.Unmarshal(data, &r) != nil || r.Failed == nil || r.Failed.Message == "" {
+		return nil
+	}
+	return r.Failed
+}
+
+func (c *diskCache) writeSpent(fp string, r spentRecord, now time.Time) error {
 	if !validFingerprint(fp) {
 		return errors.New("invalid assertion fingerprint")
 	}
-	if exp.IsZero() {
-		exp = now.Add(spentDefaultLife)
+	if r.Exp.IsZero() {
+		r.Exp = now.Add(spentDefaultLife)
 	}
 	if err := fsutil.EnsureDir(c.spentDir()); err != nil {
 		return err
 	}
-	data, _ := json.Marshal(spentRecord{Exp: exp})
+	data, _ := json.Marshal(r)
 	return fsutil.WriteFileAtomic(filepath.Join(c.spentDir(), fp), data, fsutil.FileMode)
 }
 
@@ -166,7 +207,7 @@ func (c *diskCache) pruneSpent(now time.Time) {
 		if strings.HasPrefix(name, ".") || !validFingerprint(name) {
 			continue
 		}
-		data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), name), 1024)
+		data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), name), spentRecordLimit)
 		if err != nil {
 			continue
 		}

@@ -35,3 +35,20 @@ func (e *SpentAssertionError) Error() string {
 	}
 	return msg
 }
+
+// PriorExchangeError is the failure of an earlier exchange of the same
+// assertion, recorded on disk by an earlier hermes run: the assertion was
+// not sent again (it is single-use), and the message is that run's.
+type PriorExchangeError struct {
+	Message string // the earlier ExchangeError's message, already redacted
+	Code    int    // its exit code
+}
+
+func (e *PriorExchangeError) Error() string { return e.Message }
+
+func (e *PriorExchangeError) ExitCode() int {
+	if e.Code == 0 {
+		return exitcode.Error
+	}
+	return e.Code
+}

@@ -136,13 +136,43 @@ var errProtocol = errors.New("protocol error")
 // spentSet is the record of assertions this user's hermes has exchanged:
 // in memory, and on disk when there is a HERMES_HOME.
 type spentSet struct {
-	mu   sync.Mutex
-	mem  map[string]time.Time
-	disk *diskCache
+	mu     sync.Mutex
+	mem    map[string]time.Time
+	failed map[string]error // assertions whose exchange failed, and how
+	disk   *diskCache
 }
 
 func newSpentSet(disk *diskCache) *spentSet {
-	return &spentSet{mem: map[string]time.Time{}, disk: disk}
+	return &spentSet{mem: map[string]time.Time{}, failed: map[string]error{}, disk: disk}
+}
+
+// fail records that the exchange of fp failed with xerr, so that a later
+// lookup of the same assertion (the SDK retrying the API request, the next
+// hermes run) reports that failure rather than "already exchanged".
+func (s *spentSet) fail(fp string, exp, now time.Time, xerr *ExchangeError) {
+	s.mu.Lock()
+	s.failed[fp] = xerr
+	s.mu.Unlock()
+	if s.disk != nil {
+		s.disk.markFailed(fp, exp, now, &failedExchange{Message: xerr.Error(), Code: xerr.ExitCode()})
+	}
+}
+
+// failure is the error the exchange of fp ended with, or nil when it
+// succeeded (or is not known).
+func (s *spentSet) failure(fp string) error {
+	s.mu.Lock()
+	err := s.failed[fp]
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if s.disk != nil {
+		if f := s.disk.failure(fp); f != nil {
+			return &PriorExchangeError{Message: f.Message, Code: f.Code}
+		}
+	}
+	return nil
 }
 
 func (s *spentSet) has(fp string, now time.Time) bool {
@@ -174,6 +204,7 @@ func (s *spentSet) mark(fp string, exp, now time.Time) error {
 func (s *spentSet) unmark(fp string) {
 	s.mu.Lock()
 	delete(s.mem, fp)
+	delete(s.failed, fp)
 	s.mu.Unlock()
 	if s.disk != nil {
 		s.disk.unmarkSpent(fp)
@@ -207,6 +238,11 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 				last.Note = "not retried: " + src.Describe() + " still holds the same identity token, which already reached the server (assertions are single-use)"
 				return exchangeResult{}, last
 			}
+			if ferr := spent.failure(fp); ferr != nil {
+				// Its exchange failed: that failure is the truth, not
+				// "already exchanged".
+				return exchangeResult{}, ferr
+			}
 			e := &SpentAssertionError{Source: src.Describe(), Mints: src.Mints()}
 			if claims != nil {
 				e.Exp = claims.Expiry
@@ -229,6 +265,10 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 		xerr.Attempts = attempt
 		if xerr.notSent {
 			spent.unmark(fp)
+		} else if ctx.Err() == nil {
+			// Recorded on return, after Note and Causes are set. A canceled
+			// run records nothing: "already exchanged" is then the truth.
+			defer spent.fail(fp, exp, now, xerr)
 		}
 		if xerr.StatusCode == http.StatusUnauthorized {
 			xerr.Causes = diagnose401(cfg, claims, src, x.now())
@@ -301,7 +341,19 @@ func (x *exchanger) once(ctx context.Context, url string, cfg Config, assertion 
 			return exchangeResult{}, xe
 		}
 		xe.StatusCode = rec.status
+		if rec.tooLarge {
+			xe.Err = fmt.Errorf("%w: the answer is too large (over 1 MiB); a token response is a few hundred bytes — check the base URL", errProtocol)
+			return exchangeResult{}, xe
+		}
 		xe.Err = fmt.Errorf("%w: %s", errProtocol, secret.Redact(err.Error(), assertion))
+		return exchangeResult{}, xe
+	}
+	if !validHeaderValue(creds.AccessToken) {
+		xe.Err = fmt.Errorf("%w: the token endpoint returned an access_token that is not a valid header value (empty, or with spaces or control characters); it was not used", errProtocol)
+		return exchangeResult{}, xe
+	}
+	if rec.expiresIn != nil && *rec.expiresIn <= 0 {
+		xe.Err = fmt.Errorf("%w: the token endpoint returned expires_in %d; a lifetime must be positive", errProtocol, *rec.expiresIn)
 		return exchangeResult{}, xe
 	}
 	if !strings.EqualFold(rec.tokenType, "Bearer") {
@@ -309,8 +361,13 @@ func (x *exchanger) once(ctx context.Context, url string, cfg Config, assertion 
 		return exchangeResult{}, xe
 	}
 	life := time.Duration(0)
-	if rec.expiresIn != nil && *rec.expiresIn > 0 {
-		life = time.Duration(*rec.expiresIn) * time.Second
+	if rec.expiresIn != nil {
+		life = maxTokenLife
+		if *rec.expiresIn < int64(maxTokenLife/time.Second) {
+			life = time.Duration(*rec.expiresIn) * time.Second
+		} else {
+			x.logger.Debug("token endpoint's expires_in capped", "expires_in", *rec.expiresIn, "cap", maxTokenLife)
+		}
 	} else {
 		life = assumedLife(claims, start)
 		x.logger.Debug("token endpoint omitted expires_in; assuming a short life", "life", life)
@@ -386,7 +443,19 @@ type recorder struct {
 	retryAfter      time.Duration
 	tokenType       string
 	expiresIn       *int64
+	tooLarge        bool // the 2xx body exceeded maxTokenResponse
 }
+
+// maxTokenResponse bounds the token endpoint's answer; a token response
+// is a few hundred bytes.
+const maxTokenResponse = 1 << 20
+
+// maxTokenLife caps the lifetime hermes believes the server gave a token:
+// a wrong or hostile expires_in must not keep a token cached for days.
+const maxTokenLife = 24 * time.Hour
+
+// errTooLarge is the recorder's answer to an oversized token response.
+var errTooLarge = errors.New("the token endpoint's answer is larger than 1 MiB")
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := r.base
@@ -406,10 +475,14 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode/100 != 2 {
 		return resp, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse+1))
 	resp.Body.Close()
 	if err != nil {
 		return nil, err
+	}
+	if len(body) > maxTokenResponse {
+		r.tooLarge = true
+		return nil, errTooLarge
 	}
 	var parsed struct {
 		TokenType string `json:"token_type"`
@@ -420,6 +493,20 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// validHeaderValue: a token goes into an Authorization header, so it must
+// be non-empty visible ASCII without spaces (no CR/LF: no header injection).
+func validHeaderValue(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // parseRetryAfter reads delta-seconds or an HTTP date.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
@@ -286,6 +289,29 @@ func TestExchangeRefusals(t *testing.T) {
 			t.Errorf("floor = %s, want 60s", got)
 		}
 	})
+	// Issue 11 item 13: the answer is validated before it is used.
+	for name, tc := range map[string]struct{ body, want string }{
+		"expires_in 0":        {`{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":0}`, "expires_in 0"},
+		"expires_in negative": {`{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":-5}`, "must be positive"},
+		"access_token CRLF":   {`{"access_token":"sk-ant-oat01-fakefake\r\nX-Evil: 1","token_type":"Bearer","expires_in":3600}`, "not a valid header value"},
+		"access_token space":  {`{"access_token":"sk-ant-oat01 fakefake","token_type":"Bearer","expires_in":3600}`, "not a valid header value"},
+		"too large":           {`{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":3600,"pad":"` + strings.Repeat("x", 2<<20) + `"}`, "too large"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, s := fake(t, tc.body)
+			_, err := s.Token(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "fakefake") || strings.Contains(err.Error(), "unexpected end") {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("expires_in capped at 24h", func(t *testing.T) {
+		_, s := fake(t, `{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":"Bearer","expires_in":8640000}`)
+		tok := mustToken(t, s)
+		if life := time.Until(tok.Expiry); life > 24*time.Hour {
+			t.Fatalf("life %s, want at most 24h", life)
+		}
+	})
 	for _, typ := range []string{`"mac"`, `""`} {
 		t.Run("token_type "+typ, func(t *testing.T) {
 			_, s := fake(t, `{"access_token":"sk-ant-oat01-fakefakefakefakefakefake","token_type":`+typ+`,"expires_in":3600}`)
@@ -294,5 +320,69 @@ func TestExchangeRefusals(t *testing.T) {
 				t.Fatalf("err = %v", err)
 			}
 		})
+	}
+}
+
+// Issue 11 item 11: after a failed exchange, a second lookup of the same
+// assertion (the SDK retrying the request; the next hermes run) reports
+// the exchange's own failure, not "already exchanged … not rotated".
+func TestFailedExchangeIsReportedNotSpent(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault anthropictest.Fault
+		want  string
+		code  int
+	}{
+		{"503", anthropictest.Fault{Status: 503}, "status 503", 1},
+		{"401", anthropictest.Fault{Status: 401}, "status 401", 4},
+		{"403", anthropictest.Fault{Status: 403}, "status 403", 4},
+		{"429", anthropictest.Fault{Status: 429, RetryAfter: "120"}, "retry after 2m0s", 1},
+		{"redirect", anthropictest.Fault{RedirectTo: "http://127.0.0.1:9/elsewhere"}, "redirect", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, anthropictest.Config{})
+			w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+			w.api.Fault("/v1/oauth/token", tc.fault)
+			s, _ := wifFor(t, w)
+			_, first := s.Token(context.Background())
+			_, again := s.Token(context.Background())
+			// A new process: the record on disk.
+			s2, _ := wifFor(t, w)
+			_, later := s2.Token(context.Background())
+			for i, err := range []error{first, again, later} {
+				var se *wif.SpentAssertionError
+				if err == nil || errors.As(err, &se) || strings.Contains(err.Error(), "already exchanged") {
+					t.Fatalf("lookup %d: err = %v, want the exchange's failure", i, err)
+				}
+				if !strings.Contains(err.Error(), tc.want) || exitCode(err) != tc.code {
+					t.Fatalf("lookup %d: err = %v (exit %d), want %q, exit %d", i, err, exitCode(err), tc.want, tc.code)
+				}
+				if i > 0 && err.Error() != first.Error() {
+					t.Errorf("lookup %d: message differs:\n%v\nvs\n%v", i, err, first)
+				}
+			}
+			if n := len(w.api.Requests()); n != 1 {
+				t.Fatalf("%d requests, want 1 (the assertion is single-use)", n)
+			}
+		})
+	}
+}
+
+// Issue 11 item 7: a cache entry others can write is never used (a planted
+// token); hermes exchanges instead.
+func TestPlantedCacheEntryIgnored(t *testing.T) {
+	w := githubWorld(t, anthropictest.Config{})
+	s, _ := wifFor(t, w)
+	mustToken(t, s)
+	entries, _ := filepath.Glob(filepath.Join(w.home, "cache", "wif", "*.json"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries %v", entries)
+	}
+	os.Chmod(entries[0], 0o666)
+	w.sources = credential.NewSources() // a new process: only the disk cache
+	s2, _ := wifFor(t, w)
+	mustToken(t, s2)
+	if n := w.api.ExchangeCount(); n != 2 {
+		t.Fatalf("exchanges = %d, want 2: the world-writable entry was used", n)
 	}
 }
