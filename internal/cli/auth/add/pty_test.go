@@ -35,8 +35,8 @@ func TestInteractiveMenuAPIKeyOnPTY(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "hermes")
 	const key = "sk-ant-api03-SENTINELPTY0123456789abcdefghijk"
 	term, cmd := startHermes(t, home, "auth", "add", "anthropic", "--label", "tty")
-	term.Expect("2) Workload Identity Federation (OIDC / short-lived workload tokens)")
-	term.Expect("Choose 1-2: ")
+	term.Expect("3) Workload Identity Federation (OIDC / short-lived workload tokens)")
+	term.Expect("Choose 1-3: ")
 	term.Send("7\n")
 	term.Expect(`"7" is not one of the choices`)
 	term.Send("1\n")
@@ -66,8 +66,8 @@ func TestInteractiveMenuAPIKeyOnPTY(t *testing.T) {
 func TestInteractiveMenuWIFOnPTY(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "hermes")
 	term, cmd := startHermes(t, home, "auth", "add", "anthropic")
-	term.Expect("Choose 1-2: ")
-	term.Send("2\n")
+	term.Expect("Choose 1-3: ")
+	term.Send("3\n")
 	// A malformed answer is re-asked at once, saying what is wrong.
 	term.Expect("Federation rule ID (fdrl_…): ")
 	term.Send("rule-1\n")
