@@ -144,7 +144,9 @@ func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
 	}
 	var out []*candidate
 	if w := file.WIF(); w != nil {
-		out = append(out, wifCandidate(w, authstore.WIFTarget, OriginWIF))
+		c := wifCandidate(w, authstore.WIFTarget, OriginWIF)
+		c.problem = w.IdentityToken.NotUsableHere(r.getenv)
+		out = append(out, c)
 	} else {
 		out = append(out, &candidate{name: authstore.WIFTarget, origin: OriginWIF, problem: "not configured in " + path, missing: true})
 	}
