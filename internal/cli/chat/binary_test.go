@@ -289,7 +289,7 @@ func TestNoCredentialOffersAuthAdd(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	con.Expect("No Anthropic credential found (`hermes auth status` shows what was checked). Add one now:")
-	con.Expect("Choose 1-2: ")
+	con.Expect("Choose 1-3: ")
 	con.Send("1\r")
 	con.Expect("input is hidden")
 	con.Send(testKey + "\r")
