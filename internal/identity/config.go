@@ -151,3 +151,22 @@ func splitCommand(s string) ([]string, error) {
 	}
 	return args, nil
 }
+
+// NotUsableHere says why the source cannot work in this environment, or ""
+// when it may: github-actions needs the variables GitHub Actions sets only
+// in a job with `permissions: id-token: write`. Checked without a request.
+func (c Config) NotUsableHere(getenv func(string) string) string {
+	if c.Source != SourceGitHubActions {
+		return ""
+	}
+	var missing []string
+	for _, v := range []string{"ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"} {
+		if getenv(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return "not usable here: " + strings.Join(missing, " and ") + " not set (github-actions works only inside a GitHub Actions job with `permissions: id-token: write`)"
+}

@@ -97,6 +97,7 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 			return cmd.ExecuteContext(ctx)
 		},
 	}
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "chat",
 		Short: "Chat with Claude, interactively or one-shot",
@@ -122,7 +123,7 @@ bash runs as you, in the working directory, without hermes's credentials.
 Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
 -c the most recent. A session is used by one hermes process at a time.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
   hermes chat -q "Summarise the failing tests" < test-output.txt
@@ -132,6 +133,9 @@ JSON output: see docs/JSON.md in the hermes repository.`,
   hermes chat --list-sessions`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.JSONAlias(cmd.Flags(), asJSON, &opts.Format); err != nil {
+				return err
+			}
 			// Filled here: the root fills the global flags after NewCmd.
 			opts.Resolve, opts.SecretPaths = f.Resolve, f.SecretPaths
 			opts.Verbose = f.Verbose
@@ -149,6 +153,7 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
+	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
 	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'")

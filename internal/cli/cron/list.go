@@ -27,7 +27,7 @@ func newListCmd(f *cmdutil.Factory, runF func(*listOptions) error) *cobra.Comman
 		Short:   "List scheduled jobs with their next run and last outcome",
 		Long: `List scheduled jobs with their next run and last outcome.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: exactArgs(0, "[--json]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {

@@ -27,7 +27,7 @@ func newLogsCmd(f *cmdutil.Factory, runF func(*logsOptions) error) *cobra.Comman
 		Short: "Show a job's recent runs: status, error and output",
 		Long: `Show a job's recent runs: status, error and output.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: exactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]

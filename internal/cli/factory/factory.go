@@ -40,6 +40,7 @@ func Resolver(f *cmdutil.Factory) *resolve.Resolver {
 		Now:        f.Now,
 		UserAgent:  "hermes/" + cmdutil.Version,
 		Logger:     f.Logger(),
+		Verbose:    f.Verbose,
 		Sources:    f.Sources,
 	}
 }

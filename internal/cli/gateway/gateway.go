@@ -70,7 +70,7 @@ GET /healthz needs no key and shows the credential's kind and expiry, no secret.
 The gateway listens on loopback only unless --allow-remote. SIGINT or SIGTERM stop
 it gracefully: open streams get up to --shutdown-grace to finish.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve

@@ -40,7 +40,7 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 (HERMES_MODEL, else ` + models.DefaultModel + `) is marked "default"; deprecated
 models show their retirement date.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Example: `  hermes models
   hermes models --json | jq -r '.[].id'`,
 		Args: cobra.NoArgs,

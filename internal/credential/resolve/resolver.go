@@ -38,6 +38,7 @@ type Resolver struct {
 	Now        func() time.Time
 	UserAgent  string
 	Logger     *slog.Logger
+	Verbose    bool // --verbose: repeat notices already given under HERMES_HOME
 
 	// HTTPClient, when set, carries identity-token requests (github-actions,
 	// gcp-metadata, azure-imds) and, through its Transport, the exchange.
@@ -143,7 +144,9 @@ func (r *Resolver) stored(file *authstore.File, storeErr error) []*candidate {
 	}
 	var out []*candidate
 	if w := file.WIF(); w != nil {
-		out = append(out, wifCandidate(w, authstore.WIFTarget, OriginWIF))
+		c := wifCandidate(w, authstore.WIFTarget, OriginWIF)
+		c.problem = w.IdentityToken.NotUsableHere(r.getenv)
+		out = append(out, c)
 	} else {
 		out = append(out, &candidate{name: authstore.WIFTarget, origin: OriginWIF, problem: "not configured in " + path, missing: true})
 	}
@@ -498,7 +501,7 @@ func (r *Resolver) lookupWIF(cfg wif.Config) credential.TokenSource {
 // wifKey: one source per HERMES_HOME (its disk cache) and configuration.
 func (r *Resolver) wifKey(cfg wif.Config) string { return "wif\x00" + r.Home + "\x00" + cfg.Key() }
 
-// warnShadowed names, once per process, the ambient sources (environment,
+// warnShadowed names, once per process and HERMES_HOME, the ambient sources (environment,
 // SDK profile) that the winner hides: a stray ANTHROPIC_API_KEY must not
 // silently lose, nor silently win. Never a value.
 func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
@@ -506,15 +509,26 @@ func (r *Resolver) warnShadowed(win *candidate, cands []*candidate) {
 		return
 	}
 	var names []string
+	var shadowed []*candidate
 	for _, c := range cands {
 		if c != win && c.usable() && c.ambient && c.name != win.name {
 			names = append(names, shadowName(c))
+			shadowed = append(shadowed, c)
 		}
 	}
 	if len(names) == 0 {
 		return
 	}
-	r.warnOnce(fmt.Sprintf("hermes: using %s; ignoring %s\n", win.label(), strings.Join(names, ", ")))
+	line := fmt.Sprintf("hermes: using %s; ignoring %s\n", win.label(), strings.Join(names, ", "))
+	if !r.Sources.FirstNotice(line) {
+		return
+	}
+	// Once per HERMES_HOME and values, not on every run (`auth token` runs
+	// per request); --verbose always says it.
+	if !r.Verbose && r.noticeSeen(shadowFingerprint(line, shadowed)) {
+		return
+	}
+	io.WriteString(r.Stderr, line)
 }
 
 // warnOnce writes line to Stderr once per Sources (per process).

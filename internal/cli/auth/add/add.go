@@ -59,6 +59,10 @@ type Options struct {
 	BaseURL  string // the global --base-url: stored with the credential
 
 	APIKey string
+	Force  bool // store a key that does not look like an Anthropic key
+	// CheckAPIKey performs one cheap API call (GET /v1/models) with key at
+	// baseURL; nil error: the API accepted it.
+	CheckAPIKey func(ctx context.Context, baseURL, key string) error
 
 	WIF         WIFFlags
 	Check       bool
@@ -99,6 +103,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		}
 		return rt.Tokens.Token(ctx)
 	}
+	opts.CheckAPIKey = checkAPIKeyLive
 	cmd := &cobra.Command{
 		Use:   "add [anthropic]",
 		Short: "Add an Anthropic credential (API key, OAuth login or WIF)",
@@ -172,7 +177,8 @@ before an exchange.`,
 	fl.StringVar(&opts.WIF.TokenSource, "identity-token-source", "", "fetch the OIDC identity token: github-actions, gcp-metadata or azure-imds (wif)")
 	fl.StringVar(&opts.WIF.TokenCommand, "identity-token-command", "", "run this command to print the OIDC identity token (wif)")
 	fl.StringVar(&opts.WIF.Audience, "audience", "", "audience to request with --identity-token-source (default https://api.anthropic.com)")
-	fl.BoolVar(&opts.Check, "check", false, "after storing, perform one live token exchange (wif)")
+	fl.BoolVar(&opts.Check, "check", false, "check the credential with one live call: a token exchange after storing (wif), GET /v1/models before storing (api-key)")
+	fl.BoolVar(&opts.Force, "force", false, "store an API key that does not look like an Anthropic key (sk-ant-…) (api-key)")
 	_ = cmd.RegisterFlagCompletionFunc("type", complete.Fixed(TypeAPIKey, TypeWIF, TypeOAuth))
 	_ = cmd.RegisterFlagCompletionFunc("identity-token-source", complete.Fixed("github-actions", "gcp-metadata", "azure-imds"))
 	fl.StringVar(&opts.SaveProfile, "save-profile", "", "also write an Anthropic SDK profile NAME to ANTHROPIC_CONFIG_DIR (wif with a file source; oauth)")
@@ -188,7 +194,7 @@ before an exchange.`,
 
 // flagsFor says which type-specific flags apply to which type.
 var flagsFor = map[string][]string{
-	TypeAPIKey: {"api-key"},
+	TypeAPIKey: {"api-key", "check", "force"},
 	TypeWIF: {"federation-rule-id", "organization-id", "service-account-id", "workspace-id",
 		"identity-token-file", "identity-token-env", "identity-token-source", "identity-token-command",
 		"audience", "check", "save-profile"},

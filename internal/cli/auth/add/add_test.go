@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
@@ -256,4 +257,45 @@ func TestAPIKeyFromStdinLine(t *testing.T) {
 		t.Fatalf("pool = %+v", pool)
 	}
 	h.noSecrets(t, sentinelKey)
+}
+
+// A key that does not look like an Anthropic key needs --force; --check
+// makes one API call before storing and stores nothing when it is refused.
+func TestAPIKeyForceAndCheck(t *testing.T) {
+	const odd = "my-gateway-key-SENTINELodd0123456789"
+	const good = "sk-ant-api03-SENTINELcheck0123456789abcdefghij"
+	h := newHarness(t, false, &fakePrompter{})
+	h.opts.Type, h.opts.APIKey = TypeAPIKey, odd
+	err := Run(context.Background(), h.opts)
+	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "--force") || strings.Contains(err.Error(), "SENTINELodd") {
+		t.Fatalf("err = %v", err)
+	}
+	var calls []string
+	h.opts.CheckAPIKey = func(_ context.Context, base, key string) error {
+		calls = append(calls, base)
+		if key != good {
+			return &anthropic.Error{StatusCode: 401}
+		}
+		return nil
+	}
+	h.opts.Force, h.opts.Check = true, true
+	err = Run(context.Background(), h.opts)
+	if cmdutil.ExitCode(err) != 4 || !strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "SENTINELodd") {
+		t.Fatalf("refused key: err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(h.home, authstore.FileName)); err == nil {
+		if len(h.file(t).Pool()) != 0 {
+			t.Fatal("a refused key was stored")
+		}
+	}
+	h.opts.Force, h.opts.APIKey = false, good
+	if err := Run(context.Background(), h.opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || calls[1] != "https://api.anthropic.com" {
+		t.Errorf("check calls = %v", calls)
+	}
+	if pool := h.file(t).Pool(); len(pool) != 1 || pool[0].APIKey != good {
+		t.Errorf("pool = %+v", pool)
+	}
 }

@@ -7,8 +7,14 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
+	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/prompt"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -23,8 +29,16 @@ func addAPIKey(ctx context.Context, opts *Options) error {
 	if err := checkAPIKey(key); err != nil {
 		return err
 	}
-	if !strings.HasPrefix(key, "sk-ant-api") {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %s does not look like an Anthropic API key (sk-ant-api03-…); storing it anyway\n", secret.Mask(key))
+	if !strings.HasPrefix(key, "sk-ant-") {
+		if !opts.Force {
+			return cmdutil.FlagErrorf("%s does not look like an Anthropic API key (sk-ant-api03-…): check what you pasted, or pass --force to store it anyway (e.g. a key of a compatible gateway)", secret.Mask(key))
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s does not look like an Anthropic API key (sk-ant-api03-…); storing it anyway (--force)\n", secret.Mask(key))
+	}
+	if opts.Check {
+		if err := checkKeyBeforeStoring(ctx, opts, key); err != nil {
+			return err
+		}
 	}
 	store, err := openStore(opts)
 	if err != nil {
@@ -112,4 +126,45 @@ func checkAPIKey(key string) error {
 		return cmdutil.FlagErrorf("this is a JWT, not an API key: to use an OIDC identity token, add Workload Identity Federation with --type wif")
 	}
 	return nil
+}
+
+// checkKeyBeforeStoring makes one cheap API call with the key and says so;
+// a refused key is not stored.
+func checkKeyBeforeStoring(ctx context.Context, opts *Options, key string) error {
+	base := opts.BaseURL
+	if base == "" && opts.Getenv != nil {
+		base = opts.Getenv("ANTHROPIC_BASE_URL")
+	}
+	if base == "" {
+		base = resolve.DefaultBaseURL
+	}
+	if err := checkBaseURL(base); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Checking the key with one API call (GET %s/v1/models)…\n", strings.TrimRight(secret.URL(base), "/"))
+	if err := opts.CheckAPIKey(ctx, base, key); err != nil {
+		msg := secret.Redact(err.Error(), key)
+		var apiErr *anthropic.Error
+		if errors.As(err, &apiErr) && (apiErr.StatusCode == 401 || apiErr.StatusCode == 403) {
+			return &checkError{fmt.Sprintf("the API refused the key %s (HTTP %d); nothing stored: check the key, or its workspace and base URL", secret.Mask(key), apiErr.StatusCode)}
+		}
+		return &checkError{fmt.Sprintf("could not check the key %s: %s; nothing stored (run without --check to store it unchecked)", secret.Mask(key), msg)}
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "The API accepted the key.")
+	return nil
+}
+
+// checkError: --check failed; the key is not stored (exit 4: authentication).
+type checkError struct{ msg string }
+
+func (e *checkError) Error() string { return e.msg }
+func (e *checkError) ExitCode() int { return exitcode.Auth }
+
+// checkAPIKeyLive lists the models with key: the cheapest call that needs
+// a valid key and spends no tokens.
+func checkAPIKeyLive(ctx context.Context, baseURL, key string) error {
+	rt := credential.NewStaticRuntime(baseURL, credential.ModeAPIKey, credential.KindAPIKey, "auth add --check", key)
+	client := rt.NewClient(option.WithMaxRetries(1))
+	_, err := client.Models.List(ctx, anthropic.ModelListParams{Limit: anthropic.Int(1)})
+	return err
 }

@@ -154,7 +154,12 @@ func warnAboutToken(opts *Options, c identity.Config) {
 	case identity.SourceEnv:
 		findings = identity.Check([]byte(opts.Getenv(c.Env)), c.Describe(), opts.Now())
 	default:
-		return // minted on demand: nothing to look at before the first exchange
+		// Minted on demand: nothing to look at before the first exchange,
+		// but github-actions cannot work outside a job at all.
+		if why := c.NotUsableHere(opts.Getenv); why != "" {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: identity token %s: %s; stored anyway for use in the workflow, 'hermes auth status' shows it as not usable here\n", c.Describe(), why)
+		}
+		return
 	}
 	for _, fnd := range findings {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: identity token %s: %s\n", c.Describe(), fnd.Message)

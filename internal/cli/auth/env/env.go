@@ -23,6 +23,7 @@ type Options struct {
 // NewCmd returns the `hermes auth env` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IO}
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "env",
 		Short: "Print ANTHROPIC_* environment variables for other tools",
@@ -33,9 +34,12 @@ WIF, OAuth) or ANTHROPIC_API_KEY (an API key) for the resolved credential.
 
 A WIF token is short-lived: prefer 'hermes exec' for long-running tools.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.JSONAlias(cmd.Flags(), asJSON, &opts.Format); err != nil {
+				return err
+			}
 			if opts.Format != "shell" && opts.Format != "json" {
 				return cmdutil.FlagErrorf("--format must be shell or json, not %q", opts.Format)
 			}
@@ -44,6 +48,7 @@ JSON output: see docs/JSON.md in the hermes repository.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "shell", "output format: shell or json")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (same as --format json)")
 	return cmd
 }
 

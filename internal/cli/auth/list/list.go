@@ -64,7 +64,7 @@ meaning:
 
 An empty store prints {"credentials": []}.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Provider = authstore.ProviderAnthropic

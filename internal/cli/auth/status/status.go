@@ -42,7 +42,7 @@ cached access token's expiry. Never prints a secret.
 --check also gets a token (one exchange, if none is cached) and makes one
 authenticated API call (GET /v1/models). Exits 4 when nothing resolves.
 
-JSON output: see docs/JSON.md in the hermes repository.`,
+JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolver = func() *resolve.Resolver { return factory.Resolver(f) }
