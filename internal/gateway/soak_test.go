@@ -1,0 +1,245 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+// soakTokenTTL is the lifetime of every exchanged token in the soak: the
+// WIF source refreshes at half-life, so about every 1.5 s.
+const soakTokenTTL = 3 * time.Second
+
+// TestSoakShort is the default-path soak: a short, small version of the
+// -tags soak run (see soak_long_test.go), kept small because .ci/run runs
+// it under the race detector on a shared 2-core machine.
+func TestSoakShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak: skipped with -short")
+	}
+	clients, dur := 40, 7*time.Second
+	if v, err := strconv.Atoi(os.Getenv("HERMES_SOAK_CLIENTS")); err == nil && v > 0 {
+		clients = v
+	}
+	if v, err := time.ParseDuration(os.Getenv("HERMES_SOAK_DURATION")); err == nil && v > 0 {
+		dur = v
+	}
+	runSoak(t, clients, dur)
+}
+
+// runSoak puts the gateway, with the real WIF source (disk cache and
+// spent-assertion record included), in front of the stand-in minting
+// tokens that expire every 3 s, its identity token file rewritten with a
+// fresh JWT per fetch and a rotating signing key; clients hammer it with streamed and unary
+// requests while a 401 is injected now and then. It asserts: no client
+// request failed, the exchanges match the expected refreshes, no assertion
+// was exchanged twice, goroutines return to baseline. It reports latency
+// percentiles and RSS; it never asserts on timing.
+func runSoak(t *testing.T, clients int, dur time.Duration) {
+	baseGoroutines := runtime.NumGoroutine()
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss, TokenTTL: soakTokenTTL})
+
+	// The identity source is GitHub Actions' token endpoint (a fresh JWT
+	// per fetch, as in CI) and the issuer rotates its signing key every
+	// 2 s, so the stand-in must refetch the JWKS as the soak runs.
+	dir := t.TempDir()
+	actionsURL, actionsToken := iss.GitHubActions()
+	env := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": actionsURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": actionsToken}
+	rotateDone := make(chan struct{})
+	rotating := make(chan struct{})
+	go func() {
+		defer close(rotating)
+		tick := time.NewTicker(2 * time.Second) // the issuer's key cadence, not synchronisation
+		defer tick.Stop()
+		for {
+			select {
+			case <-rotateDone:
+				return
+			case <-tick.C:
+				if _, err := iss.RotateKey(); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}()
+
+	home := filepath.Join(dir, "home")
+	src, err := wif.New(wif.Config{
+		FederationRuleID: anthropictest.DefaultRuleID,
+		OrganizationID:   anthropictest.DefaultOrgID,
+		BaseURL:          api.URL,
+		Identity:         identity.Config{Source: identity.SourceGitHubActions},
+	}, wif.Options{Home: home, Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &credential.Runtime{BaseURL: api.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: src}
+	gw, err := New(Options{Runtime: rt, Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	client := &http.Client{Transport: tr}
+
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		failures  []string
+		requests  atomic.Int64
+		injected  atomic.Int64
+	)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				n := requests.Add(1)
+				if n%97 == 0 {
+					// The upstream refuses the next token once: the gateway
+					// must re-exchange and replay, invisibly to the client.
+					api.Fault("/v1/messages", anthropictest.Fault{Status: http.StatusUnauthorized, Times: 1})
+					injected.Add(1)
+				}
+				stream := (c+i)%2 == 0
+				t0 := time.Now()
+				err := soakRequest(client, srv.URL, stream)
+				d := time.Since(t0)
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					latencies = append(latencies, d)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(rotateDone)
+	<-rotating
+	srv.Close()
+	tr.CloseIdleConnections()
+	api.Close() // the gateway's and the source's idle upstream connections end with it
+	iss.Close()
+
+	if len(failures) > 0 {
+		t.Errorf("%d of %d client requests failed; first: %s", len(failures), len(latencies)+len(failures), failures[0])
+	}
+	var ok, reused int
+	for _, e := range api.Exchanges() {
+		switch e.Reason {
+		case "ok":
+			ok++
+		case "jti_reused":
+			reused++
+		}
+	}
+	if reused > 0 {
+		t.Errorf("%d assertions were sent twice", reused)
+	}
+	// One exchange to start, then one per refresh window (the source
+	// refreshes at half the token's life, and a token lasts 3 s, so at
+	// least one per 3 s), plus at most one per injected 401 (a refused
+	// token is re-exchanged; a 401 may land on an already replaced token).
+	windows := int(elapsed / (soakTokenTTL / 2))
+	inj := int(injected.Load())
+	lo, hi := int(elapsed/soakTokenTTL), 2+windows+inj
+	if ok < lo || ok > hi {
+		t.Errorf("%d exchanges in %v (%d refresh windows, %d injected 401s): want %d..%d", ok, elapsed.Round(time.Millisecond), windows, inj, lo, hi)
+	}
+	if !goroutinesBackTo(baseGoroutines + 2) {
+		buf := make([]byte, 1<<16)
+		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
+	}
+
+	t.Logf("soak: %d clients, %v: %d requests (%.0f/s), %d exchanges for %d refresh windows + %d injected 401s; latency via gateway p50 %v p99 %v; %s",
+		clients, elapsed.Round(time.Millisecond), len(latencies), float64(len(latencies))/elapsed.Seconds(), ok, windows, inj,
+		soakPct(latencies, 0.50), soakPct(latencies, 0.99), rss())
+}
+
+func soakRequest(client *http.Client, base string, stream bool) error {
+	body := `{"model":"claude-haiku-4-5-20251001","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`
+	if stream {
+		body = `{"model":"claude-haiku-4-5-20251001","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]}`
+	}
+	req, _ := http.NewRequest("POST", base+"/v1/messages", strings.NewReader(body))
+	req.Header.Set("X-Api-Key", testKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Anthropic-Version", "2023-06-01")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("stream=%v: reading: %v", stream, err)
+	}
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("stream=%v: %d %.300s", stream, resp.StatusCode, b)
+	}
+	if stream && !strings.Contains(string(b), "message_stop") {
+		return fmt.Errorf("stream ended without message_stop: %.300s", b)
+	}
+	return nil
+}
+
+// goroutinesBackTo waits (bounded) for the goroutine count to fall to n:
+// closed connections' goroutines exit asynchronously.
+func goroutinesBackTo(n int) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if runtime.NumGoroutine() <= n {
+			return true
+		}
+		runtime.Gosched()
+		time.Sleep(20 * time.Millisecond) // polling a count, not ordering events
+	}
+	return false
+}
+
+// rss is the process's current and peak resident set (Linux; "" elsewhere).
+func rss() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func soakPct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	return pct(d, p).Round(10 * time.Microsecond)
+}
