@@ -15,6 +15,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 func TestInitialize(t *testing.T) {
@@ -492,5 +493,19 @@ func TestStopReasons(t *testing.T) {
 		if err != nil || resp.StopReason != want {
 			t.Errorf("stop reason %q (%v), want %q", resp.StopReason, err, want)
 		}
+	}
+}
+
+// A model the API refuses (retired) reaches the editor as one clear prompt
+// error naming the model and how to change it; the process keeps serving.
+func TestRefusedModelIsAPromptError(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.s.RefuseModel(models.Default(), 404)
+	c, id := e.start(&testClient{}, sdk.ClientCapabilities{})
+	_, err := prompt(context.Background(), c, id, "hi")
+	re := reqErr(t, err)
+	if !strings.Contains(re.Message, models.Default()) || !strings.Contains(re.Message, "may be retired") {
+		t.Errorf("error %v", re)
 	}
 }
