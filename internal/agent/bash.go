@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/credential"
 )
 
 // Limits of the bash tool.
@@ -164,11 +166,11 @@ func (h *headTail) String() string {
 
 // scrubEnv removes every variable that can yield an Anthropic credential,
 // and HERMES_HOME, from env: a command the model runs must not be able to
-// reach the credential hermes runs with.
-//
-// TODO(merge): credential.ScrubEnv (branch sec) owns the list; call it and
-// drop credentialEnv once sec is merged.
+// reach the credential hermes runs with. The credential layer's list
+// (credential.ScrubEnv) comes first; the prefix rules below are stricter
+// still, for variables of tools that list does not know.
 func scrubEnv(env []string) []string {
+	env = credential.ScrubEnv(env)
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
