@@ -24,7 +24,6 @@ the cached one has expired), so a daemon running for days never holds an
 expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
 	}
 	cmdutil.Group(cmd)
-	completeJobs = complete.CronJobs(f)
 	cmd.AddCommand(
 		newAddCmd(f, nil),
 		newEditCmd(f, nil),
@@ -37,6 +36,15 @@ expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
 		newDaemonCmd(f, nil),
 		newExportCmd(f, nil),
 	)
+	// Subcommands that take job names complete them from this factory's
+	// HERMES_HOME (set here, not in a package variable: commands are
+	// built concurrently in tests).
+	jobs := complete.CronJobs(f)
+	for _, sub := range cmd.Commands() {
+		if sub.Annotations[annotationJobArgs] == "true" {
+			sub.ValidArgsFunction = jobs
+		}
+	}
 	return cmd
 }
 
@@ -69,8 +77,11 @@ func (c factoryClock) Until(t time.Time) (<-chan time.Time, func()) {
 	return cron.SystemClock{}.Until(t)
 }
 
-// completeJobs completes a job name from HERMES_HOME; set by NewCmd.
-var completeJobs cobra.CompletionFunc
+// annotationJobArgs marks a subcommand whose arguments are job names.
+const annotationJobArgs = "hermes/job-args"
+
+// jobArgs is the annotation NewCmd looks for to complete job names.
+func jobArgs() map[string]string { return map[string]string{annotationJobArgs: "true"} }
 
 func exactArgs(n int, usage string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {

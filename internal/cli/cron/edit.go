@@ -40,8 +40,8 @@ default (HERMES_MODEL at run time, else ` + models.DefaultModel + `); --tools ""
 tools off. Changing the schedule restarts it from now.`,
 		Example: `  hermes cron edit nightly --model ` + models.DefaultModel + `
   hermes cron edit nightly --schedule "0 7 * * 1-5" --prompt "Summarize CI failures"`,
-		ValidArgsFunction: completeJobs,
-		Args:              exactArgs(1, "NAME [--schedule SPEC] [--prompt TEXT] [--model MODEL] [--system TEXT] [--tools LIST]"),
+		Annotations: jobArgs(),
+		Args:        exactArgs(1, "NAME [--schedule SPEC] [--prompt TEXT] [--model MODEL] [--system TEXT] [--tools LIST]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }

@@ -26,10 +26,10 @@ func newNameOptions(f *cmdutil.Factory) *nameOptions {
 // nameCmd is a subcommand taking one job name.
 func nameCmd(use, short string, opts *nameOptions, run func(context.Context, *nameOptions) error) *cobra.Command {
 	return &cobra.Command{
-		Use:               use + " NAME",
-		Short:             short,
-		Args:              exactArgs(1, "NAME"),
-		ValidArgsFunction: completeJobs,
+		Use:         use + " NAME",
+		Short:       short,
+		Args:        exactArgs(1, "NAME"),
+		Annotations: jobArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if err := cron.ValidateName(opts.Name); err != nil {

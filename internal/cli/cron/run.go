@@ -32,8 +32,8 @@ func newRunCmd(f *cmdutil.Factory, runF func(context.Context, *runOptions) error
 		Long: `Run a job now, in the foreground, exactly as the daemon would: a freshly
 resolved credential, the job's prompt, and a run record (see 'hermes cron logs').
 The answer goes to stdout. Exit 4 when authentication is missing or refused.`,
-		Args:              exactArgs(1, "NAME"),
-		ValidArgsFunction: completeJobs,
+		Args:        exactArgs(1, "NAME"),
+		Annotations: jobArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if err := cron.ValidateName(opts.Name); err != nil {
