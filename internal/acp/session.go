@@ -47,6 +47,10 @@ func (ss *session) release() {
 // NewSession starts a conversation in req.Cwd. It fails with auth_required
 // when no credential resolves.
 func (s *Server) NewSession(ctx context.Context, req sdk.NewSessionRequest) (sdk.NewSessionResponse, error) {
+	if !s.enter() {
+		return sdk.NewSessionResponse{}, errClosing
+	}
+	defer s.wg.Done()
 	cwd, err := checkCwd(req.Cwd)
 	if err != nil {
 		return sdk.NewSessionResponse{}, err
@@ -69,6 +73,10 @@ func (s *Server) NewSession(ctx context.Context, req sdk.NewSessionRequest) (sdk
 // so `hermes chat --session ID` continues it too) and replays its history
 // as session/update notifications before answering.
 func (s *Server) LoadSession(ctx context.Context, req sdk.LoadSessionRequest) (sdk.LoadSessionResponse, error) {
+	if !s.enter() {
+		return sdk.LoadSessionResponse{}, errClosing
+	}
+	defer s.wg.Done()
 	cwd, err := checkCwd(req.Cwd)
 	if err != nil {
 		return sdk.LoadSessionResponse{}, err
@@ -98,6 +106,22 @@ func (s *Server) LoadSession(ctx context.Context, req sdk.LoadSessionRequest) (s
 	s.replay(ctx, ss, msgs)
 	s.log.Debug("session loaded", "session", id, "messages", len(msgs))
 	return sdk.LoadSessionResponse{}, nil
+}
+
+// errClosing answers a request that arrives while the server shuts down.
+var errClosing = sdk.NewInternalError(map[string]any{"error": "hermes is shutting down"})
+
+// enter counts a request that touches sessions or their files, so that
+// Close waits for it (nothing is left half-written under HERMES_HOME);
+// it reports false once Close has begun. The caller calls s.wg.Done.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
 }
 
 // open builds the session's agent and registers it.
@@ -201,13 +225,7 @@ func (s *Server) Prompt(_ context.Context, req sdk.PromptRequest) (resp sdk.Prom
 	defer cancel()
 	// Counted before the session's lock is taken (the server's lock comes
 	// first everywhere), so Close waits for this prompt.
-	s.mu.Lock()
-	closed := s.closed
-	if !closed {
-		s.wg.Add(1)
-	}
-	s.mu.Unlock()
-	if closed {
+	if !s.enter() {
 		return sdk.PromptResponse{StopReason: sdk.StopReasonCancelled}, nil
 	}
 	ss.mu.Lock()
