@@ -4,7 +4,6 @@
 package cmdutil
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/hermes-agent/hermes/internal/exitcode"
@@ -58,8 +57,6 @@ func (e *ExitCodeError) ExitCode() int { return e.Code }
 // ErrCancel is returned when the user interrupts (Ctrl-C): exit 130.
 var ErrCancel = exitcode.ErrInterrupted
 
-// ErrNotBuilt is returned by commands the spec names that are not built yet.
-var ErrNotBuilt = errors.New("not built yet in this version of hermes")
 
 // ExitCode maps an error returned by a command to the process exit code
 // (exitcode.Of: every error that has a code says it as an exitcode.Coder).

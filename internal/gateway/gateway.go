@@ -152,9 +152,6 @@ func DefaultTransport() *http.Transport {
 	return t
 }
 
-// Upstream is the origin requests are forwarded to.
-func (g *Gateway) Upstream() string { return g.opts.Runtime.BaseURL }
-
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
