@@ -16,17 +16,12 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
-	"github.com/hermes-agent/hermes/internal/cli/root"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
-// TestMain runs this binary as hermes when it is invoked under that name.
-func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == "hermes" {
-		os.Exit(root.Main(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+// TestMain runs this binary as hermes when a step invokes it (hermestest).
+func TestMain(m *testing.M) { hermestest.Main(m) }
 
 type actionFile struct {
 	Name        string `json:"name"`
@@ -112,11 +107,7 @@ func newRunner(t *testing.T, iss *oidctest.Issuer, api *anthropictest.Server, in
 	dir := t.TempDir()
 	r := &runner{t: t, dir: dir, bin: filepath.Join(dir, "bin"), inputs: inputs}
 	os.MkdirAll(r.bin, 0o755)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(self, filepath.Join(r.bin, "hermes")); err != nil {
+	if err := os.Symlink(hermestest.Binary(t), filepath.Join(r.bin, "hermes")); err != nil {
 		t.Fatal(err)
 	}
 	r.output, r.summary, r.gpath = filepath.Join(dir, "output"), filepath.Join(dir, "summary"), filepath.Join(dir, "path")
@@ -124,17 +115,17 @@ func newRunner(t *testing.T, iss *oidctest.Issuer, api *anthropictest.Server, in
 		os.WriteFile(f, nil, 0o600)
 	}
 	ghaURL, ghaToken := iss.GitHubActions()
-	r.baseEnv = []string{
-		"PATH=" + r.bin + ":/usr/bin:/bin",
-		"HOME=" + filepath.Join(dir, "home"),
-		"RUNNER_TEMP=" + filepath.Join(dir, "tmp"),
-		"GITHUB_OUTPUT=" + r.output,
-		"GITHUB_STEP_SUMMARY=" + r.summary,
-		"GITHUB_PATH=" + r.gpath,
-		"ACTIONS_ID_TOKEN_REQUEST_URL=" + ghaURL,
-		"ACTIONS_ID_TOKEN_REQUEST_TOKEN=" + ghaToken,
-		"ANTHROPIC_BASE_URL=" + api.URL,
-	}
+	r.baseEnv = hermestest.Env(
+		"PATH="+r.bin+":/usr/bin:/bin",
+		"HOME="+filepath.Join(dir, "home"),
+		"RUNNER_TEMP="+filepath.Join(dir, "tmp"),
+		"GITHUB_OUTPUT="+r.output,
+		"GITHUB_STEP_SUMMARY="+r.summary,
+		"GITHUB_PATH="+r.gpath,
+		"ACTIONS_ID_TOKEN_REQUEST_URL="+ghaURL,
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN="+ghaToken,
+		"ANTHROPIC_BASE_URL="+api.URL,
+	)
 	return r
 }
 

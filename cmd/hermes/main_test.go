@@ -5,21 +5,21 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/hermes-agent/hermes/internal/cli/root"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/scripttest"
 )
 
-// TestMain lets testscript run this test binary as the real `hermes`
-// command, so scripts exercise the built program end to end.
+// TestMain runs this test binary as the real `hermes` command when the
+// scripts exec it (hermestest: the one way tests run hermes as a process),
+// so scripts exercise the built program end to end.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"hermes": func() { main() },
-	})
+	hermestest.Main(m)
 }
 
-var _ = root.Main
-
-// TestScripts runs every testdata/script/*.txtar against the binary.
+// TestScripts runs every testdata/script/*.txtar against the binary. The
+// scripts run in parallel (testscript runs each as a parallel subtest);
+// each has its own work directory, HOME, HERMES_HOME and doubles on
+// ephemeral loopback ports (scripttest.Setup).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",

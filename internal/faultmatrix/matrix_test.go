@@ -8,48 +8,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
-var (
-	buildOnce sync.Once
-	buildBin  string
-	buildErr  error
-	buildDir  string
-)
+// hermesBinary is hermes for the cells: this test binary re-executed
+// (hermestest, the one way tests run hermes as a process).
+func hermesBinary(tb testing.TB) string { return hermestest.Binary(tb) }
 
-func hermesBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "hermes-faults-bin-")
-		if buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "hermes")
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", buildBin, "github.com/hermes-agent/hermes/cmd/hermes").CombinedOutput()
-		if err != nil {
-			buildErr, buildBin = err, string(out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatalf("go build: %v\n%s", buildErr, buildBin)
-	}
-	return buildBin
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { hermestest.Main(m) }
 
 // fault is one column of the matrix: what the stand-in does, and the words
 // the user must see (the real cause), and the exit code.
@@ -127,9 +98,9 @@ func TestFaultMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd := exec.Command(bin, c.path.args...)
-			cmd.Env = []string{"HOME=" + home, "HERMES_HOME=" + filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin",
-				"ANTHROPIC_BASE_URL=" + api.URL, "ANTHROPIC_FEDERATION_RULE_ID=" + anthropictest.DefaultRuleID,
-				"ANTHROPIC_ORGANIZATION_ID=" + anthropictest.DefaultOrgID, "ANTHROPIC_IDENTITY_TOKEN_FILE=" + jwt}
+			cmd.Env = hermestest.Env("HOME="+home, "HERMES_HOME="+filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin",
+				"ANTHROPIC_BASE_URL="+api.URL, "ANTHROPIC_FEDERATION_RULE_ID="+anthropictest.DefaultRuleID,
+				"ANTHROPIC_ORGANIZATION_ID="+anthropictest.DefaultOrgID, "ANTHROPIC_IDENTITY_TOKEN_FILE="+jwt)
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()

@@ -15,16 +15,23 @@
 //	GHA_TOKEN     ACTIONS_ID_TOKEN_REQUEST_TOKEN value
 //	GCE_HOST      GCE_METADATA_HOST value (host:port)
 //	AZURE_IMDS    HERMES_AZURE_IMDS_ENDPOINT value (base URL)
+//	GORACE        hermestest's options (no one-second sleep at every exit
+//	              of a race-enabled hermes)
+//
+// hermes itself is the test binary re-executed (hermestest.Main in the
+// TestMain of cmd/hermes), found on PATH.
 package scripttest
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -63,6 +70,10 @@ func Setup(env *testscript.Env) error {
 		if v != "HERMES_HOME" && v != "ANTHROPIC_CONFIG_DIR" {
 			env.Setenv(v, "")
 		}
+	}
+	for _, kv := range hermestest.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env.Setenv(k, v)
 	}
 	d, err := startDoubles()
 	if err != nil {

@@ -1,4 +1,4 @@
-package acp
+package acp_test
 
 import (
 	"context"
@@ -6,58 +6,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
-// These tests run the real hermes binary as an editor does, built once
-// per test process, and speak ACP to it with the SDK's client side.
+// These tests run the real hermes binary as an editor does (hermestest:
+// this test binary re-executed as hermes), and speak ACP to it with the
+// SDK's client side. The benchmarks measure the shipped binary.
 
-var (
-	buildOnce sync.Once
-	buildBin  string
-	buildErr  error
-	buildDir  string
-)
-
-func hermesBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "hermes-acp-bin-")
-		if buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "hermes")
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(gobin, "build", "-o", buildBin, "github.com/hermes-agent/hermes/cmd/hermes").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			buildBin = string(out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatalf("go build: %v\n%s", buildErr, buildBin)
-	}
-	return buildBin
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { hermestest.Main(m) }
 
 // editor is the client side of a running `hermes acp`.
 type editor struct {
@@ -109,7 +75,7 @@ func (editorClient) WaitForTerminalExit(context.Context, sdk.WaitForTerminalExit
 func spawn(tb testing.TB, bin string, env []string, args ...string) *editor {
 	tb.Helper()
 	cmd := exec.Command(bin, append([]string{"acp"}, args...)...)
-	cmd.Env = env
+	cmd.Env = hermestest.Env(env...)
 	e := &editor{cmd: cmd, stderr: &iostreams.SyncBuffer{}, chunk: make(chan string, 64)}
 	cmd.Stderr = e.stderr
 	var err error
@@ -163,7 +129,8 @@ func wifEnv(tb testing.TB) ([]string, *anthropictest.Server) {
 }
 
 func TestBinaryPromptOverStdio(t *testing.T) {
-	bin := hermesBinary(t)
+	t.Parallel()
+	bin := hermestest.Binary(t)
 	env, s := wifEnv(t)
 	s.Script(anthropictest.Reply{Text: "streamed from the real binary"})
 	e := spawn(t, bin, env, "--verbose")
@@ -204,7 +171,8 @@ func TestBinaryPromptOverStdio(t *testing.T) {
 // With no credential at all, session/new says how to add one and the
 // process keeps serving.
 func TestBinaryNoCredential(t *testing.T) {
-	bin := hermesBinary(t)
+	t.Parallel()
+	bin := hermestest.Binary(t)
 	home := t.TempDir()
 	e := spawn(t, bin, []string{"HOME=" + home, "HERMES_HOME=" + filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin"})
 	ctx := context.Background()
@@ -225,7 +193,7 @@ func TestBinaryNoCredential(t *testing.T) {
 // agent_message_chunk — with a warm WIF token cache. It also reports the
 // RSS of the process with one idle session open.
 func BenchmarkSpawnToFirstChunk(b *testing.B) {
-	bin := hermesBinary(b)
+	bin := hermestest.Shipped(b)
 	env, s := wifEnv(b)
 	cwd := b.TempDir()
 	run := func() (rssKiB int) {
@@ -279,7 +247,7 @@ func rss(pid int) int {
 // BenchmarkSpawnVersion is the floor under BenchmarkSpawnToFirstChunk on
 // the same machine: starting the binary and exiting.
 func BenchmarkSpawnVersion(b *testing.B) {
-	bin := hermesBinary(b)
+	bin := hermestest.Shipped(b)
 	for i := 0; i < b.N; i++ {
 		if out, err := exec.Command(bin, "version").CombinedOutput(); err != nil {
 			b.Fatalf("%v: %s", err, out)

@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/ptytest"
 )
 
@@ -15,7 +16,7 @@ import (
 // tool call no rule allows, with the command (bash) or the diff (edits),
 // and handles yes, yes-don't-ask-again and no-with-a-reason.
 func TestApprovalPromptOnAPseudoTerminal(t *testing.T) {
-	bin := hermesBinary(t)
+	bin := hermestest.Binary(t)
 	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
 	work := t.TempDir()
 	os.WriteFile(filepath.Join(work, "f.txt"), []byte("old line\n"), 0o600)

@@ -1,70 +1,39 @@
-package chat
+package chat_test
 
 import (
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 	"github.com/hermes-agent/hermes/internal/ptytest"
 )
 
-// These tests run the real hermes binary, built once per test process.
+// These tests run the real hermes binary (hermestest: this test binary
+// re-executed as hermes); the benchmarks measure the shipped binary.
 
-var (
-	buildOnce sync.Once
-	buildBin  string
-	buildErr  error
-	buildDir  string
-)
+func TestMain(m *testing.M) { hermestest.Main(m) }
 
-func hermesBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "hermes-chat-bin-")
-		if buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "hermes")
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(gobin, "build", "-o", buildBin, "github.com/hermes-agent/hermes/cmd/hermes").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			buildBin = string(out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatalf("go build: %v\n%s", buildErr, buildBin)
-	}
-	return buildBin
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
+// testKey is an API key the stand-ins accept (a sentinel: never shown).
+const testKey = "sk-ant-api03-SENTINELkeySENTINELkeySENTINEL"
 
 // baseEnv is a clean environment: no ambient Anthropic credentials.
 func baseEnv(home string) []string {
-	return []string{"HOME=" + home, "HERMES_HOME=" + filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin", "TERM=xterm"}
+	return hermestest.Env("HOME="+home, "HERMES_HOME="+filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin", "TERM=xterm")
 }
 
 // startTUI starts `hermes chat` on an emulated rows×cols terminal and
 // waits for the input to be ready.
 func startTUI(t *testing.T, env []string, args ...string) (*ptytest.Console, <-chan error) {
 	t.Helper()
-	cmd := exec.Command(hermesBinary(t), append([]string{"chat"}, args...)...)
+	cmd := exec.Command(hermestest.Binary(t), append([]string{"chat"}, args...)...)
 	cmd.Env = env
 	con := ptytest.StartScreen(t, cmd, 30, 100)
 	exited := make(chan error, 1)
@@ -156,7 +125,7 @@ func TestInteractiveOnAPseudoTerminal(t *testing.T) {
 func TestResumePicker(t *testing.T) {
 	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
 	env := append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
-	c := exec.Command(hermesBinary(t), "chat", "--base-url", s.URL, "-q", "the earlier question")
+	c := exec.Command(hermestest.Binary(t), "chat", "--base-url", s.URL, "-q", "the earlier question")
 	c.Env = env
 	if out, err := c.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -186,7 +155,7 @@ func TestResumePicker(t *testing.T) {
 // second `hermes chat -c` is refused with exit 1; once the first exits,
 // the second continues the session with every turn the first saved.
 func TestSessionOpenInAnotherProcess(t *testing.T) {
-	bin := hermesBinary(t)
+	bin := hermestest.Binary(t)
 	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
 	env := append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
 	con, exited := startTUI(t, env, "--base-url", s.URL)
@@ -224,7 +193,7 @@ func TestSessionOpenInAnotherProcess(t *testing.T) {
 //
 //	go test -run '^$' -bench OneShotWarmCache -benchtime 50x ./internal/cli/chat/
 func BenchmarkOneShotWarmCache(b *testing.B) {
-	bin := hermesBinary(b)
+	bin := hermestest.Shipped(b)
 	iss := oidctest.New(b)
 	s := anthropictest.New(b, anthropictest.Config{Issuer: iss})
 	home := b.TempDir()
@@ -265,7 +234,7 @@ func BenchmarkOneShotWarmCache(b *testing.B) {
 //
 //	go test -run '^$' -bench InteractiveReady -benchtime 20x ./internal/cli/chat/
 func BenchmarkInteractiveReady(b *testing.B) {
-	bin := hermesBinary(b)
+	bin := hermestest.Shipped(b)
 	env := append(baseEnv(b.TempDir()), "ANTHROPIC_API_KEY="+testKey)
 	for b.Loop() {
 		cmd := exec.Command(bin, "chat", "--base-url", "http://127.0.0.1:9")
@@ -283,7 +252,7 @@ func BenchmarkInteractiveReady(b *testing.B) {
 // then the chat starts with the credential just added.
 func TestNoCredentialOffersAuthAdd(t *testing.T) {
 	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
-	cmd := exec.Command(hermesBinary(t), "chat", "--base-url", s.URL)
+	cmd := exec.Command(hermestest.Binary(t), "chat", "--base-url", s.URL)
 	cmd.Env = baseEnv(t.TempDir())
 	con := ptytest.StartScreen(t, cmd, 30, 100)
 	exited := make(chan error, 1)

@@ -53,6 +53,7 @@ func (e *env) run(args ...string) int {
 }
 
 func TestRunAuthFailureExits4AndIsRecorded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(context.Context) (*credential.Runtime, error) {
 		return nil, &cmdutil.AuthError{Err: errors.New("no Anthropic credential found")}
 	})
@@ -74,6 +75,7 @@ func TestRunAuthFailureExits4AndIsRecorded(t *testing.T) {
 // `cron run` goes through the agent with the resolved runtime; the API
 // key it used appears nowhere in output or in the cron files.
 func TestRunThroughAgentNoSecrets(t *testing.T) {
+	t.Parallel()
 	api := anthropictest.New(t, anthropictest.Config{Issuer: oidctest.New(t), APIKeys: []string{sentinelKey}})
 	e := newEnv(t, func(context.Context) (*credential.Runtime, error) {
 		return credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test key", sentinelKey), nil
@@ -108,6 +110,7 @@ func TestRunThroughAgentNoSecrets(t *testing.T) {
 }
 
 func TestDaemonRefusesSecondInstance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	lock, ok, err := fsutil.TryLockFile(filepath.Join(e.home, "cron", "daemon.lock"))
 	if err != nil || !ok {
@@ -123,6 +126,7 @@ func TestDaemonRefusesSecondInstance(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, args := range [][]string{
 		{"cron", "add", "x", "--prompt", "p"},
@@ -142,6 +146,7 @@ func TestUsageErrors(t *testing.T) {
 // --grace 0 means what it says: running jobs are canceled as soon as the
 // daemon stops, not after the Daemon's default grace period.
 func TestDaemonGraceZeroCancelsAtOnce(t *testing.T) {
+	t.Parallel()
 	arrived := make(chan struct{})
 	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,8 +2,8 @@ package cron_test
 
 // End-to-end tests of `hermes cron daemon` as a real process: WIF against the
 // OIDC issuer and Anthropic stand-ins on loopback, SIGTERM, exit codes, the
-// daemon lock across processes. The test binary acts as hermes (see
-// main_test.go). Nothing here waits for time to pass: each step waits for
+// daemon lock across processes. The test binary acts as hermes (hermestest,
+// see main_test.go). Nothing here waits for time to pass: each step waits for
 // an event (a daemon log line, a request reaching the API, the process
 // exiting) with a generous bound that only turns a hang into a failure.
 
@@ -26,6 +26,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/cron"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -73,28 +74,18 @@ func (w *world) tokenFile() string { return filepath.Join(w.dir, "token.jwt") }
 // environ is all a hermes process gets: no ambient ANTHROPIC_* variable
 // from the developer's shell can change which credential wins.
 func (w *world) environ() []string {
-	env := []string{
-		asHermesEnv + "=1",
-		"HOME=" + w.dir,
-		"HERMES_HOME=" + w.home,
-		"ANTHROPIC_CONFIG_DIR=" + filepath.Join(w.dir, "sdk"),
-		"PATH=" + os.Getenv("PATH"),
-		// A race-enabled binary otherwise sleeps a second before exiting;
-		// a race it finds still makes it exit 66, which the tests see.
-		"GORACE=atexit_sleep_ms=0 " + os.Getenv("GORACE"),
-	}
-	if v := os.Getenv("GOCOVERDIR"); v != "" {
-		env = append(env, "GOCOVERDIR="+v)
-	}
-	return env
+	// hermestest.Env adds GORACE (no second-long sleep at each exit of a
+	// race-enabled hermes) and GOCOVERDIR.
+	return hermestest.Env(
+		"HOME="+w.dir,
+		"HERMES_HOME="+w.home,
+		"ANTHROPIC_CONFIG_DIR="+filepath.Join(w.dir, "sdk"),
+		"PATH="+os.Getenv("PATH"),
+	)
 }
 
 func (w *world) command(ctx context.Context, args ...string) *exec.Cmd {
-	exe, err := os.Executable()
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd := exec.CommandContext(ctx, hermestest.Binary(w.t), args...)
 	cmd.Env = w.environ()
 	cmd.Dir = w.dir
 	return cmd
@@ -394,6 +385,7 @@ func await(t *testing.T, ch <-chan struct{}, what string) {
 // HERMES_HOME is refused naming the lock, SIGTERM stops it cleanly with
 // exit 0, and no secret reaches its output or the cron files.
 func TestDaemonProcessWIFRunAndSIGTERM(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.configureWIF(w.api.URL)
 	w.addOverdueJob()
@@ -446,6 +438,7 @@ func TestDaemonProcessWIFRunAndSIGTERM(t *testing.T) {
 // SIGTERM while a job's API call is in flight: the daemon waits for it
 // within --grace, and the run is recorded as ok.
 func TestDaemonProcessSIGTERMWaitsForRunningJob(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	g := newGate(t, w.api.URL)
 	w.configureWIF(g.URL)
@@ -475,6 +468,7 @@ func TestDaemonProcessSIGTERMWaitsForRunningJob(t *testing.T) {
 // SIGTERM with a tiny --grace while the API call hangs: the run is
 // canceled and recorded as such, and the daemon exits 0 promptly.
 func TestDaemonProcessSIGTERMGraceOverCancelsJob(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	g := newGate(t, w.api.URL) // never opened: the API call hangs
 	w.configureWIF(g.URL)
@@ -503,6 +497,7 @@ func TestDaemonProcessSIGTERMGraceOverCancelsJob(t *testing.T) {
 // checks that the root command's own Ctrl-C handler does not swallow the
 // second signal, nor turn the first into an immediate stop.
 func TestDaemonProcessSecondSignalStopsNow(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			w := newWorld(t)

@@ -8,30 +8,23 @@ import (
 	"testing"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/cli/root"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/ptytest"
 )
 
-// The test binary doubles as hermes: re-executed with this variable set it
-// runs the real command tree, so the menu and the hidden prompt are driven
-// through a real pseudo-terminal.
-const mainEnv = "HERMES_ADD_TEST_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(mainEnv) == "1" {
-		os.Exit(root.Main(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+// The test binary doubles as hermes (hermestest), so the menu and the
+// hidden prompt are driven through a real pseudo-terminal.
+func TestMain(m *testing.M) { hermestest.Main(m) }
 
 func startHermes(t *testing.T, home string, args ...string) (*ptytest.Console, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), mainEnv+"=1", "HERMES_HOME="+home, "ANTHROPIC_API_KEY=")
+	cmd := exec.Command(hermestest.Binary(t), args...)
+	cmd.Env = append(os.Environ(), "HERMES_HOME="+home, "ANTHROPIC_API_KEY=")
 	return ptytest.Start(t, cmd), cmd
 }
 
 func TestInteractiveMenuAPIKeyOnPTY(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "hermes")
 	const key = "sk-ant-api03-SENTINELPTY0123456789abcdefghijk"
 	term, cmd := startHermes(t, home, "auth", "add", "anthropic", "--label", "tty")
@@ -64,6 +57,7 @@ func TestInteractiveMenuAPIKeyOnPTY(t *testing.T) {
 }
 
 func TestInteractiveMenuWIFOnPTY(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "hermes")
 	term, cmd := startHermes(t, home, "auth", "add", "anthropic")
 	term.Expect("Choose 1-3: ")
@@ -106,6 +100,7 @@ func TestInteractiveMenuWIFOnPTY(t *testing.T) {
 // A token file path with no file behind it is questioned at once; giving
 // the same path again keeps it (CI may write the file later).
 func TestInteractiveMissingTokenFileOnPTY(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "hermes")
 	missing := filepath.Join(t.TempDir(), "later", "token")
 	term, cmd := startHermes(t, home, "auth", "add", "anthropic", "--type", "wif",

@@ -1,4 +1,4 @@
-package resolve
+package main
 
 import (
 	"bytes"
@@ -13,40 +13,85 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
-// These tests run the real hermes binary as separate processes: the token
-// cache is shared on disk, not just in one process's memory.
+// These tests run the real hermes binary as separate processes
+// (hermestest): the WIF token cache is shared on disk, not just in one
+// process's memory. (They were the resolver's; a unit test of
+// internal/credential/resolve must not build cmd/hermes.)
 
-var buildOnce struct {
-	sync.Once
-	path string
-	err  error
-	out  []byte
+const testAPIKey = "sk-ant-api03-SENTINELkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-0000000000AA"
+
+// world is one test's outside world: an OIDC issuer, the Anthropic
+// stand-in, a HERMES_HOME and the variables of the processes.
+type world struct {
+	t    *testing.T
+	iss  *oidctest.Issuer
+	api  *anthropictest.Server
+	home string
+	vars map[string]string
 }
 
-func hermesBinary(t *testing.T) string {
+func newWorld(t *testing.T, cfg anthropictest.Config) *world {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the hermes binary")
+	w := &world{t: t, home: t.TempDir(), vars: map[string]string{}}
+	w.iss = oidctest.New(t)
+	cfg.Issuer = w.iss
+	if cfg.APIKeys == nil {
+		cfg.APIKeys = []string{testAPIKey}
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hermes-bin-")
-		if err != nil {
-			buildOnce.err = err
-			return
-		}
-		buildOnce.path = filepath.Join(dir, "hermes")
-		cmd := exec.Command("go", "build", "-o", buildOnce.path, "github.com/hermes-agent/hermes/cmd/hermes")
-		buildOnce.out, buildOnce.err = cmd.CombinedOutput()
+	w.api = anthropictest.New(t, cfg)
+	w.vars["ANTHROPIC_CONFIG_DIR"] = filepath.Join(w.home, "sdkconfig")
+	return w
+}
+
+// tokenFile writes a fresh JWT to a file and returns its path.
+func (w *world) tokenFile(c oidctest.Claims) string {
+	w.t.Helper()
+	path := filepath.Join(w.home, "token.jwt")
+	w.writeJWT(path, w.iss.Mint(c))
+	return path
+}
+
+func (w *world) writeJWT(path, jwt string) {
+	w.t.Helper()
+	if err := os.WriteFile(path, []byte(jwt+"\n"), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// configureWIF stores a WIF configuration pointing at the stand-in.
+func (w *world) configureWIF(id identity.Config) {
+	w.t.Helper()
+	err := authstore.Open(w.home).Update(context.Background(), func(f *authstore.File) error {
+		f.SetWIF(&authstore.WIF{
+			FederationRuleID: anthropictest.DefaultRuleID,
+			OrganizationID:   anthropictest.DefaultOrgID,
+			BaseURL:          w.api.URL,
+			IdentityToken:    id,
+		})
+		return nil
 	})
-	if buildOnce.err != nil {
-		t.Fatalf("go build: %v\n%s", buildOnce.err, buildOnce.out)
+	if err != nil {
+		w.t.Fatal(err)
 	}
-	return buildOnce.path
+}
+
+// assertNoSecrets fails if any secret the stand-in knows, or extra,
+// appears in s.
+func (w *world) assertNoSecrets(s string, extra ...string) {
+	w.t.Helper()
+	for _, v := range append(w.api.Secrets(), extra...) {
+		if v != "" && strings.Contains(s, v) {
+			w.t.Fatalf("output contains a secret (%d bytes starting %.12q):\n%s", len(v), v, s)
+		}
+	}
 }
 
 type result struct {
@@ -57,7 +102,7 @@ type result struct {
 func (w *world) run(t *testing.T, bin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = []string{"HERMES_HOME=" + w.home, "HOME=" + w.home, "PATH=" + os.Getenv("PATH")}
+	cmd.Env = hermestest.Env("HERMES_HOME="+w.home, "HOME="+w.home, "PATH="+os.Getenv("PATH"))
 	for k, v := range w.vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -89,7 +134,8 @@ func (w *world) expireCache(t *testing.T) {
 }
 
 func TestProcessesShareOneExchange(t *testing.T) {
-	bin := hermesBinary(t)
+	t.Parallel()
+	bin := hermestest.Binary(t)
 	w := newWorld(t, anthropictest.Config{})
 	path := w.tokenFile(oidctest.Claims{})
 	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
@@ -154,7 +200,8 @@ func TestProcessesShareOneExchange(t *testing.T) {
 }
 
 func TestConcurrentColdProcessesExchangeOnce(t *testing.T) {
-	bin := hermesBinary(t)
+	t.Parallel()
+	bin := hermestest.Binary(t)
 	w := newWorld(t, anthropictest.Config{})
 	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
 	var wg sync.WaitGroup
@@ -174,7 +221,8 @@ func TestConcurrentColdProcessesExchangeOnce(t *testing.T) {
 }
 
 func TestProcessNothingResolves(t *testing.T) {
-	bin := hermesBinary(t)
+	t.Parallel()
+	bin := hermestest.Binary(t)
 	w := newWorld(t, anthropictest.Config{})
 	for _, args := range [][]string{{"auth", "token"}, {"auth", "env"}, {"auth", "status"}} {
 		r := w.run(t, bin, args...)
@@ -188,7 +236,7 @@ func TestProcessNothingResolves(t *testing.T) {
 	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
 	r := w.run(t, bin, "auth", "env", "--format", "json")
 	var got map[string]string
-	if json.Unmarshal([]byte(r.stdout), &got) != nil || got["ANTHROPIC_API_KEY"] != testAPIKey || got["ANTHROPIC_BASE_URL"] != DefaultBaseURL || len(got) != 2 {
+	if json.Unmarshal([]byte(r.stdout), &got) != nil || got["ANTHROPIC_API_KEY"] != testAPIKey || got["ANTHROPIC_BASE_URL"] != resolve.DefaultBaseURL || len(got) != 2 {
 		t.Fatalf("env json: %+v", r)
 	}
 	st := w.run(t, bin, "auth", "status", "--json")
@@ -196,5 +244,4 @@ func TestProcessNothingResolves(t *testing.T) {
 	if st.code != 0 || !strings.Contains(st.stdout, `"state": "used"`) {
 		t.Fatalf("status --json: %+v", st)
 	}
-	_ = context.Background
 }
