@@ -389,12 +389,9 @@ func (r *Resolver) warnLoosePermissions() {
 	if r.Stderr == nil || r.Home == "" {
 		return
 	}
-	p := filepath.Join(r.Home, authstore.FileName)
-	fi, err := os.Stat(p)
-	if err != nil || fi.Mode().Perm()&0o077 == 0 {
-		return
+	if w := authstore.Open(r.Home).ReadableWarning(); w != "" {
+		r.warnOnce(w + "\n")
 	}
-	r.warnOnce(fmt.Sprintf("hermes: warning: %s has mode %#o, so other users may read its credentials; run: chmod 600 %s\n", p, fi.Mode().Perm(), p))
 }
 
 // winner is the first usable candidate. --credential never falls through;
