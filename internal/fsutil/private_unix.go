@@ -184,7 +184,7 @@ func checkPrivate(path string, st os.FileInfo, dir bool) error {
 			if !dir {
 				fix += " (or remove it if you did not put it there)"
 			} else {
-				fix += " (or point HERMES_HOME at a directory of your own)"
+				fix += " (or keep hermes's files in a directory of your own)"
 			}
 			return &NotPrivateError{Path: path, Problem: fmt.Sprintf("is owned by uid %d, not by you (uid %d)", sys.Uid, uid), Fix: fix, Dir: dir}
 		}
@@ -194,7 +194,11 @@ func checkPrivate(path string, st os.FileInfo, dir bool) error {
 		if st.Mode().Perm()&0o002 == 0 {
 			who = "its group"
 		}
-		return &NotPrivateError{Path: path, Problem: fmt.Sprintf("is writable by %s (mode %04o)", who, st.Mode().Perm()), Fix: "chmod go-w " + path, Dir: dir}
+		fix := "chmod go-w " + path
+		if dir {
+			fix += " (or keep hermes's files in a directory only you can write)"
+		}
+		return &NotPrivateError{Path: path, Problem: fmt.Sprintf("is writable by %s (mode %04o)", who, st.Mode().Perm()), Fix: fix, Dir: dir}
 	}
 	return nil
 }
