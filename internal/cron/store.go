@@ -32,7 +32,7 @@ func NewStore(home string) *Store { return &Store{Dir: filepath.Join(home, "cron
 func (s *Store) jobsPath() string { return filepath.Join(s.Dir, "jobs.json") }
 
 // home is HERMES_HOME, the root of the directories checked before a read.
-func (s *Store) home() string { return filepath.Dir(s.Dir) }
+func (s *Store) home() string     { return filepath.Dir(s.Dir) }
 func (s *Store) lockPath() string { return s.jobsPath() + ".lock" }
 
 type jobsFile struct {
