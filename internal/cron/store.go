@@ -30,10 +30,10 @@ type Store struct {
 func NewStore(home string) *Store { return &Store{Dir: filepath.Join(home, "cron")} }
 
 func (s *Store) jobsPath() string { return filepath.Join(s.Dir, "jobs.json") }
+func (s *Store) lockPath() string { return s.jobsPath() + ".lock" }
 
 // home is HERMES_HOME, the root of the directories checked before a read.
-func (s *Store) home() string     { return filepath.Dir(s.Dir) }
-func (s *Store) lockPath() string { return s.jobsPath() + ".lock" }
+func (s *Store) home() string { return filepath.Dir(s.Dir) }
 
 type jobsFile struct {
 	Version int   `json:"version"`
