@@ -18,6 +18,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/exitcode"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oauth"
 	"github.com/hermes-agent/hermes/internal/secret"
@@ -256,7 +257,7 @@ func (r *Resolver) profile(name string) *candidate {
 		name = r.getenv("ANTHROPIC_PROFILE")
 	}
 	if name == "" {
-		if data, err := os.ReadFile(config.ActiveConfigPath(dir)); err == nil {
+		if data, err := fsutil.ReadFileLimited(config.ActiveConfigPath(dir), 4096); err == nil {
 			name = strings.TrimSpace(string(data))
 		}
 	}
