@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -88,15 +90,60 @@ func (a *Agent) guard(shown, rel string) (toolResult, bool) {
 	return toolResult{}, true
 }
 
-// guardOpened is the second check, on what was actually opened: a hard
-// link to, or a swapped-in symlink to, a protected file or directory.
+// guardOpened is the second check, on what was actually opened: a
+// swapped-in symlink to a protected file or directory, or a hard link to
+// a protected file or to any file below a protected directory
+// (HERMES_HOME/auth.json, cache/wif/*, the SDK's credentials/*.json). The
+// directories are walked at open time, so files created since count too;
+// only for a file with more than one link (no other file can be the same
+// file otherwise), so ordinary reads cost nothing and hard links outside
+// the stores (pnpm's node_modules) still read.
 func (a *Agent) guardOpened(shown string, st os.FileInfo) (toolResult, bool) {
 	for _, p := range a.protected {
-		if pst, err := os.Stat(p); err == nil && os.SameFile(st, pst) {
+		pst, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if os.SameFile(st, pst) {
+			return refused(shown, p), false
+		}
+		if !pst.IsDir() || st.IsDir() || linkCount(st) < 2 {
+			continue
+		}
+		if found, complete := sameFileBelow(p, st); found || !complete {
+			// A store too large to search is refused rather than guessed.
 			return refused(shown, p), false
 		}
 	}
 	return toolResult{}, true
+}
+
+// maxProtectedWalk bounds the entries sameFileBelow looks at in one
+// protected directory: credential stores are small.
+const maxProtectedWalk = 50_000
+
+// sameFileBelow reports whether a file below dir is st (a hard link);
+// complete is false when the walk stopped at maxProtectedWalk. Symlinks
+// below dir are not followed: they are not the store's own files.
+func sameFileBelow(dir string, st os.FileInfo) (found, complete bool) {
+	n := 0
+	errFound := errors.New("found")
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable: nothing in it can be read through us either way
+		}
+		if n++; n > maxProtectedWalk {
+			return fs.SkipAll
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && os.SameFile(st, info) {
+			return errFound
+		}
+		return nil
+	})
+	return err == errFound, n <= maxProtectedWalk
 }
 
 // kernelDirs are refused to the file tools, spelled or resolved.

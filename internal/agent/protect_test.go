@@ -177,7 +177,7 @@ func TestCredentialPaths(t *testing.T) {
 		t.Errorf("runtime identity-token file = %q, want the profile's %q", rt.IdentityTokenFile(), profileToken)
 	}
 	got := r.SecretPaths()
-	for _, want := range []string{w.home, w.sdk, profileToken, wifToken} {
+	for _, want := range []string{w.home, w.sdk, profileToken, wifToken, filepath.Join(w.work, ".claude", ".credentials.json")} {
 		if !slices.Contains(got, want) {
 			t.Errorf("SecretPaths = %v, missing %s", got, want)
 		}

@@ -119,7 +119,7 @@ func (s *Store) Save(c *Conversation, now time.Time) error {
 	if err := fsutil.EnsureDir(s.Dir); err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(s.path(c.ID), append(data, '\n'), fsutil.FileMode)
+	return fsutil.WritePrivateFile(filepath.Dir(s.Dir), s.path(c.ID), append(data, '\n'))
 }
 
 // Load reads the session id. A corrupt file is reported with its path and
@@ -129,7 +129,12 @@ func (s *Store) Load(id string) (*Conversation, error) {
 		return nil, err
 	}
 	p := s.path(id)
-	data, err := fsutil.ReadFileLimited(p, maxSessionBytes)
+	// HERMES_HOME, sessions/ and the file must be private (StrictModes):
+	// a planted session would put words in the model's mouth.
+	data, err := fsutil.ReadPrivateFileUnder(filepath.Dir(s.Dir), p, maxSessionBytes)
+	if fsutil.IsNotPrivate(err) {
+		return nil, err
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w %q in %s (list them with `hermes chat --list-sessions`)", ErrNoSession, id, s.Dir)
 	}
@@ -159,6 +164,9 @@ type SessionInfo struct {
 
 // List returns every session, most recently updated first.
 func (s *Store) List() ([]SessionInfo, error) {
+	if err := fsutil.CheckPrivateTree(filepath.Dir(s.Dir), s.Dir); err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/hermes-agent/hermes/internal/fsutil"
@@ -71,11 +72,16 @@ func newFile() *File {
 
 // Load reads auth.json. A missing file is an empty store; a file that is
 // not valid JSON of the right shape is a *CorruptError; an unreadable one
-// is an error naming the path.
+// is an error naming the path. Like ssh's StrictModes, a HERMES_HOME or
+// auth.json another user owns or can write, and an auth.json that is a
+// symlink, are refused (fsutil.ReadPrivateFileUnder) and left alone.
 func (s *Store) Load() (*File, error) {
-	data, err := fsutil.ReadFileLimited(s.Path(), maxFileBytes)
+	data, err := fsutil.ReadPrivateFileUnder(s.home, s.Path(), maxFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return newFile(), nil
+	}
+	if fsutil.IsNotPrivate(err) {
+		return nil, err
 	}
 	if err != nil {
 		var pe *fs.PathError
@@ -130,6 +136,10 @@ func countNewlines(b []byte) int {
 // it loads the file, calls fn, and writes the result atomically with mode
 // 0600. When fn fails, or the file is corrupt, nothing is written.
 func (s *Store) Update(ctx context.Context, fn func(*File) error) error {
+	// No lock file in a directory others could swap files in.
+	if err := fsutil.CheckPrivateDir(s.home); err != nil {
+		return err
+	}
 	lock, err := fsutil.LockFile(ctx, s.lockPath())
 	if err != nil {
 		return err
@@ -152,7 +162,7 @@ func (s *Store) Update(ctx context.Context, fn func(*File) error) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", s.Path(), err)
 	}
-	return fsutil.WriteFileAtomic(s.Path(), append(data, '\n'), fsutil.FileMode)
+	return fsutil.WritePrivateFile(s.home, s.Path(), append(data, '\n'))
 }
 
 // prune drops empty provider and pool records so that logout leaves a
@@ -168,4 +178,17 @@ func (f *File) prune() {
 			delete(f.CredentialPool, name)
 		}
 	}
+}
+
+// ReadableWarning is one line (no newline) saying that auth.json can be
+// read by other users, with the chmod that fixes it; "" when it cannot or
+// does not exist. hermes does not silently chmod what it did not write
+// (a file copied in or restored from a backup): it says so wherever the
+// store is shown.
+func (s *Store) ReadableWarning() string {
+	st, err := os.Lstat(s.Path())
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("hermes: warning: %s has mode %#o, so other users may read its credentials; run: chmod 600 %s", s.Path(), st.Mode().Perm(), s.Path())
 }

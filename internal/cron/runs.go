@@ -58,7 +58,7 @@ func (s *Store) SaveRecord(r Record, keep int) error {
 	if err != nil {
 		return err
 	}
-	if err := fsutil.WriteFileAtomic(s.freeRecordPath(dir, r.Start), append(data, '\n'), fsutil.FileMode); err != nil {
+	if err := fsutil.WritePrivateFile(s.home(), s.freeRecordPath(dir, r.Start), append(data, '\n')); err != nil {
 		return err
 	}
 	return s.prune(dir, keep)
@@ -130,7 +130,7 @@ func (s *Store) Records(job string, n int) ([]Record, error) {
 	out := make([]Record, 0, len(names))
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		data, err := fsutil.ReadFileLimited(path, maxRecordFile)
+		data, err := fsutil.ReadPrivateFileUnder(s.home(), path, maxRecordFile)
 		if err != nil {
 			return nil, err
 		}

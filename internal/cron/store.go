@@ -32,6 +32,9 @@ func NewStore(home string) *Store { return &Store{Dir: filepath.Join(home, "cron
 func (s *Store) jobsPath() string { return filepath.Join(s.Dir, "jobs.json") }
 func (s *Store) lockPath() string { return s.jobsPath() + ".lock" }
 
+// home is HERMES_HOME, the root of the directories checked before a read.
+func (s *Store) home() string { return filepath.Dir(s.Dir) }
+
 type jobsFile struct {
 	Version int   `json:"version"`
 	Jobs    []Job `json:"jobs"`
@@ -142,14 +145,19 @@ func (s *Store) modify(ctx context.Context, fn func(*jobsFile) error) error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(s.jobsPath(), append(data, '\n'), fsutil.FileMode)
+	return fsutil.WritePrivateFile(s.home(), s.jobsPath(), append(data, '\n'))
 }
 
 func (s *Store) read() (*jobsFile, error) {
 	path := s.jobsPath()
-	data, err := fsutil.ReadFileLimited(path, maxJobsFile)
+	// Like auth.json: not in a directory or a file others can write,
+	// never through a symlink (a planted job would run with our credential).
+	data, err := fsutil.ReadPrivateFileUnder(s.home(), path, maxJobsFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return &jobsFile{Version: fileVersion}, nil
+	}
+	if fsutil.IsNotPrivate(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read cron jobs %s: %w", path, err)

@@ -143,16 +143,14 @@ func (l *Lock) Unlock() error { return l.fl.Unlock() }
 const LockTimeout = 30 * time.Second
 
 // LockFile takes an exclusive lock on path (created 0600 if missing),
-// waiting until ctx is done or LockTimeout passes.
+// waiting until ctx is done or LockTimeout passes. The lock file is never
+// opened through a symlink (a planted link cannot make hermes create its
+// target) and must be a private regular file (see ReadPrivateFile).
 func LockFile(ctx context.Context, path string) (*Lock, error) {
-	if err := EnsureDir(filepath.Dir(path)); err != nil {
+	fl, err := newFlock(path)
+	if err != nil {
 		return nil, err
 	}
-	// Create the lock file ourselves so it gets 0600, not flock's default.
-	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, FileMode); err == nil {
-		f.Close()
-	}
-	fl := flock.New(path)
 	ctx, cancel := context.WithTimeout(ctx, LockTimeout)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 10*time.Millisecond)
@@ -167,16 +165,28 @@ func LockFile(ctx context.Context, path string) (*Lock, error) {
 
 // TryLockFile takes the lock only if it is free now; ok is false otherwise.
 func TryLockFile(path string) (l *Lock, ok bool, err error) {
-	if err := EnsureDir(filepath.Dir(path)); err != nil {
+	fl, err := newFlock(path)
+	if err != nil {
 		return nil, false, err
 	}
-	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, FileMode); err == nil {
-		f.Close()
-	}
-	fl := flock.New(path)
 	ok, err = fl.TryLock()
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	return &Lock{fl: fl}, true, nil
+}
+
+// newFlock creates path's directory and the lock file itself (so it gets
+// 0600, not flock's default), checked like a trusted file; flock opens it
+// again without following a symlink.
+func newFlock(path string) (*flock.Flock, error) {
+	if err := EnsureDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	f, err := openLockFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	f.Close()
+	return flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|openNofollow), flock.SetPermissions(FileMode)), nil
 }

@@ -6,3 +6,6 @@ import "syscall"
 
 // openNonblock keeps an open of a FIFO from waiting for a writer.
 const openNonblock = syscall.O_NONBLOCK
+
+// openNofollow makes an open of a symlink fail instead of following it.
+const openNofollow = syscall.O_NOFOLLOW

@@ -31,7 +31,10 @@ func NewKey() (string, error) {
 
 // LoadOrCreateKey reads the key in path, or creates it (0600, atomically,
 // under a lock so two gateways starting together agree on one key).
-// created reports whether this call wrote it.
+// created reports whether this call wrote it. The key file and its
+// directory are trusted like auth.json (fsutil.ReadPrivateFile): a
+// symlink, a file or directory another user owns or can write is refused
+// and left alone, as is a key others can read.
 func LoadOrCreateKey(path string) (key string, created bool, err error) {
 	if key, err := readKey(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return key, false, err
@@ -48,24 +51,23 @@ func LoadOrCreateKey(path string) (key string, created bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	if err := fsutil.WriteFileAtomic(path, []byte(key+"\n"), fsutil.FileMode); err != nil {
+	if err := fsutil.WritePrivateFile(filepath.Dir(path), path, []byte(key+"\n")); err != nil {
 		return "", false, err
 	}
 	return key, true, nil
 }
 
 func readKey(path string) (string, error) {
-	info, err := os.Stat(path)
+	data, err := fsutil.ReadPrivateFile(path, 4096)
 	if err != nil {
 		return "", err
 	}
-	// A key others can read is a key others can use.
-	if info.Mode().Perm()&0o077 != 0 {
+	// A key others can read is a key others can use. (Checked after the
+	// read, which refused a symlink: this Lstat sees the file read.)
+	if info, err := os.Lstat(path); err != nil {
+		return "", err
+	} else if info.Mode().Perm()&0o077 != 0 {
 		return "", fmt.Errorf("gateway key file %s is readable by other users (mode %v): run chmod 600 %s", path, info.Mode().Perm(), filepath.Clean(path))
-	}
-	data, err := fsutil.ReadFileLimited(path, 4096)
-	if err != nil {
-		return "", err
 	}
 	key := strings.TrimSpace(string(data))
 	if len(key) < 16 || strings.ContainsAny(key, " \t\r\n") {

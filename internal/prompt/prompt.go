@@ -124,6 +124,30 @@ func (t *Terminal) readLine(ctx context.Context) (string, error) {
 	}
 }
 
+// ReadLineContext is ReadLine that gives up when ctx is done (Ctrl-C):
+// a pipe whose writer never writes or closes must not hang a command. The
+// blocked read is abandoned (the process is about to exit).
+func ReadLineContext(ctx context.Context, r io.Reader) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	type result struct {
+		s   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := ReadLine(r)
+		done <- result{s, err}
+	}()
+	select {
+	case res := <-done:
+		return res.s, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
 // ReadLine reads one line of at most 64 KiB from r, without its line
 // ending and trimmed of spaces. A last line without a newline counts; no
 // line at all is ErrNoInput.

@@ -72,3 +72,21 @@ func TestCancelledPrompt(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Issue 11 item 15: a line read from a pipe that never delivers gives up
+// when the context is done; a delivered line is read as by ReadLine.
+func TestReadLineContext(t *testing.T) {
+	t.Parallel()
+	r, w := io.Pipe()
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := ReadLineContext(ctx, r); done <- err }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if s, err := ReadLineContext(context.Background(), strings.NewReader(" key \nmore")); s != "key" || err != nil {
+		t.Fatalf("ReadLineContext = %q, %v", s, err)
+	}
+}

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
+
+	"github.com/hermes-agent/hermes/internal/fsutil"
 )
 
 // Settings is the permissions part of a settings file
@@ -38,30 +38,19 @@ func ProjectSettingsPath(workDir string) string {
 // strict, a file (or its directory) that other users may write is refused:
 // it could allow them to run commands as you.
 func LoadSettings(path string, strict bool) (*Settings, error) {
-	f, err := os.Open(path)
+	var data []byte
+	var err error
+	if strict {
+		// The user's own settings (HERMES_HOME): StrictModes, no symlink.
+		data, err = fsutil.ReadPrivateFile(path, maxSettingsBytes)
+	} else {
+		data, err = fsutil.ReadFileLimited(path, maxSettingsBytes)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read settings: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read settings: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("settings %s is not a regular file", path)
-	}
-	if strict && st.Mode().Perm()&0o022 != 0 {
-		return nil, fmt.Errorf("settings %s can be written by other users (mode %v): fix it with chmod go-w %s", path, st.Mode().Perm(), path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSettingsBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read settings %s: %w", path, err)
-	}
-	if len(data) > maxSettingsBytes {
-		return nil, fmt.Errorf("settings %s is larger than %d bytes", path, maxSettingsBytes)
+		return nil, fmt.Errorf("settings: %w", err)
 	}
 	var s Settings
 	if err := json.Unmarshal(data, &s); err != nil {

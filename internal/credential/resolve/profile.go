@@ -3,10 +3,11 @@ package resolve
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
+
+	"github.com/hermes-agent/hermes/internal/fsutil"
 )
 
 // loadProfile reads an SDK profile as config.LoadProfile does (the same
@@ -18,7 +19,8 @@ func (r *Resolver) loadProfile(dir, name string) (*config.Config, error) {
 		return nil, fmt.Errorf("invalid profile %q: %w", name, err)
 	}
 	path := config.ProfilePath(dir, name)
-	data, err := os.ReadFile(path)
+	// Regular files only, without blocking: a FIFO must not hang status.
+	data, err := fsutil.ReadFileLimited(path, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read config file %q: %w", path, err)
 	}

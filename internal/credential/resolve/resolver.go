@@ -18,6 +18,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/exitcode"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oauth"
 	"github.com/hermes-agent/hermes/internal/secret"
@@ -256,7 +257,7 @@ func (r *Resolver) profile(name string) *candidate {
 		name = r.getenv("ANTHROPIC_PROFILE")
 	}
 	if name == "" {
-		if data, err := os.ReadFile(config.ActiveConfigPath(dir)); err == nil {
+		if data, err := fsutil.ReadFileLimited(config.ActiveConfigPath(dir), 4096); err == nil {
 			name = strings.TrimSpace(string(data))
 		}
 	}
@@ -389,12 +390,9 @@ func (r *Resolver) warnLoosePermissions() {
 	if r.Stderr == nil || r.Home == "" {
 		return
 	}
-	p := filepath.Join(r.Home, authstore.FileName)
-	fi, err := os.Stat(p)
-	if err != nil || fi.Mode().Perm()&0o077 == 0 {
-		return
+	if w := authstore.Open(r.Home).ReadableWarning(); w != "" {
+		r.warnOnce(w + "\n")
 	}
-	r.warnOnce(fmt.Sprintf("hermes: warning: %s has mode %#o, so other users may read its credentials; run: chmod 600 %s\n", p, fi.Mode().Perm(), p))
 }
 
 // winner is the first usable candidate. --credential never falls through;

@@ -7,6 +7,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
 	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/oauth"
 )
 
 // SecretPaths lists the credential stores the agent's file tools must
@@ -14,9 +15,10 @@ import (
 // the WIF token cache, gateway.key, sessions), the SDK's config directory
 // (profiles and their credentials files) as this resolver sees it and as
 // the SDK itself does, and the identity-token file of every candidate,
-// used or not: a JWT is a credential all the same.
+// used or not: a JWT is a credential all the same; and Claude Code's
+// credentials file, which hermes can use in place.
 func (r *Resolver) SecretPaths() []string {
-	paths := []string{r.Home, r.configDir(), config.DefaultDir(), r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE")}
+	paths := []string{r.Home, r.configDir(), config.DefaultDir(), r.getenv("ANTHROPIC_IDENTITY_TOKEN_FILE"), oauth.ClaudeCodePath(r.getenv)}
 	// The config directory's fallbacks, whichever one applies.
 	if x := r.getenv("XDG_CONFIG_HOME"); x != "" {
 		paths = append(paths, filepath.Join(x, "anthropic"))

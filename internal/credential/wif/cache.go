@@ -39,13 +39,13 @@ func (e *cacheEntry) token() credential.Token {
 // diskCache is the token cache shared by every hermes process of a user.
 // Entries are written atomically; a lock per key makes concurrent cold
 // processes wait for one exchange instead of each making their own.
-type diskCache struct{ dir string }
+type diskCache struct{ home, dir string }
 
 func newDiskCache(home string) *diskCache {
 	if home == "" {
 		return nil
 	}
-	return &diskCache{dir: CacheDir(home)}
+	return &diskCache{home: home, dir: CacheDir(home)}
 }
 
 func (c *diskCache) entryPath(key string) string { return filepath.Join(c.dir, key+".json") }
@@ -54,20 +54,31 @@ func (c *diskCache) spentDir() string            { return filepath.Join(c.dir, "
 
 // load returns the entry for key, or nil when there is none or it is
 // unreadable: a corrupt cache entry is only a cache miss, and the next
-// store replaces it.
-func (c *diskCache) load(key string) *cacheEntry {
-	// ReadPrivateFile: an entry another user could have planted (not ours,
-	// writable by others, a symlink) is never used — a planted token would
-	// send prompts to someone else's organisation.
-	data, err := fsutil.ReadPrivateFile(c.entryPath(key), 64<<10)
+// store replaces it. An entry another user could have planted (in a
+// HERMES_HOME, cache/ or cache/wif/ others own or can write; owned by
+// someone else, writable by others, a symlink) is never used — a planted
+// token would send prompts to someone else's organisation — and is an
+// error naming the path and the fix (fsutil.NotPrivateError); it is left
+// alone, not replaced.
+func (c *diskCache) load(key string) (*cacheEntry, error) {
+	data, err := fsutil.ReadPrivateFileUnder(c.home, c.entryPath(key), 64<<10)
+	if fsutil.IsNotPrivate(err) {
+		return nil, err
+	}
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	var e cacheEntry
 	if json.Unmarshal(data, &e) != nil || e.Version != cacheVersion || e.AccessToken == "" || e.ExpiresAt.IsZero() {
-		return nil
+		return nil, nil
 	}
-	return &e
+	return &e, nil
+}
+
+// peek is load for display: a refused entry is no entry.
+func (c *diskCache) peek(key string) *cacheEntry {
+	e, _ := c.load(key)
+	return e
 }
 
 func (c *diskCache) store(key string, e *cacheEntry) error {
@@ -79,17 +90,22 @@ func (c *diskCache) store(key string, e *cacheEntry) error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(c.entryPath(key), data, fsutil.FileMode)
+	return fsutil.WritePrivateFile(c.home, c.entryPath(key), data)
 }
 
 // remove drops key's entry if it still holds value (a token the API refused).
 func (c *diskCache) remove(key, value string) {
-	if e := c.load(key); e != nil && e.AccessToken == value {
+	if e := c.peek(key); e != nil && e.AccessToken == value {
 		os.Remove(c.entryPath(key))
 	}
 }
 
 func (c *diskCache) lock(ctx context.Context, key string) (*fsutil.Lock, error) {
+	// No lock file, and so no exchange, in a directory others could
+	// plant entries in.
+	if err := fsutil.CheckPrivateTree(c.home, c.dir); err != nil {
+		return nil, err
+	}
 	if err := fsutil.EnsureDir(c.dir); err != nil {
 		return nil, err
 	}
@@ -136,10 +152,10 @@ func (c *diskCache) isSpent(fp string, now time.Time) bool {
 	if !validFingerprint(fp) {
 		return false
 	}
-	data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), fp), spentRecordLimit)
+	data, err := fsutil.ReadPrivateFileUnder(c.home, filepath.Join(c.spentDir(), fp), spentRecordLimit)
 	if err != nil {
-		// Missing: not spent. Unreadable: err on the side of not sending
-		// an assertion twice.
+		// Missing: not spent. Unreadable or refused: err on the side of
+		// not sending an assertion twice.
 		return !errors.Is(err, fs.ErrNotExist)
 	}
 	var r spentRecord
@@ -163,7 +179,7 @@ func (c *diskCache) failure(fp string) *failedExchange {
 	if !validFingerprint(fp) {
 		return nil
 	}
-	data, err := fsutil.ReadPrivateFile(filepath.Join(c.spentDir(), fp), spentRecordLimit)
+	data, err := fsutil.ReadPrivateFileUnder(c.home, filepath.Join(c.spentDir(), fp), spentRecordLimit)
 	if err != nil {
 		return nil
 	}
@@ -185,7 +201,7 @@ func (c *diskCache) writeSpent(fp string, r spentRecord, now time.Time) error {
 		return err
 	}
 	data, _ := json.Marshal(r)
-	return fsutil.WriteFileAtomic(filepath.Join(c.spentDir(), fp), data, fsutil.FileMode)
+	return fsutil.WritePrivateFile(c.home, filepath.Join(c.spentDir(), fp), data)
 }
 
 // unmarkSpent forgets fp: used only when the assertion provably never left
@@ -207,9 +223,9 @@ func (c *diskCache) pruneSpent(now time.Time) {
 		if strings.HasPrefix(name, ".") || !validFingerprint(name) {
 			continue
 		}
-		data, err := fsutil.ReadFileLimited(filepath.Join(c.spentDir(), name), spentRecordLimit)
+		data, err := fsutil.ReadPrivateFileUnder(c.home, filepath.Join(c.spentDir(), name), spentRecordLimit)
 		if err != nil {
-			continue
+			continue // a record we would not trust is not ours to delete
 		}
 		var r spentRecord
 		if json.Unmarshal(data, &r) == nil && !r.Exp.IsZero() && now.After(r.Exp.Add(spentKeep)) {

@@ -17,6 +17,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -368,9 +369,11 @@ func TestFailedExchangeIsReportedNotSpent(t *testing.T) {
 	}
 }
 
-// Issue 11 item 7: a cache entry others can write is never used (a planted
-// token); hermes exchanges instead.
-func TestPlantedCacheEntryIgnored(t *testing.T) {
+// Issue 11 items 7, 8: a cache entry another user could have planted (one
+// others can write, a symlink) or a cache directory others can write is
+// never used: the token lookup fails naming the path and the fix, nothing
+// is exchanged, and the entry is left as it was.
+func TestPlantedCacheEntryRefused(t *testing.T) {
 	w := githubWorld(t, anthropictest.Config{})
 	s, _ := wifFor(t, w)
 	mustToken(t, s)
@@ -378,11 +381,37 @@ func TestPlantedCacheEntryIgnored(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("cache entries %v", entries)
 	}
-	os.Chmod(entries[0], 0o666)
-	w.sources = credential.NewSources() // a new process: only the disk cache
-	s2, _ := wifFor(t, w)
-	mustToken(t, s2)
-	if n := w.api.ExchangeCount(); n != 2 {
-		t.Fatalf("exchanges = %d, want 2: the world-writable entry was used", n)
+	entry := entries[0]
+	before, _ := os.ReadFile(entry)
+	wifDir := filepath.Dir(entry)
+	planted := filepath.Join(t.TempDir(), "planted.json")
+	os.WriteFile(planted, before, 0o600)
+	for _, c := range []struct {
+		name, want string
+		plant      func()
+		undo       func()
+	}{
+		{"world-writable entry", "chmod go-w " + entry, func() { os.Chmod(entry, 0o666) }, func() { os.Chmod(entry, 0o600) }},
+		{"group-writable cache/wif", "chmod go-w " + wifDir, func() { os.Chmod(wifDir, 0o770) }, func() { os.Chmod(wifDir, 0o700) }},
+		{"world-writable cache", "chmod go-w " + filepath.Dir(wifDir), func() { os.Chmod(filepath.Dir(wifDir), 0o777) }, func() { os.Chmod(filepath.Dir(wifDir), 0o700) }},
+		{"symlinked entry", "symlink", func() { os.Rename(entry, entry+".bak"); os.Symlink(planted, entry) }, func() { os.Remove(entry); os.Rename(entry+".bak", entry) }},
+	} {
+		c.plant()
+		w.sources = credential.NewSources() // a new process: only the disk cache
+		s2, _ := wifFor(t, w)
+		_, err := s2.Token(context.Background())
+		if !fsutil.IsNotPrivate(err) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want a refusal naming %q", c.name, err, c.want)
+		}
+		if st, err := os.Lstat(entry); c.name == "symlinked entry" && (err != nil || st.Mode()&os.ModeSymlink == 0) {
+			t.Errorf("%s: the link was replaced", c.name)
+		}
+		c.undo()
+		if after, _ := os.ReadFile(entry); string(after) != string(before) {
+			t.Errorf("%s: the refused entry was rewritten", c.name)
+		}
+	}
+	if n := w.api.ExchangeCount(); n != 1 {
+		t.Fatalf("exchanges = %d, want 1: a refused cache is no reason to exchange", n)
 	}
 }

@@ -36,7 +36,7 @@ func FuzzCacheEntry(f *testing.F) {
 		if err := os.WriteFile(c.entryPath("k"), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if e := c.load("k"); e != nil {
+		if e, _ := c.load("k"); e != nil {
 			if e.AccessToken == "" || e.ExpiresAt.IsZero() || e.Version != cacheVersion {
 				t.Fatalf("load accepted an unusable entry: %+v", e)
 			}
@@ -50,7 +50,7 @@ func FuzzCacheEntry(f *testing.F) {
 				}
 				return // e.g. a year outside what JSON times can hold
 			}
-			back := c.load("k2")
+			back, _ := c.load("k2")
 			if back == nil || back.AccessToken != e.AccessToken || !back.ExpiresAt.Equal(e.ExpiresAt) {
 				t.Fatalf("round trip: stored %+v, loaded %+v", e, back)
 			}

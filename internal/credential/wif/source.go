@@ -77,7 +77,7 @@ func LoadCached(home string, cfg Config) (Cached, bool) {
 	if disk == nil {
 		return Cached{}, false
 	}
-	e := disk.load(cfg.Key())
+	e := disk.peek(cfg.Key())
 	if e == nil {
 		return Cached{}, false
 	}

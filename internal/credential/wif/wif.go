@@ -144,8 +144,8 @@ func (s *Source) fetch(ctx context.Context) (*cachedToken, error) {
 			return nil, err
 		}
 		defer lk.Unlock()
-		if c := s.adoptFromDisk(); c != nil {
-			return c, nil
+		if c, err := s.adoptFromDisk(); err != nil || c != nil {
+			return c, err
 		}
 	}
 	res, err := s.x.run(ctx, s.cfg, s.ident, s.spent)
@@ -166,15 +166,16 @@ func (s *Source) fetch(ctx context.Context) (*cachedToken, error) {
 }
 
 // adoptFromDisk returns the disk entry when it is good enough for the
-// caller's need; call it with the lock held.
-func (s *Source) adoptFromDisk() *cachedToken {
-	e := s.disk.load(s.key)
-	if e == nil {
-		return nil
+// caller's need; call it with the lock held. An entry hermes refuses to
+// trust is an error: exchanging and storing over it would hide it.
+func (s *Source) adoptFromDisk() (*cachedToken, error) {
+	e, err := s.disk.load(s.key)
+	if err != nil || e == nil {
+		return nil, err
 	}
 	if e.AccessToken == s.rejectedValue() {
 		s.disk.remove(s.key, e.AccessToken)
-		return nil
+		return nil, nil
 	}
 	secret.Remember(e.AccessToken)
 	c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID)
@@ -183,9 +184,9 @@ func (s *Source) adoptFromDisk() *cachedToken {
 	needNow := cur == nil || !now.Before(cur.syncAt)
 	if now.Before(c.refreshAt) || needNow && now.Before(c.syncAt) {
 		s.cur.Store(c)
-		return c
+		return c, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // Invalidate drops value after the API refused it. A newer token that
@@ -212,7 +213,7 @@ func (s *Source) cached() (c *cachedToken, ok bool) {
 		return c, true
 	}
 	if s.disk != nil {
-		if e := s.disk.load(s.key); e != nil {
+		if e := s.disk.peek(s.key); e != nil {
 			return newCachedToken(e.token(), e.ObtainedAt, e.RequestID), true
 		}
 	}

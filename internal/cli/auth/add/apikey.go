@@ -103,7 +103,7 @@ func readAPIKey(ctx context.Context, opts *Options) (key, source string, err err
 		key, err = opts.Prompter.Password(ctx, "Paste your Anthropic API key (input is hidden): ")
 		source = "prompt"
 	default:
-		key, err = prompt.ReadLine(opts.IO.In)
+		key, err = prompt.ReadLineContext(ctx, opts.IO.In)
 		source = "stdin"
 	}
 	if errors.Is(err, prompt.ErrNoInput) || (err == nil && key == "") {

@@ -138,7 +138,7 @@ func readPaste(ctx context.Context, opts *Options) (string, error) {
 	if opts.IO.IsStdinTTY() {
 		return opts.Prompter.Input(ctx, "Paste the code (CODE#STATE): ")
 	}
-	s, err := prompt.ReadLine(opts.IO.In)
+	s, err := prompt.ReadLineContext(ctx, opts.IO.In)
 	if errors.Is(err, prompt.ErrNoInput) {
 		return "", &cmdutil.FlagError{Err: errors.New("no code given: paste the CODE#STATE the login page shows, on stdin or at the prompt")}
 	}

@@ -116,9 +116,13 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	f, err := authstore.Open(home).Load()
+	store := authstore.Open(home)
+	f, err := store.Load()
 	if err != nil {
 		return err
+	}
+	if w := store.ReadableWarning(); w != "" {
+		fmt.Fprintln(opts.IO.ErrOut, w)
 	}
 	rows := Rows(f)
 	if opts.JSON {

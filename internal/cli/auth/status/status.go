@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -68,6 +69,10 @@ func Run(ctx context.Context, opts *Options) error {
 	rep, err := r.Report(ctx)
 	if err != nil {
 		return err
+	}
+	// Once per process: --check's resolution would say it again.
+	if w := authstore.Open(r.Home).ReadableWarning(); w != "" && r.Sources.FirstNotice(w+"\n") {
+		fmt.Fprintln(opts.IO.ErrOut, w)
 	}
 	out := output{Report: rep}
 	if rep.Err != nil {
