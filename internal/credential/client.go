@@ -1,6 +1,9 @@
 package credential
 
 import (
+	"errors"
+	"net/http"
+
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 )
@@ -15,6 +18,29 @@ func (rt *Runtime) NewClient(opts ...option.RequestOption) anthropic.Client {
 		option.WithoutEnvironmentDefaults(),
 		option.WithBaseURL(rt.BaseURL),
 		option.WithHTTPClient(rt.HTTPClient()),
+		option.WithMiddleware(finalRedirect),
 	}
 	return anthropic.NewClient(append(base, opts...)...)
+}
+
+// finalRedirect makes an API redirect final for the SDK: the SDK retries
+// every error without a response as a dropped connection, but a redirect
+// answers the same way each time. It hands the SDK a response that says
+// "do not retry" (x-should-retry: false) with the RedirectError itself, not
+// the *url.Error around it, whose `Post "URL": ` prefix says nothing more.
+func finalRedirect(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	res, err := next(req)
+	var re *RedirectError
+	if err == nil || !errors.As(err, &re) {
+		return res, err
+	}
+	if res != nil && res.Body != nil {
+		res.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: re.Status,
+		Header:     http.Header{"X-Should-Retry": []string{"false"}},
+		Body:       http.NoBody,
+		Request:    req,
+	}, re
 }
