@@ -127,4 +127,3 @@ func (h *hermesCmd) runPaste(ctx context.Context, env []string, paste func(conte
 	}
 	return stdout.String(), nil
 }
-
