@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,21 +33,34 @@ var credentialStores = []string{"auth.json", "gateway.key", "cache/wif/"}
 // unless one does (to test the check itself).
 //
 // -stdout-ok leaves stdout out (`auth token` and `auth env` print the
-// credential by design). VALUE @FILE is the trimmed content of FILE.
+// credential by design). VALUE @FILE is the trimmed content of FILE;
+// VALUE -doubles is every secret the doubles know (API keys, assertions,
+// access and refresh tokens, codes minted or seen), each checked alike.
 func cmdSentinel(ts *testscript.TestScript, neg bool, args []string) {
 	stdoutOK := len(args) > 0 && args[0] == "-stdout-ok"
 	if stdoutOK {
 		args = args[1:]
 	}
 	if len(args) < 1 {
-		ts.Fatalf("usage: sentinel [-stdout-ok] VALUE|@FILE [FILE...]")
+		ts.Fatalf("usage: sentinel [-stdout-ok] VALUE|@FILE|-doubles [FILE...]")
 	}
-	value := args[0]
-	if f, ok := strings.CutPrefix(value, "@"); ok {
-		value = strings.TrimSpace(ts.ReadFile(f))
+	var values []string
+	switch value := args[0]; {
+	case value == "-doubles":
+		for _, v := range doubles(ts).secrets() {
+			if len(v) >= sentinelWindow {
+				values = append(values, v)
+			}
+		}
+	case strings.HasPrefix(value, "@"):
+		values = []string{strings.TrimSpace(ts.ReadFile(value[1:]))}
+	default:
+		values = []string{value}
 	}
-	if len(value) < sentinelWindow {
-		ts.Fatalf("sentinel: the value must be at least %d bytes", sentinelWindow)
+	for _, v := range values {
+		if len(v) < sentinelWindow {
+			ts.Fatalf("sentinel: the value must be at least %d bytes", sentinelWindow)
+		}
 	}
 	sources := map[string]string{"stderr": ts.ReadFile("stderr")}
 	if !stdoutOK {
@@ -62,20 +76,37 @@ func cmdSentinel(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var found []string
 	for name, text := range sources {
-		if leaks(text, value) {
-			found = append(found, name)
+		for _, v := range values {
+			if leaks(text, v) {
+				found = append(found, secret.Mask(v)+" in "+name)
+			}
 		}
 	}
+	sort.Strings(found)
 	switch {
 	case len(found) > 0 && !neg:
-		ts.Fatalf("sentinel %s leaked into: %s", secret.Mask(value), strings.Join(found, ", "))
+		ts.Fatalf("sentinel leaked: %s", strings.Join(found, ", "))
 	case len(found) == 0 && neg:
-		ts.Fatalf("sentinel %s found nowhere in %d sources, but ! sentinel expected it", secret.Mask(value), len(sources))
+		ts.Fatalf("no sentinel (%d values) found in %d sources, but ! sentinel expected one", len(values), len(sources))
 	}
 }
 
-// leaks reports whether text holds value or a sentinelWindow-byte piece of it.
+// publicPrefixes say a credential's kind and are shown by secret.Mask:
+// they are no part of the secret.
+var publicPrefixes = []string{"sk-ant-api03-", "sk-ant-oat01-", "sk-ant-ort01-", "sk-ant-admin01-", "sk-ant-", "hgw_"}
+
+// leaks reports whether text holds value or a sentinelWindow-byte piece of
+// what follows its public prefix.
 func leaks(text, value string) bool {
+	if strings.Contains(text, value) {
+		return true
+	}
+	for _, p := range publicPrefixes {
+		if strings.HasPrefix(value, p) {
+			value = value[len(p):]
+			break
+		}
+	}
 	for i := 0; i+sentinelWindow <= len(value); i++ {
 		if strings.Contains(text, value[i:i+sentinelWindow]) {
 			return true
