@@ -2,10 +2,13 @@ package anthropictest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 )
@@ -30,6 +33,12 @@ type Fault struct {
 	// StallStreamAfterEvents sends that many SSE events, then nothing more
 	// until the client hangs up (a cancel mid-stream).
 	StallStreamAfterEvents int
+	// EchoHeaders answers Status (400 when Status is 0) with an error whose
+	// message quotes every request header, credentials included, as some
+	// proxies (LiteLLM) do: sentinel tests check hermes never shows them.
+	// On /v1/oauth/token it quotes the request body too (the assertion,
+	// a refresh token).
+	EchoHeaders bool
 	// Times is how many requests the fault applies to; 0 = until cleared.
 	Times int
 }
@@ -109,6 +118,9 @@ func (s *Server) applyFrontFault(w http.ResponseWriter, r *http.Request) (*http.
 		w.Header().Set("retry-after", f.RetryAfter)
 	}
 	switch {
+	case f.EchoHeaders:
+		writeError(w, cmp.Or(f.Status, http.StatusBadRequest), errorType(cmp.Or(f.Status, http.StatusBadRequest)), echoRequest(r))
+		return r, true
 	case f.RedirectTo != "":
 		http.Redirect(w, r, f.RedirectTo, http.StatusTemporaryRedirect)
 		return r, true
@@ -128,6 +140,26 @@ func (s *Server) applyFrontFault(w http.ResponseWriter, r *http.Request) (*http.
 		r = r.WithContext(context.WithValue(r.Context(), faultKey{}, f))
 	}
 	return r, false
+}
+
+// echoRequest is the text an echoing proxy puts in its error: the
+// request line and headers (sorted) and, on the token endpoint, the body.
+func echoRequest(r *http.Request) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "upstream refused %s %s; request headers:", r.Method, r.URL.Path)
+	names := make([]string, 0, len(r.Header))
+	for k := range r.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(&b, " %s=%q", k, strings.Join(r.Header.Values(k), ", "))
+	}
+	if r.URL.Path == "/v1/oauth/token" {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+		fmt.Fprintf(&b, "; request body: %s", body)
+	}
+	return b.String()
 }
 
 // malformed is a JSON body that breaks off in the middle.

@@ -47,6 +47,11 @@ type Factory struct {
 	// SecretPaths lists the credential stores the agent's file tools must
 	// never touch (agent.Config.Protected); wired by factory.New.
 	SecretPaths func() []string
+	// SecretEnv lists the variables beyond credential.CredentialVars that
+	// the configuration reads a credential from (--credential env:VAR, an
+	// identity-token variable): children never inherit them. Wired by
+	// factory.New; nil means none.
+	SecretEnv func() []string
 }
 
 // New returns a factory bound to the real process, without its credential

@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/credential"
 )
 
 // BrowserTimeout is how long the browser flow waits for the redirect.
@@ -156,10 +158,12 @@ func ReadLine(r io.Reader) (string, error) {
 
 // BrowserOpener returns how to open a URL in this environment: $BROWSER,
 // else xdg-open (Linux, BSD) or open (macOS); nil when there is none (then
-// the paste flow is used).
-func BrowserOpener(getenv func(string) string) func(string) error {
+// the paste flow is used). The browser helper is a child process: it
+// inherits no credential variable (credential.ScrubEnv), nor the extra
+// ones named (see resolve.Resolver.SecretEnv).
+func BrowserOpener(getenv func(string) string, extraEnv ...string) func(string) error {
 	if b := strings.TrimSpace(getenv("BROWSER")); b != "" {
-		return func(u string) error { return startDetached(b, u) }
+		return func(u string) error { return startDetached(b, u, extraEnv) }
 	}
 	cmd := "xdg-open"
 	if runtime.GOOS == "darwin" {
@@ -171,37 +175,22 @@ func BrowserOpener(getenv func(string) string) func(string) error {
 	if runtime.GOOS != "darwin" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
 		return nil // xdg-open would start a text browser in our terminal, or fail
 	}
-	return func(u string) error { return startDetached(cmd, u) }
+	return func(u string) error { return startDetached(cmd, u, extraEnv) }
 }
 
 // startDetached starts the browser command without waiting for it (some
 // stay in the foreground for the whole browser session). $BROWSER may hold
 // a command with arguments.
-func startDetached(command, u string) error {
+func startDetached(command, u string, extraEnv []string) error {
 	args := strings.Fields(command)
 	c := exec.Command(args[0], append(args[1:], u)...)
 	c.Stdin, c.Stdout, c.Stderr = nil, nil, nil
-	c.Env = browserEnv()
+	c.Env = credential.ScrubEnv(os.Environ(), extraEnv...)
 	if err := c.Start(); err != nil {
 		return err
 	}
 	go c.Wait()
 	return nil
-}
-
-// browserEnv is the environment without credentials: a browser helper is a
-// child process and never inherits one.
-// TODO(merge): credential.ScrubEnv (branch sec) once merged.
-func browserEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "ANTHROPIC_") || strings.HasPrefix(k, "CLAUDE_CODE_") || strings.HasPrefix(k, "ACTIONS_ID_TOKEN") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }
 
 func firstNonEmpty(s ...string) string {

@@ -143,7 +143,7 @@ func cmdStub(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "fault":
 		if len(args) < 3 {
-			ts.Fatalf("usage: stub fault ROUTE key=value... (status, retry-after, latency, cut, malformed, redirect, huge, times)")
+			ts.Fatalf("usage: stub fault ROUTE key=value... (status, retry-after, latency, cut, malformed, redirect, huge, times, echo)")
 		}
 		s.Fault(args[1], parseFault(ts, args[2:]))
 	case "clear-faults":
@@ -209,7 +209,7 @@ func (d *Doubles) exchange(ts *testscript.TestScript, jwt string) int {
 }
 
 func parseFault(ts *testscript.TestScript, args []string) anthropictest.Fault {
-	kv := keyValues(ts, args, "status", "retry-after", "latency", "cut", "malformed", "redirect", "huge", "times")
+	kv := keyValues(ts, args, "status", "retry-after", "latency", "cut", "malformed", "redirect", "huge", "times", "echo")
 	atoi := func(k string) int {
 		if kv[k] == "" {
 			return 0
@@ -223,6 +223,7 @@ func parseFault(ts *testscript.TestScript, args []string) anthropictest.Fault {
 	f := anthropictest.Fault{
 		Status: atoi("status"), RetryAfter: kv["retry-after"], CutStreamAfterEvents: atoi("cut"),
 		MalformedJSON: kv["malformed"] == "true", RedirectTo: kv["redirect"], HugeBodyBytes: int64(atoi("huge")), Times: atoi("times"),
+		EchoHeaders: kv["echo"] == "true",
 	}
 	if l := kv["latency"]; l != "" {
 		var err error

@@ -130,5 +130,9 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 		"mintjwt":   cmdMintJWT,
 		"stub":      cmdStub,
 		"nosecrets": cmdNoSecrets,
+		"sentinel":  cmdSentinel,
+		"freeport":  cmdFreePort,
+		"waithttp":  cmdWaitHTTP,
+		"acpprompt": cmdACPPrompt,
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hermes-agent/hermes/internal/fsutil"
@@ -24,7 +25,11 @@ const maxHistoryFile = 4 << 20
 // History is the prompt history shared by interactive chats:
 // $HERMES_HOME/history, one JSON string per line (prompts can span lines),
 // 0600, the newest MaxHistory entries. A prompt the secret redaction would
-// mask (a key, a JWT) is never written.
+// mask is never written: a key or JWT by its shape, and any value in play
+// in this process by its value (the resolved credential, whatever its
+// shape: see secret.Remember). Entries written earlier that hold a value
+// now in play are dropped when the file is next written, and never
+// recalled.
 type History struct {
 	path    string
 	entries []string
@@ -37,7 +42,7 @@ func OpenHistory(path string) *History {
 	h := &History{path: path}
 	data, err := fsutil.ReadFileLimited(path, maxHistoryFile)
 	if err == nil {
-		h.entries = parseHistory(data)
+		h.entries = withoutSecrets(parseHistory(data))
 	}
 	return h
 }
@@ -68,7 +73,7 @@ func (h *History) Add(prompt string) error {
 	if n := len(h.entries); n > 0 && h.entries[n-1] == prompt {
 		return nil
 	}
-	h.entries = capHistory(append(h.entries, prompt))
+	h.entries = capHistory(append(withoutSecrets(h.entries), prompt))
 	if h.path == "" {
 		return nil
 	}
@@ -88,6 +93,9 @@ func (h *History) Add(prompt string) error {
 	case !errors.Is(err, fs.ErrNotExist):
 		// Unreadable: start again rather than lose the new prompt.
 	}
+	// Redact by value before persisting: an older entry may hold a value
+	// that is in play only now (a key typed before it was stored).
+	onDisk = withoutSecrets(onDisk)
 	if n := len(onDisk); n == 0 || onDisk[n-1] != prompt {
 		onDisk = append(onDisk, prompt)
 	}
@@ -108,8 +116,14 @@ func capHistory(e []string) []string {
 	return e
 }
 
-// Sensitive reports whether s holds text the secret redaction masks: an
-// Anthropic key or a JWT. Such prompts stay out of the history file.
+// Sensitive reports whether s holds text the secret redaction masks: a
+// value in play (secret.Remember) or an Anthropic-key-, gateway-key- or
+// JWT-shaped string. Such prompts stay out of the history file.
 func Sensitive(s string) bool {
 	return secret.RedactShapes(s) != s
+}
+
+// withoutSecrets returns the entries that are not Sensitive.
+func withoutSecrets(entries []string) []string {
+	return slices.DeleteFunc(slices.Clone(entries), Sensitive)
 }

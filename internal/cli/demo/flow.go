@@ -149,6 +149,7 @@ func (f *flow) plan() []step {
 		{"hermes chat -q (first process: exchanges the JWT)", f.chat(firstPrompt, "1 token exchange: the JWT became a short-lived sk-ant-oat01-… token, cached in HERMES_HOME/cache/wif")},
 		{"hermes chat -q (second process: reuses the cached token)", f.chat(secondPrompt, "still 1 token exchange in total: the second process used the cached token")},
 		{"a call through the gateway with the official Anthropic SDK", f.throughGateway},
+		{"hermes auth add anthropic --type oauth (login against the stand-in's authorization server)", f.oauthLogin},
 		{"no secret in any output", f.noSecrets},
 	}
 }

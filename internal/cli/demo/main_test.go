@@ -80,6 +80,7 @@ var wantSteps = []string{
 	"hermes chat -q (first process: exchanges the JWT)",
 	"hermes chat -q (second process: reuses the cached token)",
 	"a call through the gateway with the official Anthropic SDK",
+	"hermes auth add anthropic --type oauth (login against the stand-in's authorization server)",
 	"no secret in any output",
 }
 
@@ -100,7 +101,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		"answer: echo: What is Workload Identity Federation, in one sentence?",
 		"still 1 token exchange in total: the second process used the cached token",
 		"answer: echo: Hello through the gateway",
-		"✓ demo passed: 8 steps in ",
+		"answer with --credential demo-oauth: echo: Hello with an OAuth login",
+		"✓ demo passed: 9 steps in ",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -149,7 +151,7 @@ func TestDemoCatchesALeak(t *testing.T) {
 	for _, want := range []string{
 		"✗ no secret in any output (",
 		"secret leaked: hermes auth add (step run 1) stderr contains eyJ…(JWT, ",
-		"✗ demo failed at \"no secret in any output\" after 7 step(s) passed",
+		"✗ demo failed at \"no secret in any output\" after 8 step(s) passed",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)

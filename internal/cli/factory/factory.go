@@ -26,6 +26,7 @@ func Wire(f *cmdutil.Factory) {
 		return Resolver(f).Resolve(ctx)
 	}
 	f.SecretPaths = func() []string { return Resolver(f).SecretPaths() }
+	f.SecretEnv = func() []string { return Resolver(f).SecretEnv() }
 }
 
 // Resolver is the credential resolver for f's current settings.

@@ -3,6 +3,7 @@ package resolve
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
 
@@ -36,6 +37,30 @@ func (r *Resolver) SecretPaths() []string {
 	for _, p := range paths {
 		if p != "" && !slices.Contains(out, p) {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// SecretEnv lists the variables beyond credential.CredentialVars that this
+// configuration reads a credential from: the VAR of --credential env:VAR
+// and the identity-token variable of every WIF candidate, used or not.
+// A child process (exec's command, the agent's bash, a browser helper)
+// must not inherit them: credential.ScrubEnv(env, r.SecretEnv()...).
+func (r *Resolver) SecretEnv() []string {
+	var out []string
+	add := func(name string) {
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if name, ok := strings.CutPrefix(r.Credential, "env:"); ok {
+		add(name)
+	}
+	cands, _ := r.walk()
+	for _, c := range cands {
+		if c.wif != nil && c.wif.Identity.Source == identity.SourceEnv {
+			add(c.wif.Identity.Env)
 		}
 	}
 	return out

@@ -71,6 +71,9 @@ type Options struct {
 	OAuth OAuthFlags
 	// OpenBrowser opens the login URL; nil: $BROWSER, xdg-open or open.
 	OpenBrowser func(url string) error
+	// SecretEnv names the variables the browser helper must not inherit
+	// beyond the credential layer's list (--credential env:VAR, ...).
+	SecretEnv func() []string
 
 	// setFlags names the flags given on the command line, to refuse those
 	// that do not apply to the chosen type.
@@ -104,6 +107,12 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		return rt.Tokens.Token(ctx)
 	}
 	opts.CheckAPIKey = checkAPIKeyLive
+	opts.SecretEnv = func() []string {
+		if f.SecretEnv == nil {
+			return nil
+		}
+		return f.SecretEnv()
+	}
 	cmd := &cobra.Command{
 		Use:   "add [anthropic]",
 		Short: "Add an Anthropic credential (API key, OAuth login or WIF)",

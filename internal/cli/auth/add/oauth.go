@@ -74,7 +74,11 @@ func addOAuth(ctx context.Context, opts *Options) error {
 	if !opts.OAuth.NoBrowser {
 		l.Open = opts.OpenBrowser
 		if l.Open == nil {
-			l.Open = oauth.BrowserOpener(opts.Getenv)
+			var extra []string
+			if opts.SecretEnv != nil {
+				extra = opts.SecretEnv()
+			}
+			l.Open = oauth.BrowserOpener(opts.Getenv, extra...)
 		}
 	}
 	tok, err := l.Run(ctx)

@@ -1,0 +1,188 @@
+package scripttest
+
+import (
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hermes-agent/hermes/internal/secret"
+)
+
+// sentinelWindow is the length of the pieces of a sentinel that count as a
+// leak: a secret cut short (a truncated error) leaks too. secret.Mask shows
+// at most 3 characters at each end, so a mask never matches.
+const sentinelWindow = 12
+
+// credentialStores are the files under HERMES_HOME that may hold a
+// secret, relative to it; a trailing slash is a whole directory.
+var credentialStores = []string{"auth.json", "gateway.key", "cache/wif/"}
+
+// cmdSentinel: sentinel VALUE [FILE...] — fail if VALUE, or any
+// 12-byte piece of it, is in the previous command's stdout or stderr, in
+// the named files, or in any file under $HERMES_HOME other than the
+// credential stores (auth.json, gateway.key, cache/wif/). With !, fail
+// unless one does (to test the check itself).
+//
+// -stdout-ok leaves stdout out (`auth token` and `auth env` print the
+// credential by design). VALUE @FILE is the trimmed content of FILE;
+// VALUE -doubles is every secret the doubles know (API keys, assertions,
+// access and refresh tokens, codes minted or seen), each checked alike.
+func cmdSentinel(ts *testscript.TestScript, neg bool, args []string) {
+	stdoutOK := len(args) > 0 && args[0] == "-stdout-ok"
+	if stdoutOK {
+		args = args[1:]
+	}
+	if len(args) < 1 {
+		ts.Fatalf("usage: sentinel [-stdout-ok] VALUE|@FILE|-doubles [FILE...]")
+	}
+	var values []string
+	switch value := args[0]; {
+	case value == "-doubles":
+		for _, v := range doubles(ts).secrets() {
+			if len(v) >= sentinelWindow {
+				values = append(values, v)
+			}
+		}
+	case strings.HasPrefix(value, "@"):
+		values = []string{strings.TrimSpace(ts.ReadFile(value[1:]))}
+	default:
+		values = []string{value}
+	}
+	for _, v := range values {
+		if len(v) < sentinelWindow {
+			ts.Fatalf("sentinel: the value must be at least %d bytes", sentinelWindow)
+		}
+	}
+	sources := map[string]string{"stderr": ts.ReadFile("stderr")}
+	if !stdoutOK {
+		sources["stdout"] = ts.ReadFile("stdout")
+	}
+	for _, f := range args[1:] {
+		sources[f] = ts.ReadFile(f)
+	}
+	if home := ts.Getenv("HERMES_HOME"); home != "" {
+		for name, text := range homeFiles(ts, home) {
+			sources[name] = text
+		}
+	}
+	var found []string
+	for name, text := range sources {
+		for _, v := range values {
+			if leaks(text, v) {
+				found = append(found, secret.Mask(v)+" in "+name)
+			}
+		}
+	}
+	sort.Strings(found)
+	switch {
+	case len(found) > 0 && !neg:
+		ts.Fatalf("sentinel leaked: %s", strings.Join(found, ", "))
+	case len(found) == 0 && neg:
+		ts.Fatalf("no sentinel (%d values) found in %d sources, but ! sentinel expected one", len(values), len(sources))
+	}
+}
+
+// publicPrefixes say a credential's kind and are shown by secret.Mask:
+// they are no part of the secret.
+var publicPrefixes = []string{"sk-ant-api03-", "sk-ant-oat01-", "sk-ant-ort01-", "sk-ant-admin01-", "sk-ant-", "hgw_"}
+
+// leaks reports whether text holds value or a sentinelWindow-byte piece of
+// what follows its public prefix.
+func leaks(text, value string) bool {
+	if strings.Contains(text, value) {
+		return true
+	}
+	for _, p := range publicPrefixes {
+		if strings.HasPrefix(value, p) {
+			value = value[len(p):]
+			break
+		}
+	}
+	for i := 0; i+sentinelWindow <= len(value); i++ {
+		if strings.Contains(text, value[i:i+sentinelWindow]) {
+			return true
+		}
+	}
+	return false
+}
+
+// homeFiles reads every regular file under home except the credential
+// stores, keyed by "$HERMES_HOME/REL".
+func homeFiles(ts *testscript.TestScript, home string) map[string]string {
+	out := map[string]string{}
+	err := filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && path == home {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(home, path)
+		rel = filepath.ToSlash(rel)
+		for _, s := range credentialStores {
+			if rel == s || (strings.HasSuffix(s, "/") && (rel+"/" == s || strings.HasPrefix(rel, s))) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out["$HERMES_HOME/"+rel] = string(data)
+		return nil
+	})
+	if err != nil {
+		ts.Fatalf("sentinel: reading %s: %v", home, fmt.Sprint(err))
+	}
+	return out
+}
+
+// cmdFreePort: freeport VAR — sets VAR to a loopback port free right now,
+// for a server a script starts in the background.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ts.Check(ln.Close())
+	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+// cmdWaitHTTP: waithttp URL — waits (up to 20 s) until GET URL answers at
+// all, for a server started in the background. It polls: there is no
+// other signal to wait on from a script.
+func cmdWaitHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waithttp URL")
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		resp, err := client.Get(args[0])
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waithttp: %s did not answer: %v", args[0], err)
+		}
+		time.Sleep(delay)
+	}
+}
