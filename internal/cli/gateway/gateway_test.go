@@ -155,8 +155,10 @@ func TestPortInUseIsHumanised(t *testing.T) {
 	_, port, _ := net.SplitHostPort(taken.Addr().String())
 	ios, _, _, _ := iostreams.Test()
 	opts := &Options{
-		IO:           ios,
-		Resolve:      func(context.Context) (*credential.Runtime, error) { return credential.NewStaticRuntime("http://127.0.0.1:1", credential.ModeAPIKey, credential.KindAPIKey, "t", "sk-ant-api03-unused"), nil },
+		IO: ios,
+		Resolve: func(context.Context) (*credential.Runtime, error) {
+			return credential.NewStaticRuntime("http://127.0.0.1:1", credential.ModeAPIKey, credential.KindAPIKey, "t", "sk-ant-api03-unused"), nil
+		},
 		HermesHome:   func() (string, error) { return t.TempDir(), nil },
 		Listen:       taken.Addr().String(),
 		MaxBodyBytes: 1 << 20,
