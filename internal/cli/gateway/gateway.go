@@ -90,6 +90,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", gw.DefaultMaxBodyBytes, "largest request body accepted (larger: 413)")
 	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", gw.DefaultShutdownGrace, "how long open streams may finish after SIGINT/SIGTERM")
 	addClientFlags(cmd, opts)
+	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
