@@ -76,6 +76,7 @@ allow them.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; a loaded session keeps its own)")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cobra.FixedCompletions(permission.Modes, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringSliceVar(&opts.AllowedTools, "allowed-tools", nil, "tool rules allowed without asking (comma list), e.g. edit_file,'bash(git diff:*)'")
 	fl.StringSliceVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool rules always refused (comma list), e.g. 'bash(git push:*)'")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")

@@ -9,6 +9,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,10 +146,19 @@ func Sessions(f *cmdutil.Factory) cobra.CompletionFunc {
 
 // CronJobs completes a cron job name (the first argument only).
 func CronJobs(f *cmdutil.Factory) cobra.CompletionFunc {
+	names := CronJobNames(f)
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
+		return names(cmd, args, toComplete)
+	}
+}
+
+// CronJobNames completes cron job names not already among the arguments
+// (`cron export --kubernetes JOB...`).
+func CronJobNames(f *cmdutil.Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		home, err := f.HermesHome()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -159,7 +169,7 @@ func CronJobs(f *cmdutil.Factory) cobra.CompletionFunc {
 		}
 		var out []cobra.Completion
 		for _, j := range jobs {
-			if strings.HasPrefix(j.Name, toComplete) {
+			if strings.HasPrefix(j.Name, toComplete) && !slices.Contains(args, j.Name) {
 				out = append(out, cobra.CompletionWithDesc(j.Name, j.Schedule))
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
@@ -66,6 +67,8 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, "tool calls the job may make: edit_file, 'bash(go test:*)'")
 	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool calls always denied")
 	fl.StringArrayVar(&opts.AllowedTools, "allowedTools", nil, "")

@@ -39,10 +39,13 @@ expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
 	// Subcommands that take job names complete them from this factory's
 	// HERMES_HOME (set here, not in a package variable: commands are
 	// built concurrently in tests).
-	jobs := complete.CronJobs(f)
+	jobs, names := complete.CronJobs(f), complete.CronJobNames(f)
 	for _, sub := range cmd.Commands() {
-		if sub.Annotations[annotationJobArgs] == "true" {
+		switch sub.Annotations[annotationJobArgs] {
+		case "true":
 			sub.ValidArgsFunction = jobs
+		case "many":
+			sub.ValidArgsFunction = names
 		}
 	}
 	return cmd

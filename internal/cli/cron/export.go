@@ -34,6 +34,7 @@ Paused jobs are exported suspended. The job's working directory is not: the
 pod works in an empty /work.
 
   hermes cron export --kubernetes > cronjobs.yaml && kubectl apply -f cronjobs.yaml`,
+		Annotations: map[string]string{annotationJobArgs: "many"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Jobs = args
 			if !opts.Kubernetes {

@@ -28,7 +28,8 @@ func newLogsCmd(f *cmdutil.Factory, runF func(*logsOptions) error) *cobra.Comman
 		Long: `Show a job's recent runs: status, error and output.
 
 JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
-		Args: exactArgs(1, "NAME"),
+		Args:        exactArgs(1, "NAME"),
+		Annotations: jobArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if err := cron.ValidateName(opts.Name); err != nil {

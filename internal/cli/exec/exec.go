@@ -72,7 +72,12 @@ CMD's exit code (128+N when a signal N killed it).`,
 		Example: `  hermes exec -- claude
   hermes exec --credential anthropic-wif -- python agent.py
   hermes exec --direct -- curl -s "$ANTHROPIC_BASE_URL/v1/models"`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmdutil.FlagErrorf("exec needs a command: hermes exec -- CMD ARGS")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			opts.Resolve = f.Resolve

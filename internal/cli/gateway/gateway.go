@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,6 +90,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", gw.DefaultMaxBodyBytes, "largest request body accepted (larger: 413)")
 	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", gw.DefaultShutdownGrace, "how long open streams may finish after SIGINT/SIGTERM")
 	addClientFlags(cmd, opts)
+	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -151,7 +153,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	ln, err := gw.Listen(opts.Listen, opts.AllowRemote)
 	if err != nil {
-		return err
+		return humaniseListenError(opts.Listen, err)
 	}
 	printBanner(opts.IO.ErrOut, ln.Addr(), rt, keyPath, created)
 	if opts.ready != nil {
@@ -175,6 +177,19 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopped")
 	}
 	return err
+}
+
+// humaniseListenError says what to do when the port is taken (most often
+// by another gateway) instead of the system's "bind: address already in use".
+func humaniseListenError(addr string, err error) error {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	host, port, splitErr := net.SplitHostPort(addr)
+	if splitErr != nil {
+		return err
+	}
+	return fmt.Errorf("port %s is in use; pass --listen %s for any free port or stop the other gateway", port, net.JoinHostPort(host, "0"))
 }
 
 func keyPath(opts *Options) (string, error) {

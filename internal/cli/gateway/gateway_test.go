@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -141,5 +142,30 @@ func TestSecondSignalStopsNow(t *testing.T) {
 	<-respc
 	if !strings.Contains(errOut.String(), "again to stop now") {
 		t.Errorf("stderr does not say how to stop now:\n%s", errOut)
+	}
+}
+
+func TestPortInUseIsHumanised(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, port, _ := net.SplitHostPort(taken.Addr().String())
+	ios, _, _, _ := iostreams.Test()
+	opts := &Options{
+		IO: ios,
+		Resolve: func(context.Context) (*credential.Runtime, error) {
+			return credential.NewStaticRuntime("http://127.0.0.1:1", credential.ModeAPIKey, credential.KindAPIKey, "t", "sk-ant-api03-unused"), nil
+		},
+		HermesHome:   func() (string, error) { return t.TempDir(), nil },
+		Listen:       taken.Addr().String(),
+		MaxBodyBytes: 1 << 20,
+	}
+	err = Run(context.Background(), opts)
+	want := "port " + port + " is in use; pass --listen 127.0.0.1:0 for any free port or stop the other gateway"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Run on a taken port: %v\nwant %q", err, want)
 	}
 }

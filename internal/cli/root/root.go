@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -67,6 +68,20 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 	return cmd
 }
 
+// interrupted is the error of a command the user interrupted: just
+// "interrupted" (exit 130) when err is only the cancellation showing
+// through (Go's "context canceled", however deeply wrapped or flattened),
+// else "interrupted: " and what else went wrong.
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) || strings.Contains(err.Error(), context.Canceled.Error()) {
+		return cmdutil.ErrCancel
+	}
+	if errors.Is(err, cmdutil.ErrCancel) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", cmdutil.ErrCancel, err)
+}
+
 // Main runs hermes with args and returns the process exit code.
 func Main(args []string) int {
 	f := factory.New()
@@ -85,8 +100,8 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	// An exact exit code (hermes exec's child's) survives an interrupt.
 	var exact *cmdutil.ExitCodeError
-	if ctx.Err() != nil && !errors.Is(err, cmdutil.ErrCancel) && !errors.As(err, &exact) {
-		err = fmt.Errorf("%w: %v", cmdutil.ErrCancel, err)
+	if ctx.Err() != nil && !errors.As(err, &exact) {
+		err = interrupted(err)
 	}
 	code := cmdutil.ExitCode(err)
 	var silent *cmdutil.ExitCodeError

@@ -41,7 +41,11 @@ type TargetError struct {
 
 func (e *TargetError) ExitCode() int { return exitcode.Auth }
 func (e *TargetError) Error() string {
-	return fmt.Sprintf("--credential %s: %s (see 'hermes auth list'; targets are a pool number, id or label, anthropic-wif, env:VAR or profile:NAME)", e.Target, e.Reason)
+	see := "see 'hermes auth list'; "
+	if strings.Contains(e.Reason, "hermes auth list") {
+		see = "" // the reason already points there: one "(see …)" is enough
+	}
+	return fmt.Sprintf("--credential %s: %s (%stargets are a pool number, id or label, anthropic-wif, env:VAR or profile:NAME)", e.Target, e.Reason, see)
 }
 
 // BaseURLError is an unusable base URL. From --base-url it is a usage

@@ -2,7 +2,9 @@ package resolve
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
@@ -21,7 +23,15 @@ func (r *Resolver) loadProfile(dir, name string) (*config.Config, error) {
 	path := config.ProfilePath(dir, name)
 	// Regular files only, without blocking: a FIFO must not hang status.
 	data, err := fsutil.ReadFileLimited(path, 1<<20)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no SDK profile %q: %s does not exist", name, path)
+	}
 	if err != nil {
+		// The path once: os's PathError would repeat it.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("failed to read config file %q: %w", path, err)
 	}
 	var cfg config.Config

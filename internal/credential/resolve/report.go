@@ -52,6 +52,15 @@ type SourceStatus struct {
 	OAuth *oauth.Status `json:"oauth,omitempty"`
 }
 
+// Heading names the source for a list: "NAME [ORIGIN]", or the origin
+// alone when it already says the name ("credential pool", "SDK profile").
+func (s SourceStatus) Heading() string {
+	if nameAfterOrigin(s.Name, s.Origin, " ") == "" {
+		return s.Origin
+	}
+	return s.Name + " [" + s.Origin + "]"
+}
+
 // WIFStatus describes a WIF source without exchanging.
 type WIFStatus struct {
 	FederationRuleID string             `json:"federation_rule_id"`

@@ -103,6 +103,16 @@ func (c *candidate) label() string {
 	return c.name + " (" + c.origin + ")"
 }
 
+// nameAfterOrigin is sep+name, or "" when origin already says it ("pool"
+// in "credential pool", "SDK profile" in "SDK profile"): lists that show a
+// source's origin and name never say the same word twice.
+func nameAfterOrigin(name, origin, sep string) string {
+	if name == "" || strings.Contains(strings.ToLower(origin), strings.ToLower(name)) {
+		return ""
+	}
+	return sep + name
+}
+
 // description is Runtime.Source: which credential won, in plain words.
 func (c *candidate) description() string {
 	if c.isEnvWIF() && c.wif != nil {
@@ -413,7 +423,7 @@ func (r *Resolver) winner(cands []*candidate, storeErr error) (*candidate, error
 		if c.usable() {
 			return c, nil
 		}
-		checked = append(checked, c.origin+": "+c.name+": "+c.problem)
+		checked = append(checked, c.origin+nameAfterOrigin(c.name, c.origin, ": ")+": "+c.problem)
 	}
 	return nil, &NoCredentialError{Checked: checked}
 }

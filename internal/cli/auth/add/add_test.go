@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,5 +298,35 @@ func TestAPIKeyForceAndCheck(t *testing.T) {
 	}
 	if pool := h.file(t).Pool(); len(pool) != 1 || pool[0].APIKey != good {
 		t.Errorf("pool = %+v", pool)
+	}
+}
+
+// Ctrl-C during --check says "interrupted" (exit 130), never Go's
+// "context canceled"; what was or was not stored is still said.
+func TestCheckInterrupted(t *testing.T) {
+	t.Parallel()
+	canceled := fmt.Errorf("exchange: Post %q: %w", "http://127.0.0.1:1/v1/oauth/token", context.Canceled)
+
+	// Ctrl-C arrives while the check is under way.
+	ctx, cancel := context.WithCancel(context.Background())
+	h := newHarness(t, false, &fakePrompter{})
+	wifOpts(h, filepath.Join(t.TempDir(), "absent"))
+	h.opts.Check = true
+	h.opts.CheckWIF = func(context.Context) (credential.Token, error) { cancel(); return credential.Token{}, canceled }
+	err := Run(ctx, h.opts)
+	if err == nil || err.Error() != "the WIF configuration was stored, but the check was interrupted" || cmdutil.ExitCode(err) != 130 {
+		t.Errorf("wif: err = %v (exit %d)", err, cmdutil.ExitCode(err))
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	h = newHarness(t, false, &fakePrompter{})
+	h.opts.Type, h.opts.APIKey, h.opts.Check = TypeAPIKey, sentinelKey, true
+	h.opts.CheckAPIKey = func(context.Context, string, string) error { cancel(); return canceled }
+	err = Run(ctx, h.opts)
+	if err == nil || err.Error() != "the check was interrupted; nothing stored" || cmdutil.ExitCode(err) != 130 {
+		t.Errorf("api-key: err = %v (exit %d)", err, cmdutil.ExitCode(err))
+	}
+	if _, err := os.Stat(filepath.Join(h.home, authstore.FileName)); err == nil && len(h.file(t).Pool()) != 0 {
+		t.Error("an unchecked key was stored after the interrupt")
 	}
 }

@@ -143,6 +143,9 @@ func checkKeyBeforeStoring(ctx context.Context, opts *Options, key string) error
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Checking the key with one API call (GET %s/v1/models)…\n", strings.TrimRight(secret.URL(base), "/"))
 	if err := opts.CheckAPIKey(ctx, base, key); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("the check was %w; nothing stored", cmdutil.ErrCancel)
+		}
 		msg := secret.Redact(err.Error(), key)
 		var apiErr *anthropic.Error
 		if errors.As(err, &apiErr) && (apiErr.StatusCode == 401 || apiErr.StatusCode == 403) {

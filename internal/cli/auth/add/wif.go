@@ -193,6 +193,10 @@ func printStored(opts *Options, store *authstore.Store, w, previous *authstore.W
 // stays stored when it fails: the token may simply not exist yet here.
 func check(ctx context.Context, opts *Options) error {
 	tok, err := opts.CheckWIF(ctx)
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C: exit 130 and say so, not "check failed: … context canceled".
+		return fmt.Errorf("the WIF configuration was stored, but the check was %w", cmdutil.ErrCancel)
+	}
 	if err != nil {
 		// Exit 4 whatever the cause: the credential does not work (yet).
 		return &cmdutil.ExitCodeError{Code: cmdutil.ExitAuth, Err: fmt.Errorf("the WIF configuration was stored, but the check failed: %w", err)}

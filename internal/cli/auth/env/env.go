@@ -49,6 +49,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "shell", "output format: shell or json")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (same as --format json)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"shell", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

@@ -3,7 +3,9 @@ package importprofile
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
@@ -56,8 +58,12 @@ func Run(ctx context.Context, opts *Options) error {
 		dir = config.DefaultDir()
 	}
 	cfg, err := config.LoadProfile(dir, opts.Name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return cmdutil.FlagErrorf("no SDK profile %q: %s does not exist (profiles are read from ANTHROPIC_CONFIG_DIR, default ~/.config/anthropic)", opts.Name, config.ProfilePath(dir, opts.Name))
+	}
 	if err != nil {
-		return cmdutil.FlagErrorf("SDK profile %q in %s: %v", opts.Name, dir, err)
+		// The SDK's error names the file already.
+		return cmdutil.FlagErrorf("SDK profile %q: %v", opts.Name, err)
 	}
 	home, err := opts.Home()
 	if err != nil {

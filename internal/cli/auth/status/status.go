@@ -3,6 +3,7 @@ package status
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -88,6 +89,12 @@ func Run(ctx context.Context, opts *Options) error {
 			out.Check = rt.Check(ctx)
 			checkErr = out.Check.Err()
 		}
+		if checkErr != nil && ctx.Err() != nil {
+			// Ctrl-C, not a failed credential: say so, without Go's
+			// "context canceled".
+			out.Check = &credential.CheckResult{Error: cmdutil.ErrCancel.Error()}
+			checkErr = cmdutil.ErrCancel
+		}
 	}
 	if opts.JSON {
 		if err := cmdutil.WriteJSON(opts.IO.Out, out); err != nil {
@@ -98,6 +105,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if rep.Err != nil {
 		return rep.Err
+	}
+	if errors.Is(checkErr, cmdutil.ErrCancel) {
+		return checkErr
 	}
 	if checkErr != nil {
 		return fmt.Errorf("check failed: %w", checkErr)
@@ -131,7 +141,7 @@ func printText(w io.Writer, o output, now time.Time) {
 		case s.Detail != "" && s.Detail != s.State:
 			state += ": " + s.Detail
 		}
-		fmt.Fprintf(w, "  %d. %s [%s] — %s\n", i+1, s.Name, s.Origin, state)
+		fmt.Fprintf(w, "  %d. %s — %s\n", i+1, s.Heading(), state)
 		if s.Masked != "" {
 			fmt.Fprintf(w, "       %s %s\n", s.Kind, s.Masked)
 		}
