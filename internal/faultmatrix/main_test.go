@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hermes-agent/hermes/internal/cli/root"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 // The test binary is also hermes: run with roleEnv=hermes it is the real
@@ -76,7 +77,7 @@ func clientMain() int {
 	return 0
 }
 
-const messagesBody = `{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hello"}]}`
+var messagesBody = `{"model":"` + string(models.DefaultModel) + `","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hello"}]}`
 
 // messagesRequest sends one streamed Messages request and reads the whole
 // answer (at most 1 MiB kept).

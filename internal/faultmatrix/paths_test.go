@@ -205,13 +205,23 @@ func runInteractive(w *world) outcome {
 		screen = s
 		return strings.Contains(s, "echo: hello") || strings.Contains(s, "error: ")
 	})
+	// Ctrl-D quits once the turn is over (not while busy): ask until it does.
+	quit := time.NewTicker(time.Second)
+	defer quit.Stop()
 	con.Send("\x04")
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		<-exited
-		w.t.Errorf("interactive chat did not exit on Ctrl-D")
+	for tries := 0; ; tries++ {
+		select {
+		case <-exited:
+		case <-quit.C:
+			if tries < 30 {
+				con.Send("\x04")
+				continue
+			}
+			cmd.Process.Kill()
+			<-exited
+			w.t.Errorf("interactive chat did not exit on Ctrl-D; the screen shows:\n%s", con.Screen())
+		}
+		break
 	}
 	if strings.Contains(screen, "echo: hello") && !strings.Contains(screen, "error: ") {
 		return outcome{code: 0, stdout: screen}
