@@ -314,7 +314,7 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		writeError(w, http.StatusServiceUnavailable, "overloaded_error", "hermes gateway: could not get an upstream token right now, retry later: "+secret.Outside(err.Error(), g.opts.Key))
 	case isTimeout(err):
 		g.log.Warn("gateway: upstream did not answer", "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusGatewayTimeout, "api_error", "hermes gateway: the upstream API did not answer in time: "+secret.Outside(err.Error(), g.opts.Key))
+		writeError(w, http.StatusGatewayTimeout, "api_error", fmt.Sprintf("hermes gateway: the upstream API sent no response within %s (%s): %s", credential.HTTPTimeout(nil, upstreamHeaderTimeout), credential.HTTPTimeoutEnv, secret.Outside(err.Error(), g.opts.Key)))
 	case errors.As(err, &origin):
 		g.log.Warn("gateway: refused upstream", "err", err)
 		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: "+err.Error())
