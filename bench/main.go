@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,6 +37,7 @@ func main() {
 	n := flag.Int("n", 20, "runs per process measurement")
 	requests := flag.Int("requests", 500, "requests per gateway latency measurement")
 	flag.Parse()
+	slog.SetDefault(slog.New(slog.DiscardHandler)) // the ACP SDK logs connection ends
 	if err := run(*n, *requests); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -7,8 +7,8 @@
 // HERMES_HOME was lost or half-written. Plus a read-only HERMES_HOME, a
 // full disk and a clock skewed ±5 minutes.
 //
-// `go test ./internal/faultmatrix/` runs a fast subset (one cell per fault
-// on the most used path); the full matrix:
+// `go test ./internal/faultmatrix/` runs a fast subset (four cells, see
+// inSubset); the full matrix (~200 cells, a few minutes on 2 shared cores):
 //
 //	go test -tags faults -count=1 ./internal/faultmatrix/
 package faultmatrix

@@ -45,6 +45,7 @@ func makeReadOnly(t *testing.T, dir string) {
 // something says where and why it could not; nothing is lost.
 func TestReadOnlyHome(t *testing.T) {
 	t.Parallel()
+	skipUnlessFull(t)
 	w := newWorld(t, worldOptions{})
 	w.mustRun("chat", "-q", "seed")
 	before := takeSnapshot(t, w.hh)
@@ -98,6 +99,7 @@ func unmountAndExpire(t *testing.T, w *world) {
 // half-written file: the old token, sessions and records stay whole.
 func TestFullDisk(t *testing.T) {
 	t.Parallel()
+	skipUnlessFull(t)
 	for _, args := range [][]string{{"auth", "token"}, {"chat", "-q", "hello"}, {"cron", "run", "job"}} {
 		t.Run(args[0]+"-"+args[1], func(t *testing.T) {
 			t.Parallel()
@@ -124,6 +126,7 @@ func TestFullDisk(t *testing.T) {
 // their time). hermes works, and caches: one exchange for two runs.
 func TestClockSkew(t *testing.T) {
 	t.Parallel()
+	skipUnlessFull(t)
 	for _, skew := range []time.Duration{5 * time.Minute, -5 * time.Minute} {
 		t.Run(skew.String(), func(t *testing.T) {
 			t.Parallel()
@@ -141,5 +144,11 @@ func TestClockSkew(t *testing.T) {
 				t.Errorf("%d exchanges for three runs, want 1 (the cache works across a skewed clock)", n)
 			}
 		})
+	}
+}
+
+func skipUnlessFull(t *testing.T) {
+	if !fullMatrix {
+		t.Skip("part of the full matrix: go test -tags faults ./internal/faultmatrix/")
 	}
 }
