@@ -169,7 +169,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	}
 	// Plan mode and whole-tool deny rules take tools off the offer.
 	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
-	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, responseIdleTimeout)))
+	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, credential.HTTPTimeout(nil, responseIdleTimeout))))
 	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}}, nil
 }
 

@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -69,6 +71,15 @@ func apiError(ctx context.Context, err error) error {
 			Message:    sanitize(ae.Message),
 			RequestID:  ae.RequestID,
 		}
+	}
+	var syntax *json.SyntaxError
+	switch {
+	case errors.Is(err, bufio.ErrTooLong):
+		// The SDK's event-stream reader met a line longer than it reads:
+		// not an answer the API sends (a proxy's page, a runaway body).
+		return fmt.Errorf("calling the Anthropic API: the response is too large or not an event stream (a line longer than the reader's limit); check the base URL and any proxy in between")
+	case errors.As(err, &syntax):
+		return fmt.Errorf("calling the Anthropic API: the response is malformed JSON (%v at byte %d); check the base URL and any proxy in between", sanitize(syntax.Error()), syntax.Offset)
 	}
 	return fmt.Errorf("calling the Anthropic API: %w", err)
 }

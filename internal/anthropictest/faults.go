@@ -29,6 +29,9 @@ type Fault struct {
 	CutStreamAfterEvents int
 	MalformedJSON        bool
 	RedirectTo           string // 307 to this URL instead of answering
+	// DropConnection closes the connection before any response (a proxy
+	// or load balancer that hangs up).
+	DropConnection bool
 	HugeBodyBytes        int64
 	// StallStreamAfterEvents sends that many SSE events, then nothing more
 	// until the client hangs up (a cancel mid-stream).
@@ -121,6 +124,8 @@ func (s *Server) applyFrontFault(w http.ResponseWriter, r *http.Request) (*http.
 	case f.EchoHeaders:
 		writeError(w, cmp.Or(f.Status, http.StatusBadRequest), errorType(cmp.Or(f.Status, http.StatusBadRequest)), echoRequest(r))
 		return r, true
+	case f.DropConnection:
+		panic(http.ErrAbortHandler)
 	case f.RedirectTo != "":
 		http.Redirect(w, r, f.RedirectTo, http.StatusTemporaryRedirect)
 		return r, true

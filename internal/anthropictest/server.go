@@ -195,6 +195,7 @@ type Request struct {
 	UserAgent       string
 	Status          int
 	RequestID       string
+	At              time.Time // arrival, by the server's clock (Config.Now)
 }
 
 // HashCredential is how a credential appears in the request log: the first
@@ -277,6 +278,7 @@ func (s *Server) begin(r *http.Request) *Request {
 		WorkspaceHeader: r.Header.Get("anthropic-workspace-id"),
 		UserAgent:       r.UserAgent(),
 		RequestID:       "req_" + randomString(24),
+		At:              s.cfg.Now(),
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, rec)

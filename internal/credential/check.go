@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -50,7 +51,11 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 		res.ExchangeRequestID = s.LastRequestID()
 	}
 	var resp *http.Response
-	client := rt.NewClient(option.WithMaxRetries(0))
+	// Retried as every other path is (a 429 or 529 once is not a failed
+	// check; retry-after is honoured), each attempt bounded in time and
+	// size so a hung or runaway server fails the check instead of hanging it.
+	timeout := HTTPTimeout(nil, checkTimeout)
+	client := rt.NewClient(option.WithMaxRetries(2), option.WithRequestTimeout(timeout), option.WithMiddleware(limitBody(maxCheckBody)))
 	_, err = client.Models.List(ctx, anthropic.ModelListParams{}, option.WithResponseInto(&resp))
 	if resp != nil {
 		res.APIStatus = resp.StatusCode
@@ -69,10 +74,52 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 			}
 			return fail(e)
 		}
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+			err = fmt.Errorf("GET /v1/models: no answer within %s (%s)", timeout, HTTPTimeoutEnv)
+		case errors.Is(err, errBodyTooLarge):
+			err = fmt.Errorf("GET /v1/models: %w", errBodyTooLarge)
+		}
 		return fail(err)
 	}
 	res.OK = true
 	return res
+}
+
+// A models page is a few hundred KiB at most; checkTimeout is the SDK's.
+const (
+	maxCheckBody = 8 << 20
+	checkTimeout = 30 * time.Second
+)
+
+var errBodyTooLarge = fmt.Errorf("the response is larger than %d MiB: not the Anthropic API? (check the base URL)", maxCheckBody>>20)
+
+// limitBody fails reading a response body past n bytes.
+func limitBody(n int64) option.Middleware {
+	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		resp, err := next(req)
+		if err == nil && resp.Body != nil {
+			resp.Body = &limitedBody{ReadCloser: resp.Body, left: n}
+		}
+		return resp, err
+	}
+}
+
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 type authRefused struct{ msg string }

@@ -149,8 +149,15 @@ func DefaultTransport() *http.Transport {
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 256
 	t.DisableCompression = true
+	// A hung upstream ends in 504 instead of holding the client forever;
+	// once headers arrive, a stream may take as long as it takes.
+	t.ResponseHeaderTimeout = credential.HTTPTimeout(nil, upstreamHeaderTimeout)
 	return t
 }
+
+// upstreamHeaderTimeout bounds the wait for the upstream's response
+// headers (HERMES_HTTP_TIMEOUT changes it), as hermes's own API client does.
+const upstreamHeaderTimeout = 5 * time.Minute
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -302,6 +309,9 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		g.log.Warn("gateway: upstream credential temporarily unavailable", "err", err)
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		writeError(w, http.StatusServiceUnavailable, "overloaded_error", "hermes gateway: could not get an upstream token right now, retry later: "+secret.Outside(err.Error(), g.opts.Key))
+	case isTimeout(err):
+		g.log.Warn("gateway: upstream did not answer", "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusGatewayTimeout, "api_error", fmt.Sprintf("hermes gateway: the upstream API sent no response within %s (%s): %s", credential.HTTPTimeout(nil, upstreamHeaderTimeout), credential.HTTPTimeoutEnv, secret.Outside(err.Error(), g.opts.Key)))
 	case errors.As(err, &origin):
 		g.log.Warn("gateway: refused upstream", "err", err)
 		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: "+err.Error())
@@ -310,6 +320,11 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		g.log.Warn("gateway: upstream request failed", "path", r.URL.Path, "err", msg)
 		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: upstream request failed: "+msg)
 	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // defaultRetryAfter is suggested when a temporary token failure came

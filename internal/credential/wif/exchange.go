@@ -198,7 +198,15 @@ func (s *spentSet) mark(fp string, exp, now time.Time) error {
 		return nil
 	}
 	s.disk.pruneSpent(now)
-	return s.disk.markSpent(fp, exp, now)
+	if err := s.disk.markSpent(fp, exp, now); err != nil {
+		// Not recorded, so not sent: the next attempt must meet this
+		// error again (a full disk), not "already exchanged".
+		s.mu.Lock()
+		delete(s.mem, fp)
+		s.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
 func (s *spentSet) unmark(fp string) {

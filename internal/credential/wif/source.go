@@ -46,7 +46,7 @@ func New(cfg Config, o Options) (*Source, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	disk := newDiskCache(o.Home)
-	x := &exchanger{userAgent: o.UserAgent, now: now, sleep: sleepCtx, logger: logger}
+	x := &exchanger{userAgent: o.UserAgent, timeout: credential.HTTPTimeout(o.Getenv, exchangeTimeout), now: now, sleep: sleepCtx, logger: logger}
 	if o.HTTPClient != nil {
 		x.transport = o.HTTPClient.Transport
 	}
