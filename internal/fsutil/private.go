@@ -24,7 +24,7 @@ func (e *NotPrivateError) Error() string {
 		why = "another user could plant or swap the files in it"
 	}
 	if e.Problem == "is a symlink" {
-		why = "hermes does not follow symlinks for the files it writes or trusts under HERMES_HOME"
+		why = "hermes never follows a symlink for a file it writes or trusts"
 	}
 	return fmt.Sprintf("%s %s; hermes refuses it (%s): check it, then run: %s", e.Path, e.Problem, why, e.Fix)
 }
