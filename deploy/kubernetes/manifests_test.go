@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -282,9 +283,12 @@ func checkWIF(t *testing.T, name string, pod corev1.PodSpec, c corev1.Container)
 	if !found {
 		t.Errorf("%s: ANTHROPIC_IDENTITY_TOKEN_FILE %q is not a projected token with audience %s", name, tokenFile, anthropicAudience)
 	}
+	// The kubelet makes an emptyDir world-writable (0777), and hermes
+	// refuses a HERMES_HOME others can write (StrictModes): HERMES_HOME is
+	// a directory hermes creates (0700) inside the writable mount.
 	home := env["HERMES_HOME"]
-	if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == home && !m.ReadOnly }) {
-		t.Errorf("%s: HERMES_HOME %q is not a writable mount", name, home)
+	if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == path.Dir(home) && !m.ReadOnly }) {
+		t.Errorf("%s: HERMES_HOME %q is not a directory directly inside a writable mount", name, home)
 	}
 }
 
@@ -421,7 +425,7 @@ func TestSidecarManifests(t *testing.T) {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || flagValue(cmd, "allow-remote") == "true" {
 		t.Errorf("the sidecar must serve on loopback only, not %s", flagValue(cmd, "listen"))
 	}
-	keyDir := filepath.Dir(flagValue(cmd, "key-file"))
+	keyDir := path.Dir(flagValue(cmd, "key-file"))
 	app := container(pod.Containers, "app")
 	if app == nil {
 		t.Fatal("no app container")
@@ -435,10 +439,12 @@ func TestSidecarManifests(t *testing.T) {
 	if baseURL != "http://127.0.0.1:"+port {
 		t.Errorf("app ANTHROPIC_BASE_URL %q does not point at the sidecar on port %s", baseURL, port)
 	}
-	// The key directory is one in-memory volume, mounted in both.
-	vol := mountAt(*h, keyDir)
-	if vol == "" || mountAt(*app, keyDir) != vol {
-		t.Fatalf("key directory %s is not shared", keyDir)
+	// The key's directory is made (0700) by the gateway inside one
+	// in-memory volume mounted in both (an emptyDir is 0777, which hermes
+	// refuses as the key's own directory).
+	vol := mountAt(*h, path.Dir(keyDir))
+	if vol == "" || mountAt(*app, path.Dir(keyDir)) != vol {
+		t.Fatalf("key directory %s is not inside a volume both containers mount", keyDir)
 	}
 	for _, v := range pod.Volumes {
 		if v.Name == vol && (v.EmptyDir == nil || v.EmptyDir.Medium != corev1.StorageMediumMemory) {

@@ -195,7 +195,7 @@ func podSpec(j Job, o KubeOptions) obj {
 			{"envFrom", []any{obj{{"configMapRef", obj{{"name", o.ConfigMap}}}}}},
 			{"env", []any{
 				obj{{"name", "ANTHROPIC_IDENTITY_TOKEN_FILE"}, {"value", kubeTokenDir + "/token"}},
-				obj{{"name", "HERMES_HOME"}, {"value", "/var/lib/hermes"}},
+				obj{{"name", "HERMES_HOME"}, {"value", "/var/lib/hermes/home"}},
 			}},
 			{"resources", obj{
 				{"requests", obj{{"cpu", "50m"}, {"memory", "64Mi"}}},
