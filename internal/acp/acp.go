@@ -38,6 +38,9 @@ type Config struct {
 	// resolver's SecretPaths), asked per session; nil: only the runtime's
 	// own identity-token file.
 	SecretPaths func() []string
+	// SecretEnv names the variables bash must not inherit beyond the
+	// credential layer's list (the resolver's SecretEnv); nil: none.
+	SecretEnv func() []string
 	Now         func() time.Time
 	// Version is hermes's version, sent as agent info.
 	Version string

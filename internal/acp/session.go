@@ -169,6 +169,12 @@ func (s *Server) agentConfig(rt *credential.Runtime, id, cwd string) (agent.Conf
 		// The file tools never hand the model a credential store or
 		// token file, even when the editor's project is $HOME.
 		Protected: s.secretPaths(),
+		ProtectedEnv: func() []string {
+			if s.cfg.SecretEnv == nil {
+				return nil
+			}
+			return s.cfg.SecretEnv()
+		}(),
 
 		Approver: approver{s: s, id: id},
 	}

@@ -62,6 +62,11 @@ type Config struct {
 	// the resolver's SecretPaths; the runtime's own identity-token file is
 	// always added.
 	Protected []string
+	// ProtectedEnv names variables beyond credential.CredentialVars that
+	// bash must not inherit: those the configuration reads a credential
+	// from (--credential env:VAR, an identity-token variable). Callers
+	// fill it with the resolver's SecretEnv.
+	ProtectedEnv []string
 
 	// PermissionMode is one of PermissionModes; "" means ModeDefault.
 	PermissionMode string

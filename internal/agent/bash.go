@@ -45,7 +45,7 @@ func (a *Agent) bash(ctx context.Context, b Block, in toolInput) (toolResult, er
 	if r, ok, err := a.permit(ctx, ToolBash, command, req); !ok || err != nil {
 		return r, err
 	}
-	return runBash(ctx, a.cfg.WorkDir, command, timeout, os.Environ())
+	return runBash(ctx, a.cfg.WorkDir, command, timeout, credential.ScrubEnv(os.Environ(), a.cfg.ProtectedEnv...))
 }
 
 // runBash runs command with bash -c in dir, in its own process group,

@@ -36,6 +36,9 @@ type AgentRunner struct {
 	// the daemon runs is protected from its next job on. nil: only the
 	// runtime's own identity-token file.
 	SecretPaths func() []string
+	// SecretEnv names the variables bash must not inherit beyond the
+	// credential layer's list (cmdutil.Factory.SecretEnv); nil: none.
+	SecretEnv func() []string
 }
 
 // Run implements Runner.
@@ -61,6 +64,12 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		// wherever the daemon happens to run.
 		WorkDir:   job.Dir,
 		Protected: r.protected(),
+		ProtectedEnv: func() []string {
+			if r.SecretEnv == nil {
+				return nil
+			}
+			return r.SecretEnv()
+		}(),
 		// No Approver: nobody can be asked in a cron run.
 		PermissionMode: perm.Mode,
 		Allow:          perm.Allow,

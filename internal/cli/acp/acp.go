@@ -122,6 +122,7 @@ func Run(ctx context.Context, opts *Options) error {
 		MaxTokens:      opts.MaxTokens,
 		MaxTurns:       opts.MaxTurns,
 		SecretPaths:    opts.Factory.SecretPaths,
+		SecretEnv:      opts.Factory.SecretEnv,
 		Logger:         opts.Factory.Logger(), // stderr: never stdout
 	}
 	// Stdout is the protocol's alone: the resolver (shadowed-credential

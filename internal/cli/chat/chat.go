@@ -42,6 +42,9 @@ type Options struct {
 	HermesHome func() (string, error)
 	// SecretPaths lists the credential stores the file tools refuse.
 	SecretPaths func() []string
+	// SecretEnv names the variables bash must not inherit beyond the
+	// credential layer's list (the resolver's SecretEnv).
+	SecretEnv func() []string
 	Getenv      func(string) string
 	Now         func() time.Time
 	Verbose     bool
@@ -137,7 +140,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 				return err
 			}
 			// Filled here: the root fills the global flags after NewCmd.
-			opts.Resolve, opts.SecretPaths = f.Resolve, f.SecretPaths
+			opts.Resolve, opts.SecretPaths, opts.SecretEnv = f.Resolve, f.SecretPaths, f.SecretEnv
 			opts.Verbose = f.Verbose
 			opts.StdinFd = f.IO.StdinFd()
 			if runF != nil {
@@ -228,6 +231,9 @@ func Run(ctx context.Context, opts *Options) error {
 	// when chat runs from $HOME.
 	if opts.SecretPaths != nil {
 		cfg.Protected = opts.SecretPaths()
+	}
+	if opts.SecretEnv != nil {
+		cfg.ProtectedEnv = opts.SecretEnv()
 	}
 	if err := s.permissions(&cfg, home, interactive); err != nil {
 		return err
