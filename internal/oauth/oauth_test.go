@@ -354,7 +354,7 @@ func TestConcurrentProcessesRefreshOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestChildToken$")
-			cmd.Env = append(os.Environ(), "OAUTH_CHILD_HOME="+home, "OAUTH_CHILD_ID="+st.ID, "OAUTH_CHILD_URL="+s.URL)
+			cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "OAUTH_CHILD_HOME="+home, "OAUTH_CHILD_ID="+st.ID, "OAUTH_CHILD_URL="+s.URL)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Errorf("child: %v\n%s", err, out)

@@ -18,7 +18,7 @@ import (
 // runTUI runs the interactive chat as a full-screen terminal UI.
 func (s *chatSession) runTUI(ctx context.Context, home string) error {
 	ios := s.opts.IO
-	b := &tuiBackend{s: s}
+	b := &tuiBackend{s: s, model: s.model()}
 	list := s.opts.ListModels
 	if list == nil {
 		// /model offers what the API offers to this credential.
@@ -46,13 +46,27 @@ func (s *chatSession) runTUI(ctx context.Context, home string) error {
 // tuiBackend is the chat session as the terminal UI sees it.
 type tuiBackend struct {
 	s  *chatSession
-	mu sync.Mutex // guards usage, written by Send's goroutine
+	mu sync.Mutex // guards usage and model, written by Send's goroutine
 	// usage is the tokens used by this process per session id.
 	usage map[string]agent.Usage
+	// model is what the status line shows, kept here because the render
+	// must not read the conversation while Send's goroutine writes it (a
+	// data race the race-enabled binary tests found).
+	model string
+}
+
+// syncModel records the session's model for the status line. Call it only
+// where no Send is running or from Send's own goroutine.
+func (b *tuiBackend) syncModel() {
+	m := b.s.model()
+	b.mu.Lock()
+	b.model = m
+	b.mu.Unlock()
 }
 
 func (b *tuiBackend) Send(ctx context.Context, prompt string, onEvent func(agent.Event)) (*agent.Result, error) {
 	res, err := b.s.agent.Send(ctx, b.s.conv, prompt, onEvent)
+	b.syncModel()
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 			return nil, context.Canceled
@@ -82,6 +96,7 @@ func (b *tuiBackend) NewSession() error {
 	conv.Model, conv.System = b.s.conv.Model, b.s.conv.System
 	b.s.release()
 	b.s.conv, b.s.lock = conv, lock
+	b.syncModel()
 	return nil
 }
 
@@ -98,6 +113,7 @@ func (b *tuiBackend) Resume(id string) error {
 	}
 	b.s.release()
 	b.s.conv, b.s.lock = conv, lock
+	b.syncModel()
 	return nil
 }
 
@@ -105,12 +121,18 @@ func (b *tuiBackend) Sessions() ([]agent.SessionInfo, error) { return b.s.store.
 
 func (b *tuiBackend) Transcript() []agent.Message { return b.s.conv.Messages }
 
-func (b *tuiBackend) SetModel(model string) { b.s.conv.Model = model }
+func (b *tuiBackend) SetModel(model string) {
+	b.s.conv.Model = model
+	b.syncModel()
+}
 
 func (b *tuiBackend) Status() tui.Status {
 	rt := b.s.rt
+	b.mu.Lock()
+	model := b.model
+	b.mu.Unlock()
 	st := tui.Status{
-		Model:            b.s.model(),
+		Model:            model,
 		SessionID:        b.s.conv.ID,
 		CredentialKind:   kindLabel(rt.Kind),
 		CredentialSource: rt.Source,

@@ -57,7 +57,9 @@ func environ(mode string) func() []string {
 		return append(os.Environ(), hermesModeEnv+"="+mode,
 			"ANTHROPIC_API_KEY=sk-ant-api03-AMBIENT-must-not-be-used-0000",
 			"ANTHROPIC_BASE_URL=http://127.0.0.1:9", // loopback discard port: nothing there
-			"HERMES_HOME=/nonexistent/hermes-home")
+			"HERMES_HOME=/nonexistent/hermes-home",
+			// A race-enabled step would otherwise sleep 1 s at each clean exit.
+			"GORACE=atexit_sleep_ms=0")
 	}
 }
 
