@@ -41,7 +41,7 @@ type Config struct {
 	// SecretEnv names the variables bash must not inherit beyond the
 	// credential layer's list (the resolver's SecretEnv); nil: none.
 	SecretEnv func() []string
-	Now         func() time.Time
+	Now       func() time.Time
 	// Version is hermes's version, sent as agent info.
 	Version string
 	// Model overrides a session's model (--model), else HERMES_MODEL, else the default.

@@ -32,7 +32,7 @@ type Fault struct {
 	// DropConnection closes the connection before any response (a proxy
 	// or load balancer that hangs up).
 	DropConnection bool
-	HugeBodyBytes        int64
+	HugeBodyBytes  int64
 	// StallStreamAfterEvents sends that many SSE events, then nothing more
 	// until the client hangs up (a cancel mid-stream).
 	StallStreamAfterEvents int

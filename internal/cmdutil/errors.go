@@ -57,7 +57,6 @@ func (e *ExitCodeError) ExitCode() int { return e.Code }
 // ErrCancel is returned when the user interrupts (Ctrl-C): exit 130.
 var ErrCancel = exitcode.ErrInterrupted
 
-
 // ExitCode maps an error returned by a command to the process exit code
 // (exitcode.Of: every error that has a code says it as an exitcode.Coder).
 func ExitCode(err error) int { return exitcode.Of(err) }

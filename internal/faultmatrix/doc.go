@@ -1,5 +1,6 @@
 // Package faultmatrix holds only tests: every user path of the real hermes
-// (this test binary re-executed as hermes: no separate build) against each
+// (this test binary re-executed as hermes through internal/hermestest: no
+// separate build) against each
 // fault of the anthropictest stand-in, on the token endpoint and on the API
 // (issue 17 item 2). Per cell: the exit code or HTTP status, that the
 // message names the real cause, that retries are bounded and follow

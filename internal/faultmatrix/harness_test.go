@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
@@ -68,18 +69,17 @@ func (w *world) rotateJWT() {
 }
 
 func (w *world) env() []string {
-	return append([]string{
-		roleEnv + "=hermes",
+	return hermestest.Env(append([]string{
 		"HOME=" + w.home, "HERMES_HOME=" + w.hh, "PATH=/usr/bin:/bin", "TERM=xterm",
 		"ANTHROPIC_BASE_URL=" + w.api.URL, "ANTHROPIC_FEDERATION_RULE_ID=" + anthropictest.DefaultRuleID,
 		"ANTHROPIC_ORGANIZATION_ID=" + anthropictest.DefaultOrgID, "ANTHROPIC_IDENTITY_TOKEN_FILE=" + w.jwt,
 		"HERMES_HTTP_TIMEOUT=" + hangTimeout,
-	}, w.extra...)
+	}, w.extra...)...)
 }
 
-// command is `hermes args...` (this test binary in the hermes role).
+// command is `hermes args...` (hermestest's hermes).
 func (w *world) command(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(hermestest.Binary(w.t), args...)
 	cmd.Env = w.env()
 	cmd.Dir = w.home
 	return cmd

@@ -7,21 +7,21 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 
-	"github.com/hermes-agent/hermes/internal/cli/root"
+	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/models"
 )
 
-// The test binary is also hermes: run with roleEnv=hermes it is the real
-// command (root.Main, as cmd/hermes's main calls it), so the matrix needs no
-// `go build` of its own. Run with the first argument clientArg it is the
-// child that `hermes exec` starts: one Messages API request to the
-// ANTHROPIC_BASE_URL it was given.
+// The test binary is also hermes (hermestest, the one way tests run hermes
+// as a process: started under the name "hermes" it is the real command,
+// root.Main, so the matrix needs no `go build`). Run with the first
+// argument clientArg it is the child that `hermes exec` starts: one
+// Messages API request to the ANTHROPIC_BASE_URL it was given.
 const (
-	roleEnv   = "HERMES_FAULTMATRIX_ROLE"
 	fsizeEnv  = "HERMES_FAULTMATRIX_FSIZE" // bytes: the largest file the process may write (a full disk)
 	clientArg = "faultmatrix-client"
 )
@@ -30,30 +30,35 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == clientArg {
 		os.Exit(clientMain())
 	}
-	if os.Getenv(roleEnv) == "hermes" {
-		os.Exit(hermesMain())
+	if filepath.Base(os.Args[0]) == hermestest.Name {
+		if code := limitFileSize(); code != 0 {
+			os.Exit(code)
+		}
 	}
-	os.Exit(m.Run())
+	hermestest.Main(m)
 }
 
-func hermesMain() int {
-	os.Unsetenv(roleEnv)
-	if v := os.Getenv(fsizeEnv); v != "" {
-		// RLIMIT_FSIZE turns a write past n bytes into EFBIG, as a full
-		// disk turns it into ENOSPC; SIGXFSZ would kill the process first.
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "faultmatrix:", err)
-			return 99
-		}
-		signal.Ignore(syscall.SIGXFSZ)
-		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
-			fmt.Fprintln(os.Stderr, "faultmatrix: setrlimit:", err)
-			return 99
-		}
-		os.Unsetenv(fsizeEnv)
+// limitFileSize applies fsizeEnv in the hermes process before the command
+// runs.
+func limitFileSize() int {
+	v := os.Getenv(fsizeEnv)
+	if v == "" {
+		return 0
 	}
-	return root.Main(os.Args[1:])
+	// RLIMIT_FSIZE turns a write past n bytes into EFBIG, as a full
+	// disk turns it into ENOSPC; SIGXFSZ would kill the process first.
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faultmatrix:", err)
+		return 99
+	}
+	signal.Ignore(syscall.SIGXFSZ)
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+		fmt.Fprintln(os.Stderr, "faultmatrix: setrlimit:", err)
+		return 99
+	}
+	os.Unsetenv(fsizeEnv)
+	return 0
 }
 
 // clientMain is a minimal Anthropic client: one streamed Messages request

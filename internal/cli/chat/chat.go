@@ -45,9 +45,9 @@ type Options struct {
 	// SecretEnv names the variables bash must not inherit beyond the
 	// credential layer's list (the resolver's SecretEnv).
 	SecretEnv func() []string
-	Getenv      func(string) string
-	Now         func() time.Time
-	Verbose     bool
+	Getenv    func(string) string
+	Now       func() time.Time
+	Verbose   bool
 
 	Query        string
 	Model        string
