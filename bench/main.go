@@ -151,11 +151,18 @@ func memTotal() string {
 	return "? GiB"
 }
 
+// shippedFlags build as the container image and the Action do: static
+// (cgo off), trimmed, without symbol tables. Both binaries are built the
+// same way, so the start-up ratio compares like with like.
+var shippedFlags = []string{"build", "-trimpath", "-ldflags", "-s -w"}
+
 // build compiles hermes and a hello-world into dir.
 func build(dir string) (hermes, hello string, err error) {
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	hermes = filepath.Join(dir, "hermes")
-	if out, err := exec.Command(gobin, "build", "-o", hermes, "./cmd/hermes").CombinedOutput(); err != nil {
+	hcmd := exec.Command(gobin, append(shippedFlags, "-o", hermes, "./cmd/hermes")...)
+	hcmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := hcmd.CombinedOutput(); err != nil {
 		return "", "", fmt.Errorf("go build ./cmd/hermes: %v\n%s", err, out)
 	}
 	src := filepath.Join(dir, "hello")
@@ -172,8 +179,9 @@ func build(dir string) (hermes, hello string, err error) {
 		}
 	}
 	hello = filepath.Join(dir, "hello-world")
-	cmd := exec.Command(gobin, "build", "-o", hello, ".")
+	cmd := exec.Command(gobin, append(shippedFlags, "-o", hello, ".")...)
 	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", "", fmt.Errorf("go build hello-world: %v\n%s", err, out)
 	}
