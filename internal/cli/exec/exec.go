@@ -17,11 +17,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/gateway"
-	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/termtext"
 )
@@ -40,9 +38,10 @@ type Options struct {
 	KeepEnv []string
 	// CredentialFlag is --credential (its env:VAR is stripped too).
 	CredentialFlag string
-	// Home is HERMES_HOME (the stored WIF's --identity-token-env VAR is
-	// stripped too).
-	Home func() (string, error)
+	// SecretEnv lists this configuration's own credential variables
+	// (--credential env:VAR, every WIF candidate's identity-token
+	// variable), stripped too; the resolver knows them (Factory.SecretEnv).
+	SecretEnv func() []string
 }
 
 // NewCmd returns the `hermes exec` command.
@@ -85,7 +84,7 @@ CMD's exit code (128+N when a signal N killed it).`,
 			opts.Now = f.Now
 			opts.Logger = f.Logger()
 			opts.CredentialFlag = f.Credential
-			opts.Home = f.HermesHome
+			opts.SecretEnv = f.SecretEnv
 			return Run(cmd.Context(), opts)
 		},
 	}
@@ -247,14 +246,8 @@ func childEnv(opts *Options, environ []string) []string {
 	if name, ok := strings.CutPrefix(opts.CredentialFlag, "env:"); ok {
 		extra = append(extra, name)
 	}
-	if opts.Home != nil {
-		if home, err := opts.Home(); err == nil {
-			if f, err := authstore.Open(home).Load(); err == nil {
-				if w := f.WIF(); w != nil && w.IdentityToken.Source == identity.SourceEnv {
-					extra = append(extra, w.IdentityToken.Env)
-				}
-			}
-		}
+	if opts.SecretEnv != nil {
+		extra = append(extra, opts.SecretEnv()...)
 	}
 	env := ChildEnv(environ, extra...)
 	for _, name := range opts.KeepEnv {
@@ -263,7 +256,9 @@ func childEnv(opts *Options, environ []string) []string {
 			fmt.Fprintf(opts.IO.ErrOut, "hermes exec: warning: --keep-env %s: not set, nothing passed\n", termtext.Clean(name))
 			continue
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "hermes exec: warning: passing %s to %s as you asked with --keep-env: it can yield an Anthropic credential, which the command can then use and keep\n", termtext.Clean(name), termtext.Clean(opts.Args[0]))
+		if credential.CredentialEnv(name) || slices.Contains(extra, name) {
+			fmt.Fprintf(opts.IO.ErrOut, "hermes exec: warning: passing %s to %s as you asked with --keep-env: it can yield an Anthropic credential, which the command can then use and keep\n", termtext.Clean(name), termtext.Clean(opts.Args[0]))
+		}
 		env = setEnv(env, []string{kv})
 	}
 	return env

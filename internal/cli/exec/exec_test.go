@@ -14,6 +14,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/gateway/gatewaytest"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/oidctest"
@@ -291,8 +292,9 @@ func TestChildEnvStripsEveryCredentialVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 	ios, _, _, errOut := iostreams.Test()
-	opts := &Options{IO: ios, Args: []string{"child"}, CredentialFlag: "env:MY_SECRET_VAR", Home: func() (string, error) { return home, nil }, KeepEnv: []string{"CLAUDE_CODE_OAUTH_TOKEN"}}
-	environ := ambient("x", "PATH=/bin", "MY_SECRET_VAR=litellm-key", "MY_OIDC_JWT=eyJx", "CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-kept",
+	r := &resolve.Resolver{Home: home, Credential: "env:MY_SECRET_VAR", Getenv: func(string) string { return "" }}
+	opts := &Options{IO: ios, Args: []string{"child"}, CredentialFlag: "env:MY_SECRET_VAR", SecretEnv: r.SecretEnv, KeepEnv: []string{"CLAUDE_CODE_OAUTH_TOKEN", "PLAIN_VAR"}}
+	environ := ambient("x", "PATH=/bin", "PLAIN_VAR=1", "MY_SECRET_VAR=litellm-key", "MY_OIDC_JWT=eyJx", "CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-kept",
 		"ANTHROPIC_ADMIN_KEY=sk-ant-admin01-x", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=gha", "ACTIONS_ID_TOKEN_REQUEST_URL=https://gha", "HERMES_HOME=/h")
 	env := strings.Join(childEnv(opts, environ), "\n")
 	for _, name := range []string{"MY_SECRET_VAR", "MY_OIDC_JWT", "ANTHROPIC_ADMIN_KEY", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "HERMES_HOME", "ANTHROPIC_CONFIG_DIR", "ANTHROPIC_API_KEY"} {
@@ -305,5 +307,9 @@ func TestChildEnvStripsEveryCredentialVariable(t *testing.T) {
 	}
 	if !strings.Contains(env, "PATH=/bin") {
 		t.Error("PATH dropped")
+	}
+	// A variable that yields no credential is passed without a warning.
+	if !strings.Contains(env, "PLAIN_VAR=1") || strings.Contains(errOut.String(), "PLAIN_VAR") {
+		t.Errorf("--keep-env PLAIN_VAR: env has it %v, stderr %q", strings.Contains(env, "PLAIN_VAR=1"), errOut.String())
 	}
 }
