@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -80,7 +81,7 @@ func (e *Executor) Run(ctx context.Context, job Job, trigger string, scheduled t
 		rec.Status = StatusOK
 	case ctx.Err() != nil:
 		rec.Status = StatusCanceled
-		rec.Error = secret.RedactShapes(runErr.Error())
+		rec.Error = interruptedText(runErr)
 	default:
 		rec.Status = StatusError
 		rec.Error = secret.RedactShapes(runErr.Error())
@@ -89,6 +90,17 @@ func (e *Executor) Run(ctx context.Context, job Job, trigger string, scheduled t
 		return rec, errors.Join(runErr, err)
 	}
 	return rec, runErr
+}
+
+// interruptedText is what a canceled run's record says: "interrupted"
+// when the error is only the cancellation showing through (Go's "context
+// canceled", wrapped or flattened), else "interrupted: " and the rest.
+func interruptedText(err error) string {
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) || strings.Contains(msg, context.Canceled.Error()) {
+		return "interrupted"
+	}
+	return "interrupted: " + secret.RedactShapes(msg)
 }
 
 func (e *Executor) execute(ctx context.Context, job Job, rec *Record) (string, error) {

@@ -4,6 +4,8 @@ package cron
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,5 +55,24 @@ func TestCronStoreStrictModes(t *testing.T) {
 	os.Symlink(elsewhere, jobs)
 	if _, err := s.Get("a"); !fsutil.IsNotPrivate(err) || !strings.Contains(err.Error(), "symlink") {
 		t.Errorf("symlinked jobs.json: Get err = %v", err)
+	}
+}
+
+// A canceled run's record says "interrupted", not Go's "context canceled"
+// (issue 15 item 14), and keeps any other cause.
+func TestInterruptedText(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{context.Canceled, "interrupted"},
+		{fmt.Errorf("calling the Anthropic API: %w", context.Canceled), "interrupted"},
+		{errors.New(`Post "http://x/v1/messages": context canceled`), "interrupted"},
+		{errors.New("the API answered 500"), "interrupted: the API answered 500"},
+	} {
+		if got := interruptedText(c.err); got != c.want {
+			t.Errorf("interruptedText(%q) = %q, want %q", c.err, got, c.want)
+		}
 	}
 }
