@@ -1,0 +1,284 @@
+package acp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	sdk "github.com/coder/acp-go-sdk"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/oidctest"
+)
+
+// soakTokenTTL is the lifetime of every exchanged token in the soak: the
+// WIF source refreshes at half-life, so about every 1.5 s.
+const soakTokenTTL = 3 * time.Second
+
+// TestSoakShort is the default-path ACP soak: a short, small version of
+// the -tags soak run (see soak_long_test.go), sized for the race detector
+// on a shared 2-core machine.
+func TestSoakShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak: skipped with -short")
+	}
+	sessions, dur := 50, 5*time.Second
+	if v, err := strconv.Atoi(os.Getenv("HERMES_SOAK_SESSIONS")); err == nil && v > 0 {
+		sessions = v
+	}
+	if v, err := time.ParseDuration(os.Getenv("HERMES_SOAK_DURATION")); err == nil && v > 0 {
+		dur = v
+	}
+	runSoak(t, sessions, dur)
+}
+
+// soakClient is the editor in the soak: it keeps only each session's
+// answer text to the running prompt (the soak would otherwise hold every
+// update of thousands of turns).
+type soakClient struct {
+	testClient
+	mu      sync.Mutex
+	answers map[sdk.SessionId]*strings.Builder
+	chunks  atomic.Int64
+}
+
+func (c *soakClient) SessionUpdate(_ context.Context, n sdk.SessionNotification) error {
+	m := n.Update.AgentMessageChunk
+	if m == nil || m.Content.Text == nil {
+		return nil
+	}
+	c.chunks.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.answers[n.SessionId]
+	if b == nil {
+		b = &strings.Builder{}
+		c.answers[n.SessionId] = b
+	}
+	b.WriteString(m.Content.Text.Text)
+	return nil
+}
+
+// take returns and clears the answer streamed so far in session id.
+func (c *soakClient) take(id sdk.SessionId) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.answers[id]
+	if b == nil {
+		return ""
+	}
+	s := b.String()
+	b.Reset()
+	return s
+}
+
+// runSoak puts one ACP server, with the real WIF source (disk cache and
+// spent-assertion record included), in front of the stand-in minting
+// tokens that expire every 3 s; identity tokens come fresh per fetch from
+// a GitHub Actions-style endpoint whose issuer rotates its signing key.
+// One editor connection opens sessions that each prompt in a loop (the
+// answers streamed), while a 401 is injected now and then. It asserts: every
+// prompt ended with end_turn and its whole answer, the exchanges match the
+// expected refreshes, no assertion was exchanged twice, no secret reached
+// the log, goroutines return to baseline after Close. It reports latency
+// percentiles; it never asserts on timing.
+func runSoak(t *testing.T, sessions int, dur time.Duration) {
+	baseGoroutines := runtime.NumGoroutine()
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss, TokenTTL: soakTokenTTL})
+
+	actionsURL, actionsToken := iss.GitHubActions()
+	idEnv := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": actionsURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": actionsToken}
+	rotateDone := make(chan struct{})
+	rotating := make(chan struct{})
+	go func() {
+		defer close(rotating)
+		tick := time.NewTicker(2 * time.Second) // the issuer's key cadence, not synchronisation
+		defer tick.Stop()
+		for {
+			select {
+			case <-rotateDone:
+				return
+			case <-tick.C:
+				if _, err := iss.RotateKey(); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}()
+
+	src, err := wif.New(wif.Config{
+		FederationRuleID: anthropictest.DefaultRuleID,
+		OrganizationID:   anthropictest.DefaultOrgID,
+		BaseURL:          api.URL,
+		Identity:         identity.Config{Source: identity.SourceGitHubActions},
+	}, wif.Options{Home: filepath.Join(t.TempDir(), "wif"), Getenv: func(k string) string { return idEnv[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, s: api, home: t.TempDir(), cwd: t.TempDir(), stderr: &iostreams.SyncBuffer{}}
+	e.vars = map[string]string{"HERMES_HOME": e.home}
+	e.rt = &credential.Runtime{BaseURL: api.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: src}
+	cfg := e.config()
+	// Info, not Debug: the log is kept whole for the secret check below.
+	cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	cl := &soakClient{answers: map[sdk.SessionId]*strings.Builder{}}
+	c2aR, c2aW := io.Pipe()
+	a2cR, a2cW := io.Pipe()
+	srv := NewServer(cfg)
+	srv.Attach(a2cW, c2aR)
+	c := sdk.NewClientSideConnection(cl, c2aW, a2cR)
+	var closeOnce sync.Once
+	closeAll := func() { // the editor quits: connection and server closed
+		closeOnce.Do(func() {
+			c2aW.Close()
+			srv.Close()
+			a2cW.Close()
+		})
+	}
+	t.Cleanup(closeAll)
+	ctx := context.Background()
+	if _, err := c.Initialize(ctx, sdk.InitializeRequest{ProtocolVersion: sdk.ProtocolVersionNumber}); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]sdk.SessionId, sessions)
+	for i := range ids {
+		ns, err := c.NewSession(ctx, sdk.NewSessionRequest{Cwd: e.cwd, McpServers: []sdk.McpServer{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = ns.SessionId
+	}
+
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		failures  []string
+		prompts   atomic.Int64
+		injected  atomic.Int64
+	)
+	stop := time.Now().Add(dur)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for s, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(stop); i++ {
+				if n := prompts.Add(1); n%97 == 0 {
+					// The API refuses the next token once: the transport
+					// must re-exchange and replay, invisibly to the editor.
+					api.Fault("/v1/messages", anthropictest.Fault{Status: 401, Times: 1})
+					injected.Add(1)
+				}
+				text := fmt.Sprintf("s%d p%d", s, i)
+				t0 := time.Now()
+				resp, err := c.Prompt(ctx, sdk.PromptRequest{SessionId: id, Prompt: []sdk.ContentBlock{sdk.TextBlock(text)}})
+				d := time.Since(t0)
+				answer := cl.take(id)
+				var fail string
+				switch {
+				case err != nil:
+					fail = fmt.Sprintf("%s: %v", text, err)
+				case resp.StopReason != sdk.StopReasonEndTurn:
+					fail = fmt.Sprintf("%s: stop reason %q", text, resp.StopReason)
+				case answer != "echo: "+text:
+					fail = fmt.Sprintf("%s: answer %q", text, answer)
+				}
+				mu.Lock()
+				if fail != "" {
+					failures = append(failures, fail)
+				} else {
+					latencies = append(latencies, d)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(rotateDone)
+	<-rotating
+	closeAll()
+	api.Close()
+	iss.Close()
+
+	if len(failures) > 0 {
+		t.Errorf("%d of %d prompts failed; first: %s", len(failures), len(latencies)+len(failures), failures[0])
+	}
+	var ok, reused int
+	for _, x := range api.Exchanges() {
+		switch x.Reason {
+		case "ok":
+			ok++
+		case "jti_reused":
+			reused++
+		}
+	}
+	if reused > 0 {
+		t.Errorf("%d assertions were sent twice", reused)
+	}
+	// As in the gateway soak: one exchange to start, then one per refresh
+	// window (half a token's life; at least one per full life), plus at
+	// most one per injected 401.
+	windows := int(elapsed / (soakTokenTTL / 2))
+	inj := int(injected.Load())
+	lo, hi := int(elapsed/soakTokenTTL), 2+windows+inj
+	if ok < lo || ok > hi {
+		t.Errorf("%d exchanges in %v (%d refresh windows, %d injected 401s): want %d..%d", ok, elapsed.Round(time.Millisecond), windows, inj, lo, hi)
+	}
+	log := e.stderr.String()
+	for _, sec := range api.Secrets() {
+		if strings.Contains(log, sec) {
+			t.Error("a token or assertion reached the log")
+			break
+		}
+	}
+	if !soakGoroutinesBackTo(baseGoroutines + 2) {
+		buf := make([]byte, 1<<16)
+		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
+	}
+
+	t.Logf("acp soak: %d sessions on one connection, %v: %d prompts (%.0f/s, %d streamed chunks), %d exchanges for %d refresh windows + %d injected 401s; prompt latency p50 %v p99 %v",
+		sessions, elapsed.Round(time.Millisecond), len(latencies), float64(len(latencies))/elapsed.Seconds(), cl.chunks.Load(),
+		ok, windows, inj, soakPct(latencies, 0.50), soakPct(latencies, 0.99))
+}
+
+// soakGoroutinesBackTo waits (bounded) for the goroutine count to fall to
+// n: closed connections' goroutines exit asynchronously.
+func soakGoroutinesBackTo(n int) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if runtime.NumGoroutine() <= n {
+			return true
+		}
+		runtime.Gosched()
+		time.Sleep(20 * time.Millisecond) // polling a count, not ordering events
+	}
+	return false
+}
+
+func soakPct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))].Round(10 * time.Microsecond)
+}
