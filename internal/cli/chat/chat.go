@@ -123,8 +123,8 @@ on a terminal, your answer to hermes's question. Without a terminal a call
 no rule allows is denied and the model is told which rule would allow it.
 bash runs as you, in the working directory, without hermes's credentials.
 
-Sessions are kept in $HERMES_HOME/sessions; --session ID continues one,
--c the most recent. A session is used by one hermes process at a time.
+Sessions are kept in $HERMES_HOME/sessions; --session ID (or -r ID)
+continues one, -c the most recent. A session is used by one hermes process at a time.
 
 JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
@@ -167,10 +167,15 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.MarkHidden("allowedTools")
 	fl.MarkHidden("disallowedTools")
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
+	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
+	// here that is /resume inside the chat.)
+	fl.StringVarP(&opts.Session, "resume", "r", "", "the same as --session (as in Claude Code); /resume in the chat picks one")
+	cmd.MarkFlagsMutuallyExclusive("session", "resume")
 	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
 	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	_ = cmd.RegisterFlagCompletionFunc("session", complete.Sessions(f))
+	_ = cmd.RegisterFlagCompletionFunc("resume", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("format", complete.Fixed("text", "json", "stream-json"))
 	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))

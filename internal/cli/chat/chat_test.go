@@ -395,3 +395,25 @@ func assertNoSecret(t *testing.T, h *harness, secret string) {
 		return nil
 	})
 }
+
+// -r/--resume is --session under Claude Code's name; giving both is a
+// usage error.
+func TestResumeIsSession(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "http://127.0.0.1:1", testKey)
+	var got string
+	cmd := newCmd(h.f, func(ctx context.Context, o *Options) error { got = o.Session; return nil })
+	cmd.SetArgs([]string{"-r", "abc123"})
+	cmd.SetOut(h.out)
+	cmd.SetErr(h.errOut)
+	if err := cmd.Execute(); err != nil || got != "abc123" {
+		t.Fatalf("-r abc123: session %q, err %v", got, err)
+	}
+	cmd = newCmd(h.f, func(ctx context.Context, o *Options) error { return nil })
+	cmd.SetArgs([]string{"--resume", "a", "--session", "b"})
+	cmd.SetOut(h.out)
+	cmd.SetErr(h.errOut)
+	if err := cmd.Execute(); err == nil {
+		t.Fatal("--resume with --session was accepted")
+	}
+}
