@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -27,14 +28,14 @@ import (
 // WIF source refreshes at half-life, so about every 1.5 s.
 const soakTokenTTL = 3 * time.Second
 
-// TestSoakShort is the default-path soak: a short, small version of the
-// -tags soak run (see soak_long_test.go), kept small because .ci/run runs
-// it under the race detector on a shared 2-core machine.
+// TestSoakShort is the default-path soak, the issue's short version of the
+// -tags soak run (see soak_long_test.go): 200 clients for 20 s, under the
+// race detector in .ci/run (about 1 GiB of RSS with it).
 func TestSoakShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak: skipped with -short")
 	}
-	clients, dur := 40, 7*time.Second
+	clients, dur := 200, 20*time.Second
 	if v, err := strconv.Atoi(os.Getenv("HERMES_SOAK_CLIENTS")); err == nil && v > 0 {
 		clients = v
 	}
@@ -91,7 +92,11 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := &credential.Runtime{BaseURL: api.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: src}
+	// The gateway's upstream is the stand-in behind a revoker, which
+	// injects the 401s.
+	rev := &revoker{next: api.URL, refused: map[string]bool{}, tr: &http.Transport{}}
+	upstream := httptest.NewServer(rev)
+	rt := &credential.Runtime{BaseURL: upstream.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: src}
 	gw, err := New(Options{Runtime: rt, Key: testKey})
 	if err != nil {
 		t.Fatal(err)
@@ -118,14 +123,15 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 			for i := 0; ctx.Err() == nil; i++ {
 				n := requests.Add(1)
 				if n%97 == 0 {
-					// The upstream refuses the next token once: the gateway
-					// must re-exchange and replay, invisibly to the client.
-					api.Fault("/v1/messages", anthropictest.Fault{Status: http.StatusUnauthorized, Times: 1})
+					// The upstream refuses the next request once: the
+					// gateway must re-exchange and replay, invisibly to
+					// the client.
+					rev.arm()
 					injected.Add(1)
 				}
 				stream := (c+i)%2 == 0
 				t0 := time.Now()
-				err := soakRequest(client, srv.URL, stream)
+				err := soakRequest(client, srv.URL, stream, n)
 				d := time.Since(t0)
 				mu.Lock()
 				if err != nil {
@@ -171,6 +177,8 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 	if ok < lo || ok > hi {
 		t.Errorf("%d exchanges in %v (%d refresh windows, %d injected 401s): want %d..%d", ok, elapsed.Round(time.Millisecond), windows, inj, lo, hi)
 	}
+	upstream.Close()
+	rev.tr.CloseIdleConnections()
 	if !goroutinesBackTo(baseGoroutines + 2) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
@@ -181,10 +189,12 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 		soakPct(latencies, 0.50), soakPct(latencies, 0.99), rss())
 }
 
-func soakRequest(client *http.Client, base string, stream bool) error {
-	body := `{"model":"claude-haiku-4-5-20251001","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`
+func soakRequest(client *http.Client, base string, stream bool, n int64) error {
+	// Each request's body is unique (n), so the revoker can tell a
+	// gateway's replay from a new request.
+	body := fmt.Sprintf(`{"model":"claude-haiku-4-5-20251001","max_tokens":16,"messages":[{"role":"user","content":"hi %d"}]}`, n)
 	if stream {
-		body = `{"model":"claude-haiku-4-5-20251001","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]}`
+		body = fmt.Sprintf(`{"model":"claude-haiku-4-5-20251001","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi %d"}]}`, n)
 	}
 	req, _ := http.NewRequest("POST", base+"/v1/messages", strings.NewReader(body))
 	req.Header.Set("X-Api-Key", testKey)
@@ -242,4 +252,76 @@ func soakPct(d []time.Duration, p float64) time.Duration {
 		return 0
 	}
 	return pct(d, p).Round(10 * time.Microsecond)
+}
+
+// revoker stands between the gateway and the stand-in. Armed, it answers
+// the next Messages request with a 401, as an upstream that revoked the
+// token in flight would; it never refuses the same request twice, so the
+// gateway's one refresh-and-replay must succeed however many clients are
+// in flight (with a plain "refuse the next request" fault, a replay could
+// itself be the next request and draw a second 401, which the gateway
+// rightly passes on).
+type revoker struct {
+	next    string // the stand-in's URL
+	tr      *http.Transport
+	mu      sync.Mutex
+	armed   int
+	refused map[string]bool // bodies already refused once
+}
+
+func (v *revoker) arm() {
+	v.mu.Lock()
+	v.armed++
+	v.mu.Unlock()
+}
+
+func (v *revoker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	v.mu.Lock()
+	refuse := r.URL.Path == "/v1/messages" && v.armed > 0 && !v.refused[string(body)]
+	if refuse {
+		v.armed--
+		v.refused[string(body)] = true
+	}
+	v.mu.Unlock()
+	if refuse {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"type":"error","error":{"type":"authentication_error","message":"Unauthorized (injected: token revoked)"}}`)
+		return
+	}
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, v.next+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	out.Header = r.Header.Clone()
+	resp, err := v.tr.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, vs := range resp.Header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(resp.StatusCode)
+	// Copy as it arrives: the gateway streams SSE through.
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			w.Write(buf[:n])
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
