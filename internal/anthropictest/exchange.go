@@ -2,6 +2,7 @@ package anthropictest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -40,6 +41,34 @@ func (s *Server) Exchanges() []Exchange {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Exchange(nil), s.exchanges...)
+}
+
+// CheckRefreshes checks, after a run of length elapsed against a token
+// source that refreshes at half a token's life (Config.TokenTTL), that no
+// assertion was exchanged twice and that the successful exchanges number
+// at least one per token life and at most the first one, one per
+// half-life window and one per injected 401 (a refused token is
+// re-exchanged). The soaks of the gateway and of ACP share it.
+func (s *Server) CheckRefreshes(elapsed time.Duration, injected int) error {
+	var ok, reused int
+	for _, e := range s.Exchanges() {
+		switch e.Reason {
+		case "ok":
+			ok++
+		case "jti_reused":
+			reused++
+		}
+	}
+	if reused > 0 {
+		return fmt.Errorf("%d assertions were sent twice", reused)
+	}
+	ttl := s.cfg.TokenTTL
+	windows := int(elapsed / (ttl / 2))
+	lo, hi := int(elapsed/ttl), 2+windows+injected
+	if ok < lo || ok > hi {
+		return fmt.Errorf("%d exchanges in %v (%d refresh windows, %d injected 401s): want %d..%d", ok, elapsed.Round(time.Millisecond), windows, injected, lo, hi)
+	}
+	return nil
 }
 
 // ExchangeCount is the number of successful exchanges.
