@@ -142,10 +142,10 @@ func (g *Gateway) observe(r *http.Request, rec *recorder, start time.Time) {
 	route := routeLabel(r.URL.Path)
 	g.metrics.request(route, status)
 	if rec.bytes > 0 && route != "/metrics" {
-		g.metrics.bytes.Add(int(rec.bytes))
+		g.metrics.bytes.Add(uint64(rec.bytes))
 	}
 	if rec.proxied && !rec.firstByte.IsZero() {
-		g.metrics.ttfb.Update(rec.firstByte.Sub(start).Seconds())
+		g.metrics.ttfb.Observe(rec.firstByte.Sub(start).Seconds())
 	}
 }
 

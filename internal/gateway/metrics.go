@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -11,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/hermes-agent/hermes/internal/credential"
 )
@@ -40,39 +37,44 @@ var latencyBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
 // keySubject is the per-subject label of clients holding the gateway key.
 const keySubject = "gateway-key"
 
-// gwMetrics holds one gateway's metrics in its own set: no globals, so
-// two gateways in one process (tests, hermes exec) do not mix.
+// gwMetrics holds one gateway's metrics in its own registry: no globals,
+// so two gateways in one process (tests, hermes exec) do not mix.
 type gwMetrics struct {
-	set      *metrics.Set
+	reg      *registry
 	active   atomic.Int64
-	bytes    *metrics.Counter
-	upstream *metrics.PrometheusHistogram
-	ttfb     *metrics.PrometheusHistogram
-	retries  *metrics.Counter
+	bytes    *atomic.Uint64
+	upstream *histogram
+	ttfb     *histogram
+	retries  *atomic.Uint64
+
+	requests, exchanges, refusals, clients, rateLimits *family
 }
 
-var exposeMetadata sync.Once
-
 func newMetrics(rt *credential.Runtime, now func() time.Time, subjects []string) *gwMetrics {
-	exposeMetadata.Do(func() { metrics.ExposeMetadata(true) })
-	s := metrics.NewSet()
+	r := newRegistry()
 	m := &gwMetrics{
-		set:      s,
-		bytes:    s.NewCounter(metricBytes),
-		upstream: s.NewPrometheusHistogramExt(metricUpstream, latencyBuckets),
-		ttfb:     s.NewPrometheusHistogramExt(metricTTFB, latencyBuckets),
-		retries:  s.NewCounter(metricRetries),
+		reg:        r,
+		requests:   r.counterFamily(metricRequests, "Requests answered, by route and HTTP status."),
+		exchanges:  r.counterFamily(metricExchanges, "Upstream tokens obtained (success) or not (failure)."),
+		refusals:   r.counterFamily(metricRefusals, "Clients refused by client authentication, by reason."),
+		clients:    r.counterFamily(metricClientRequests, "Requests admitted, by the client-subject pattern that matched."),
+		rateLimits: r.counterFamily(metricRateLimited, "Requests refused with 429, by client-subject pattern and limit."),
+		upstream:   r.histogram(metricUpstream, "Seconds from sending a request upstream to its response headers.", latencyBuckets),
+		ttfb:       r.histogram(metricTTFB, "Seconds from a proxied request's arrival to the first response byte sent.", latencyBuckets),
 	}
-	s.NewGauge(metricActive, func() float64 { return float64(m.active.Load()) })
-	s.NewGauge(metricExpiry, func() float64 { return tokenExpirySeconds(rt, now) })
+	m.bytes = r.counterFamily(metricBytes, "Response body bytes sent to clients.").counter("")
+	m.retries = r.counterFamily(metricRetries, "Upstream 401s answered by invalidating the token and retrying.").counter("")
+	r.gauge(metricActive, "Requests being proxied now.", func() float64 { return float64(m.active.Load()) })
+	r.gauge(metricExpiry, "Seconds until the held upstream token expires (NaN when none expires).",
+		func() float64 { return tokenExpirySeconds(rt, now) })
 	for _, o := range []string{"success", "failure"} {
-		s.NewCounter(fmt.Sprintf(`%s{outcome=%q}`, metricExchanges, o))
+		m.exchanges.counter(labels("outcome", o))
 	}
-	for _, r := range refusalReasons {
-		s.NewCounter(fmt.Sprintf(`%s{reason=%q}`, metricRefusals, r))
+	for _, reason := range refusalReasons {
+		m.refusals.counter(labels("reason", reason))
 	}
 	for _, p := range append([]string{keySubject}, subjects...) {
-		s.GetOrCreateCounter(fmt.Sprintf(`%s{subject=%s}`, metricClientRequests, quoteLabel(p)))
+		m.clients.counter(labels("subject", p))
 	}
 	return m
 }
@@ -93,19 +95,19 @@ func tokenExpirySeconds(rt *credential.Runtime, now func() time.Time) float64 {
 }
 
 func (m *gwMetrics) request(route string, status int) {
-	m.set.GetOrCreateCounter(metricRequests + `{route="` + route + `",status="` + strconv.Itoa(status) + `"}`).Inc()
+	m.requests.counter(labels("route", route, "status", strconv.Itoa(status))).Add(1)
 }
 
 func (m *gwMetrics) refused(reason string) {
-	m.set.GetOrCreateCounter(fmt.Sprintf(`%s{reason=%q}`, metricRefusals, reason)).Inc()
+	m.refusals.counter(labels("reason", reason)).Add(1)
 }
 
 func (m *gwMetrics) clientRequest(pattern string) {
-	m.set.GetOrCreateCounter(fmt.Sprintf(`%s{subject=%s}`, metricClientRequests, quoteLabel(pattern))).Inc()
+	m.clients.counter(labels("subject", pattern)).Add(1)
 }
 
 func (m *gwMetrics) rateLimited(pattern, limit string) {
-	m.set.GetOrCreateCounter(fmt.Sprintf(`%s{subject=%s,limit=%q}`, metricRateLimited, quoteLabel(pattern), limit)).Inc()
+	m.rateLimits.counter(labels("subject", pattern, "limit", limit)).Add(1)
 }
 
 func (m *gwMetrics) exchange(ok bool) {
@@ -113,14 +115,7 @@ func (m *gwMetrics) exchange(ok bool) {
 	if !ok {
 		o = "failure"
 	}
-	m.set.GetOrCreateCounter(fmt.Sprintf(`%s{outcome=%q}`, metricExchanges, o)).Inc()
-}
-
-// quoteLabel quotes a label value as the text format wants it: only
-// backslash, double quote and newline are escaped (Go's %q would also
-// escape non-ASCII, which the format does not understand).
-func quoteLabel(v string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v) + `"`
+	m.exchanges.counter(labels("outcome", o)).Add(1)
 }
 
 // routeLabel maps a path to one of a fixed set of routes.
@@ -146,7 +141,7 @@ func (g *Gateway) serveMetrics(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	g.metrics.set.WritePrometheus(w)
+	g.metrics.reg.write(w)
 }
 
 // timedTransport measures upstream latency: request sent to response
@@ -160,7 +155,7 @@ func (t timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(r)
 	if err == nil {
-		t.m.upstream.Update(time.Since(start).Seconds())
+		t.m.upstream.Observe(time.Since(start).Seconds())
 	}
 	return resp, err
 }
@@ -200,7 +195,7 @@ func (t *meteredTokens) Token(ctx context.Context) (credential.Token, error) {
 
 func (t *meteredTokens) Invalidate(value string) {
 	if inv, ok := t.inner.(credential.Invalidator); ok {
-		t.m.retries.Inc()
+		t.m.retries.Add(1)
 		inv.Invalidate(value)
 	}
 }
