@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
@@ -51,8 +52,20 @@ into hermes's own credential:
 	}
 }
 
+// checkName refuses what cannot be a profile before the SDK is asked:
+// its own error names the profile three times.
+func checkName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		return cmdutil.FlagErrorf("%q is not an SDK profile name: a name is a file name in ANTHROPIC_CONFIG_DIR/configs (default ~/.config/anthropic/configs), without \"/\" or \"..\"", name)
+	}
+	return nil
+}
+
 // Run imports the profile.
 func Run(ctx context.Context, opts *Options) error {
+	if err := checkName(opts.Name); err != nil {
+		return err
+	}
 	dir := opts.Getenv("ANTHROPIC_CONFIG_DIR")
 	if dir == "" {
 		dir = config.DefaultDir()
