@@ -63,7 +63,7 @@ Tools that change files or run commands ask through the editor
 allow them.`,
 		Example: `  # Zed settings.json:
   # "agent_servers": { "hermes": { "command": "hermes", "args": ["acp"] } }
-  hermes acp --model claude-sonnet-4-5 --allowed-tools 'bash(go test:*)'`,
+  hermes acp --model `+agent.DefaultModel+` --allowed-tools 'bash(go test:*)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve
