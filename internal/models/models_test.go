@@ -149,6 +149,21 @@ func TestUnavailableErrorSaysWhatToDo(t *testing.T) {
 	if self.Suggestion() != anthropic.ModelClaudeSonnet5_5 {
 		t.Errorf("suggestion = %q", self.Suggestion())
 	}
+	// The built-in default refused (an account without it): never offer
+	// the refused model back; point at `hermes models`.
+	def := &models.UnavailableError{Model: models.DefaultModel}
+	if def.Suggestion() != "" {
+		t.Errorf("suggestion for the refused default = %q", def.Suggestion())
+	}
+	msg = def.Error()
+	for _, bad := range []string{"-m " + models.DefaultModel, "/model " + models.DefaultModel, "--model " + models.DefaultModel} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("message suggests the refused model (%q):\n%s", bad, msg)
+		}
+	}
+	if !strings.Contains(msg, "pick one from `hermes models`") || !strings.Contains(msg, "/model MODEL") {
+		t.Errorf("message:\n%s", msg)
+	}
 }
 
 func TestWarnDeprecatedOncePerModel(t *testing.T) {

@@ -63,7 +63,7 @@ Tools that change files or run commands ask through the editor
 allow them.`,
 		Example: `  # Zed settings.json:
   # "agent_servers": { "hermes": { "command": "hermes", "args": ["acp"] } }
-  hermes acp --model `+agent.DefaultModel+` --allowed-tools 'bash(go test:*)'`,
+  hermes acp --model ` + agent.DefaultModel + ` --allowed-tools 'bash(go test:*)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve
@@ -124,6 +124,7 @@ func Run(ctx context.Context, opts *Options) error {
 		SecretPaths:    opts.Factory.SecretPaths,
 		SecretEnv:      opts.Factory.SecretEnv,
 		Logger:         opts.Factory.Logger(), // stderr: never stdout
+		Warnings:       opts.IO.ErrOut,
 	}
 	// Stdout is the protocol's alone: the resolver (shadowed-credential
 	// notices) and the logger write to stderr.
