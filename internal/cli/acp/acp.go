@@ -13,6 +13,7 @@ import (
 	acpserver "github.com/hermes-agent/hermes/internal/acp"
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -75,6 +76,7 @@ allow them.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; a loaded session keeps its own)")
+	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cobra.FixedCompletions(permission.Modes, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringSliceVar(&opts.AllowedTools, "allowed-tools", nil, "tool rules allowed without asking (comma list), e.g. edit_file,'bash(git diff:*)'")
