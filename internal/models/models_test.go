@@ -123,6 +123,11 @@ func TestRefuses(t *testing.T) {
 		{401, "authentication_error", "model: " + m, m, false},
 		{404, "not_found_error", "model: x", "", false},
 		{500, "api_error", m, m, false},
+		// A wrong base URL or a proxy's 404 page: not the model's fault.
+		{404, "", "404 page not found", m, false},
+		{404, "", "", m, false},
+		{404, "not_found_error", "Not found: POST /wrong/v1/messages", m, false},
+		{404, "not_found_error", "", m, true},
 	} {
 		if got := models.Refuses(c.status, c.typ, c.msg, c.m); got != c.want {
 			t.Errorf("Refuses(%d, %s, %q) = %t", c.status, c.typ, c.msg, got)

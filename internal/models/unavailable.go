@@ -85,7 +85,13 @@ func Refuses(status int, errType, message, model string) bool {
 	case model == "":
 		return false
 	case status == http.StatusNotFound:
-		return errType == "" || errType == "not_found_error"
+		// A 404 about a route (a wrong base URL or path prefix) or that
+		// is not the API's own answer (a proxy's page) is not about the
+		// model, unless it names it.
+		if strings.Contains(message, model) {
+			return true
+		}
+		return errType == "not_found_error" && !strings.Contains(message, "/v1/")
 	case status == http.StatusBadRequest:
 		return strings.Contains(message, model)
 	}
