@@ -428,7 +428,9 @@ func TestApprovalDialog(t *testing.T) {
 // model to use instead.
 type refusedModel struct{ model, use string }
 
-func (e refusedModel) Error() string      { return "the Anthropic API refused the model " + e.model + ": it may be retired" }
+func (e refusedModel) Error() string {
+	return "the Anthropic API refused the model " + e.model + ": it may be retired"
+}
 func (e refusedModel) Suggestion() string { return e.use }
 
 // The model hooks: /model NAME is checked before switching (a refused
