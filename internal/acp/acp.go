@@ -57,6 +57,9 @@ type Config struct {
 	MaxTurns       int
 	// Logger receives diagnostics (never protocol, never secrets).
 	Logger *slog.Logger
+	// Warnings, when set, gets the once-per-process notice about a
+	// deprecated model a session uses (models.WarnDeprecated): stderr.
+	Warnings io.Writer
 }
 
 // Server is the ACP agent: one per connection, any number of sessions.

@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anthropics/anthropic-sdk-go/v2"
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
+	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/models"
 )
 
@@ -507,5 +509,46 @@ func TestRefusedModelIsAPromptError(t *testing.T) {
 	re := reqErr(t, err)
 	if !strings.Contains(re.Message, models.Default()) || !strings.Contains(re.Message, "may be retired") {
 		t.Errorf("error %v", re)
+	}
+	// The refused model is the default itself: it is never offered back.
+	if strings.Contains(re.Message, "/model "+models.Default()) || !strings.Contains(re.Message, "hermes models") {
+		t.Errorf("error offers the refused default back: %v", re)
+	}
+}
+
+// The editor's error for a retired model (-m / --model) says all the
+// issue asks: the model, "it may be retired", the default (HERMES_MODEL
+// here) and the three ways to change it; the deprecation warning goes to
+// stderr once however many sessions use the model.
+func TestRetiredModelErrorAndWarningOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.vars["HERMES_MODEL"] = anthropic.ModelClaudeHaiku5_5
+	var warnings iostreams.SyncBuffer
+	cfg := e.config()
+	cfg.Model = anthropic.ModelClaudeSonnet4_5 // retired: the stand-in answers 404
+	cfg.Warnings = &warnings
+	c := e.connect(cfg, &testClient{})
+	ctx := context.Background()
+	if _, err := c.Initialize(ctx, sdk.InitializeRequest{ProtocolVersion: sdk.ProtocolVersionNumber}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		ns, err := c.NewSession(ctx, sdk.NewSessionRequest{Cwd: e.cwd, McpServers: []sdk.McpServer{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = prompt(ctx, c, ns.SessionId, "hi")
+		re := reqErr(t, err)
+		use := anthropic.ModelClaudeHaiku5_5
+		for _, want := range []string{`refused the model "` + anthropic.ModelClaudeSonnet4_5 + `"`, "it may be retired",
+			"The default hermes would use is " + use, "-m " + use, "/model " + use, "hermes cron edit NAME --model " + use} {
+			if !strings.Contains(re.Message, want) {
+				t.Errorf("error lacks %q:\n%s", want, re.Message)
+			}
+		}
+	}
+	if got := warnings.String(); strings.Count(got, "warning: the model "+anthropic.ModelClaudeSonnet4_5+" reached end-of-life") != 1 {
+		t.Errorf("warnings = %q, want one", got)
 	}
 }

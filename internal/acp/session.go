@@ -14,6 +14,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -145,6 +146,7 @@ func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent
 	if err != nil {
 		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
 	}
+	models.WarnDeprecated(s.cfg.Warnings, models.Pick(conv.Model, cfg.Model), s.cfg.Now())
 	ss := &session{id: conv.ID, cwd: cwd, agent: a, lock: lock, conv: conv}
 	s.mu.Lock()
 	s.sessions[ss.id] = ss
@@ -265,6 +267,14 @@ func (s *Server) run(ctx context.Context, ss *session, text string) (sdk.PromptR
 	tr := newTurn(s, ss)
 	conv := ss.conv // only this goroutine touches it while busy
 	res, err := ss.agent.Send(ctx, conv, text, tr.event)
+	var ue *models.UnavailableError
+	if errors.As(err, &ue) && s.cfg.Getenv != nil {
+		// The default to offer is HERMES_MODEL, unless that is the
+		// refused model itself.
+		if env := s.cfg.Getenv("HERMES_MODEL"); env != "" && env != ue.Model {
+			ue.Default = env
+		}
+	}
 	switch {
 	case err == nil:
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):

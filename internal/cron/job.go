@@ -7,8 +7,10 @@ package cron
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 )
@@ -90,6 +92,9 @@ func (j Job) Validate(now time.Time) error {
 	if j.Prompt == "" {
 		return fmt.Errorf("job %q has an empty prompt", j.Name)
 	}
+	if err := ValidateModel(j.Model); err != nil {
+		return err
+	}
 	if err := ValidateTools(j.Tools); err != nil {
 		return err
 	}
@@ -101,6 +106,26 @@ func (j Job) Validate(now time.Time) error {
 	}
 	if _, err := permission.ParseRules(j.DisallowedTools); err != nil {
 		return fmt.Errorf("disallowed tools: %w", err)
+	}
+	return nil
+}
+
+// maxModelLen bounds a model name: real ids (with a provider's prefix or
+// @date) are far shorter.
+const maxModelLen = 256
+
+// ValidateModel accepts "" (the default at run time) or one model id: no
+// spaces or control characters, which no model id has (a pasted
+// "claude-opus-5-5 --tools" would otherwise be stored and fail every run).
+func ValidateModel(model string) error {
+	if model == "" {
+		return nil
+	}
+	if len(model) > maxModelLen {
+		return fmt.Errorf("model name is %d bytes long: at most %d", len(model), maxModelLen)
+	}
+	if i := strings.IndexFunc(model, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Errorf("model %q is not a model id: it contains a space or control character (`hermes models` lists the ids)", model)
 	}
 	return nil
 }

@@ -172,3 +172,21 @@ func TestRecordsRetention(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateModel(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"", "claude-sonnet-5-5", "claude-opus-4-5@20251101", "anthropic.claude-haiku-4-5-20251001-v1:0"} {
+		if err := ValidateModel(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"claude-opus-5-5 --tools", " claude-opus-5-5", "claude\nopus", "claude\x00", strings.Repeat("m", 300)} {
+		if err := ValidateModel(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	j := Job{Name: "n", Schedule: "@daily", Prompt: "p", Model: "two words"}
+	if err := j.Validate(time.Now()); err == nil || !strings.Contains(err.Error(), "not a model id") {
+		t.Errorf("Validate = %v", err)
+	}
+}

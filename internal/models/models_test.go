@@ -123,6 +123,11 @@ func TestRefuses(t *testing.T) {
 		{401, "authentication_error", "model: " + m, m, false},
 		{404, "not_found_error", "model: x", "", false},
 		{500, "api_error", m, m, false},
+		// A wrong base URL or a proxy's 404 page: not the model's fault.
+		{404, "", "404 page not found", m, false},
+		{404, "", "", m, false},
+		{404, "not_found_error", "Not found: POST /wrong/v1/messages", m, false},
+		{404, "not_found_error", "", m, true},
 	} {
 		if got := models.Refuses(c.status, c.typ, c.msg, c.m); got != c.want {
 			t.Errorf("Refuses(%d, %s, %q) = %t", c.status, c.typ, c.msg, got)
@@ -148,6 +153,21 @@ func TestUnavailableErrorSaysWhatToDo(t *testing.T) {
 	self := &models.UnavailableError{Model: "claude-sonnet-4-5", Default: "claude-sonnet-4-5"}
 	if self.Suggestion() != anthropic.ModelClaudeSonnet5_5 {
 		t.Errorf("suggestion = %q", self.Suggestion())
+	}
+	// The built-in default refused (an account without it): never offer
+	// the refused model back; point at `hermes models`.
+	def := &models.UnavailableError{Model: models.DefaultModel}
+	if def.Suggestion() != "" {
+		t.Errorf("suggestion for the refused default = %q", def.Suggestion())
+	}
+	msg = def.Error()
+	for _, bad := range []string{"-m " + models.DefaultModel, "/model " + models.DefaultModel, "--model " + models.DefaultModel} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("message suggests the refused model (%q):\n%s", bad, msg)
+		}
+	}
+	if !strings.Contains(msg, "pick one from `hermes models`") || !strings.Contains(msg, "/model MODEL") {
+		t.Errorf("message:\n%s", msg)
 	}
 }
 

@@ -27,7 +27,14 @@ func (e *UnavailableError) Error() string {
 		fmt.Fprintf(&b, " (its end-of-life is %s; Anthropic's replacement is %s)", r.Date(), r.Replacement)
 	}
 	use := e.Suggestion()
-	fmt.Fprintf(&b, ".\nThe default hermes would use is %s. To choose a model:\n", e.defaultModel())
+	fmt.Fprintf(&b, ".\nThe default hermes would use is %s", e.defaultModel())
+	if use == "" {
+		// The default itself was refused and nothing is known to replace
+		// it: never suggest the refused model back.
+		use = "MODEL"
+		b.WriteString(", the refused model itself: pick one from `hermes models`")
+	}
+	b.WriteString(". To choose a model:\n")
 	fmt.Fprintf(&b, "  for this run:      hermes chat -m %s   (or set HERMES_MODEL)\n", use)
 	fmt.Fprintf(&b, "  for this session:  /model %s\n", use)
 	job := e.Job
@@ -55,7 +62,8 @@ func (e *UnavailableError) defaultModel() string {
 }
 
 // Suggestion is the model to switch to: the default, unless that is the
-// refused model itself, then the known replacement.
+// refused model itself, then the known replacement, then the built-in
+// default; "" when all of those are the refused model (nothing to offer).
 func (e *UnavailableError) Suggestion() string {
 	if d := e.defaultModel(); d != e.Model {
 		return d
@@ -63,7 +71,10 @@ func (e *UnavailableError) Suggestion() string {
 	if r, ok := Retirement(e.Model); ok {
 		return r.Replacement
 	}
-	return DefaultModel
+	if e.Model != DefaultModel {
+		return DefaultModel
+	}
+	return ""
 }
 
 // Refuses reports whether an API error answer means the model itself was
@@ -74,7 +85,13 @@ func Refuses(status int, errType, message, model string) bool {
 	case model == "":
 		return false
 	case status == http.StatusNotFound:
-		return errType == "" || errType == "not_found_error"
+		// A 404 about a route (a wrong base URL or path prefix) or that
+		// is not the API's own answer (a proxy's page) is not about the
+		// model, unless it names it.
+		if strings.Contains(message, model) {
+			return true
+		}
+		return errType == "not_found_error" && !strings.Contains(message, "/v1/")
 	case status == http.StatusBadRequest:
 		return strings.Contains(message, model)
 	}

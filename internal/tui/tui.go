@@ -68,6 +68,15 @@ type Config struct {
 	// Approver, when set (and given to the agent), shows tool calls that
 	// need permission as a dialog.
 	Approver *Approver
+	// CheckModel, when set, asks the API about a model typed as
+	// /model NAME before switching: an error (the model refused) keeps
+	// the current model and is shown.
+	CheckModel func(ctx context.Context, name string) error
+	// ModelNotice, when set, is asked about the current model at start,
+	// after /resume and after a switch: a non-empty notice (a deprecated
+	// or retired model) is shown, and offer, when non-empty, is offered
+	// as the session's new model.
+	ModelNotice func(model string) (notice, offer string)
 }
 
 // command is a slash command.
@@ -142,6 +151,10 @@ type (
 		models []string
 		err    error
 	}
+	modelCheckedMsg struct {
+		name string
+		err  error
+	}
 	tickMsg struct{}
 )
 
@@ -161,6 +174,9 @@ type Model struct {
 	events  chan tea.Msg
 	current int  // index of the streaming assistant entry, -1 none
 	queued  bool // Enter was pressed while answering: send when done
+	// lastPrompt is the prompt last sent, asked again after a refused
+	// model is replaced.
+	lastPrompt string
 
 	histIdx    int    // len(history) when not walking it
 	histDraft  string // the input before walking the history
@@ -235,6 +251,7 @@ func New(cfg Config) *Model {
 	}
 	m.histIdx = len(cfg.History.Entries())
 	m.showTranscript()
+	m.modelNotice()
 	m.layout()
 	return m
 }
@@ -280,6 +297,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onDone(msg)
 	case modelsMsg:
 		return m, m.onModels(msg)
+	case modelCheckedMsg:
+		if msg.err != nil {
+			m.note(kindError, "error: "+msg.err.Error()+"\nModel stays "+m.cfg.Backend.Status().Model+".")
+			return m, nil
+		}
+		m.setModel(msg.name)
+		m.layout()
+		return m, nil
 	case approvalMsg:
 		return m, m.onApproval(msg)
 	case tea.PasteMsg:
@@ -454,6 +479,7 @@ func (m *Model) send(prompt string) tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.busy = true
+	m.lastPrompt = prompt
 	m.addEntry(entry{kind: kindUser, text: prompt})
 	m.current = -1
 	events := make(chan tea.Msg, 64)
@@ -523,6 +549,7 @@ func (m *Model) onDone(d doneMsg) tea.Cmd {
 		m.addEntry(entry{kind: kindNote, text: "(cancelled)"})
 	default:
 		m.addEntry(entry{kind: kindError, text: "error: " + d.err.Error()})
+		m.offerInstead(d.err)
 	}
 	m.refresh()
 	if m.queued {
@@ -598,6 +625,15 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		}
 		m.picker = &picker{title: "Resume a session", items: items, onPick: func(m *Model, id string) tea.Cmd { m.resume(id); return nil }}
 	case "/model":
+		if arg != "" && m.cfg.CheckModel != nil {
+			m.note(kindNote, "Checking "+arg+"…")
+			check := m.cfg.CheckModel
+			return func() tea.Msg {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				return modelCheckedMsg{name: arg, err: check(ctx, arg)}
+			}
+		}
 		if arg != "" {
 			m.setModel(arg)
 			break
@@ -646,6 +682,57 @@ func (m *Model) onModels(msg modelsMsg) tea.Cmd {
 func (m *Model) setModel(name string) {
 	m.cfg.Backend.SetModel(name)
 	m.note(kindNote, "Model: "+name)
+	m.modelNotice()
+}
+
+// modelNotice shows what ModelNotice says about the current model and
+// offers its replacement (a resumed session on a retired model).
+func (m *Model) modelNotice() {
+	if m.cfg.ModelNotice == nil {
+		return
+	}
+	cur := m.cfg.Backend.Status().Model
+	notice, offer := m.cfg.ModelNotice(cur)
+	if notice == "" {
+		return
+	}
+	m.note(kindError, notice)
+	if offer != "" && offer != cur {
+		m.offerModel("Switch this session to "+offer+"?", offer, "")
+	}
+}
+
+// offerInstead offers the model to use instead after the API refused the
+// session's model (the error says which: Suggestion, as
+// models.UnavailableError has it); taking it asks the same prompt again.
+func (m *Model) offerInstead(err error) {
+	var refused interface{ Suggestion() string }
+	if !errors.As(err, &refused) {
+		return
+	}
+	offer := refused.Suggestion()
+	if offer == "" || offer == m.cfg.Backend.Status().Model {
+		return
+	}
+	m.offerModel("Switch this session to "+offer+" and ask again?", offer, m.lastPrompt)
+}
+
+// offerModel opens a two-item picker: switch to offer (then send again,
+// when resend is set), or keep the current model.
+func (m *Model) offerModel(title, offer, resend string) {
+	cur := m.cfg.Backend.Status().Model
+	m.picker = &picker{title: title, items: []pickItem{{label: "Switch to " + offer, value: offer}, {label: "Keep " + cur, value: ""}},
+		onPick: func(m *Model, v string) tea.Cmd {
+			if v == "" {
+				m.note(kindNote, "Model stays "+m.cfg.Backend.Status().Model+"; /model NAME changes it.")
+				return nil
+			}
+			m.setModel(v)
+			if resend != "" {
+				return m.send(resend)
+			}
+			return nil
+		}}
 }
 
 func (m *Model) resume(id string) {
@@ -656,6 +743,7 @@ func (m *Model) resume(id string) {
 	m.entries = nil
 	m.showTranscript()
 	m.note(kindNote, "Resumed session "+id+".")
+	m.modelNotice()
 }
 
 func (m *Model) onPickerKey(ks string) tea.Cmd {

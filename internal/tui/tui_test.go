@@ -27,13 +27,19 @@ type fakeBackend struct {
 	sessions []agent.SessionInfo
 	resumed  string
 	msgs     []agent.Message
+	// fail, when set, is the next Send's error (before any event).
+	fail error
 }
 
 func (f *fakeBackend) Send(ctx context.Context, prompt string, on func(agent.Event)) (*agent.Result, error) {
 	f.mu.Lock()
 	f.prompts = append(f.prompts, prompt)
-	hold := f.hold
+	hold, fail := f.hold, f.fail
+	f.fail = nil
 	f.mu.Unlock()
+	if fail != nil {
+		return nil, fail
+	}
 	on(agent.Event{Type: "text", Text: "echo: "})
 	if hold {
 		<-ctx.Done()
@@ -415,5 +421,84 @@ func TestApprovalDialog(t *testing.T) {
 		if m.dialog != nil {
 			t.Errorf("%v: dialog still open", c.keys)
 		}
+	}
+}
+
+// refusedModel is an error as models.UnavailableError is: it names the
+// model to use instead.
+type refusedModel struct{ model, use string }
+
+func (e refusedModel) Error() string {
+	return "the Anthropic API refused the model " + e.model + ": it may be retired"
+}
+func (e refusedModel) Suggestion() string { return e.use }
+
+// The model hooks: /model NAME is checked before switching (a refused
+// model stays unused), a retired model is announced with the default
+// offered, and a refused answer offers the default and asks again.
+func TestModelCheckNoticeAndRefusal(t *testing.T) {
+	t.Parallel()
+	b := &fakeBackend{model: "claude-retired"}
+	var checked []string
+	cfg := Config{Backend: b, Now: func() time.Time { return now }, History: OpenHistory(filepath.Join(t.TempDir(), "history")),
+		CheckModel: func(_ context.Context, name string) error {
+			checked = append(checked, name)
+			if name == "claude-gone" {
+				return refusedModel{"claude-gone", "claude-default"}
+			}
+			return nil
+		},
+		ModelNotice: func(model string) (string, string) {
+			if model == "claude-retired" {
+				return "This session's model claude-retired reached end-of-life on November 30, 2026.", "claude-default"
+			}
+			return "", ""
+		},
+	}
+	b.session = "s1"
+	m := New(cfg)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	// At start: the notice and the offer; "Keep" keeps the model.
+	sc := screen(m)
+	if !strings.Contains(sc, "reached end-of-life on November 30, 2026") || !strings.Contains(sc, "Switch this session to claude-default?") {
+		t.Fatalf("no retirement notice or offer at start:\n%s", sc)
+	}
+	run(m, press("down"))
+	run(m, press("enter"))
+	if b.model != "claude-retired" || !strings.Contains(screen(m), "Model stays claude-retired") {
+		t.Fatalf("keep: model %q\n%s", b.model, screen(m))
+	}
+	// A refused answer: the error, then the offer; taking it asks again.
+	b.fail = refusedModel{"claude-retired", "claude-default"}
+	typeText(m, "still there?")
+	run(m, press("enter"))
+	if sc := screen(m); !strings.Contains(sc, "it may be retired") || !strings.Contains(sc, "Switch this session to claude-default and ask again?") {
+		t.Fatalf("no offer after a refusal:\n%s", sc)
+	}
+	run(m, press("enter"))
+	if b.model != "claude-default" || len(b.prompts) != 2 || b.prompts[1] != "still there?" {
+		t.Fatalf("after taking the offer: model %q, prompts %q", b.model, b.prompts)
+	}
+	// /model NAME is checked: a refused model is not switched to.
+	typeText(m, "/model claude-gone")
+	run(m, press("enter"))
+	if sc := screen(m); b.model != "claude-default" || !strings.Contains(sc, "refused the model claude-gone") || !strings.Contains(sc, "Model stays claude-default") {
+		t.Fatalf("refused /model: model %q\n%s", b.model, sc)
+	}
+	typeText(m, "/model claude-ok")
+	run(m, press("enter"))
+	if b.model != "claude-ok" || strings.Join(checked, ",") != "claude-gone,claude-ok" {
+		t.Fatalf("/model claude-ok: model %q, checked %q", b.model, checked)
+	}
+	// /resume of a session on the retired model says so again.
+	b.model = "claude-retired"
+	typeText(m, "/resume s9")
+	run(m, press("enter"))
+	if sc := screen(m); strings.Count(sc, "Switch this session to claude-default?") != 1 {
+		t.Fatalf("no offer after /resume:\n%s", sc)
+	}
+	run(m, press("enter"))
+	if b.model != "claude-default" {
+		t.Fatalf("after /resume offer: model %q", b.model)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	acpserver "github.com/hermes-agent/hermes/internal/acp"
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -63,7 +64,7 @@ Tools that change files or run commands ask through the editor
 allow them.`,
 		Example: `  # Zed settings.json:
   # "agent_servers": { "hermes": { "command": "hermes", "args": ["acp"] } }
-  hermes acp --model claude-sonnet-4-5 --allowed-tools 'bash(go test:*)'`,
+  hermes acp --model ` + agent.DefaultModel + ` --allowed-tools 'bash(go test:*)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve
@@ -75,6 +76,7 @@ allow them.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; a loaded session keeps its own)")
+	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cobra.FixedCompletions(permission.Modes, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringSliceVar(&opts.AllowedTools, "allowed-tools", nil, "tool rules allowed without asking (comma list), e.g. edit_file,'bash(git diff:*)'")
@@ -124,6 +126,7 @@ func Run(ctx context.Context, opts *Options) error {
 		SecretPaths:    opts.Factory.SecretPaths,
 		SecretEnv:      opts.Factory.SecretEnv,
 		Logger:         opts.Factory.Logger(), // stderr: never stdout
+		Warnings:       opts.IO.ErrOut,
 	}
 	// Stdout is the protocol's alone: the resolver (shadowed-credential
 	// notices) and the logger write to stderr.

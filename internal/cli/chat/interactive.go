@@ -97,7 +97,7 @@ func (s *chatSession) loop(ctx context.Context, lr lineReader, interrupts <-chan
 			continue
 		}
 		var ue *models.UnavailableError
-		if err := s.ask(ctx, line, tty, interrupts); errors.As(err, &ue) {
+		if err := s.ask(ctx, line, tty, interrupts); errors.As(err, &ue) && ue.Suggestion() != "" {
 			// The model was refused (retired?): offer the default and,
 			// when taken, ask the same question again.
 			if quit := s.offerModel(lr, ue.Suggestion()); quit {

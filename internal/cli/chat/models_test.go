@@ -122,3 +122,34 @@ func TestDefaultModelIsTheSDKs(t *testing.T) {
 		t.Fatalf("model %q, want the SDK's %q", m, anthropic.ModelClaudeSonnet5_5)
 	}
 }
+
+// The terminal UI's model hooks: /model NAME is checked with the API (a
+// refused model's error says what to do, HERMES_MODEL offered), and a
+// retired model is announced with the default offered.
+func TestTUIModelHooks(t *testing.T) {
+	t.Parallel()
+	s := stub(t)
+	h := newHarness(t, s.URL, testKey)
+	h.env["HERMES_MODEL"] = anthropic.ModelClaudeOpus5_5
+	sess, err := h.session(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.release()
+	err = sess.checkModel(context.Background(), "claude-3-7-sonnet-20250219")
+	var ue *models.UnavailableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("checkModel of a retired model = %v", err)
+	}
+	assertRefusal(t, err.Error(), "claude-3-7-sonnet-20250219", anthropic.ModelClaudeOpus5_5)
+	if err := sess.checkModel(context.Background(), anthropic.ModelClaudeHaiku5_5); err != nil {
+		t.Fatalf("checkModel of a served model = %v", err)
+	}
+	notice, offer := sess.modelNotice(anthropic.ModelClaudeSonnet4_5)
+	if !strings.Contains(notice, "claude-sonnet-4-5 reached end-of-life on November 30, 2026") || offer != anthropic.ModelClaudeOpus5_5 {
+		t.Fatalf("retired: notice %q, offer %q", notice, offer)
+	}
+	if notice, offer := sess.modelNotice(models.Default()); notice != "" || offer != "" {
+		t.Fatalf("the default: notice %q, offer %q", notice, offer)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -30,7 +31,9 @@ func (s *chatSession) runTUI(ctx context.Context, home string) error {
 		History: tui.OpenHistory(filepath.Join(home, "history")),
 		Now:     s.opts.Now,
 		// nil unless tools can ask (s.approver is *tui.Approver).
-		Approver: s.approver,
+		Approver:    s.approver,
+		CheckModel:  s.checkModel,
+		ModelNotice: s.modelNotice,
 	})
 	opts := []tea.ProgramOption{tea.WithInput(ios.In), tea.WithOutput(ios.Out), tea.WithContext(ctx)}
 	_, err := tea.NewProgram(m, opts...).Run()
@@ -161,4 +164,39 @@ func kindLabel(k credential.Kind) string {
 		return "bearer token"
 	}
 	return string(k)
+}
+
+// checkModel asks the API about a model typed as /model NAME: an error
+// only when the API refuses it (it names the default to use instead);
+// when the API cannot be asked the switch happens and the first answer
+// will tell.
+func (s *chatSession) checkModel(ctx context.Context, name string) error {
+	_, err := models.Check(ctx, s.rt, name)
+	var ue *models.UnavailableError
+	if !errors.As(err, &ue) {
+		return nil
+	}
+	if env := s.opts.Getenv("HERMES_MODEL"); env != "" && env != name {
+		ue.Default = env
+	}
+	return err
+}
+
+// modelNotice is what the terminal UI says about the session's model: a
+// retired one (a resumed session) with the default offered instead, or the
+// once-per-run deprecation warning for one switched to.
+func (s *chatSession) modelNotice(model string) (notice, offer string) {
+	r, ok := models.Retirement(model)
+	if !ok {
+		return "", ""
+	}
+	now := s.opts.Now()
+	if r.Past(now) {
+		return fmt.Sprintf("This session's model %s reached end-of-life on %s.", r.Model, r.Date()), s.suggestedModel(model)
+	}
+	var b strings.Builder
+	if models.WarnDeprecated(&b, model, now) {
+		return strings.TrimSpace(b.String()), ""
+	}
+	return "", ""
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 type addOptions struct {
@@ -62,7 +63,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Schedule, "schedule", "", "when to run: cron fields, @hourly-style descriptor or @every DURATION (required)")
 	fl.StringVar(&opts.Prompt, "prompt", "", "the prompt to send (required)")
-	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else the agent's default)")
+	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else "+models.DefaultModel+")")
 	fl.StringVar(&opts.System, "system", "", "system prompt")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
@@ -85,7 +86,7 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	now := opts.Now()
 	job := cron.Job{
 		Name: opts.Name, Schedule: strings.TrimSpace(opts.Schedule), Prompt: opts.Prompt,
-		Model: opts.Model, System: opts.System, Tools: opts.Tools,
+		Model: strings.TrimSpace(opts.Model), System: opts.System, Tools: opts.Tools,
 		PermissionMode: opts.PermissionMode, AllowedTools: opts.AllowedTools, DisallowedTools: opts.DisallowedTools,
 		Created: now, Anchor: now,
 	}
@@ -111,6 +112,7 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	}
 	next, _ := job.Next()
 	fmt.Fprintf(opts.IO.ErrOut, "Added cron job %q; next run %s (runs only while 'hermes cron daemon' is running)\n", job.Name, formatTime(next))
+	models.WarnDeprecated(opts.IO.ErrOut, job.Model, now)
 	return nil
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
@@ -26,18 +28,21 @@ type editOptions struct {
 	// The fields to change; a field is changed only when its flag is given.
 	Schedule, Prompt, Model, System string
 	Tools                           []string
+	PermissionMode                  string
+	AllowedTools, DisallowedTools   []string
 	set                             func(flag string) bool
 }
 
 func newEditCmd(f *cmdutil.Factory, runF func(context.Context, *editOptions) error) *cobra.Command {
 	opts := &editOptions{IO: f.IO, Store: func() (*cron.Store, error) { return openStore(f) }, Now: f.Now, Getwd: os.Getwd}
 	cmd := &cobra.Command{
-		Use:   "edit NAME [--schedule SPEC] [--prompt TEXT] [--model MODEL] [--system TEXT] [--tools LIST]",
-		Short: "Change a job's schedule, prompt, model, system prompt or tools",
+		Use:   "edit NAME [--schedule SPEC] [--prompt TEXT] [--model MODEL] [--system TEXT] [--tools LIST] [--permission-mode MODE] [--allowed-tools RULE]...",
+		Short: "Change a job's schedule, prompt, model, system prompt, tools or permissions",
 		Long: `Change the fields of a stored job; only the flags given change. The job keeps
 its name, its run records and its paused state. --model "" goes back to the
 default (HERMES_MODEL at run time, else ` + models.DefaultModel + `); --tools "" turns the
-tools off. Changing the schedule restarts it from now.`,
+tools off; --allowed-tools / --disallowed-tools replace the job's rules ("" for
+none). Changing the schedule restarts it from now.`,
 		Example: `  hermes cron edit nightly --model ` + models.DefaultModel + `
   hermes cron edit nightly --schedule "0 7 * * 1-5" --prompt "Summarize CI failures"`,
 		Annotations: jobArgs(),
@@ -60,12 +65,17 @@ tools off. Changing the schedule restarts it from now.`,
 	fl.StringVarP(&opts.Model, "model", "m", "", `new model ("" for the default)`)
 	fl.StringVar(&opts.System, "system", "", `new system prompt ("" for none)`)
 	fl.StringSliceVar(&opts.Tools, "tools", nil, `new opt-in tools, comma-separated ("" for none)`)
+	fl.StringVar(&opts.PermissionMode, "permission-mode", "", `new permission mode: default, acceptEdits, bypassPermissions or plan`)
+	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, `new rules for tool calls the job may make ("" for none)`)
+	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, `new rules for tool calls always denied ("" for none)`)
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	return cmd
 }
 
 func editRun(ctx context.Context, opts *editOptions) error {
-	fields := []string{"schedule", "prompt", "model", "system", "tools"}
+	fields := []string{"schedule", "prompt", "model", "system", "tools", "permission-mode", "allowed-tools", "disallowed-tools"}
 	var changed []string
 	for _, f := range fields {
 		if opts.set(f) {
@@ -73,7 +83,7 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		}
 	}
 	if len(changed) == 0 {
-		return cmdutil.FlagErrorf("nothing to change: give at least one of --schedule, --prompt, --model, --system, --tools")
+		return cmdutil.FlagErrorf("nothing to change: give at least one of --schedule, --prompt, --model, --system, --tools, --permission-mode, --allowed-tools, --disallowed-tools")
 	}
 	if opts.set("prompt") && strings.TrimSpace(opts.Prompt) == "" {
 		return cmdutil.FlagErrorf("--prompt cannot be empty")
@@ -114,6 +124,15 @@ func editRun(ctx context.Context, opts *editOptions) error {
 				// (re)configured from.
 				edited.Dir = dir
 			}
+		}
+		if opts.set("permission-mode") {
+			edited.PermissionMode = strings.TrimSpace(opts.PermissionMode)
+		}
+		if opts.set("allowed-tools") {
+			edited.AllowedTools = nonEmpty(opts.AllowedTools)
+		}
+		if opts.set("disallowed-tools") {
+			edited.DisallowedTools = nonEmpty(opts.DisallowedTools)
 		}
 		if err := edited.Validate(now); err != nil {
 			return &cmdutil.FlagError{Err: err}

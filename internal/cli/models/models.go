@@ -6,6 +6,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -65,6 +66,14 @@ func Run(ctx context.Context, opts *Options) error {
 	list, err := models.List(ctx, rt, opts.Getenv("HERMES_MODEL"))
 	if err != nil {
 		return err
+	}
+	if def := models.Pick(opts.Getenv("HERMES_MODEL")); len(list) > 0 && !slices.ContainsFunc(list, func(m models.Info) bool { return m.Default }) {
+		// Nothing to mark: every run without -m would be refused.
+		how := "the built-in default"
+		if opts.Getenv("HERMES_MODEL") != "" {
+			how = "HERMES_MODEL"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "warning: the default model %s (%s) is not offered to %s: it may be retired; set HERMES_MODEL or pass -m with one of these.\n", def, how, rt.Source)
 	}
 	if opts.JSON {
 		if list == nil {
