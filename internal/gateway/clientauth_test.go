@@ -99,6 +99,12 @@ func TestClientJWTAccepted(t *testing.T) {
 	if iss.JWKSRequests() != 1 {
 		t.Errorf("JWKS fetched %d times, want 1 (cached)", iss.JWKSRequests())
 	}
+	// The access log says which workload made each call.
+	for _, want := range []string{"status=200 duration=", "client=" + teamA, "client=gateway-key"} {
+		if !strings.Contains(h.log.String(), want) {
+			t.Errorf("access log lacks %q:\n%s", want, h.log)
+		}
+	}
 }
 
 func TestClientJWTRefusalsNameTheCheck(t *testing.T) {
