@@ -67,9 +67,17 @@ The key is generated on first start and kept, mode 0600, in HERMES_HOME/gateway.
 
   ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_AUTH_TOKEN=$(cat ~/.hermes/gateway.key) claude
 
-GET /healthz needs no key and shows the credential's kind and expiry, no secret.
+With --client-issuer, --client-audience and --client-subject (for a shared gateway
+with --allow-remote), a client may instead present its own OIDC JWT, such as a
+Kubernetes projected service-account token; a refusal is a 401 naming the failed
+check. --client-max-streams and --client-rpm limit each client (429, retry-after).
+
+GET /healthz needs no key and shows the credential's kind and expiry, no secret;
+GET /readyz is 200 while a token is held or obtainable, 503 otherwise or once
+stopping; GET /metrics is the Prometheus text exposition.
 The gateway listens on loopback only unless --allow-remote. SIGINT or SIGTERM stop
-it gracefully: open streams get up to --shutdown-grace to finish.
+it gracefully: readiness turns false, no new connection is accepted, and open
+streams get up to --shutdown-grace to finish.
 
 JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,
