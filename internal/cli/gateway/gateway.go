@@ -163,7 +163,17 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return humaniseListenError(opts.Listen, err)
 	}
-	printBanner(opts.IO.ErrOut, ln.Addr(), rt, keyPath, created)
+	// With --log-format json every stderr line is JSON, so a log pipeline
+	// parsing the access log is not tripped by the banner.
+	jsonLog := opts.LogFormat == "json" && opts.Logger != nil
+	say := func(msg string) { fmt.Fprintln(opts.IO.ErrOut, msg) }
+	if jsonLog {
+		say = func(msg string) { opts.Logger.Info(msg) }
+		opts.Logger.Info("hermes gateway listening", "url", "http://"+ln.Addr().String(), "upstream", secret.URL(rt.BaseURL),
+			"credential", termtext.Clean(rt.Source), "kind", rt.Kind, "key_file", keyPath, "new_key", created)
+	} else {
+		printBanner(opts.IO.ErrOut, ln.Addr(), rt, keyPath, created)
+	}
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())
 	}
@@ -177,12 +187,12 @@ func Run(ctx context.Context, opts *Options) error {
 	ctx, force, stop := cmdutil.Escalate(ctx, sigs, func() {
 		// Readiness goes false first, so load balancers stop sending.
 		g.Drain()
-		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
+		say("hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
 	})
 	defer stop()
 	err = gw.ServeForce(ctx, force, ln, g, opts.ShutdownGrace, opts.Logger)
 	if err == nil {
-		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopped")
+		say("hermes gateway: stopped")
 	}
 	return err
 }

@@ -2,12 +2,15 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -167,5 +170,64 @@ func TestPortInUseIsHumanised(t *testing.T) {
 	want := "port " + port + " is in use; pass --listen 127.0.0.1:0 for any free port or stop the other gateway"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Run on a taken port: %v\nwant %q", err, want)
+	}
+}
+
+// With --log-format json every line on stderr is one JSON object — the
+// banner and the stop messages too — so a cluster's log pipeline can parse
+// the stream; the banner still names the key file, never the key.
+func TestJSONLogFormatKeepsStderrJSON(t *testing.T) {
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	rt, _ := gatewaytest.Runtime(iss, api.URL)
+	home := t.TempDir()
+	ios, _, _, errOut := iostreams.Test()
+	logger, err := accessLogger(errOut, "json", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrc := make(chan string, 1)
+	sigs := make(chan os.Signal, 1)
+	opts := &Options{
+		IO:           ios,
+		Resolve:      func(context.Context) (*credential.Runtime, error) { return rt, nil },
+		HermesHome:   func() (string, error) { return home, nil },
+		Listen:       "127.0.0.1:0",
+		MaxBodyBytes: 1 << 20,
+		LogFormat:    "json",
+		Logger:       logger,
+		ready:        func(a string) { addrc <- a },
+		signals:      sigs,
+	}
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), opts) }()
+	addr := <-addrc
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	sigs <- syscall.SIGTERM
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	key, _ := os.ReadFile(filepath.Join(home, "gateway.key"))
+	var msgs []string
+	for _, line := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("stderr line is not JSON: %q", line)
+			continue
+		}
+		msgs = append(msgs, fmt.Sprint(rec["msg"]))
+		if rec["msg"] == "hermes gateway listening" && (rec["url"] != "http://"+addr || rec["key_file"] != filepath.Join(home, "gateway.key")) {
+			t.Errorf("banner record: %v", rec)
+		}
+	}
+	if want := []string{"hermes gateway listening", "gateway request", "hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)", "hermes gateway: stopped"}; !slices.Equal(msgs, want) {
+		t.Errorf("records %q, want %q", msgs, want)
+	}
+	if strings.Contains(errOut.String(), strings.TrimSpace(string(key))) {
+		t.Error("stderr shows the gateway key")
 	}
 }
