@@ -26,8 +26,10 @@ func newExportCmd(f *cmdutil.Factory, runF func(*exportOptions) error) *cobra.Co
 		Short: "Write jobs as Kubernetes CronJob manifests",
 		Long: `Write scheduled jobs (all, or the ones named) as Kubernetes CronJob manifests
 on stdout, one YAML document per job: the schedule (a CRON_TZ= prefix becomes
-spec.timeZone, "@every D" a step expression), the prompt, model, system prompt
-and tools become 'hermes chat -q' arguments; the pod authenticates with WIF
+spec.timeZone, "@every D" a step expression), the prompt, model, system prompt,
+tools and permission flags (--permission-mode, --allowed-tools,
+--disallowed-tools; with no terminal in the pod nobody is asked, as in a
+daemon run) become 'hermes chat -q' arguments; the pod authenticates with WIF
 from its projected service-account token (audience --audience) and the
 federation settings in the ConfigMap --configmap (see deploy/kubernetes/cronjob).
 Paused jobs are exported suspended. The job's working directory is not: the
