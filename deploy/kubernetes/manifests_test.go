@@ -31,6 +31,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 const (
@@ -497,7 +498,13 @@ func TestCronJobManifests(t *testing.T) {
 	if len(objs.cronJobs) != 1 {
 		t.Fatal("want one CronJob")
 	}
-	checkCronJob(t, objs.cronJobs[0])
+	cmd := checkCronJob(t, objs.cronJobs[0])
+	// The example must keep working: no model past or near its end of life.
+	if m := flagValue(cmd, "model"); m != "" {
+		if r, ok := models.Retirement(m); ok {
+			t.Errorf("the example CronJob pins %s: %s", m, r.Warning(time.Now()))
+		}
+	}
 }
 
 // `hermes cron export --kubernetes` writes CronJobs that pass the same
@@ -528,6 +535,10 @@ func TestCronExportKubernetes(t *testing.T) {
 	}
 	if code := root.Run(context.Background(), f, []string{"cron", "export", "--kubernetes", "--namespace", "batch"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// The job pins a retired model: the export says so (stdout stays YAML).
+	if !strings.Contains(errOut.String(), "claude-sonnet-4-5 reached end-of-life") || !strings.Contains(errOut.String(), `(job "Nightly.Report")`) {
+		t.Errorf("no warning about the retired model: %q", errOut)
 	}
 	objs := &objects{}
 	decodeStrict(t, "export", out.Bytes(), objs)

@@ -3,12 +3,14 @@ package cron
 import (
 	"bytes"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 type exportOptions struct {
@@ -84,6 +86,13 @@ func exportRun(opts *exportOptions) error {
 	var buf bytes.Buffer
 	if err := cron.WriteKubernetes(&buf, jobs, opts.Kube); err != nil {
 		return err
+	}
+	// A CronJob runs unattended for months: say now when a job pins a
+	// model that is retired or retiring.
+	for _, j := range jobs {
+		if r, ok := models.Retirement(j.Model); ok {
+			fmt.Fprintf(opts.IO.ErrOut, "%s (job %q)\n", r.Warning(time.Now()), j.Name)
+		}
 	}
 	_, err = opts.IO.Out.Write(buf.Bytes())
 	return err
