@@ -231,3 +231,68 @@ func TestJSONLogFormatKeepsStderrJSON(t *testing.T) {
 		t.Error("stderr shows the gateway key")
 	}
 }
+
+// blockingSource hands out a token only when released, and says when it
+// is asked: a readiness probe can be held in flight.
+type blockingSource struct {
+	asked   chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingSource) Token(ctx context.Context) (credential.Token, error) {
+	s.asked <- struct{}{}
+	<-s.release
+	return credential.Token{Value: "tok-test", Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+// SIGTERM turns readiness false at once: a /readyz probe already in flight
+// when the signal arrives answers 503 "draining", even though its token
+// then arrives (without the Drain call in Run it says 200 "ready").
+func TestSIGTERMTurnsReadinessFalse(t *testing.T) {
+	src := &blockingSource{asked: make(chan struct{}, 1), release: make(chan struct{})}
+	rt := &credential.Runtime{BaseURL: "http://127.0.0.1:1", Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "test", Tokens: src}
+	ios, _, _, _ := iostreams.Test()
+	errOut := &iostreams.SyncBuffer{} // written by the signal goroutine
+	ios.ErrOut = errOut
+	addrc := make(chan string, 1)
+	sigs := make(chan os.Signal, 1)
+	opts := &Options{
+		IO:           ios,
+		Resolve:      func(context.Context) (*credential.Runtime, error) { return rt, nil },
+		HermesHome:   func() (string, error) { return t.TempDir(), nil },
+		Listen:       "127.0.0.1:0",
+		MaxBodyBytes: 1 << 20,
+		ready:        func(a string) { addrc <- a },
+		signals:      sigs,
+	}
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), opts) }()
+	addr := <-addrc
+	type answer struct {
+		status int
+		body   string
+	}
+	probe := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			probe <- answer{0, err.Error()}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		probe <- answer{resp.StatusCode, string(b)}
+	}()
+	<-src.asked // the probe waits for a token
+	sigs <- syscall.SIGTERM
+	for !strings.Contains(errOut.String(), "stopping") {
+		runtime.Gosched()
+	}
+	close(src.release)
+	if a := <-probe; a.status != http.StatusServiceUnavailable || !strings.Contains(a.body, "draining") {
+		t.Errorf("readyz in flight at SIGTERM: %d %s", a.status, a.body)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
