@@ -6,6 +6,8 @@
 package action
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +73,7 @@ func TestActionInputs(t *testing.T) {
 	if a.Runs.Using != "composite" {
 		t.Fatalf("runs.using %q", a.Runs.Using)
 	}
-	for _, in := range []string{"federation-rule-id", "organization-id", "service-account-id", "workspace-id", "prompt", "prompt-file", "model", "allowed-tools", "permission-mode", "version"} {
+	for _, in := range []string{"federation-rule-id", "organization-id", "service-account-id", "workspace-id", "prompt", "prompt-file", "model", "allowed-tools", "permission-mode", "version", "tools"} {
 		if _, ok := a.Inputs[in]; !ok {
 			t.Errorf("input %s missing", in)
 		}
@@ -93,38 +95,58 @@ func TestActionInputs(t *testing.T) {
 
 // runner simulates a GitHub runner around the action's run steps.
 type runner struct {
-	t                      *testing.T
-	dir, bin               string
-	output, summary, gpath string
-	inputs                 map[string]string
-	baseEnv                []string
+	t              *testing.T
+	dir, bin       string
+	summary, gpath string
+	inputs         map[string]string
+	baseEnv        []string
+	cacheHit       bool                         // what actions/cache reports
+	steps          map[string]map[string]string // outputs by step id
+	goCalls        string                       // the fake go's log
+	latest         string                       // what `go list -m ...@latest` answers
+	installFails   bool
 }
 
 var exprRE = regexp.MustCompile(`\$\{\{\s*([a-z_.-]+)\s*\}\}`)
 
+// fakeGo stands in for the Go toolchain: `go list -m -f {{.Version}} M@V`
+// answers $FAKE_GO_LATEST for latest and V otherwise, and `go install
+// M@V` links this test binary (which runs as hermes) into $GOBIN. Every
+// call is logged, so tests see what was installed and when nothing was.
+const fakeGo = `#!/bin/bash
+echo "$*" >> "$FAKE_GO_LOG"
+case "$1" in
+list) v=${@: -1}; v=${v##*@}; [ "$v" = latest ] && v=$FAKE_GO_LATEST; echo "$v" ;;
+install) [ -z "$FAKE_GO_FAIL" ] || { echo "go: module not found" >&2; exit 1; }
+  [ "$CGO_ENABLED" = 0 ] || { echo "CGO_ENABLED=$CGO_ENABLED" >&2; exit 1; }
+  ln -s "$FAKE_HERMES" "$GOBIN/hermes" ;;
+*) exit 2 ;;
+esac
+`
+
 func newRunner(t *testing.T, iss *oidctest.Issuer, api *anthropictest.Server, inputs map[string]string) *runner {
 	t.Helper()
 	dir := t.TempDir()
-	r := &runner{t: t, dir: dir, bin: filepath.Join(dir, "bin"), inputs: inputs}
+	r := &runner{t: t, dir: dir, bin: filepath.Join(dir, "bin"), inputs: inputs, steps: map[string]map[string]string{}, latest: "v0.9.1"}
 	os.MkdirAll(r.bin, 0o755)
-	if err := os.Symlink(hermestest.Binary(t), filepath.Join(r.bin, "hermes")); err != nil {
+	if err := os.WriteFile(filepath.Join(r.bin, "go"), []byte(fakeGo), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r.output, r.summary, r.gpath = filepath.Join(dir, "output"), filepath.Join(dir, "summary"), filepath.Join(dir, "path")
-	for _, f := range []string{r.output, r.summary, r.gpath} {
+	r.summary, r.gpath, r.goCalls = filepath.Join(dir, "summary"), filepath.Join(dir, "path"), filepath.Join(dir, "go.log")
+	for _, f := range []string{r.summary, r.gpath} {
 		os.WriteFile(f, nil, 0o600)
 	}
 	ghaURL, ghaToken := iss.GitHubActions()
 	r.baseEnv = hermestest.Env(
-		"PATH="+r.bin+":/usr/bin:/bin",
 		"HOME="+filepath.Join(dir, "home"),
 		"RUNNER_TEMP="+filepath.Join(dir, "tmp"),
-		"GITHUB_OUTPUT="+r.output,
 		"GITHUB_STEP_SUMMARY="+r.summary,
 		"GITHUB_PATH="+r.gpath,
 		"ACTIONS_ID_TOKEN_REQUEST_URL="+ghaURL,
 		"ACTIONS_ID_TOKEN_REQUEST_TOKEN="+ghaToken,
 		"ANTHROPIC_BASE_URL="+api.URL,
+		"FAKE_GO_LOG="+r.goCalls,
+		"FAKE_HERMES="+hermestest.Binary(t),
 	)
 	return r
 }
@@ -140,14 +162,34 @@ func (r *runner) expand(s string) string {
 			return filepath.Join(r.dir, "tmp")
 		case e == "runner.tool_cache":
 			return filepath.Join(r.dir, "tool_cache")
+		case e == "steps.cache.outputs.cache-hit":
+			if r.cacheHit {
+				return "true"
+			}
+			return "false"
+		case strings.HasPrefix(e, "steps."):
+			id, out, _ := strings.Cut(strings.TrimPrefix(e, "steps."), ".outputs.")
+			return r.steps[id][out]
 		}
 		r.t.Fatalf("unsupported expression %s", m)
 		return ""
 	})
 }
 
-// run runs every bash step but the install one (hermes is already on
-// PATH) and returns the exit code of the first failing step, or 0.
+// path is the step's PATH: the runner's, with what earlier steps added
+// to GITHUB_PATH in front (newest first), as GitHub does.
+func (r *runner) path() string {
+	p := r.bin + ":/usr/bin:/bin"
+	for _, l := range strings.Split(strings.TrimSpace(r.file(r.gpath)), "\n") {
+		if l != "" {
+			p = l + ":" + p
+		}
+	}
+	return p
+}
+
+// run runs every bash step (the uses: steps are the runner's business) and
+// returns the exit code of the first failing step, or 0.
 func (r *runner) run(a actionFile) (code int, log string) {
 	for name, in := range a.Inputs {
 		if _, set := r.inputs[name]; !set {
@@ -155,21 +197,29 @@ func (r *runner) run(a actionFile) (code int, log string) {
 		}
 	}
 	var out strings.Builder
-	for _, s := range a.Runs.Steps {
-		if s.Uses != "" || s.ID == "install" {
+	for i, s := range a.Runs.Steps {
+		if s.Uses != "" {
 			continue
 		}
 		if s.Shell != "bash" {
 			r.t.Fatalf("step %q: shell %q", s.Name, s.Shell)
 		}
+		output := filepath.Join(r.dir, fmt.Sprintf("output-%d", i))
+		os.WriteFile(output, nil, 0o600)
+		// GitHub's bash: bash --noprofile --norc -eo pipefail {0}
 		cmd := exec.Command("bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", s.Run)
 		cmd.Dir = r.dir
 		cmd.Env = append([]string(nil), r.baseEnv...)
+		cmd.Env = append(cmd.Env, "PATH="+r.path(), "GITHUB_OUTPUT="+output, "FAKE_GO_LATEST="+r.latest)
+		if r.installFails {
+			cmd.Env = append(cmd.Env, "FAKE_GO_FAIL=1")
+		}
 		for k, v := range s.Env {
 			cmd.Env = append(cmd.Env, k+"="+r.expand(v))
 		}
 		b, err := cmd.CombinedOutput()
 		out.Write(b)
+		r.steps[s.ID] = parseOutputs(r.file(output))
 		if err != nil {
 			if ee, ok := err.(*exec.ExitError); ok {
 				return ee.ExitCode(), out.String()
@@ -185,20 +235,24 @@ func (r *runner) file(p string) string {
 	return string(b)
 }
 
-// outputs parses GITHUB_OUTPUT's name<<DELIM blocks.
-func (r *runner) outputs() map[string]string {
+// outputs are the action's outputs: the run step's.
+func (r *runner) outputs() map[string]string { return r.steps["run"] }
+
+// parseOutputs parses a GITHUB_OUTPUT file: name=value lines and
+// name<<DELIM blocks.
+func parseOutputs(file string) map[string]string {
 	out := map[string]string{}
-	lines := strings.Split(r.file(r.output), "\n")
+	lines := strings.Split(file, "\n")
 	for i := 0; i < len(lines); i++ {
-		name, delim, ok := strings.Cut(lines[i], "<<")
-		if !ok {
-			continue
+		if name, delim, ok := strings.Cut(lines[i], "<<"); ok {
+			var val []string
+			for i++; i < len(lines) && lines[i] != delim; i++ {
+				val = append(val, lines[i])
+			}
+			out[name] = strings.Join(val, "\n")
+		} else if name, val, ok := strings.Cut(lines[i], "="); ok {
+			out[name] = val
 		}
-		var val []string
-		for i++; i < len(lines) && lines[i] != delim; i++ {
-			val = append(val, lines[i])
-		}
-		out[name] = strings.Join(val, "\n")
 	}
 	return out
 }
@@ -243,7 +297,7 @@ func TestActionRunsPromptWithWIF(t *testing.T) {
 		t.Errorf("hermes did not ask GitHub for a JWT with the Anthropic audience: %+v", reqs)
 	}
 	for _, s := range api.Secrets() {
-		if strings.Contains(log+summary+r.file(r.output), s) {
+		if strings.Contains(log+summary+fmt.Sprint(r.steps), s) {
 			t.Error("a secret reached the job log, summary or outputs")
 		}
 	}
@@ -282,5 +336,108 @@ func TestActionFailsWithHermesExitCode(t *testing.T) {
 	r = newRunner(t, iss, api, map[string]string{"federation-rule-id": anthropictest.DefaultRuleID, "organization-id": anthropictest.DefaultOrgID})
 	if code, log := r.run(a); code != 2 || !strings.Contains(log, "set prompt, prompt-file or both") {
 		t.Errorf("no prompt: exit %d\n%s", code, log)
+	}
+}
+
+// The install step go-installs the version the resolve step pinned
+// ("latest" becomes the newest release, so the cache key is never a stale
+// "latest"), puts it on PATH, and on a cache hit installs nothing.
+func TestActionInstallsResolvedVersionOnce(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	a := loadAction(t)
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	r := newRunner(t, iss, api, map[string]string{
+		"federation-rule-id": anthropictest.DefaultRuleID,
+		"organization-id":    anthropictest.DefaultOrgID,
+		"prompt":             "hello",
+	})
+	if code, log := r.run(a); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, log)
+	}
+	if v := r.steps["version"]["version"]; v != "v0.9.1" {
+		t.Errorf("version latest resolved to %q, want v0.9.1", v)
+	}
+	calls := r.file(r.goCalls)
+	if !strings.Contains(calls, "list -m -f {{.Version}} github.com/hermes-agent/hermes@latest\n") ||
+		!strings.Contains(calls, "install github.com/hermes-agent/hermes/cmd/hermes@v0.9.1\n") {
+		t.Errorf("go calls:\n%s", calls)
+	}
+	bin := filepath.Join(r.dir, "tool_cache", "hermes", "v0.9.1")
+	if strings.TrimSpace(r.file(r.gpath)) != bin {
+		t.Errorf("GITHUB_PATH %q, want %s", r.file(r.gpath), bin)
+	}
+	if !strings.HasPrefix(r.outputs()["result"], "echo: ") {
+		t.Errorf("the installed hermes did not answer: %q", r.outputs()["result"])
+	}
+
+	// The cache restored the binary: nothing is installed again.
+	r.cacheHit = true
+	os.WriteFile(r.goCalls, nil, 0o600)
+	os.WriteFile(r.gpath, nil, 0o600)
+	if code, log := r.run(a); code != 0 {
+		t.Fatalf("cached run: exit %d:\n%s", code, log)
+	}
+	if calls := r.file(r.goCalls); strings.Contains(calls, "install") {
+		t.Errorf("installed again on a cache hit:\n%s", calls)
+	}
+
+	// A pinned version is used as is; a failed install fails the action
+	// before any prompt is sent.
+	r = newRunner(t, iss, api, map[string]string{"federation-rule-id": anthropictest.DefaultRuleID,
+		"organization-id": anthropictest.DefaultOrgID, "prompt": "hello", "version": "v0.3.0"})
+	r.installFails = true
+	sent := len(api.MessageRequests())
+	if code, log := r.run(a); code == 0 || !strings.Contains(log, "module not found") {
+		t.Errorf("failed install: exit %d\n%s", code, log)
+	}
+	if calls := r.file(r.goCalls); strings.Contains(calls, "list") || !strings.Contains(calls, "cmd/hermes@v0.3.0") {
+		t.Errorf("pinned version: go calls:\n%s", calls)
+	}
+	if len(api.MessageRequests()) != sent {
+		t.Error("a prompt was sent after the install failed")
+	}
+}
+
+// The tools, model and permission inputs reach hermes: the request carries
+// the model and the tool definitions; a bad permission mode is hermes's
+// usage error (exit 2); permission inputs without tools get a warning.
+func TestActionPassesToolsModelAndPermissions(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	a := loadAction(t)
+	iss := oidctest.New(t)
+	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	base := map[string]string{"federation-rule-id": anthropictest.DefaultRuleID, "organization-id": anthropictest.DefaultOrgID, "prompt": "look around"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	r := newRunner(t, iss, api, with("tools", "read_file,grep", "allowed-tools", "read_file,grep", "permission-mode", "plan", "model", "claude-haiku-5-5"))
+	if code, log := r.run(a); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, log)
+	}
+	msgs := api.MessageRequests()
+	sent := string(msgs[len(msgs)-1].Raw)
+	for _, want := range []string{`"model":"claude-haiku-5-5"`, `"name":"read_file"`, `"name":"grep"`} {
+		if !strings.Contains(sent, want) {
+			t.Errorf("request lacks %s: %s", want, sent)
+		}
+	}
+	r = newRunner(t, iss, api, with("tools", "read_file", "permission-mode", "askEveryone"))
+	if code, log := r.run(a); code != 2 || !strings.Contains(log, "askEveryone") {
+		t.Errorf("bad permission mode: exit %d\n%s", code, log)
+	}
+	r = newRunner(t, iss, api, with("allowed-tools", "read_file"))
+	if code, log := r.run(a); code != 0 || !strings.Contains(log, "::warning::allowed-tools and permission-mode only matter with tools") {
+		t.Errorf("allowed-tools without tools: exit %d\n%s", code, log)
 	}
 }

@@ -108,3 +108,54 @@ func TestImageBuildScriptStaticContext(t *testing.T) {
 		t.Errorf("ENTRYPOINT %s", entry)
 	}
 }
+
+// Without HERMES_IMAGE_TOOL the script builds the image with the first of
+// buildah, podman, docker on PATH (stand-ins here that record their
+// arguments), and with none of them stops at the context.
+func TestImageBuildScriptFindsTheImageTool(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go on PATH")
+	}
+	ca := "/etc/ssl/certs/ca-certificates.crt"
+	if _, err := os.Stat(ca); err != nil {
+		t.Skip("no CA bundle here")
+	}
+	for _, tool := range []string{"buildah", "podman", "docker"} {
+		if p, err := exec.LookPath(tool); err == nil && (filepath.Dir(p) == "/usr/bin" || filepath.Dir(p) == "/bin") {
+			t.Skipf("a real %s in %s would be found first", tool, filepath.Dir(p))
+		}
+	}
+	for _, c := range []struct {
+		present []string
+		want    string // tool and arguments; "" for none
+	}{
+		{[]string{"buildah", "podman", "docker"}, "buildah bud --layers -f CTX/Containerfile -t hermes-test:dev CTX"},
+		{[]string{"podman", "docker"}, "podman build -f CTX/Containerfile -t hermes-test:dev CTX"},
+		{[]string{"docker"}, "docker build -f CTX/Containerfile -t hermes-test:dev CTX"},
+		{nil, ""},
+	} {
+		fake, ctx := t.TempDir(), t.TempDir()
+		log := filepath.Join(fake, "calls")
+		for _, tool := range c.present {
+			script := "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\n"
+			if err := os.WriteFile(filepath.Join(fake, tool), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command("bash", "../../scripts/build-image.sh", "hermes-test:dev")
+		cmd.Env = append(os.Environ(), "PATH="+fake+":"+filepath.Dir(goBin)+":/usr/bin:/bin", "HERMES_IMAGE_TOOL=", "HERMES_CONTEXT="+ctx,
+			"HERMES_BUILD_PACKAGE=./scripts/testdata/versionprobe", "HERMES_VERSION=v9.9.9-test", "CA_BUNDLE="+ca)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v present: %v\n%s", c.present, err, out)
+		}
+		calls, _ := os.ReadFile(log)
+		if got := strings.ReplaceAll(strings.TrimSpace(string(calls)), ctx, "CTX"); got != c.want {
+			t.Errorf("%v present: ran %q, want %q", c.present, got, c.want)
+		}
+		if c.want == "" && !strings.Contains(string(out), "context ready in "+ctx) {
+			t.Errorf("no tool: output %s", out)
+		}
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 const (
@@ -497,7 +498,13 @@ func TestCronJobManifests(t *testing.T) {
 	if len(objs.cronJobs) != 1 {
 		t.Fatal("want one CronJob")
 	}
-	checkCronJob(t, objs.cronJobs[0])
+	cmd := checkCronJob(t, objs.cronJobs[0])
+	// The example must keep working: no model past or near its end of life.
+	if m := flagValue(cmd, "model"); m != "" {
+		if r, ok := models.Retirement(m); ok {
+			t.Errorf("the example CronJob pins %s: %s", m, r.Warning(time.Now()))
+		}
+	}
 }
 
 // `hermes cron export --kubernetes` writes CronJobs that pass the same
@@ -507,7 +514,8 @@ func TestCronExportKubernetes(t *testing.T) {
 	home := t.TempDir()
 	store := cron.NewStore(home)
 	jobs := []cron.Job{
-		{Name: "Nightly.Report", Schedule: "CRON_TZ=Europe/Paris 0 9 * * 1-5", Prompt: "--summarise \"open\" PRs: <today>\nline two", Model: "claude-sonnet-5-5", System: "be brief", Tools: []string{"read_file", "bash"}},
+		{Name: "Nightly.Report", Schedule: "CRON_TZ=Europe/Paris 0 9 * * 1-5", Prompt: "--summarise \"open\" PRs: <today>\nline two", Model: "claude-sonnet-5-5", System: "be brief", Tools: []string{"read_file", "bash", "edit_file"},
+			PermissionMode: "acceptEdits", AllowedTools: []string{"bash(go test:*) read_file", "edit_file"}, DisallowedTools: []string{"bash(git push:*)"}},
 		{Name: "every15", Schedule: "@every 15m", Prompt: "ping", Paused: true},
 	}
 	for _, j := range jobs {
@@ -528,6 +536,10 @@ func TestCronExportKubernetes(t *testing.T) {
 	if code := root.Run(context.Background(), f, []string{"cron", "export", "--kubernetes", "--namespace", "batch"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+	// The job pins a retired model: the export says so (stdout stays YAML).
+	if !strings.Contains(errOut.String(), "claude-sonnet-4-5 reached end-of-life") || !strings.Contains(errOut.String(), `(job "Nightly.Report")`) {
+		t.Errorf("no warning about the retired model: %q", errOut)
+	}
 	objs := &objects{}
 	decodeStrict(t, "export", out.Bytes(), objs)
 	if len(objs.cronJobs) != 2 {
@@ -545,7 +557,8 @@ func TestCronExportKubernetes(t *testing.T) {
 	if nightly.Spec.Schedule != "0 9 * * 1-5" || nightly.Spec.TimeZone == nil || *nightly.Spec.TimeZone != "Europe/Paris" {
 		t.Errorf("schedule %q tz %v", nightly.Spec.Schedule, nightly.Spec.TimeZone)
 	}
-	for flag, want := range map[string]string{"query": jobs[0].Prompt, "model": "claude-sonnet-5-5", "system": "be brief", "tools": "read_file,bash"} {
+	for flag, want := range map[string]string{"query": jobs[0].Prompt, "model": "claude-sonnet-5-5", "system": "be brief", "tools": "read_file,bash,edit_file",
+		"permission-mode": "acceptEdits", "allowed-tools": "bash(go test:*) read_file,edit_file", "disallowed-tools": "bash(git push:*)"} {
 		if got := flagValue(cmd, flag); got != want {
 			t.Errorf("--%s = %q, want %q", flag, got, want)
 		}

@@ -29,22 +29,30 @@ const (
 )
 
 // chatFlags turns a job's fields into `hermes chat` flags. A new job field
-// that chat understands is one line here (nil or "" values are left out).
+// that chat understands is one line here (empty values are left out). The
+// permission rules are passed one flag per stored entry, as `cron add` took
+// them, so the container resolves exactly the rules the daemon would; with
+// no terminal in the pod nobody is asked, as in a daemon run.
 var chatFlags = []struct {
-	flag  string
-	value func(Job) string
+	flag   string
+	values func(Job) []string
 }{
-	{"--model", func(j Job) string { return j.Model }},
-	{"--system", func(j Job) string { return j.System }},
-	{"--tools", func(j Job) string { return strings.Join(j.Tools, ",") }},
+	{"--model", func(j Job) []string { return []string{j.Model} }},
+	{"--system", func(j Job) []string { return []string{j.System} }},
+	{"--tools", func(j Job) []string { return []string{strings.Join(j.Tools, ",")} }},
+	{"--permission-mode", func(j Job) []string { return []string{j.PermissionMode} }},
+	{"--allowed-tools", func(j Job) []string { return j.AllowedTools }},
+	{"--disallowed-tools", func(j Job) []string { return j.DisallowedTools }},
 }
 
 // ChatArgs are the container args that run job once: `hermes chat -q PROMPT …`.
 func ChatArgs(j Job) []string {
 	args := []string{"chat", "-q", j.Prompt}
 	for _, f := range chatFlags {
-		if v := f.value(j); v != "" {
-			args = append(args, f.flag+"="+v)
+		for _, v := range f.values(j) {
+			if v != "" {
+				args = append(args, f.flag+"="+v)
+			}
 		}
 	}
 	return args

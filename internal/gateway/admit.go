@@ -78,6 +78,9 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(),
 		writeError(w, http.StatusUnauthorized, "authentication_error", msg)
 		return nil, false
 	}
+	if rec, ok := w.(*recorder); ok {
+		rec.client = id.Subject
+	}
 	release, limit, wait := g.limiter.acquire(id.Subject)
 	if release == nil {
 		g.metrics.rateLimited(id.Pattern, limit)

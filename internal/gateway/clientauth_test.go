@@ -99,6 +99,12 @@ func TestClientJWTAccepted(t *testing.T) {
 	if iss.JWKSRequests() != 1 {
 		t.Errorf("JWKS fetched %d times, want 1 (cached)", iss.JWKSRequests())
 	}
+	// The access log says which workload made each call.
+	for _, want := range []string{"status=200 duration=", "client=" + teamA, "client=gateway-key"} {
+		if !strings.Contains(h.log.String(), want) {
+			t.Errorf("access log lacks %q:\n%s", want, h.log)
+		}
+	}
 }
 
 func TestClientJWTRefusalsNameTheCheck(t *testing.T) {
@@ -502,5 +508,37 @@ func TestClientJWTCacheHonoursExpiry(t *testing.T) {
 	clock.Add(2*time.Minute + DefaultClientSkew)
 	if resp, body := h.call(t, "GET", "/v1/models", jwt); resp.StatusCode != 401 || !strings.Contains(body, "expired") {
 		t.Fatalf("expired cached token: %d %s", resp.StatusCode, body)
+	}
+}
+
+// exp and nbf are checked with the small skew (tokens a few seconds off
+// either way pass), and an issuer whose keys cannot be fetched is its own
+// refusal reason, not a signature or kid failure.
+func TestClientJWTSkewAndUnreachableIssuer(t *testing.T) {
+	t.Parallel()
+	h, iss, clock := clientHarness(t, nil)
+	now := clock.Now()
+	for name, c := range map[string]oidctest.Claims{
+		"exp 30s ago": {Subject: teamA, Audience: []string{gwAudience}, IssuedAt: now.Add(-5*time.Minute - 30*time.Second), TTL: 5 * time.Minute},
+		"nbf in 30s":  {Subject: teamA, Audience: []string{gwAudience}, IssuedAt: now.Add(30 * time.Second)},
+	} {
+		if resp, body := h.call(t, "GET", "/v1/models", iss.Mint(c)); resp.StatusCode != 200 {
+			t.Errorf("%s (within %s skew): %d %s", name, DefaultClientSkew, resp.StatusCode, body)
+		}
+	}
+	late := iss.Mint(oidctest.Claims{Subject: teamA, Audience: []string{gwAudience}, IssuedAt: now.Add(-5*time.Minute - 2*DefaultClientSkew), TTL: 5 * time.Minute})
+	if resp, body := h.call(t, "GET", "/v1/models", late); resp.StatusCode != 401 || !strings.Contains(body, RefuseExpired+":") {
+		t.Errorf("exp past the skew: %d %s", resp.StatusCode, body)
+	}
+
+	h2, iss2, _ := clientHarness(t, nil)
+	tok := iss2.Mint(oidctest.Claims{Subject: teamA, Audience: []string{gwAudience}})
+	iss2.Close()
+	resp, body := h2.call(t, "GET", "/v1/models", tok)
+	if resp.StatusCode != 401 || !strings.Contains(body, "client token refused: "+RefuseJWKS+":") || strings.Contains(body, tok) {
+		t.Fatalf("issuer down: %d %s", resp.StatusCode, body)
+	}
+	if v := counterValue(scrape(t, h2), metricRefusals, "reason", RefuseJWKS); v != 1 {
+		t.Errorf("refusals{reason=%s} = %v", RefuseJWKS, v)
 	}
 }

@@ -14,6 +14,7 @@ type recorder struct {
 	bytes      int64
 	firstByte  time.Time // when the first body byte was written
 	proxied    bool      // the request went upstream (for the metrics)
+	client     string    // the admitted client: a token's sub, or gateway-key
 	clientGone bool
 }
 
@@ -53,6 +54,10 @@ func (g *Gateway) logAccess(r *http.Request, rec *recorder, start time.Time, abo
 		slog.Int("status", rec.status),
 		slog.Duration("duration", time.Since(start)),
 		slog.Int64("bytes", rec.bytes),
+	}
+	if rec.client != "" {
+		// Who made the call: on a shared gateway the sub is the workload.
+		attrs = append(attrs, slog.String("client", rec.client))
 	}
 	if id := rec.Header().Get("Request-Id"); id != "" {
 		attrs = append(attrs, slog.String("request_id", id))

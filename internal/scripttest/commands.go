@@ -40,15 +40,16 @@ func keyValues(ts *testscript.TestScript, args []string, allowed ...string) map[
 	return out
 }
 
-// cmdMintJWT: mintjwt PATH [sub=S] [aud=A[,B]] [ttl=DUR] [broken=KIND] [iss=URL] [jti=J]
+// cmdMintJWT: mintjwt PATH [sub=S] [aud=A[,B]] [ttl=DUR] [broken=KIND] [iss=URL] [jti=J] [env=VAR]
 // writes a JWT from the script's issuer to PATH (relative to the current
-// directory, $WORK at first), mode 0600.
+// directory, $WORK at first), mode 0600; with env=VAR the script's VAR
+// holds it too (a client presenting it as ANTHROPIC_AUTH_TOKEN).
 func cmdMintJWT(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: mintjwt PATH [sub=S] [aud=A[,B]] [ttl=DUR] [broken=KIND] [iss=URL] [jti=J]")
+		ts.Fatalf("usage: mintjwt PATH [sub=S] [aud=A[,B]] [ttl=DUR] [broken=KIND] [iss=URL] [jti=J] [env=VAR]")
 	}
 	d := doubles(ts)
-	kv := keyValues(ts, args[1:], "sub", "aud", "ttl", "broken", "iss", "jti")
+	kv := keyValues(ts, args[1:], "sub", "aud", "ttl", "broken", "iss", "jti", "env")
 	c := oidctest.Claims{Subject: kv["sub"], Issuer: kv["iss"], JTI: kv["jti"]}
 	if a := kv["aud"]; a != "" {
 		c.Audience = strings.Split(a, ",")
@@ -74,6 +75,9 @@ func cmdMintJWT(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	d.remember(jwt)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(jwt+"\n"), 0o600))
+	if v := kv["env"]; v != "" {
+		ts.Setenv(v, jwt)
+	}
 }
 
 // remember keeps a JWT from mintjwt, so nosecrets also catches one that

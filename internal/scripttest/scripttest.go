@@ -133,6 +133,7 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 		"sentinel":  cmdSentinel,
 		"freeport":  cmdFreePort,
 		"waithttp":  cmdWaitHTTP,
+		"httpget":   cmdHTTPGet,
 		"acpprompt": cmdACPPrompt,
 	}
 }

@@ -2,6 +2,7 @@ package scripttest
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -163,6 +164,35 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ts.Check(ln.Close())
 	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+// cmdHTTPGet: httpget URL [NAME:VALUE...] — GET URL with those headers and
+// write "status N", "retry-after: V" when the answer has one, then the
+// body, to stdout: for checking a server the script started in the
+// background (hermes gateway's /readyz, /metrics, refusals).
+func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: httpget URL [NAME:VALUE...]")
+	}
+	req, err := http.NewRequest(http.MethodGet, args[0], nil)
+	ts.Check(err)
+	for _, h := range args[1:] {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			ts.Fatalf("httpget: header %q is not NAME:VALUE", h)
+		}
+		req.Header.Add(name, strings.TrimSpace(value))
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "status %d\n", resp.StatusCode)
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		fmt.Fprintf(ts.Stdout(), "retry-after: %s\n", ra)
+	}
+	ts.Stdout().Write(body)
 }
 
 // cmdWaitHTTP: waithttp URL — waits (up to 20 s) until GET URL answers at

@@ -3,12 +3,14 @@ package cron
 import (
 	"bytes"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 type exportOptions struct {
@@ -26,8 +28,10 @@ func newExportCmd(f *cmdutil.Factory, runF func(*exportOptions) error) *cobra.Co
 		Short: "Write jobs as Kubernetes CronJob manifests",
 		Long: `Write scheduled jobs (all, or the ones named) as Kubernetes CronJob manifests
 on stdout, one YAML document per job: the schedule (a CRON_TZ= prefix becomes
-spec.timeZone, "@every D" a step expression), the prompt, model, system prompt
-and tools become 'hermes chat -q' arguments; the pod authenticates with WIF
+spec.timeZone, "@every D" a step expression), the prompt, model, system prompt,
+tools and permission flags (--permission-mode, --allowed-tools,
+--disallowed-tools; with no terminal in the pod nobody is asked, as in a
+daemon run) become 'hermes chat -q' arguments; the pod authenticates with WIF
 from its projected service-account token (audience --audience) and the
 federation settings in the ConfigMap --configmap (see deploy/kubernetes/cronjob).
 Paused jobs are exported suspended. The job's working directory is not: the
@@ -82,6 +86,13 @@ func exportRun(opts *exportOptions) error {
 	var buf bytes.Buffer
 	if err := cron.WriteKubernetes(&buf, jobs, opts.Kube); err != nil {
 		return err
+	}
+	// A CronJob runs unattended for months: say now when a job pins a
+	// model that is retired or retiring.
+	for _, j := range jobs {
+		if r, ok := models.Retirement(j.Model); ok {
+			fmt.Fprintf(opts.IO.ErrOut, "%s (job %q)\n", r.Warning(time.Now()), j.Name)
+		}
 	}
 	_, err = opts.IO.Out.Write(buf.Bytes())
 	return err

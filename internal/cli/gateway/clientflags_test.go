@@ -51,3 +51,15 @@ func TestClientFlagsChecked(t *testing.T) {
 		t.Errorf("valid flags refused: %v", err)
 	}
 }
+
+// The help says what a shared gateway serves and how it stops, not only
+// the key-based local use.
+func TestHelpNamesClientAuthAndEndpoints(t *testing.T) {
+	t.Parallel()
+	long := NewCmd(&cmdutil.Factory{}).Long
+	for _, want := range []string{"--client-issuer", "OIDC JWT", "/readyz", "/metrics", "429", "readiness turns false"} {
+		if !strings.Contains(long, want) {
+			t.Errorf("gateway --help lacks %q", want)
+		}
+	}
+}

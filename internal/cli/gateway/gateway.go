@@ -67,9 +67,17 @@ The key is generated on first start and kept, mode 0600, in HERMES_HOME/gateway.
 
   ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_AUTH_TOKEN=$(cat ~/.hermes/gateway.key) claude
 
-GET /healthz needs no key and shows the credential's kind and expiry, no secret.
+With --client-issuer, --client-audience and --client-subject (for a shared gateway
+with --allow-remote), a client may instead present its own OIDC JWT, such as a
+Kubernetes projected service-account token; a refusal is a 401 naming the failed
+check. --client-max-streams and --client-rpm limit each client (429, retry-after).
+
+GET /healthz needs no key and shows the credential's kind and expiry, no secret;
+GET /readyz is 200 while a token is held or obtainable, 503 otherwise or once
+stopping; GET /metrics is the Prometheus text exposition.
 The gateway listens on loopback only unless --allow-remote. SIGINT or SIGTERM stop
-it gracefully: open streams get up to --shutdown-grace to finish.
+it gracefully: readiness turns false, no new connection is accepted, and open
+streams get up to --shutdown-grace to finish.
 
 JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,
@@ -155,7 +163,17 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return humaniseListenError(opts.Listen, err)
 	}
-	printBanner(opts.IO.ErrOut, ln.Addr(), rt, keyPath, created)
+	// With --log-format json every stderr line is JSON, so a log pipeline
+	// parsing the access log is not tripped by the banner.
+	jsonLog := opts.LogFormat == "json" && opts.Logger != nil
+	say := func(msg string) { fmt.Fprintln(opts.IO.ErrOut, msg) }
+	if jsonLog {
+		say = func(msg string) { opts.Logger.Info(msg) }
+		opts.Logger.Info("hermes gateway listening", "url", "http://"+ln.Addr().String(), "upstream", secret.URL(rt.BaseURL),
+			"credential", termtext.Clean(rt.Source), "kind", rt.Kind, "key_file", keyPath, "new_key", created)
+	} else {
+		printBanner(opts.IO.ErrOut, ln.Addr(), rt, keyPath, created)
+	}
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())
 	}
@@ -169,12 +187,12 @@ func Run(ctx context.Context, opts *Options) error {
 	ctx, force, stop := cmdutil.Escalate(ctx, sigs, func() {
 		// Readiness goes false first, so load balancers stop sending.
 		g.Drain()
-		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
+		say("hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
 	})
 	defer stop()
 	err = gw.ServeForce(ctx, force, ln, g, opts.ShutdownGrace, opts.Logger)
 	if err == nil {
-		fmt.Fprintln(opts.IO.ErrOut, "hermes gateway: stopped")
+		say("hermes gateway: stopped")
 	}
 	return err
 }
