@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -13,7 +12,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
-	"github.com/hermes-agent/hermes/internal/authstore"
+	"github.com/hermes-agent/hermes/internal/credential/credentialtest"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/hermestest"
@@ -26,72 +25,17 @@ import (
 // process's memory. (They were the resolver's; a unit test of
 // internal/credential/resolve must not build cmd/hermes.)
 
-const testAPIKey = "sk-ant-api03-SENTINELkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-0000000000AA"
+// The outside world (issuer, stand-in, HERMES_HOME, variables) is
+// credentialtest's, shared with the resolver's and the WIF source's tests;
+// this file adds running hermes in it.
 
-// world is one test's outside world: an OIDC issuer, the Anthropic
-// stand-in, a HERMES_HOME and the variables of the processes.
-type world struct {
-	t    *testing.T
-	iss  *oidctest.Issuer
-	api  *anthropictest.Server
-	home string
-	vars map[string]string
-}
+type world struct{ *credentialtest.World }
+
+const testAPIKey = credentialtest.APIKey
 
 func newWorld(t *testing.T, cfg anthropictest.Config) *world {
 	t.Helper()
-	w := &world{t: t, home: t.TempDir(), vars: map[string]string{}}
-	w.iss = oidctest.New(t)
-	cfg.Issuer = w.iss
-	if cfg.APIKeys == nil {
-		cfg.APIKeys = []string{testAPIKey}
-	}
-	w.api = anthropictest.New(t, cfg)
-	w.vars["ANTHROPIC_CONFIG_DIR"] = filepath.Join(w.home, "sdkconfig")
-	return w
-}
-
-// tokenFile writes a fresh JWT to a file and returns its path.
-func (w *world) tokenFile(c oidctest.Claims) string {
-	w.t.Helper()
-	path := filepath.Join(w.home, "token.jwt")
-	w.writeJWT(path, w.iss.Mint(c))
-	return path
-}
-
-func (w *world) writeJWT(path, jwt string) {
-	w.t.Helper()
-	if err := os.WriteFile(path, []byte(jwt+"\n"), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// configureWIF stores a WIF configuration pointing at the stand-in.
-func (w *world) configureWIF(id identity.Config) {
-	w.t.Helper()
-	err := authstore.Open(w.home).Update(context.Background(), func(f *authstore.File) error {
-		f.SetWIF(&authstore.WIF{
-			FederationRuleID: anthropictest.DefaultRuleID,
-			OrganizationID:   anthropictest.DefaultOrgID,
-			BaseURL:          w.api.URL,
-			IdentityToken:    id,
-		})
-		return nil
-	})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// assertNoSecrets fails if any secret the stand-in knows, or extra,
-// appears in s.
-func (w *world) assertNoSecrets(s string, extra ...string) {
-	w.t.Helper()
-	for _, v := range append(w.api.Secrets(), extra...) {
-		if v != "" && strings.Contains(s, v) {
-			w.t.Fatalf("output contains a secret (%d bytes starting %.12q):\n%s", len(v), v, s)
-		}
-	}
+	return &world{credentialtest.NewWorld(t, cfg)}
 }
 
 type result struct {
@@ -102,8 +46,8 @@ type result struct {
 func (w *world) run(t *testing.T, bin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = hermestest.Env("HERMES_HOME="+w.home, "HOME="+w.home, "PATH="+os.Getenv("PATH"))
-	for k, v := range w.vars {
+	cmd.Env = hermestest.Env("HERMES_HOME="+w.Home, "HOME="+w.Home, "PATH="+os.Getenv("PATH"))
+	for k, v := range w.Vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	var out, errb bytes.Buffer
@@ -121,7 +65,7 @@ func (w *world) run(t *testing.T, bin string, args ...string) result {
 // expireCache makes every cached token look expired, as if time passed.
 func (w *world) expireCache(t *testing.T) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(wif.CacheDir(w.home), "*.json"))
+	files, _ := filepath.Glob(filepath.Join(wif.CacheDir(w.Home), "*.json"))
 	if len(files) != 1 {
 		t.Fatalf("cache files: %v", files)
 	}
@@ -137,9 +81,9 @@ func TestProcessesShareOneExchange(t *testing.T) {
 	t.Parallel()
 	bin := hermestest.Binary(t)
 	w := newWorld(t, anthropictest.Config{})
-	path := w.tokenFile(oidctest.Claims{})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey // stale: must be ignored, named once per HERMES_HOME
+	path := w.TokenFile(oidctest.Claims{})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey // stale: must be ignored, named once per HERMES_HOME
 
 	var first string
 	for i := range 5 {
@@ -157,24 +101,24 @@ func TestProcessesShareOneExchange(t *testing.T) {
 		if warned := strings.Contains(r.stderr, "ignoring ANTHROPIC_API_KEY from the environment"); warned != (i == 0) {
 			t.Errorf("run %d: shadowing warning %v: %q", i, warned, r.stderr)
 		}
-		w.assertNoSecrets(r.stderr, testAPIKey)
+		w.AssertNoSecrets(r.stderr, testAPIKey)
 	}
-	if n := w.api.ExchangeCount(); n != 1 {
+	if n := w.API.ExchangeCount(); n != 1 {
 		t.Fatalf("5 sequential processes made %d exchanges, want 1", n)
 	}
 
 	// env and status reuse it too, and status never prints a secret.
 	env := w.run(t, bin, "auth", "env")
 	if env.code != 0 || !strings.Contains(env.stdout, "export ANTHROPIC_AUTH_TOKEN='"+strings.TrimSpace(first)+"'") ||
-		!strings.Contains(env.stdout, "export ANTHROPIC_BASE_URL='"+w.api.URL+"'") || strings.Contains(env.stdout, "ANTHROPIC_API_KEY") {
+		!strings.Contains(env.stdout, "export ANTHROPIC_BASE_URL='"+w.API.URL+"'") || strings.Contains(env.stdout, "ANTHROPIC_API_KEY") {
 		t.Fatalf("env: %+v", env)
 	}
 	st := w.run(t, bin, "auth", "status", "--check")
 	if st.code != 0 || !strings.Contains(st.stdout, "Check: ok") || !strings.Contains(st.stdout, "jti ") || !strings.Contains(st.stdout, "cached access token: expires") {
 		t.Fatalf("status: %+v", st)
 	}
-	w.assertNoSecrets(st.stdout+st.stderr, testAPIKey)
-	if n := w.api.ExchangeCount(); n != 1 {
+	w.AssertNoSecrets(st.stdout+st.stderr, testAPIKey)
+	if n := w.API.ExchangeCount(); n != 1 {
 		t.Fatalf("env/status exchanged again: %d", n)
 	}
 
@@ -184,17 +128,17 @@ func TestProcessesShareOneExchange(t *testing.T) {
 	if r.code != 4 || !strings.Contains(r.stderr, "token file "+path+" was not rotated") || r.stdout != "" {
 		t.Fatalf("spent: %+v", r)
 	}
-	if n := len(w.api.Exchanges()); n != 1 {
+	if n := len(w.API.Exchanges()); n != 1 {
 		t.Fatalf("the spent JWT was sent again: %d exchange calls", n)
 	}
 	// Rotated: exactly one new exchange.
-	w.writeJWT(path, w.iss.Mint(oidctest.Claims{}))
+	w.WriteJWT(path, w.Iss.Mint(oidctest.Claims{}))
 	for range 2 {
 		if r := w.run(t, bin, "auth", "token"); r.code != 0 {
 			t.Fatalf("after rotation: %+v", r)
 		}
 	}
-	if n := w.api.ExchangeCount(); n != 2 {
+	if n := w.API.ExchangeCount(); n != 2 {
 		t.Fatalf("after rotation: %d exchanges, want 2", n)
 	}
 }
@@ -203,7 +147,7 @@ func TestConcurrentColdProcessesExchangeOnce(t *testing.T) {
 	t.Parallel()
 	bin := hermestest.Binary(t)
 	w := newWorld(t, anthropictest.Config{})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	var wg sync.WaitGroup
 	results := make([]result, 10)
 	for i := range results {
@@ -215,7 +159,7 @@ func TestConcurrentColdProcessesExchangeOnce(t *testing.T) {
 			t.Errorf("process %d: exit %d, stderr %q", i, r.code, r.stderr)
 		}
 	}
-	if n := len(w.api.Exchanges()); n != 1 {
+	if n := len(w.API.Exchanges()); n != 1 {
 		t.Fatalf("10 concurrent cold processes made %d exchange calls, want 1", n)
 	}
 }
@@ -233,14 +177,14 @@ func TestProcessNothingResolves(t *testing.T) {
 			t.Errorf("%v printed %q", args, r.stdout)
 		}
 	}
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey
 	r := w.run(t, bin, "auth", "env", "--format", "json")
 	var got map[string]string
 	if json.Unmarshal([]byte(r.stdout), &got) != nil || got["ANTHROPIC_API_KEY"] != testAPIKey || got["ANTHROPIC_BASE_URL"] != resolve.DefaultBaseURL || len(got) != 2 {
 		t.Fatalf("env json: %+v", r)
 	}
 	st := w.run(t, bin, "auth", "status", "--json")
-	w.assertNoSecrets(st.stdout+st.stderr, testAPIKey)
+	w.AssertNoSecrets(st.stdout+st.stderr, testAPIKey)
 	if st.code != 0 || !strings.Contains(st.stdout, `"state": "used"`) {
 		t.Fatalf("status --json: %+v", st)
 	}

@@ -138,32 +138,27 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
 	if len(lifecycles) == 0 {
 		lifecycles = []string{"active", "deprecated"}
 	}
-	var list []ModelEntry
-	for _, m := range Models {
-		if slices.Contains(lifecycles, m.Lifecycle) {
-			list = append(list, m)
-		}
-	}
-	index := func(id string) int {
-		return slices.IndexFunc(list, func(m ModelEntry) bool { return m.ID == id })
-	}
+	list := slices.DeleteFunc(slices.Clone(Models), func(m ModelEntry) bool { return !slices.Contains(lifecycles, m.Lifecycle) })
+	// The cursors, in this order: before_id's page ends where it says and
+	// starts limit models earlier (not before after_id's).
 	start, end := 0, len(list)
-	if a := q.Get("after_id"); a != "" {
-		i := index(a)
+	for _, c := range []struct {
+		param string
+		at    func(i int)
+	}{
+		{"after_id", func(i int) { start = i + 1 }},
+		{"before_id", func(i int) { end = i; start = max(start, end-limit) }},
+	} {
+		id := q.Get(c.param)
+		if id == "" {
+			continue
+		}
+		i := slices.IndexFunc(list, func(m ModelEntry) bool { return m.ID == id })
 		if i < 0 {
-			writeError(w, http.StatusBadRequest, "invalid_request_error", "after_id: unknown model "+a)
+			writeError(w, http.StatusBadRequest, "invalid_request_error", c.param+": unknown model "+id)
 			return
 		}
-		start = i + 1
-	}
-	if b := q.Get("before_id"); b != "" {
-		i := index(b)
-		if i < 0 {
-			writeError(w, http.StatusBadRequest, "invalid_request_error", "before_id: unknown model "+b)
-			return
-		}
-		end = i
-		start = max(start, end-limit)
+		c.at(i)
 	}
 	page := list[start:min(end, start+limit)]
 	data := []map[string]any{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
@@ -84,5 +85,23 @@ func TestRefusedModels(t *testing.T) {
 	srv.RefuseModel(anthropic.ModelClaudeOpus4_8, http.StatusBadRequest)
 	if ae := send(anthropic.ModelClaudeOpus4_8); ae == nil || ae.StatusCode != http.StatusBadRequest {
 		t.Fatalf("refused model: %v", ae)
+	}
+}
+
+// A cursor naming no listed model is refused, naming the parameter.
+func TestModelsUnknownCursor(t *testing.T) {
+	t.Parallel()
+	_, srv := newPair(t)
+	client := sdkClient(srv)
+	for _, p := range []anthropic.ModelListParams{{AfterID: anthropic.String("nope")}, {BeforeID: anthropic.String("nope")}} {
+		_, err := client.Models.List(context.Background(), p)
+		var ae *anthropic.Error
+		param := "after_id"
+		if p.BeforeID.Valid() {
+			param = "before_id"
+		}
+		if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest || !strings.Contains(ae.Error(), param+": unknown model nope") {
+			t.Errorf("%s=nope: %v", param, err)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -94,7 +96,7 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 	}
 	// The gateway's upstream is the stand-in behind a revoker, which
 	// injects the 401s.
-	rev := &revoker{next: api.URL, refused: map[string]bool{}, tr: &http.Transport{}}
+	rev := newRevoker(t, api.URL)
 	upstream := httptest.NewServer(rev)
 	rt := &credential.Runtime{BaseURL: upstream.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: src}
 	gw, err := New(Options{Runtime: rt, Key: testKey})
@@ -159,7 +161,7 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 		t.Error(err)
 	}
 	upstream.Close()
-	rev.tr.CloseIdleConnections()
+	rev.proxy.Transport.(*http.Transport).CloseIdleConnections()
 	if !goroutinesBackTo(baseGoroutines + 2) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
@@ -243,11 +245,30 @@ func soakPct(d []time.Duration, p float64) time.Duration {
 // itself be the next request and draw a second 401, which the gateway
 // rightly passes on).
 type revoker struct {
-	next    string // the stand-in's URL
-	tr      *http.Transport
+	proxy   *httputil.ReverseProxy // to the stand-in
 	mu      sync.Mutex
 	armed   int
 	refused map[string]bool // bodies already refused once
+}
+
+// newRevoker proxies to next (the stand-in's URL), flushing as bytes
+// arrive: the gateway streams SSE through.
+func newRevoker(t *testing.T, next string) *revoker {
+	u, err := url.Parse(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &revoker{
+		proxy: &httputil.ReverseProxy{
+			Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
+			Transport:     &http.Transport{},
+			FlushInterval: -1,
+			ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+			},
+		},
+		refused: map[string]bool{},
+	}
 }
 
 func (v *revoker) arm() {
@@ -275,34 +296,6 @@ func (v *revoker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"type":"error","error":{"type":"authentication_error","message":"Unauthorized (injected: token revoked)"}}`)
 		return
 	}
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, v.next+r.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	out.Header = r.Header.Clone()
-	resp, err := v.tr.RoundTrip(out)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	for k, vs := range resp.Header {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(resp.StatusCode)
-	// Copy as it arrives: the gateway streams SSE through.
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		if n > 0 {
-			w.Write(buf[:n])
-			if f, ok := w.(http.Flusher); ok {
-				f.Flush()
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	v.proxy.ServeHTTP(w, r)
 }

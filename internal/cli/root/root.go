@@ -23,6 +23,7 @@ import (
 	modelscmd "github.com/hermes-agent/hermes/internal/cli/models"
 	"github.com/hermes-agent/hermes/internal/cli/version"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -48,6 +49,15 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 	_ = cmd.RegisterFlagCompletionFunc("credential", complete.Credential(f))
 	pf.BoolVar(&f.Verbose, "verbose", false, "log what hermes does to stderr (never secrets)")
 
+	// An invalid HERMES_HTTP_TIMEOUT is a usage error before any command
+	// that may reach a server starts, not a default silently used instead.
+	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if offline(c) {
+			return nil
+		}
+		return credential.CheckHTTPTimeout(f.Getenv)
+	}
+
 	// Wrong flags are usage errors (exit 2), with a pointer to --help.
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &cmdutil.FlagError{Err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
@@ -66,6 +76,31 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 	)
 	cmdutil.ArgsAsFlagErrors(cmd)
 	return cmd
+}
+
+// offlineCommands never make an HTTP request, so HERMES_HTTP_TIMEOUT is
+// not theirs to refuse (shell completion, help and version must always
+// work). Every other command, and any new one, checks it.
+var offlineCommands = map[string]bool{
+	"hermes version": true, "hermes help": true, "hermes completion": true,
+	"hermes __complete": true, "hermes __completeNoDesc": true,
+	"hermes auth list": true, "hermes auth logout": true, "hermes auth remove": true, "hermes auth switch": true,
+	"hermes cron list": true, "hermes cron logs": true, "hermes cron pause": true, "hermes cron resume": true,
+	"hermes cron remove": true, "hermes cron export": true,
+}
+
+// offline reports whether c is a group (run alone, it shows its help) or
+// one of offlineCommands, or belongs to one (`completion bash`).
+func offline(c *cobra.Command) bool {
+	if c.HasSubCommands() {
+		return true
+	}
+	for ; c != nil; c = c.Parent() {
+		if offlineCommands[c.CommandPath()] {
+			return true
+		}
+	}
+	return false
 }
 
 // interrupted is the error of a command the user interrupted: just

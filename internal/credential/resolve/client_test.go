@@ -23,18 +23,18 @@ func TestNewClientUsesOnlyTheRuntimeCredential(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-api03-AMBIENTambientAMBIENTambientAMBIENT-0000AA")
 	t.Setenv("ANTHROPIC_AUTH_TOKEN", "sk-ant-oat01-AMBIENTambientAMBIENTambientAMBIENT-0000AA")
 	t.Setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	rt := mustResolve(t, w.resolver())
 	res := rt.Check(context.Background())
 	if !res.OK || res.APIStatus != 200 || res.APIRequestID == "" || res.ExchangeRequestID == "" {
 		t.Fatalf("check: %+v", res)
 	}
-	key := credential.NewStaticRuntime(w.api.URL, credential.ModeAPIKey, credential.KindAPIKey, "t", testAPIKey)
+	key := credential.NewStaticRuntime(w.API.URL, credential.ModeAPIKey, credential.KindAPIKey, "t", testAPIKey)
 	c := key.NewClient()
 	if _, err := c.Models.List(context.Background(), anthropic.ModelListParams{}); err != nil {
 		t.Fatal(err)
 	}
-	reqs := w.api.Requests()
+	reqs := w.API.Requests()
 	var models []anthropictest.Request
 	for _, r := range reqs {
 		if r.Path == "/v1/models" {
@@ -54,9 +54,9 @@ func TestNewClientUsesOnlyTheRuntimeCredential(t *testing.T) {
 
 func TestSentinelSecretsNeverInStatusOrErrors(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	path := w.tokenFile(oidctest.Claims{})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	path := w.TokenFile(oidctest.Claims{})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey
 	rt := mustResolve(t, w.resolver())
 	mustToken(t, rt.Tokens)
 	rep, err := w.resolver().Report(context.Background())
@@ -64,14 +64,14 @@ func TestSentinelSecretsNeverInStatusOrErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	b.WriteString(rep.Summary + w.stderr.String())
+	b.WriteString(rep.Summary + w.Stderr.String())
 	for _, s := range rep.Sources {
 		b.WriteString(s.Name + s.Detail + s.Masked)
 	}
 	if rep.Using != 0 || rep.Sources[0].WIF == nil || rep.Sources[0].WIF.Claims == nil || rep.Sources[0].WIF.Cached == nil || !rep.Sources[0].WIF.Spent {
 		t.Fatalf("report: %+v", rep.Sources[0].WIF)
 	}
-	w.assertNoSecrets(b.String(), testAPIKey)
+	w.AssertNoSecrets(b.String(), testAPIKey)
 }
 
 // BenchmarkTokenColdThundering: 1,000 goroutines ask an empty cache at

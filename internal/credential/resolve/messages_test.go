@@ -40,11 +40,11 @@ func TestMessagesSayEachThingOnce(t *testing.T) {
 	}
 
 	for i := 0; i < 2; i++ {
-		w.addPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, APIKey: testAPIKey, Source: "flag", AddedAt: time.Now()})
+		w.AddPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, APIKey: testAPIKey, Source: "flag", AddedAt: time.Now()})
 	}
 	for target, want := range map[string]string{
 		"7":               "--credential 7: no such credential: number 7 (1-2 are stored; see `hermes auth list`) (targets are a pool number",
-		"profile:missing": `--credential profile:missing: no SDK profile "missing": ` + w.vars["ANTHROPIC_CONFIG_DIR"],
+		"profile:missing": `--credential profile:missing: no SDK profile "missing": ` + w.Vars["ANTHROPIC_CONFIG_DIR"],
 	} {
 		r := w.resolver()
 		r.Credential = target
@@ -53,7 +53,7 @@ func TestMessagesSayEachThingOnce(t *testing.T) {
 		if !strings.HasPrefix(msg, want) {
 			t.Errorf("--credential %s:\n got %s\nwant prefix %s", target, msg, want)
 		}
-		if strings.Count(msg, "(see") > 1 || strings.Count(msg, "see ") > 1 || strings.Count(msg, w.vars["ANTHROPIC_CONFIG_DIR"]) > 1 {
+		if strings.Count(msg, "(see") > 1 || strings.Count(msg, "see ") > 1 || strings.Count(msg, w.Vars["ANTHROPIC_CONFIG_DIR"]) > 1 {
 			t.Errorf("--credential %s says something twice: %s", target, msg)
 		}
 	}

@@ -17,17 +17,17 @@ func TestShadowNoticeOncePerHomeAndValue(t *testing.T) {
 	const key2 = "sk-ant-api03-SENTINELshadowTWO-BBBBBBBBBBBBBBBBBBBB"
 	const authTok = "sk-ant-oat01-SENTINELbearer-CCCCCCCCCCCCCCCCCCCCCCC"
 	w := newWorld(t, anthropictest.Config{})
-	w.vars["ANTHROPIC_AUTH_TOKEN"] = authTok
-	w.vars["ANTHROPIC_API_KEY"] = key1
+	w.Vars["ANTHROPIC_AUTH_TOKEN"] = authTok
+	w.Vars["ANTHROPIC_API_KEY"] = key1
 
 	// A new process each time: fresh Sources.
 	run := func(verbose bool) string {
-		w.stderr.Reset()
+		w.Stderr.Reset()
 		r := w.resolver()
 		r.Sources = NewSources()
 		r.Verbose = verbose
 		mustResolve(t, r)
-		return w.stderr.String()
+		return w.Stderr.String()
 	}
 	const notice = "ignoring ANTHROPIC_API_KEY from the environment"
 	if got := run(false); !strings.Contains(got, notice) {
@@ -39,7 +39,7 @@ func TestShadowNoticeOncePerHomeAndValue(t *testing.T) {
 	if got := run(true); !strings.Contains(got, notice) {
 		t.Errorf("--verbose: no notice: %q", got)
 	}
-	w.vars["ANTHROPIC_API_KEY"] = key2 // a new value is news
+	w.Vars["ANTHROPIC_API_KEY"] = key2 // a new value is news
 	if got := run(false); !strings.Contains(got, notice) {
 		t.Errorf("new value: no notice: %q", got)
 	}
@@ -49,14 +49,14 @@ func TestShadowNoticeOncePerHomeAndValue(t *testing.T) {
 
 	// Another HERMES_HOME has not seen it.
 	w2 := newWorld(t, anthropictest.Config{})
-	w2.vars = w.vars
+	w2.Vars = w.Vars
 	r := w2.resolver()
 	mustResolve(t, r)
-	if !strings.Contains(w2.stderr.String(), notice) {
-		t.Errorf("other HERMES_HOME: no notice: %q", w2.stderr.String())
+	if !strings.Contains(w2.Stderr.String(), notice) {
+		t.Errorf("other HERMES_HOME: no notice: %q", w2.Stderr.String())
 	}
 
-	path := filepath.Join(w.home, noticesFile)
+	path := filepath.Join(w.Home, noticesFile)
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestShadowNoticeOncePerHomeAndValue(t *testing.T) {
 		t.Errorf("%s mode %#o, want 0600", path, fi.Mode().Perm())
 	}
 	data, _ := os.ReadFile(path)
-	w.assertNoSecrets(string(data), key1, key2, authTok)
+	w.AssertNoSecrets(string(data), key1, key2, authTok)
 	if strings.Contains(string(data), "ANTHROPIC") {
 		t.Errorf("notices file holds names in clear: %q", data)
 	}

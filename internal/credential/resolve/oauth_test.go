@@ -17,8 +17,8 @@ import (
 )
 
 func (w *world) addOAuth(access, refresh string, exp time.Time) {
-	w.addPool(authstore.Entry{AuthType: authstore.AuthTypeOAuth, Source: "oauth", AccessToken: access, RefreshToken: refresh,
-		ExpiresAtMs: exp.UnixMilli(), TokenURL: w.api.URL + "/v1/oauth/token", ClientID: anthropictest.DefaultOAuthClientID, BaseURL: w.api.URL})
+	w.AddPool(authstore.Entry{AuthType: authstore.AuthTypeOAuth, Source: "oauth", AccessToken: access, RefreshToken: refresh,
+		ExpiresAtMs: exp.UnixMilli(), TokenURL: w.API.URL + "/v1/oauth/token", ClientID: anthropictest.DefaultOAuthClientID, BaseURL: w.API.URL})
 }
 
 func listModels(t *testing.T, rt *credential.Runtime) {
@@ -33,10 +33,10 @@ func listModels(t *testing.T, rt *credential.Runtime) {
 // and the next credential is used.
 func TestOAuthRevokedRefreshFallsThrough(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	access, refresh, _ := w.api.IssueOAuthLogin(0)
+	access, refresh, _ := w.API.IssueOAuthLogin(0)
 	w.addOAuth(access, refresh, time.Now().Add(-time.Minute))
-	w.api.RevokeRefreshTokens()
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	w.API.RevokeRefreshTokens()
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey
 	rt, err := w.resolver().Resolve(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -44,22 +44,22 @@ func TestOAuthRevokedRefreshFallsThrough(t *testing.T) {
 	if rt.Kind != credential.KindAPIKey {
 		t.Fatalf("kind %s", rt.Kind)
 	}
-	msg := w.stderr.String()
+	msg := w.Stderr.String()
 	if !strings.Contains(msg, "needs a new login") || !strings.Contains(msg, "run: hermes auth add anthropic --type oauth") || !strings.Contains(msg, "trying the next credential") {
 		t.Fatalf("stderr %q", msg)
 	}
-	for _, s := range w.api.Secrets() {
+	for _, s := range w.API.Secrets() {
 		if strings.Contains(msg, s) {
 			t.Fatal("stderr shows a secret")
 		}
 	}
-	f, _ := authstore.Open(w.home).Load()
+	f, _ := authstore.Open(w.Home).Load()
 	if f.Pool()[0].NeedsLogin == "" {
 		t.Fatal("entry not marked")
 	}
 	// Next time: skipped without a request, and status says why.
-	n := len(w.api.OAuthCalls())
-	if _, err := w.resolver().Resolve(context.Background()); err != nil || len(w.api.OAuthCalls()) != n {
+	n := len(w.API.OAuthCalls())
+	if _, err := w.resolver().Resolve(context.Background()); err != nil || len(w.API.OAuthCalls()) != n {
 		t.Fatalf("second resolve: %v", err)
 	}
 	rep, _ := w.resolver().Report(context.Background())
@@ -71,15 +71,15 @@ func TestOAuthRevokedRefreshFallsThrough(t *testing.T) {
 // After a 401 the transport refreshes once and retries.
 func TestOAuth401RefreshesAndRetries(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	access, refresh, exp := w.api.IssueOAuthLogin(0)
+	access, refresh, exp := w.API.IssueOAuthLogin(0)
 	w.addOAuth(access, refresh, exp)
 	rt, err := w.resolver().Resolve(context.Background())
 	if err != nil || rt.Kind != credential.KindOAuth {
 		t.Fatalf("%v %v", rt, err)
 	}
-	w.api.ExpireTokens() // the server revokes the access token early
+	w.API.ExpireTokens() // the server revokes the access token early
 	listModels(t, rt)
-	if n := w.api.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 1 {
+	if n := w.API.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 1 {
 		t.Fatalf("refreshes %d", n)
 	}
 }
@@ -88,17 +88,17 @@ func TestOAuth401RefreshesAndRetries(t *testing.T) {
 // the pair hermes rotates works in the official SDK (option.WithProfile).
 func TestProfileRoundTripWithSDK(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	dir := w.vars["ANTHROPIC_CONFIG_DIR"]
+	dir := w.Vars["ANTHROPIC_CONFIG_DIR"]
 	t.Setenv("ANTHROPIC_CONFIG_DIR", dir)
 	for _, k := range []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE", "ANTHROPIC_BASE_URL"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
 	auth := config.NewUserOAuthAuthentication(anthropictest.DefaultOAuthClientID)
-	if err := config.SaveProfile(dir, "dev", &config.Config{AuthenticationInfo: auth, BaseURL: w.api.URL}); err != nil {
+	if err := config.SaveProfile(dir, "dev", &config.Config{AuthenticationInfo: auth, BaseURL: w.API.URL}); err != nil {
 		t.Fatal(err)
 	}
-	access, refresh, _ := w.api.IssueOAuthLogin(0)
+	access, refresh, _ := w.API.IssueOAuthLogin(0)
 	past := time.Now().Add(-time.Minute)
 	credPath := config.ProfileCredentialsPath(dir, "dev")
 	if err := config.WriteCredentials(credPath, config.Credentials{AccessToken: access, RefreshToken: refresh, ExpiresAt: &past, AccountEmail: "dev@example.com"}); err != nil {
@@ -112,7 +112,7 @@ func TestProfileRoundTripWithSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	listModels(t, rt)
-	if n := w.api.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 1 {
+	if n := w.API.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 1 {
 		t.Fatalf("refreshes %d", n)
 	}
 	data, _ := os.ReadFile(credPath)
@@ -125,7 +125,7 @@ func TestProfileRoundTripWithSDK(t *testing.T) {
 	if _, err := client.Models.List(context.Background(), anthropic.ModelListParams{}); err != nil {
 		t.Fatalf("SDK with the profile: %v", err)
 	}
-	if n := w.api.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 1 {
+	if n := w.API.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 1 {
 		t.Fatalf("SDK refreshed again: %d", n)
 	}
 	// The SDK refreshes (its token expired); hermes then uses the SDK's pair.
@@ -138,7 +138,7 @@ func TestProfileRoundTripWithSDK(t *testing.T) {
 	if _, err := client.Models.List(context.Background(), anthropic.ModelListParams{}); err != nil {
 		t.Fatalf("SDK refresh: %v", err)
 	}
-	if n := w.api.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 2 {
+	if n := w.API.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 2 {
 		t.Fatalf("refreshes %d, want 2", n)
 	}
 	rt, err = r.Resolve(context.Background())
@@ -146,7 +146,7 @@ func TestProfileRoundTripWithSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	listModels(t, rt)
-	if n := w.api.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 2 {
+	if n := w.API.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 2 {
 		t.Fatalf("hermes refreshed the SDK's fresh pair: %d", n)
 	}
 }

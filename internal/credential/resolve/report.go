@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -119,6 +120,16 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 		if c.wif != nil {
 			st.WIF = r.wifStatus(c)
 		}
+		if c == win {
+			// The winner whose next exchange is refused before it is sent
+			// (a missing token file, say) is not used: `auth token` fails
+			// with the same words, and hermes does not fall back past it.
+			if err := refusedIdentity(c, st.WIF); err != nil {
+				st.State, st.Detail = StateUnusable, err.Error()
+				rep.Using = -1
+				rep.Err = err
+			}
+		}
 		if c.oauth != nil {
 			st.OAuth = r.oauthStatus(c)
 		}
@@ -133,6 +144,21 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 	}
 	rep.Summary = r.summary(win, rep)
 	return rep, nil
+}
+
+// refusedIdentity is the error the next use of a WIF source will meet
+// before any exchange: its identity token (a file or a variable) has
+// error-level findings and no exchanged token is held that is still
+// valid. nil for every other source.
+func refusedIdentity(c *candidate, ws *WIFStatus) error {
+	if ws == nil || ws.Mints || (ws.Cached != nil && !ws.Cached.Expired) {
+		return nil
+	}
+	errs := identity.Errors(ws.Findings)
+	if len(errs) == 0 {
+		return nil
+	}
+	return &identity.TokenError{Source: c.wif.Identity.Describe(), Findings: errs}
 }
 
 // cachedTokener is implemented by token sources that can describe the
@@ -209,6 +235,10 @@ func (r *Resolver) summary(win *candidate, rep *Report) string {
 		how = "the identity token from " + win.wif.Identity.Describe() + " is exchanged for a short-lived access token, sent as Authorization: Bearer"
 	case win.mode == credential.ModeBearer:
 		how = "sent as Authorization: Bearer"
+	}
+	var refused *identity.TokenError
+	if rep.Using < 0 && errors.As(rep.Err, &refused) {
+		return fmt.Sprintf("hermes would use %s because %s, but the %s. hermes does not fall back to the sources after it: fix it, or choose another source with --credential.", win.name, why, refused)
 	}
 	s := fmt.Sprintf("hermes will use %s because %s; %s, to %s (%s).", win.name, why, how, rep.BaseURL, rep.BaseURLFrom)
 	var shadowed []string

@@ -38,24 +38,24 @@ func TestResolvePrecedence(t *testing.T) {
 	const poolKey = "sk-ant-api03-POOLkeyPOOLkeyPOOLkeyPOOLkeyPOOLkeyPOOL-000AA"
 	type setup func(w *world)
 	wif := func(w *world) {
-		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+		w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	}
 	pool := func(w *world) {
-		w.addPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, Label: "ci", APIKey: poolKey, Source: "flag"})
+		w.AddPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, Label: "ci", APIKey: poolKey, Source: "flag"})
 	}
-	env := func(k, v string) setup { return func(w *world) { w.vars[k] = v } }
+	env := func(k, v string) setup { return func(w *world) { w.Vars[k] = v } }
 	envWIF := func(w *world) {
-		w.vars["ANTHROPIC_FEDERATION_RULE_ID"] = anthropictest.DefaultRuleID
-		w.vars["ANTHROPIC_ORGANIZATION_ID"] = anthropictest.DefaultOrgID
-		w.vars["ANTHROPIC_IDENTITY_TOKEN_FILE"] = w.tokenFile(oidctest.Claims{})
-		w.vars["ANTHROPIC_BASE_URL"] = w.api.URL
+		w.Vars["ANTHROPIC_FEDERATION_RULE_ID"] = anthropictest.DefaultRuleID
+		w.Vars["ANTHROPIC_ORGANIZATION_ID"] = anthropictest.DefaultOrgID
+		w.Vars["ANTHROPIC_IDENTITY_TOKEN_FILE"] = w.TokenFile(oidctest.Claims{})
+		w.Vars["ANTHROPIC_BASE_URL"] = w.API.URL
 	}
 	profile := func(w *world) {
-		dir := w.vars["ANTHROPIC_CONFIG_DIR"]
+		dir := w.Vars["ANTHROPIC_CONFIG_DIR"]
 		os.MkdirAll(filepath.Join(dir, "configs"), 0o700)
 		body := `{"authentication":{"type":"oidc_federation","federation_rule_id":"` + anthropictest.DefaultRuleID +
-			`","identity_token":{"source":"file","path":"` + w.tokenFile(oidctest.Claims{}) + `"}},"organization_id":"` +
-			anthropictest.DefaultOrgID + `","base_url":"` + w.api.URL + `"}`
+			`","identity_token":{"source":"file","path":"` + w.TokenFile(oidctest.Claims{}) + `"}},"organization_id":"` +
+			anthropictest.DefaultOrgID + `","base_url":"` + w.API.URL + `"}`
 		os.WriteFile(filepath.Join(dir, "configs", "ci.json"), []byte(body), 0o600)
 		os.WriteFile(filepath.Join(dir, "active_config"), []byte("ci\n"), 0o600)
 	}
@@ -98,19 +98,19 @@ func TestResolvePrecedence(t *testing.T) {
 			if rt.Kind != tt.wantKind || rt.Mode != tt.wantMode || !strings.HasPrefix(rt.Source, tt.wantSource) {
 				t.Errorf("got kind %s mode %s source %q; want %s %s %q…", rt.Kind, rt.Mode, rt.Source, tt.wantKind, tt.wantMode, tt.wantSource)
 			}
-			got := w.stderr.String()
+			got := w.Stderr.String()
 			if tt.wantWarn == "" && got != "" || !strings.Contains(got, tt.wantWarn) {
 				t.Errorf("stderr = %q, want %q", got, tt.wantWarn)
 			}
 			if strings.Count(got, "\n") > 1 {
 				t.Errorf("more than one warning line: %q", got)
 			}
-			w.assertNoSecrets(got+rt.Source, stale, authTok, poolKey)
+			w.AssertNoSecrets(got+rt.Source, stale, authTok, poolKey)
 			// The same resolution again prints nothing more: once per process.
-			w.stderr.Reset()
+			w.Stderr.Reset()
 			mustResolve(t, r)
-			if w.stderr.Len() != 0 {
-				t.Errorf("second resolution warned again: %q", w.stderr.String())
+			if w.Stderr.Len() != 0 {
+				t.Errorf("second resolution warned again: %q", w.Stderr.String())
 			}
 		})
 	}
@@ -121,11 +121,11 @@ func TestResolvePrecedence(t *testing.T) {
 // notes and the summary, without parentheses inside parentheses.
 func TestEnvWIFWording(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	tokenFile := w.tokenFile(oidctest.Claims{})
-	w.vars["ANTHROPIC_FEDERATION_RULE_ID"] = anthropictest.DefaultRuleID
-	w.vars["ANTHROPIC_ORGANIZATION_ID"] = anthropictest.DefaultOrgID
-	w.vars["ANTHROPIC_IDENTITY_TOKEN_FILE"] = tokenFile
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	tokenFile := w.TokenFile(oidctest.Claims{})
+	w.Vars["ANTHROPIC_FEDERATION_RULE_ID"] = anthropictest.DefaultRuleID
+	w.Vars["ANTHROPIC_ORGANIZATION_ID"] = anthropictest.DefaultOrgID
+	w.Vars["ANTHROPIC_IDENTITY_TOKEN_FILE"] = tokenFile
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey
 	r := w.resolver()
 	rt := mustResolve(t, r)
 	if want := "SDK WIF environment variables, identity token from file " + tokenFile; rt.Source != want {
@@ -149,7 +149,7 @@ func TestEnvWIFWording(t *testing.T) {
 			}
 		}
 	}
-	texts = append(texts, rt.Source, rep.Summary, w.stderr.String())
+	texts = append(texts, rt.Source, rep.Summary, w.Stderr.String())
 	for _, s := range texts {
 		if strings.Contains(s, ") (") || strings.Contains(s, "((") || strings.Contains(s, "(environment (") {
 			t.Errorf("nested or doubled parentheses: %q", s)
@@ -162,7 +162,7 @@ func TestEnvWIFWording(t *testing.T) {
 
 func TestResolveCredentialTargetErrors(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey
 	for _, target := range []string{"nope", "7", "env:UNSET", "profile:missing", "anthropic-wif"} {
 		r := w.resolver()
 		r.Credential = target
@@ -176,12 +176,12 @@ func TestResolveCredentialTargetErrors(t *testing.T) {
 
 func TestResolveBaseURL(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.addPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, APIKey: testAPIKey, BaseURL: "https://own.example/"})
+	w.AddPool(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, APIKey: testAPIKey, BaseURL: "https://own.example/"})
 	r := w.resolver()
 	if got := mustResolve(t, r).BaseURL; got != "https://own.example" {
 		t.Errorf("own: %q", got)
 	}
-	w.vars["ANTHROPIC_BASE_URL"] = "https://env.example"
+	w.Vars["ANTHROPIC_BASE_URL"] = "https://env.example"
 	if got := mustResolve(t, r).BaseURL; got != "https://env.example" {
 		t.Errorf("env: %q", got)
 	}
@@ -194,7 +194,7 @@ func TestResolveBaseURL(t *testing.T) {
 		t.Errorf("invalid base URL: %v", err)
 	}
 	w2 := newWorld(t, anthropictest.Config{})
-	w2.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	w2.Vars["ANTHROPIC_API_KEY"] = testAPIKey
 	if got := mustResolve(t, w2.resolver()).BaseURL; got != DefaultBaseURL {
 		t.Errorf("default: %q", got)
 	}
@@ -205,7 +205,7 @@ func TestResolveBaseURL(t *testing.T) {
 // static credential (it would otherwise travel in clear text).
 func TestResolveRefusesPlainHTTPToRemoteHost(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey
 	r := w.resolver()
 	for _, u := range []string{"http://example.com", "http://10.0.0.5:8787/"} {
 		r.BaseURL = u
@@ -216,11 +216,11 @@ func TestResolveRefusesPlainHTTPToRemoteHost(t *testing.T) {
 		}
 	}
 	r.BaseURL = ""
-	w.vars["ANTHROPIC_BASE_URL"] = "http://example.com"
+	w.Vars["ANTHROPIC_BASE_URL"] = "http://example.com"
 	if _, err := r.Resolve(context.Background()); err == nil || !strings.Contains(err.Error(), "ANTHROPIC_BASE_URL") {
 		t.Errorf("ANTHROPIC_BASE_URL over http: err = %v, want one naming the variable", err)
 	}
-	w.vars["ANTHROPIC_BASE_URL"] = "http://localhost:8787"
+	w.Vars["ANTHROPIC_BASE_URL"] = "http://localhost:8787"
 	if got := mustResolve(t, r).BaseURL; got != "http://localhost:8787" {
 		t.Errorf("loopback http: %q", got)
 	}
@@ -228,8 +228,8 @@ func TestResolveRefusesPlainHTTPToRemoteHost(t *testing.T) {
 
 func TestResolveCorruptAuthJSONIsAnError(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.vars["ANTHROPIC_API_KEY"] = testAPIKey
-	os.WriteFile(filepath.Join(w.home, "auth.json"), []byte("{not json"), 0o600)
+	w.Vars["ANTHROPIC_API_KEY"] = testAPIKey
+	os.WriteFile(filepath.Join(w.Home, "auth.json"), []byte("{not json"), 0o600)
 	_, err := w.resolver().Resolve(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "auth.json") {
 		t.Fatalf("err = %v, want one naming auth.json (no silent fallback to the environment)", err)
@@ -240,14 +240,14 @@ func TestResolveCorruptAuthJSONIsAnError(t *testing.T) {
 // token source: one exchange.
 func TestResolveSharesWIFSourceInProcess(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	a, b := mustResolve(t, w.resolver()), mustResolve(t, w.resolver())
 	if a.Tokens != b.Tokens {
 		t.Fatal("two resolutions of one WIF configuration got two token sources")
 	}
 	mustToken(t, a.Tokens)
 	mustToken(t, b.Tokens)
-	if n := w.api.ExchangeCount(); n != 1 {
+	if n := w.API.ExchangeCount(); n != 1 {
 		t.Fatalf("exchanges = %d, want 1", n)
 	}
 }

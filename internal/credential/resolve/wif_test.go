@@ -31,25 +31,25 @@ func get(t *testing.T, rt *credential.Runtime, path string) int {
 func TestHeaderShapes(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
 	// API key: x-api-key only.
-	key := credential.NewStaticRuntime(w.api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", testAPIKey)
+	key := credential.NewStaticRuntime(w.API.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", testAPIKey)
 	if st := get(t, key, "/v1/models"); st != 200 {
 		t.Fatalf("api key: status %d", st)
 	}
 	// WIF: bearer + oauth beta, no workspace header.
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	wif := mustResolve(t, w.resolver())
 	if st := get(t, wif, "/v1/models"); st != 200 {
 		t.Fatalf("wif: status %d", st)
 	}
 	// ANTHROPIC_AUTH_TOKEN: bearer too (the stand-in does not know it: 401).
-	w.vars["ANTHROPIC_AUTH_TOKEN"] = "sk-ant-oat01-unknownTOKENunknownTOKENunknown-00AA"
+	w.Vars["ANTHROPIC_AUTH_TOKEN"] = "sk-ant-oat01-unknownTOKENunknownTOKENunknown-00AA"
 	r := w.resolver()
 	r.Credential = "env:ANTHROPIC_AUTH_TOKEN"
-	r.BaseURL = w.api.URL
+	r.BaseURL = w.API.URL
 	get(t, mustResolve(t, r), "/v1/models")
 
 	var api []anthropictest.Request
-	for _, req := range w.api.Requests() {
+	for _, req := range w.API.Requests() {
 		if req.Path == "/v1/models" {
 			api = append(api, req)
 		}
@@ -65,7 +65,7 @@ func TestHeaderShapes(t *testing.T) {
 			t.Errorf("bearer request: %+v", req)
 		}
 	}
-	for _, x := range w.api.Requests() {
+	for _, x := range w.API.Requests() {
 		if x.Path == "/v1/oauth/token" && x.UserAgent != "hermes/test" {
 			t.Errorf("exchange User-Agent = %q", x.UserAgent)
 		}
@@ -74,12 +74,12 @@ func TestHeaderShapes(t *testing.T) {
 
 func TestWIFCachesAcrossResolversAndDisk(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	tok := mustToken(t, mustResolve(t, w.resolver()).Tokens)
 	// A new process is a new registry: simulate with a fresh source on the same disk cache.
-	w.sources = credential.NewSources()
+	w.Sources = credential.NewSources()
 	tok2 := mustToken(t, mustResolve(t, w.resolver()).Tokens)
-	if tok.Value != tok2.Value || w.api.ExchangeCount() != 1 {
-		t.Fatalf("second process exchanged again: %d exchanges", w.api.ExchangeCount())
+	if tok.Value != tok2.Value || w.API.ExchangeCount() != 1 {
+		t.Fatalf("second process exchanged again: %d exchanges", w.API.ExchangeCount())
 	}
 }

@@ -40,9 +40,9 @@ func wifFor(t *testing.T, w *world) (*wif.Source, *[]time.Duration) {
 
 func githubWorld(t *testing.T, cfg anthropictest.Config) *world {
 	w := newWorld(t, cfg)
-	url, tok := w.iss.GitHubActions()
-	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
-	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	url, tok := w.Iss.GitHubActions()
+	w.Vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.Vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.ConfigureWIF(identity.Config{Source: identity.SourceGitHubActions})
 	return w
 }
 
@@ -64,16 +64,16 @@ func TestExchange401Diagnoses(t *testing.T) {
 		first  string                     // the top-ranked cause contains this
 	}{
 		{name: "audience", jwt: func(w *world) string {
-			return w.iss.Mint(oidctest.Claims{Audience: []string{"https://wrong.example"}})
+			return w.Iss.Mint(oidctest.Claims{Audience: []string{"https://wrong.example"}})
 		}, first: "audience"},
-		{name: "already used", jwt: func(w *world) string { return w.iss.Mint(oidctest.Claims{}) },
+		{name: "already used", jwt: func(w *world) string { return w.Iss.Mint(oidctest.Claims{}) },
 			before: func(w *world, jwt string) {
 				config.ExchangeFederationAssertion(context.Background(), config.FederationExchangeParams{
-					Assertion: jwt, FederationRuleID: anthropictest.DefaultRuleID, OrganizationID: anthropictest.DefaultOrgID, BaseURL: w.api.URL})
+					Assertion: jwt, FederationRuleID: anthropictest.DefaultRuleID, OrganizationID: anthropictest.DefaultOrgID, BaseURL: w.API.URL})
 			}, first: "already used"},
 		{name: "workspace", rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Audience: anthropictest.DefaultAudience, Workspaces: []string{"wrkspc_a", "wrkspc_b"}}},
-			jwt: func(w *world) string { return w.iss.Mint(oidctest.Claims{JTI: ""}) }, first: ""},
-		{name: "issuer", jwt: func(w *world) string { return w.iss.MintBroken(oidctest.WrongIssuer, oidctest.Claims{}) }, first: ""},
+			jwt: func(w *world) string { return w.Iss.Mint(oidctest.Claims{JTI: ""}) }, first: ""},
+		{name: "issuer", jwt: func(w *world) string { return w.Iss.MintBroken(oidctest.WrongIssuer, oidctest.Claims{}) }, first: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,14 +81,14 @@ func TestExchange401Diagnoses(t *testing.T) {
 			if tt.rules != nil {
 				rules := tt.rules
 				for i := range rules {
-					rules[i].Issuer = w.iss.URL
+					rules[i].Issuer = w.Iss.URL
 				}
 				w = newWorldRules(t, w, rules)
 			}
 			jwt := tt.jwt(w)
-			path := w.tokenFile(oidctest.Claims{})
-			w.writeJWT(path, jwt)
-			w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+			path := w.TokenFile(oidctest.Claims{})
+			w.WriteJWT(path, jwt)
+			w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: path})
 			if tt.before != nil {
 				tt.before(w, jwt)
 			}
@@ -111,7 +111,7 @@ func TestExchange401Diagnoses(t *testing.T) {
 				t.Errorf("no request-id: %v", err)
 			}
 			calls := 0
-			for _, r := range w.api.Requests() {
+			for _, r := range w.API.Requests() {
 				if r.Path == "/v1/oauth/token" {
 					calls++
 				}
@@ -119,7 +119,7 @@ func TestExchange401Diagnoses(t *testing.T) {
 			if want := 1 + b2i(tt.before != nil); calls != want {
 				t.Errorf("a 401 was retried: %d token calls", calls)
 			}
-			w.assertNoSecrets(err.Error(), jwt)
+			w.AssertNoSecrets(err.Error(), jwt)
 		})
 	}
 }
@@ -133,7 +133,7 @@ func b2i(b bool) int {
 
 // newWorldRules restarts the stand-in of w with rules.
 func newWorldRules(t *testing.T, w *world, rules []anthropictest.Rule) *world {
-	w.api = anthropictest.New(t, anthropictest.Config{Issuer: w.iss, Rules: rules, APIKeys: []string{testAPIKey}})
+	w.API = anthropictest.New(t, anthropictest.Config{Issuer: w.Iss, Rules: rules, APIKeys: []string{testAPIKey}})
 	return w
 }
 
@@ -161,26 +161,26 @@ func TestDiagnose401Ranking(t *testing.T) {
 func TestExchangeRetries(t *testing.T) {
 	t.Run("429 retried with a fresh assertion, retry-after honoured", func(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})
-		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 429, RetryAfter: "3", Times: 1})
+		w.API.Fault("/v1/oauth/token", anthropictest.Fault{Status: 429, RetryAfter: "3", Times: 1})
 		s, waits := wifFor(t, w)
 		mustToken(t, s)
-		ex := w.api.Exchanges()
-		if len(ex) != 1 || w.iss.Minted() != 2 || len(*waits) != 1 || (*waits)[0] != 3*time.Second {
-			t.Fatalf("exchanges %+v, minted %d, waits %v", ex, w.iss.Minted(), *waits)
+		ex := w.API.Exchanges()
+		if len(ex) != 1 || w.Iss.Minted() != 2 || len(*waits) != 1 || (*waits)[0] != 3*time.Second {
+			t.Fatalf("exchanges %+v, minted %d, waits %v", ex, w.Iss.Minted(), *waits)
 		}
 	})
 	t.Run("500 twice then ok", func(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})
-		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 500, Times: 2})
+		w.API.Fault("/v1/oauth/token", anthropictest.Fault{Status: 500, Times: 2})
 		s, waits := wifFor(t, w)
 		mustToken(t, s)
-		if w.iss.Minted() != 3 || len(*waits) != 2 {
-			t.Fatalf("minted %d, waits %v", w.iss.Minted(), *waits)
+		if w.Iss.Minted() != 3 || len(*waits) != 2 {
+			t.Fatalf("minted %d, waits %v", w.Iss.Minted(), *waits)
 		}
 	})
 	t.Run("500 forever: gives up after 3 attempts", func(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})
-		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 503})
+		w.API.Fault("/v1/oauth/token", anthropictest.Fault{Status: 503})
 		s, _ := wifFor(t, w)
 		_, err := s.Token(context.Background())
 		xe := exchangeErr(t, err)
@@ -190,20 +190,20 @@ func TestExchangeRetries(t *testing.T) {
 	})
 	t.Run("500 with a file: the same assertion is never re-sent", func(t *testing.T) {
 		w := newWorld(t, anthropictest.Config{})
-		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
-		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 500, Times: 1})
+		w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
+		w.API.Fault("/v1/oauth/token", anthropictest.Fault{Status: 500, Times: 1})
 		s, _ := wifFor(t, w)
 		_, err := s.Token(context.Background())
 		if xe := exchangeErr(t, err); xe.StatusCode != 500 || !strings.Contains(err.Error(), "not retried") {
 			t.Fatalf("err = %v", err)
 		}
-		if n := len(w.api.Requests()); n != 1 {
+		if n := len(w.API.Requests()); n != 1 {
 			t.Fatalf("%d requests, want 1", n)
 		}
 	})
 	t.Run("400 not retried", func(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})
-		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Status: 400})
+		w.API.Fault("/v1/oauth/token", anthropictest.Fault{Status: 400})
 		s, waits := wifFor(t, w)
 		_, err := s.Token(context.Background())
 		if xe := exchangeErr(t, err); xe.StatusCode != 400 || len(*waits) != 0 || exitCode(err) != 4 {
@@ -212,17 +212,17 @@ func TestExchangeRetries(t *testing.T) {
 	})
 	t.Run("timeout", func(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})
-		w.api.Fault("/v1/oauth/token", anthropictest.Fault{Latency: time.Second, Times: 1})
+		w.API.Fault("/v1/oauth/token", anthropictest.Fault{Latency: time.Second, Times: 1})
 		s, _ := wifFor(t, w)
 		s.SetTimeout(100 * time.Millisecond)
 		mustToken(t, s) // the second attempt, with a fresh JWT, succeeds
-		if w.iss.Minted() != 2 {
-			t.Fatalf("minted %d", w.iss.Minted())
+		if w.Iss.Minted() != 2 {
+			t.Fatalf("minted %d", w.Iss.Minted())
 		}
 	})
 	t.Run("connection refused: retried with the same assertion, which never left", func(t *testing.T) {
 		w := newWorld(t, anthropictest.Config{})
-		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+		w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 		dead := httptest.NewServer(http.NotFoundHandler())
 		dead.Close()
 		r := w.resolver()
@@ -240,7 +240,7 @@ func TestExchangeRetries(t *testing.T) {
 func TestExchangeRefusals(t *testing.T) {
 	t.Run("redirect", func(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})
-		w.api.Fault("/v1/oauth/token", anthropictest.Fault{RedirectTo: "http://127.0.0.1:9/elsewhere"})
+		w.API.Fault("/v1/oauth/token", anthropictest.Fault{RedirectTo: "http://127.0.0.1:9/elsewhere"})
 		s, _ := wifFor(t, w)
 		_, err := s.Token(context.Background())
 		if xe := exchangeErr(t, err); xe.StatusCode != 307 || !strings.Contains(err.Error(), "redirect") || !strings.Contains(err.Error(), "127.0.0.1:9") {
@@ -249,7 +249,7 @@ func TestExchangeRefusals(t *testing.T) {
 	})
 	t.Run("plain http off loopback", func(t *testing.T) {
 		w := newWorld(t, anthropictest.Config{})
-		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+		w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 		r := w.resolver()
 		r.BaseURL = "http://api.example.invalid"
 		// The resolver refuses first; the exchange's own check backs it up.
@@ -269,7 +269,7 @@ func TestExchangeRefusals(t *testing.T) {
 			rw.Write([]byte(body))
 		}))
 		t.Cleanup(srv.Close)
-		w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{TTL: 10 * time.Minute})})
+		w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{TTL: 10 * time.Minute})})
 		r := w.resolver()
 		r.BaseURL = srv.URL
 		return w, mustResolve(t, r).Tokens.(*wif.Source)
@@ -342,8 +342,8 @@ func TestFailedExchangeIsReportedNotSpent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, anthropictest.Config{})
-			w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
-			w.api.Fault("/v1/oauth/token", tc.fault)
+			w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
+			w.API.Fault("/v1/oauth/token", tc.fault)
 			s, _ := wifFor(t, w)
 			_, first := s.Token(context.Background())
 			_, again := s.Token(context.Background())
@@ -362,7 +362,7 @@ func TestFailedExchangeIsReportedNotSpent(t *testing.T) {
 					t.Errorf("lookup %d: message differs:\n%v\nvs\n%v", i, err, first)
 				}
 			}
-			if n := len(w.api.Requests()); n != 1 {
+			if n := len(w.API.Requests()); n != 1 {
 				t.Fatalf("%d requests, want 1 (the assertion is single-use)", n)
 			}
 		})
@@ -377,7 +377,7 @@ func TestPlantedCacheEntryRefused(t *testing.T) {
 	w := githubWorld(t, anthropictest.Config{})
 	s, _ := wifFor(t, w)
 	mustToken(t, s)
-	entries, _ := filepath.Glob(filepath.Join(w.home, "cache", "wif", "*.json"))
+	entries, _ := filepath.Glob(filepath.Join(w.Home, "cache", "wif", "*.json"))
 	if len(entries) != 1 {
 		t.Fatalf("cache entries %v", entries)
 	}
@@ -397,7 +397,7 @@ func TestPlantedCacheEntryRefused(t *testing.T) {
 		{"symlinked entry", "symlink", func() { os.Rename(entry, entry+".bak"); os.Symlink(planted, entry) }, func() { os.Remove(entry); os.Rename(entry+".bak", entry) }},
 	} {
 		c.plant()
-		w.sources = credential.NewSources() // a new process: only the disk cache
+		w.Sources = credential.NewSources() // a new process: only the disk cache
 		s2, _ := wifFor(t, w)
 		_, err := s2.Token(context.Background())
 		if !fsutil.IsNotPrivate(err) || !strings.Contains(err.Error(), c.want) {
@@ -411,7 +411,7 @@ func TestPlantedCacheEntryRefused(t *testing.T) {
 			t.Errorf("%s: the refused entry was rewritten", c.name)
 		}
 	}
-	if n := w.api.ExchangeCount(); n != 1 {
+	if n := w.API.ExchangeCount(); n != 1 {
 		t.Fatalf("exchanges = %d, want 1: a refused cache is no reason to exchange", n)
 	}
 }

@@ -35,7 +35,7 @@ func get(t *testing.T, rt *credential.Runtime, path string) int {
 
 func TestWIFConcurrentColdGoroutinesExchangeOnce(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: w.tokenFile(oidctest.Claims{})})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	rt := mustResolve(t, w.resolver())
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
@@ -51,7 +51,7 @@ func TestWIFConcurrentColdGoroutinesExchangeOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := w.api.ExchangeCount(); n != 1 {
+	if n := w.API.ExchangeCount(); n != 1 {
 		t.Fatalf("exchanges = %d, want 1", n)
 	}
 }
@@ -62,8 +62,8 @@ func TestWIFConcurrentColdGoroutinesExchangeOnce(t *testing.T) {
 func TestWIFSpentAssertionThenRotation(t *testing.T) {
 	clock := newFakeClock()
 	w := newWorld(t, anthropictest.Config{Now: clock.Now, TokenTTL: 2 * time.Minute}, oidctest.WithClock(clock.Now))
-	path := w.tokenFile(oidctest.Claims{TTL: time.Hour})
-	w.configureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+	path := w.TokenFile(oidctest.Claims{TTL: time.Hour})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: path})
 	rt := mustResolve(t, w.resolver())
 	first := mustToken(t, rt.Tokens)
 	clock.Advance(3 * time.Minute) // past the token's expiry, not the JWT's
@@ -73,15 +73,15 @@ func TestWIFSpentAssertionThenRotation(t *testing.T) {
 	if !errors.As(err, &se) || exitCode(err) != 4 || !strings.Contains(err.Error(), "token file "+path+" was not rotated") {
 		t.Fatalf("err = %v, want a wif.SpentAssertionError naming %s", err, path)
 	}
-	if n := len(w.api.Exchanges()); n != 1 {
+	if n := len(w.API.Exchanges()); n != 1 {
 		t.Fatalf("the spent assertion was sent again: %d exchange calls", n)
 	}
-	w.assertNoSecrets(err.Error())
+	w.AssertNoSecrets(err.Error())
 
-	w.writeJWT(path, w.iss.Mint(oidctest.Claims{TTL: time.Hour}))
+	w.WriteJWT(path, w.Iss.Mint(oidctest.Claims{TTL: time.Hour}))
 	second := mustToken(t, rt.Tokens)
-	if second.Value == first.Value || w.api.ExchangeCount() != 2 {
-		t.Fatalf("rotation: exchanges = %d", w.api.ExchangeCount())
+	if second.Value == first.Value || w.API.ExchangeCount() != 2 {
+		t.Fatalf("rotation: exchanges = %d", w.API.ExchangeCount())
 	}
 }
 
@@ -89,19 +89,19 @@ func TestWIFSpentAssertionThenRotation(t *testing.T) {
 // retries once with a fresh one.
 func TestWIFInvalidateOn401(t *testing.T) {
 	w := newWorld(t, anthropictest.Config{})
-	w.iss.GitHubActions()
-	url, tok := w.iss.GitHubActions()
-	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
-	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	w.Iss.GitHubActions()
+	url, tok := w.Iss.GitHubActions()
+	w.Vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.Vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.ConfigureWIF(identity.Config{Source: identity.SourceGitHubActions})
 	rt := mustResolve(t, w.resolver())
 	if st := get(t, rt, "/v1/models"); st != 200 {
 		t.Fatalf("status %d", st)
 	}
-	w.api.ExpireTokens()
+	w.API.ExpireTokens()
 	if st := get(t, rt, "/v1/models"); st != 200 {
 		t.Fatalf("after revocation: status %d, want 200 after one retry", st)
 	}
-	if n := w.api.ExchangeCount(); n != 2 {
+	if n := w.API.ExchangeCount(); n != 2 {
 		t.Fatalf("exchanges = %d, want 2", n)
 	}
 }
@@ -110,15 +110,15 @@ func TestWIFGitHubActionsAndGCP(t *testing.T) {
 	for _, src := range []string{identity.SourceGitHubActions, identity.SourceGCPMetadata} {
 		t.Run(src, func(t *testing.T) {
 			w := newWorld(t, anthropictest.Config{})
-			url, tok := w.iss.GitHubActions()
-			w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
-			w.vars["GCE_METADATA_HOST"] = w.iss.GCEMetadataHost()
-			w.configureWIF(identity.Config{Source: src})
+			url, tok := w.Iss.GitHubActions()
+			w.Vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.Vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+			w.Vars["GCE_METADATA_HOST"] = w.Iss.GCEMetadataHost()
+			w.ConfigureWIF(identity.Config{Source: src})
 			rt := mustResolve(t, w.resolver())
 			if st := get(t, rt, "/v1/models"); st != 200 {
 				t.Fatalf("status %d", st)
 			}
-			reqs := w.iss.EndpointRequests()
+			reqs := w.Iss.EndpointRequests()
 			if len(reqs) != 1 || reqs[0].Audience != identity.DefaultAudience {
 				t.Fatalf("identity requests: %+v", reqs)
 			}
@@ -131,9 +131,9 @@ func TestWIFGitHubActionsAndGCP(t *testing.T) {
 func TestWIFLongRunRefreshes(t *testing.T) {
 	clock := newFakeClock()
 	w := newWorld(t, anthropictest.Config{Now: clock.Now, TokenTTL: 2 * time.Second}, oidctest.WithClock(clock.Now))
-	url, tok := w.iss.GitHubActions()
-	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
-	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	url, tok := w.Iss.GitHubActions()
+	w.Vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.Vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.ConfigureWIF(identity.Config{Source: identity.SourceGitHubActions})
 	rt := mustResolve(t, w.resolver())
 	seen := map[string]bool{}
 	for i := range 5 {
@@ -144,11 +144,11 @@ func TestWIFLongRunRefreshes(t *testing.T) {
 		seen[tok.Value] = true
 		clock.Advance(3 * time.Second) // past the 2 s token
 	}
-	if len(seen) != 5 || w.api.ExchangeCount() != 5 {
-		t.Fatalf("tokens %d, exchanges %d; want 5 and 5", len(seen), w.api.ExchangeCount())
+	if len(seen) != 5 || w.API.ExchangeCount() != 5 {
+		t.Fatalf("tokens %d, exchanges %d; want 5 and 5", len(seen), w.API.ExchangeCount())
 	}
 	jtis := map[string]bool{}
-	for _, e := range w.api.Exchanges() {
+	for _, e := range w.API.Exchanges() {
 		if jtis[e.JTI] {
 			t.Fatalf("jti %s exchanged twice", e.JTI)
 		}
@@ -161,9 +161,9 @@ func TestWIFLongRunRefreshes(t *testing.T) {
 func TestWIFRefreshAheadInBackground(t *testing.T) {
 	clock := newFakeClock()
 	w := newWorld(t, anthropictest.Config{Now: clock.Now}, oidctest.WithClock(clock.Now))
-	url, tok := w.iss.GitHubActions()
-	w.vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
-	w.configureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	url, tok := w.Iss.GitHubActions()
+	w.Vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.Vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.ConfigureWIF(identity.Config{Source: identity.SourceGitHubActions})
 	rt := mustResolve(t, w.resolver())
 	s := rt.Tokens.(*wif.Source)
 	first := mustToken(t, s)
@@ -175,7 +175,7 @@ func TestWIFRefreshAheadInBackground(t *testing.T) {
 	if got := mustToken(t, s); got.Value == first.Value {
 		t.Fatal("no background refresh happened")
 	}
-	if n := w.api.ExchangeCount(); n != 2 {
+	if n := w.API.ExchangeCount(); n != 2 {
 		t.Fatalf("exchanges = %d, want 2", n)
 	}
 }
