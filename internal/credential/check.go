@@ -55,7 +55,7 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 	// check; retry-after is honoured), each attempt bounded in time and
 	// size so a hung or runaway server fails the check instead of hanging it.
 	timeout := HTTPTimeout(nil, checkTimeout)
-	client := rt.NewClient(option.WithMaxRetries(2), option.WithRequestTimeout(timeout), option.WithMiddleware(limitBody(maxCheckBody)))
+	client := rt.NewClient(option.WithMaxRetries(2), option.WithRequestTimeout(timeout), option.WithMiddleware(LimitBody(maxCheckBody)))
 	_, err = client.Models.List(ctx, anthropic.ModelListParams{}, option.WithResponseInto(&resp))
 	if resp != nil {
 		res.APIStatus = resp.StatusCode
@@ -77,8 +77,8 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 			err = fmt.Errorf("GET /v1/models: no answer within %s (%s)", timeout, HTTPTimeoutEnv)
-		case errors.Is(err, errBodyTooLarge):
-			err = fmt.Errorf("GET /v1/models: %w", errBodyTooLarge)
+		case errors.Is(err, ErrBodyTooLarge):
+			err = fmt.Errorf("GET /v1/models: %w", ErrBodyTooLarge)
 		}
 		return fail(err)
 	}
@@ -92,10 +92,13 @@ const (
 	checkTimeout = 30 * time.Second
 )
 
-var errBodyTooLarge = fmt.Errorf("the response is larger than %d MiB: not the Anthropic API? (check the base URL)", maxCheckBody>>20)
+// ErrBodyTooLarge is what LimitBody reports past its bound.
+var ErrBodyTooLarge = fmt.Errorf("the response is larger than %d MiB: not the Anthropic API? (check the base URL)", maxCheckBody>>20)
 
-// limitBody fails reading a response body past n bytes.
-func limitBody(n int64) option.Middleware {
+// LimitBody is SDK middleware that fails reading a response body past n
+// bytes, for calls whose answers are small (a model list, a check), so a
+// runaway server cannot fill memory.
+func LimitBody(n int64) option.Middleware {
 	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		resp, err := next(req)
 		if err == nil && resp.Body != nil {
@@ -112,7 +115,7 @@ type limitedBody struct {
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
-		return 0, errBodyTooLarge
+		return 0, ErrBodyTooLarge
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
