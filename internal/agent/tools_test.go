@@ -485,7 +485,8 @@ func TestDenialIsAToolResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(res.Text, "permission denied") || !strings.Contains(res.Text, "bash(touch:*)") {
+	// The format: "permission denied: …, allow it with --allowed-tools 'RULE'".
+	if want := "got: permission denied: bash: touch made needs approval and nobody can be asked here, allow it with --allowed-tools 'bash(touch:*)'"; res.Text != want {
 		t.Errorf("answer = %q", res.Text)
 	}
 	var sawUse, sawDenied bool
