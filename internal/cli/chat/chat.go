@@ -589,13 +589,17 @@ func (t *textWriter) event(e agent.Event) {
 		t.started()
 		io.WriteString(t.out, e.Text)
 		t.last = e.Text[len(e.Text)-1]
-	case e.Type == "tool_use" && t.showTool:
-		t.started()
+	case e.Type == "tool_use":
+		if t.showTool {
+			t.started()
+		}
 		if t.inputs == nil {
 			t.inputs = map[string]string{}
 		}
 		t.inputs[e.ToolID] = toolSummary(e.Tool, e.Input)
-	case e.Type == "tool_result" && t.showTool:
+	case e.Type == "tool_result" && (t.showTool || e.Denied):
+		// Denials are shown even without a terminal (CI logs): the
+		// user must learn which rule would have allowed the call.
 		t.started()
 		t.endLine()
 		mark := "✓"
@@ -645,6 +649,10 @@ func resultSummary(e agent.Event) string {
 	} else if i := strings.IndexByte(out, '\n'); i >= 0 {
 		lines := strings.Count(out, "\n") + 1
 		out = fmt.Sprintf("%s (+%d lines)", oneLine(out[:i], 60), lines-1)
+	}
+	if e.Denied {
+		// The rule that would allow the call is at the end: keep it.
+		return oneLine(out, 400)
 	}
 	return oneLine(out, 100)
 }
