@@ -4,6 +4,7 @@ package acp
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -124,6 +125,9 @@ func Run(ctx context.Context, opts *Options) error {
 		SecretPaths:    opts.Factory.SecretPaths,
 		SecretEnv:      opts.Factory.SecretEnv,
 		Logger:         opts.Factory.Logger(), // stderr: never stdout
+	}
+	if opts.PermissionMode == permission.ModeBypassPermissions {
+		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)
 	}
 	// Stdout is the protocol's alone: the resolver (shadowed-credential
 	// notices) and the logger write to stderr.

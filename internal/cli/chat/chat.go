@@ -705,7 +705,7 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
 	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.Tools) {
-		fmt.Fprintln(o.IO.ErrOut, "warning: --permission-mode bypassPermissions: write_file, edit_file and bash run without asking (bash runs as you); only --disallowed-tools rules still apply")
+		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
 	}
 	if o.IO.CanPrompt() && (interactive || o.Format == "text") {
 		cfg.Approver = NewTerminalApprover(prompt.New(o.IO), o.IO.ErrOut)

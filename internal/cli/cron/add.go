@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,9 @@ func addRun(ctx context.Context, opts *addOptions) error {
 		return err
 	}
 	next, _ := job.Next()
+	if job.PermissionMode == permission.ModeBypassPermissions && slices.ContainsFunc(job.Tools, func(t string) bool { return !permission.ReadOnly(t) }) {
+		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Added cron job %q; next run %s (runs only while 'hermes cron daemon' is running)\n", job.Name, formatTime(next))
 	return nil
 }
