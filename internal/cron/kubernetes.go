@@ -37,6 +37,12 @@ var chatFlags = []struct {
 	{"--model", func(j Job) string { return j.Model }},
 	{"--system", func(j Job) string { return j.System }},
 	{"--tools", func(j Job) string { return strings.Join(j.Tools, ",") }},
+	// The permission flags: without them an exported job would lose its
+	// deny rules (rules hold no comma outside parentheses, so one
+	// comma-joined value parses back into the same list).
+	{"--permission-mode", func(j Job) string { return j.PermissionMode }},
+	{"--allowed-tools", func(j Job) string { return strings.Join(j.AllowedTools, ",") }},
+	{"--disallowed-tools", func(j Job) string { return strings.Join(j.DisallowedTools, ",") }},
 }
 
 // ChatArgs are the container args that run job once: `hermes chat -q PROMPT …`.

@@ -1,0 +1,35 @@
+package cron
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hermes-agent/hermes/internal/agent/permission"
+)
+
+// TestChatArgsCarryPermissionFlags: a job exported to Kubernetes runs with
+// the permission mode and rules it was stored with; losing them would drop
+// its deny rules.
+func TestChatArgsCarryPermissionFlags(t *testing.T) {
+	t.Parallel()
+	j := Job{Name: "fix", Prompt: "fix it", Tools: []string{"bash", "edit_file"}, PermissionMode: "acceptEdits",
+		AllowedTools: []string{"bash(go test:*) bash(go vet:*)", "edit_file"}, DisallowedTools: []string{"bash(git push:*)", "bash(rm:*)"}}
+	args := ChatArgs(j)
+	for _, want := range []string{"--permission-mode=acceptEdits", "--allowed-tools=bash(go test:*) bash(go vet:*),edit_file", "--disallowed-tools=bash(git push:*),bash(rm:*)"} {
+		if !slices.Contains(args, want) {
+			t.Errorf("args %q lack %q", args, want)
+		}
+	}
+	// The joined values parse back into the stored rules.
+	for _, c := range []struct{ stored []string }{{j.AllowedTools}, {j.DisallowedTools}} {
+		want, _ := permission.ParseRules(c.stored)
+		got, err := permission.ParseRules([]string{strings.Join(c.stored, ",")})
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("rules %q → %v (%v), want %v", c.stored, got, err, want)
+		}
+	}
+	if args := ChatArgs(Job{Prompt: "p"}); slices.ContainsFunc(args, func(a string) bool { return a == "--permission-mode=" || a == "--allowed-tools=" }) {
+		t.Errorf("empty permission fields exported: %q", args)
+	}
+}
