@@ -48,7 +48,7 @@ func TestApprovalPromptOnAPseudoTerminal(t *testing.T) {
 	con.ExpectScreen("hermes wants to bash: touch always1.txt")
 	con.Send("2")
 	con.WaitScreen("always2 run without a dialog", func(sc string) bool {
-		return strings.Contains(sc, `touch always2.txt"} ✓`) && !strings.Contains(sc, "hermes wants to")
+		return strings.Contains(sc, "bash touch always2.txt ✓ · exit code 0") && !strings.Contains(sc, "hermes wants to")
 	})
 
 	// no, and tell the model why: the reason reaches the model.

@@ -596,7 +596,7 @@ func (t *textWriter) event(e agent.Event) {
 		if t.inputs == nil {
 			t.inputs = map[string]string{}
 		}
-		t.inputs[e.ToolID] = toolSummary(e.Tool, e.Input)
+		t.inputs[e.ToolID] = agent.ToolSummary(e.Tool, e.Input)
 	case e.Type == "tool_result" && (t.showTool || e.Denied):
 		// Denials are shown even without a terminal (CI logs): the
 		// user must learn which rule would have allowed the call.
@@ -606,55 +606,8 @@ func (t *textWriter) event(e agent.Event) {
 		if e.IsError || e.Denied {
 			mark = "✗"
 		}
-		fmt.Fprintf(t.errOut, "%s%s %s %s · %s\n", strings.Repeat("  ", e.Depth), mark, e.Tool, t.inputs[e.ToolID], resultSummary(e))
+		fmt.Fprintf(t.errOut, "%s%s %s %s · %s\n", strings.Repeat("  ", e.Depth), mark, e.Tool, t.inputs[e.ToolID], agent.ResultSummary(e))
 	}
-}
-
-// toolSummary is a tool call's input in a few words: the path, pattern,
-// command or task.
-func toolSummary(tool string, input json.RawMessage) string {
-	var in struct {
-		Path, Pattern, Command, Task string
-	}
-	json.Unmarshal(input, &in)
-	var s string
-	switch tool {
-	case agent.ToolBash:
-		s = in.Command
-	case agent.ToolGlob, agent.ToolGrep:
-		s = in.Pattern
-		if in.Path != "" {
-			s += " in " + in.Path
-		}
-	case agent.ToolDelegate:
-		s = in.Task
-	default:
-		s = in.Path
-	}
-	if s == "" && tool != agent.ToolListFiles {
-		s = string(input)
-	}
-	return oneLine(s, 80)
-}
-
-// resultSummary is a tool result in a few words: a denial or error's
-// message, bash's exit status, else the first line.
-func resultSummary(e agent.Event) string {
-	out := strings.TrimSpace(e.Output)
-	if e.Tool == agent.ToolBash && !e.Denied {
-		if i := strings.LastIndex(out, "\n["); i >= 0 {
-			out = out[i+1:]
-		}
-		out = strings.Trim(out, "[]")
-	} else if i := strings.IndexByte(out, '\n'); i >= 0 {
-		lines := strings.Count(out, "\n") + 1
-		out = fmt.Sprintf("%s (+%d lines)", oneLine(out[:i], 60), lines-1)
-	}
-	if e.Denied {
-		// The rule that would allow the call is at the end: keep it.
-		return oneLine(out, 400)
-	}
-	return oneLine(out, 100)
 }
 
 func (t *textWriter) started() {
