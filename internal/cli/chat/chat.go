@@ -159,13 +159,9 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
-	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'")
-	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'")
-	// Claude Code's spellings, for habits.
-	fl.StringArrayVar(&opts.AllowedTools, "allowedTools", nil, "")
-	fl.StringArrayVar(&opts.DisallowedTools, "disallowedTools", nil, "")
-	fl.MarkHidden("allowedTools")
-	fl.MarkHidden("disallowedTools")
+	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
+	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
+	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
 	// here that is /resume inside the chat.)
