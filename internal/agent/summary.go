@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // ToolSummary is a tool call's input in a few words, for the one-line
@@ -30,7 +32,8 @@ func ToolSummary(tool string, input json.RawMessage) string {
 	if s == "" && tool != ToolListFiles {
 		s = string(input)
 	}
-	return summaryLine(s, 80)
+	// The input is the model's text, which may quote a key it was shown.
+	return summaryLine(secret.RedactShapes(s), 80)
 }
 
 // ResultSummary is a tool result in a few words: a denial or error's
