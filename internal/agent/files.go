@@ -333,14 +333,14 @@ func (a *Agent) permit(ctx context.Context, tool, command string, req ApprovalRe
 	}
 	hint := permission.Hint(v.Suggest)
 	if a.cfg.Approver == nil {
-		return denied("%s needs approval and nobody can be asked here; %s", req.Title, hint), false, nil
+		return denied("%s needs approval and nobody can be asked here, %s", req.Title, hint), false, nil
 	}
 	ans, err := a.cfg.Approver.Approve(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return toolResult{}, false, ctx.Err()
 		}
-		return denied("could not ask for approval (%v); %s", err, hint), false, nil
+		return denied("could not ask for approval (%v), %s", err, hint), false, nil
 	}
 	if !ans.Allow {
 		reason := strings.TrimSpace(ans.Reason)

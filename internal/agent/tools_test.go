@@ -485,7 +485,8 @@ func TestDenialIsAToolResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(res.Text, "permission denied") || !strings.Contains(res.Text, "bash(touch:*)") {
+	// The issue's format: "permission denied: …, allow it with --allowed-tools 'RULE'".
+	if want := "got: permission denied: bash: touch made needs approval and nobody can be asked here, allow it with --allowed-tools 'bash(touch:*)'"; res.Text != want {
 		t.Errorf("answer = %q", res.Text)
 	}
 	var sawUse, sawDenied bool
@@ -532,4 +533,80 @@ func TestSendCancelKillsBash(t *testing.T) {
 		t.Errorf("conversation changed: %d messages", len(conv.Messages))
 	}
 	assertDead(t, pidFile)
+}
+
+// TestDelegateInheritsPermissions: a sub-agent gets its parent's rules and
+// mode, never more: a deny rule refuses its call, a call no rule allows is
+// asked of the same Approver, and "don't ask again" answered for the
+// sub-agent holds for the parent too (one shared policy). In plan mode the
+// sub-agent is offered only the read-only tools.
+func TestDelegateInheritsPermissions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "keep.txt"), "keep\n")
+	bash := func(c string) stubReply {
+		return stubReply{ToolUses: []stubToolUse{{ID: "toolu_" + strings.Fields(c)[0], Name: "bash", Input: map[string]string{"command": c}}}}
+	}
+	var mu sync.Mutex
+	var subResults, subTools []string
+	s := newStub(t, func(w wireRequest) stubReply {
+		n := len(w.Messages)
+		if w.system() == subSystem {
+			mu.Lock()
+			subTools = w.toolNames()
+			for _, b := range w.last() {
+				if b["type"] == "tool_result" {
+					subResults = append(subResults, resultText(b))
+				}
+			}
+			mu.Unlock()
+			switch n {
+			case 1:
+				return bash("rm keep.txt")
+			case 3:
+				return bash("touch sub-made")
+			}
+			return stubReply{Text: "sub done"}
+		}
+		switch n {
+		case 1:
+			return stubReply{ToolUses: []stubToolUse{{ID: "toolu_d", Name: "delegate", Input: map[string]string{"task": "clean up"}}}}
+		case 3:
+			return bash("touch top-made")
+		}
+		return stubReply{Text: "end"}
+	})
+	ap := &recordingApprover{ans: Approval{Allow: true, Always: true}}
+	a := newAgent(t, bearerRuntime(s.URL), Config{Tools: []string{"delegate", "bash"}, WorkDir: dir, Deny: []string{"bash(rm:*)"}, Approver: ap})
+	if _, err := a.Send(context.Background(), NewConversation(time.Now()), "go", nil); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(subResults) != 2 || !strings.Contains(subResults[0], `permission denied: "rm keep.txt" is denied by the rule bash(rm:*)`) {
+		t.Errorf("sub-agent results = %q, want the rm denied by the parent's rule", subResults)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "keep.txt")); err != nil {
+		t.Error("the sub-agent removed keep.txt despite the parent's deny rule")
+	}
+	// Asked once, for the sub-agent's touch; the parent's touch rides on
+	// the "don't ask again" answer.
+	if len(ap.reqs) != 1 || ap.reqs[0].Command != "touch sub-made" {
+		t.Errorf("approver asked %d times: %+v", len(ap.reqs), ap.reqs)
+	}
+	for _, f := range []string{"sub-made", "top-made"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+
+	// Plan mode: the sub-agent is offered what the parent is, read-only.
+	subTools = nil
+	mu.Unlock()
+	p := newAgent(t, bearerRuntime(s.URL), Config{Tools: []string{"delegate", "bash", "read_file"}, WorkDir: dir, PermissionMode: ModePlan, MaxDepth: 1})
+	p.Send(context.Background(), NewConversation(time.Now()), "go", nil)
+	mu.Lock()
+	if strings.Join(subTools, ",") != "read_file" {
+		t.Errorf("plan-mode sub-agent offered %v, want only read_file", subTools)
+	}
 }

@@ -78,7 +78,12 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if err != nil {
 		return "", err
 	}
-	res, err := a.Send(ctx, agent.NewConversation(now()), job.Prompt, nil)
+	var denials []string
+	res, err := a.Send(ctx, agent.NewConversation(now()), job.Prompt, func(e agent.Event) {
+		if e.Type == "tool_result" && e.Denied {
+			denials = append(denials, fmt.Sprintf("✗ %s · %s", e.Tool, strings.Join(strings.Fields(e.Output), " ")))
+		}
+	})
 	var ue *models.UnavailableError
 	if errors.As(err, &ue) {
 		// The message names this job in `hermes cron edit`, and offers
@@ -91,7 +96,17 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if err != nil {
 		return "", err
 	}
-	return res.Text, nil
+	return res.Text + denialNote(denials), nil
+}
+
+// denialNote lists the calls the rules denied, after the answer: nobody is
+// asked in a cron run, so the output (cron run, cron logs) must show what
+// was refused and which rule would allow it, whatever the model says.
+func denialNote(denials []string) string {
+	if len(denials) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n\n[hermes: %d tool call(s) denied by the permission rules]\n%s", len(denials), strings.Join(denials, "\n"))
 }
 
 func (r AgentRunner) protected() []string {

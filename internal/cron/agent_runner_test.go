@@ -40,3 +40,26 @@ func TestAgentRunnerProtectsCredentialStores(t *testing.T) {
 		}
 	}
 }
+
+// A call the job's rules do not allow is denied (nobody is asked in a
+// cron run), and the run's output says so with the rule that would allow
+// it, even when the model's answer does not mention it.
+func TestAgentRunnerShowsDenials(t *testing.T) {
+	const apiKey = "sk-ant-api03-RUNNERkeyRUNNERkeyRUNNERkey"
+	api := anthropictest.New(t, anthropictest.Config{Issuer: oidctest.New(t), APIKeys: []string{apiKey}})
+	api.Script(anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "bash", Input: map[string]string{"command": "touch made"}}}},
+		anthropictest.Reply{Text: "All done."})
+	dir := t.TempDir()
+	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
+	out, err := AgentRunner{Home: t.TempDir()}.Run(context.Background(), rt, Job{Name: "j", Prompt: "make it", Tools: []string{"bash"}, Dir: dir, AllowedTools: []string{"bash(echo:*)"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "All done.\n\n[hermes: 1 tool call(s) denied by the permission rules]\n✗ bash · permission denied: bash: touch made needs approval and nobody can be asked here, allow it with --allowed-tools 'bash(touch:*)'"
+	if out != want {
+		t.Errorf("output =\n%s\nwant\n%s", out, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "made")); err == nil {
+		t.Error("the denied command ran")
+	}
+}

@@ -18,3 +18,6 @@ func truncate(s string, width int) string {
 	}
 	return ansi.Truncate(s, width, "…")
 }
+
+// textWidth is how many cells s takes.
+func textWidth(s string) int { return ansi.StringWidth(s) }

@@ -119,7 +119,10 @@ type entry struct {
 	depth int
 	// tool calls
 	toolID string
+	tool   string
 	marker string // "", "✓" or "✗"
+	result string // the result in a few words (agent.ResultSummary)
+	denied bool
 	// rendered caches text rendered at width.
 	rendered string
 	width    int
@@ -522,7 +525,7 @@ func (m *Model) onEvent(e agent.Event) {
 		m.entries[m.current].text += e.Text
 		m.entries[m.current].width = 0
 	case e.Type == "tool_use":
-		m.addEntry(entry{kind: kindTool, text: e.Tool + " " + oneLine(string(e.Input), 100), depth: e.Depth, toolID: e.ToolID})
+		m.addEntry(entry{kind: kindTool, text: e.Tool + " " + agent.ToolSummary(e.Tool, e.Input), depth: e.Depth, toolID: e.ToolID, tool: e.Tool})
 		m.current = -1 // text after a tool call is a new paragraph
 	case e.Type == "tool_result":
 		for i := len(m.entries) - 1; i >= 0; i-- {
@@ -531,6 +534,10 @@ func (m *Model) onEvent(e agent.Event) {
 				if e.IsError || e.Denied {
 					m.entries[i].marker = "✗"
 				}
+				if e.Tool == "" {
+					e.Tool = m.entries[i].tool // a replayed transcript
+				}
+				m.entries[i].result, m.entries[i].denied = agent.ResultSummary(e), e.Denied
 				m.entries[i].width = 0
 				break
 			}
@@ -775,9 +782,9 @@ func (m *Model) showTranscript() {
 			case b.Type == "text":
 				m.addEntry(entry{kind: kindAssistant, text: b.Text})
 			case b.Type == "tool_use":
-				m.addEntry(entry{kind: kindTool, text: b.Name + " " + oneLine(string(b.Input), 100), toolID: b.ID})
+				m.addEntry(entry{kind: kindTool, text: b.Name + " " + agent.ToolSummary(b.Name, b.Input), toolID: b.ID, tool: b.Name})
 			case b.Type == "tool_result":
-				m.onEvent(agent.Event{Type: "tool_result", ToolID: b.ToolUseID, IsError: b.IsError})
+				m.onEvent(agent.Event{Type: "tool_result", ToolID: b.ToolUseID, IsError: b.IsError, Output: b.Content})
 			}
 		}
 	}
@@ -881,7 +888,17 @@ func (m *Model) render(e *entry) string {
 		if mark == "" {
 			mark = "…"
 		}
-		out = strings.Repeat("  ", e.depth) + st.tool.Render("⏺ ") + truncate(e.text, w-4-2*e.depth) + " " + mark
+		indent := strings.Repeat("  ", e.depth)
+		line := truncate(e.text, w-4-2*e.depth) + " " + mark
+		if room := w - 2 - 2*e.depth - textWidth(line) - 3; e.result != "" && !e.denied && room >= 8 {
+			line += " · " + truncate(e.result, room)
+		}
+		out = indent + st.tool.Render("⏺ ") + line
+		if e.denied && e.result != "" {
+			// A denial is shown whole: it names the rule that would
+			// allow the call.
+			out += "\n" + indent + "  ⎿ " + strings.ReplaceAll(wrapPlain(e.result, max(w-4-2*e.depth, 10)), "\n", "\n"+indent+"    ")
+		}
 	case kindNote:
 		out = st.note.Render(wrapPlain(e.text, w))
 	case kindError:

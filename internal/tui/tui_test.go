@@ -502,3 +502,23 @@ func TestModelCheckNoticeAndRefusal(t *testing.T) {
 		t.Fatalf("after /resume offer: model %q", b.model)
 	}
 }
+
+// TestToolCallLines: each tool call is one line — the tool, its input in a
+// few words, ✓ or ✗, and the result in a few words; a denial is shown whole
+// below it, with the rule that would allow the call.
+func TestToolCallLines(t *testing.T) {
+	t.Parallel()
+	m := newModel(t, &fakeBackend{})
+	m.onEvent(agent.Event{Type: "tool_use", ToolID: "t1", Tool: "bash", Input: []byte(`{"command":"go test ./..."}`)})
+	m.onEvent(agent.Event{Type: "tool_result", ToolID: "t1", Tool: "bash", Output: "ok  \tx\t0.1s\n[exit code 0]"})
+	m.onEvent(agent.Event{Type: "tool_use", ToolID: "t2", Tool: "bash", Input: []byte(`{"command":"touch x"}`)})
+	m.onEvent(agent.Event{Type: "tool_result", ToolID: "t2", Tool: "bash", IsError: true, Denied: true,
+		Output: "permission denied: bash: touch x needs approval and nobody can be asked here, allow it with --allowed-tools 'bash(touch:*)'"})
+	sc := screen(m)
+	if !strings.Contains(sc, "⏺ bash go test ./... ✓ · exit code 0") {
+		t.Errorf("no one-line call with its result:\n%s", sc)
+	}
+	if !strings.Contains(sc, "⏺ bash touch x ✗") || !strings.Contains(strings.Join(strings.Fields(sc), " "), "⎿ permission denied: bash: touch x needs approval and nobody can be asked here, allow it with --allowed-tools 'bash(touch:*)'") {
+		t.Errorf("denial not shown whole:\n%s", sc)
+	}
+}

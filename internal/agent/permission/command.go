@@ -3,6 +3,7 @@ package permission
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -103,28 +104,62 @@ func callPart(c *syntax.CallExpr) Part {
 }
 
 // nestedShell returns the parts of the script a part hands to another
-// shell with fixed text: bash -c '…', sh -c '…', eval '…'.
+// shell with fixed text: bash -c '…', sh -c '…', eval '…', and the
+// command of find -exec. A script computed at run time (eval "$X",
+// sh -c "$(cat f)") is one part whose command is unknown: it cannot be
+// shown not to match a deny rule, and no prefix rule vouches for it.
 func nestedShell(p Part, depth int) ([]Part, error) {
 	w := stripWrappers(p.Words)
 	if len(w) < 2 {
 		return nil, nil
 	}
-	var script string
+	var script []string
 	switch filepath.Base(w[0]) {
 	case "eval":
-		script = strings.Join(w[1:], " ")
+		script = w[1:]
 	case "bash", "sh", "zsh", "dash", "ksh":
 		for i := 1; i < len(w)-1; i++ {
 			if strings.HasPrefix(w[i], "-") && strings.Contains(w[i], "c") && !strings.HasPrefix(w[i], "--") {
-				script = w[i+1]
+				script = w[i+1 : i+2]
 				break
 			}
 		}
+	case "find":
+		return findExec(p, w)
 	}
-	if script == "" {
+	if len(script) == 0 {
 		return nil, nil
 	}
-	return splitCommand(script, depth+1)
+	for _, s := range script {
+		if s == "" {
+			return []Part{{Words: []string{""}, Dynamic: true, Unsafe: true, Text: p.Text}}, nil
+		}
+	}
+	return splitCommand(strings.Join(script, " "), depth+1)
+}
+
+// findExec returns the commands find runs for each file (-exec, -execdir,
+// -ok, -okdir … ; or +), so a deny rule for rm also catches
+// `find . -exec rm {} \;`.
+func findExec(p Part, w []string) ([]Part, error) {
+	var out []Part
+	for i := 1; i < len(w); i++ {
+		switch w[i] {
+		case "-exec", "-execdir", "-ok", "-okdir":
+		default:
+			continue
+		}
+		end := i + 1
+		for end < len(w) && w[end] != ";" && w[end] != "+" {
+			end++
+		}
+		if end > i+1 {
+			words := w[i+1 : end]
+			out = append(out, Part{Words: words, Dynamic: slices.Contains(words, ""), Text: p.Text})
+		}
+		i = end
+	}
+	return out, nil
 }
 
 // writesFile reports whether a redirection writes to a file other than
@@ -233,7 +268,7 @@ func printNode(n syntax.Node) string {
 func isWrapper(name string) bool {
 	switch name {
 	case "command", "builtin", "exec", "nohup", "time", "nice", "env", "sudo", "doas",
-		"timeout", "xargs", "stdbuf", "ionice", "setsid", "chrt", "taskset", "unbuffer", "watch":
+		"timeout", "xargs", "stdbuf", "ionice", "setsid", "chrt", "taskset", "unbuffer", "watch", "busybox":
 		return true
 	}
 	return false
@@ -255,14 +290,14 @@ func stripWrappers(words []string) []string {
 			case strings.HasPrefix(w, "-"):
 				words = words[1:]
 				// Options that take a separate value.
-				if (w == "-n" || w == "-u" || w == "-g" || w == "-s" || w == "-k" || w == "-I" || w == "-c" || w == "-p") && len(words) > 0 {
+				if (w == "-n" || w == "-u" || w == "-g" || w == "-s" || w == "-k" || w == "-I" || w == "-c" || w == "-p" || w == "-a") && len(words) > 0 {
 					words = words[1:]
 				}
 				continue
 			case name == "env" && strings.Contains(w, "="):
 				words = words[1:]
 				continue
-			case name == "timeout" && w != "" && strings.Trim(w, "0123456789.smhd") == "":
+			case (name == "timeout" || name == "chrt") && w != "" && strings.Trim(w, "0123456789.smhd") == "":
 				words = words[1:]
 				continue
 			}

@@ -212,6 +212,14 @@ func TestSmuggling(t *testing.T) {
 		"bash -c 'rm x'",
 		"sh -lc \"ls; rm x\"",
 		"eval 'rm x'",
+		"eval \"$X\"",            // a script computed at run time
+		"sh -c \"$(echo rm) x\"", // the same, through another shell
+		"bash -c \"$CMD\"",
+		"find . -exec rm {} \\;", // find runs rm for each file
+		"find . -name x -execdir /bin/rm -f {} +",
+		"busybox rm x",
+		"exec -a name rm x",
+		"chrt 1 rm x",
 		"$X x",
 		"r${X}m x",
 		"git push origin main",
@@ -223,6 +231,15 @@ func TestSmuggling(t *testing.T) {
 		if v := d.Check(ToolBash, c); v.Decision != Deny {
 			t.Errorf("%q = %+v, want Deny", c, v)
 		}
+	}
+	// find -exec runs a command of its own: a rule for find does not
+	// vouch for it.
+	f := mustPolicy(t, ModeDefault, "bash(find:*)", "")
+	if v := f.Check(ToolBash, "find . -name '*.tmp' -exec rm {} \\;"); v.Decision == Allow {
+		t.Errorf("find -exec rm was allowed by bash(find:*)")
+	}
+	if v := f.Check(ToolBash, "find . -name '*.go'"); v.Decision != Allow {
+		t.Errorf("find = %+v, want Allow", v)
 	}
 	for _, c := range []string{"ls -l", "git pushd", "echo rm", "git status"} {
 		if v := d.Check(ToolBash, c); v.Decision != Allow {

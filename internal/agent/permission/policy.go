@@ -15,6 +15,10 @@ const (
 	ModePlan              = "plan"
 )
 
+// BypassWarning is printed once on stderr by every command that runs with
+// ModeBypassPermissions and tools that need permission.
+const BypassWarning = "warning: --permission-mode bypassPermissions: write_file, edit_file and bash run without asking (bash runs as you); only --disallowed-tools rules still apply"
+
 // Modes lists the accepted modes.
 var Modes = []string{ModeDefault, ModeAcceptEdits, ModeBypassPermissions, ModePlan}
 

@@ -4,6 +4,7 @@ package acp
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -79,8 +80,11 @@ allow them.`,
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cobra.FixedCompletions(permission.Modes, cobra.ShellCompDirectiveNoFileComp))
-	fl.StringSliceVar(&opts.AllowedTools, "allowed-tools", nil, "tool rules allowed without asking (comma list), e.g. edit_file,'bash(git diff:*)'")
-	fl.StringSliceVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool rules always refused (comma list), e.g. 'bash(git push:*)'")
+	// Not comma-split slices: the rules split themselves (commas or spaces
+	// outside parentheses), and a command may hold a quote. Repeatable;
+	// Claude Code's spellings (--allowedTools) add to the same lists.
+	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool rules allowed without asking, comma- or space-separated, e.g. edit_file,'bash(git diff:*)'", "allowedTools")
+	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool rules always refused (wins over every allow), e.g. 'bash(git push:*)'", "disallowedTools")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	return cmd
@@ -127,6 +131,9 @@ func Run(ctx context.Context, opts *Options) error {
 		SecretEnv:      opts.Factory.SecretEnv,
 		Logger:         opts.Factory.Logger(), // stderr: never stdout
 		Warnings:       opts.IO.ErrOut,
+	}
+	if opts.PermissionMode == permission.ModeBypassPermissions {
+		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)
 	}
 	// Stdout is the protocol's alone: the resolver (shadowed-credential
 	// notices) and the logger write to stderr.

@@ -121,3 +121,22 @@ func TestBadFlags(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// The rule flags read like chat's: repeated, comma- or space-separated,
+// Claude Code's spellings too, and a command holding a quote or a comma
+// inside its parentheses stays one rule.
+func TestRuleFlags(t *testing.T) {
+	t.Parallel()
+	ios, _, _, _ := iostreams.Test()
+	f := factory.New()
+	f.IO = ios
+	var got *Options
+	cmd := newCmd(f, func(_ context.Context, o *Options) error { got = o; return o.check() })
+	cmd.SetArgs([]string{"--allowed-tools", `bash(echo "a,b":*) edit_file`, "--allowedTools", "bash(ls:*)", "--disallowed-tools", "bash(git push:*),bash(rm:*)"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.AllowedTools, "|") != `bash(echo "a,b":*) edit_file|bash(ls:*)` || strings.Join(got.DisallowedTools, "|") != "bash(git push:*),bash(rm:*)" {
+		t.Errorf("allowed %q, disallowed %q", got.AllowedTools, got.DisallowedTools)
+	}
+}

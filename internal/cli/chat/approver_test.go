@@ -48,7 +48,7 @@ func TestApprovalPromptOnAPseudoTerminal(t *testing.T) {
 	con.ExpectScreen("hermes wants to bash: touch always1.txt")
 	con.Send("2")
 	con.WaitScreen("always2 run without a dialog", func(sc string) bool {
-		return strings.Contains(sc, `touch always2.txt"} ✓`) && !strings.Contains(sc, "hermes wants to")
+		return strings.Contains(sc, "bash touch always2.txt ✓ · exit code 0") && !strings.Contains(sc, "hermes wants to")
 	})
 
 	// no, and tell the model why: the reason reaches the model.
@@ -72,5 +72,76 @@ func TestApprovalPromptOnAPseudoTerminal(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(work, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// TestOneShotApprovalPromptOnAPseudoTerminal: `hermes chat -q` on a
+// terminal (no full-screen UI) asks on stderr before a call no rule
+// allows, showing the command or the diff, with the three answers: yes
+// runs it; "don't ask again" runs it and the next similar command without
+// asking; no with a reason tells the model, which goes on.
+func TestOneShotApprovalPromptOnAPseudoTerminal(t *testing.T) {
+	bin := hermestest.Binary(t)
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	work := t.TempDir()
+	os.WriteFile(filepath.Join(work, "f.txt"), []byte("old line\n"), 0o600)
+	tool := func(name string, in map[string]string) anthropictest.Reply {
+		return anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: name, Input: in}}}
+	}
+	s.Script(
+		tool("bash", map[string]string{"command": "touch yes.txt"}),
+		tool("bash", map[string]string{"command": "touch always1.txt"}),
+		tool("bash", map[string]string{"command": "touch always2.txt"}),
+		tool("read_file", map[string]string{"path": "f.txt"}),
+		tool("edit_file", map[string]string{"path": "f.txt", "old_string": "old", "new_string": "new"}),
+		anthropictest.Reply{Text: "all done"},
+	)
+	cmd := exec.Command(bin, "chat", "-q", "work", "--base-url", s.URL, "--tools", "read_file,edit_file,bash")
+	cmd.Dir = work
+	cmd.Env = append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	con := ptytest.Start(t, cmd)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	con.Expect("hermes wants to run a command (bash runs as you):")
+	con.Expect("touch yes.txt")
+	con.Expect("1) Yes")
+	con.Expect("2) Yes, and don't ask again for similar commands this session")
+	con.Expect("3) No, and tell the model why")
+	con.Send("1\r")
+	con.Expect("✓ bash touch yes.txt · exit code 0")
+
+	con.Expect("touch always1.txt")
+	con.Send("2\r")
+	con.Expect("✓ bash touch always1.txt · exit code 0")
+	con.Expect("✓ bash touch always2.txt · exit code 0")
+
+	con.Expect("✓ read_file f.txt")
+	con.Expect("hermes wants to edit_file f.txt:")
+	con.Expect("-old line")
+	con.Expect("+new line")
+	con.Send("3\r")
+	con.Expect("What should the model do instead?")
+	con.Send("keep it old\r")
+	con.Expect("✗ edit_file f.txt · permission denied: the user refused edit_file f.txt; they said: keep it old")
+	con.Expect("all done")
+	if err := <-exited; err != nil {
+		t.Fatalf("hermes chat -q exited with %v\n%s", err, con.Output())
+	}
+	// always2 was not asked: exactly two command questions were shown.
+	if n := strings.Count(con.Output(), "hermes wants to run a command"); n != 2 {
+		t.Errorf("asked %d times about a command, want 2 (yes, always)\n%s", n, con.Output())
+	}
+	for _, f := range []string{"yes.txt", "always1.txt", "always2.txt"} {
+		if _, err := os.Stat(filepath.Join(work, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join(work, "f.txt")); string(data) != "old line\n" {
+		t.Errorf("refused edit happened: %q", data)
+	}
+	reqs := s.MessageRequests()
+	if last := reqs[len(reqs)-1].LastUserText(); last != "permission denied: the user refused edit_file f.txt; they said: keep it old" {
+		t.Errorf("the model was told %q", last)
 	}
 }

@@ -159,13 +159,9 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
-	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'")
-	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'")
-	// Claude Code's spellings, for habits.
-	fl.StringArrayVar(&opts.AllowedTools, "allowedTools", nil, "")
-	fl.StringArrayVar(&opts.DisallowedTools, "disallowedTools", nil, "")
-	fl.MarkHidden("allowedTools")
-	fl.MarkHidden("disallowedTools")
+	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
+	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
+	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
 	// here that is /resume inside the chat.)
@@ -589,64 +585,25 @@ func (t *textWriter) event(e agent.Event) {
 		t.started()
 		io.WriteString(t.out, e.Text)
 		t.last = e.Text[len(e.Text)-1]
-	case e.Type == "tool_use" && t.showTool:
-		t.started()
+	case e.Type == "tool_use":
+		if t.showTool {
+			t.started()
+		}
 		if t.inputs == nil {
 			t.inputs = map[string]string{}
 		}
-		t.inputs[e.ToolID] = toolSummary(e.Tool, e.Input)
-	case e.Type == "tool_result" && t.showTool:
+		t.inputs[e.ToolID] = agent.ToolSummary(e.Tool, e.Input)
+	case e.Type == "tool_result" && (t.showTool || e.Denied):
+		// Denials are shown even without a terminal (CI logs): the
+		// user must learn which rule would have allowed the call.
 		t.started()
 		t.endLine()
 		mark := "✓"
 		if e.IsError || e.Denied {
 			mark = "✗"
 		}
-		fmt.Fprintf(t.errOut, "%s%s %s %s · %s\n", strings.Repeat("  ", e.Depth), mark, e.Tool, t.inputs[e.ToolID], resultSummary(e))
+		fmt.Fprintf(t.errOut, "%s%s %s %s · %s\n", strings.Repeat("  ", e.Depth), mark, e.Tool, t.inputs[e.ToolID], agent.ResultSummary(e))
 	}
-}
-
-// toolSummary is a tool call's input in a few words: the path, pattern,
-// command or task.
-func toolSummary(tool string, input json.RawMessage) string {
-	var in struct {
-		Path, Pattern, Command, Task string
-	}
-	json.Unmarshal(input, &in)
-	var s string
-	switch tool {
-	case agent.ToolBash:
-		s = in.Command
-	case agent.ToolGlob, agent.ToolGrep:
-		s = in.Pattern
-		if in.Path != "" {
-			s += " in " + in.Path
-		}
-	case agent.ToolDelegate:
-		s = in.Task
-	default:
-		s = in.Path
-	}
-	if s == "" && tool != agent.ToolListFiles {
-		s = string(input)
-	}
-	return oneLine(s, 80)
-}
-
-// resultSummary is a tool result in a few words: a denial or error's
-// message, bash's exit status, else the first line.
-func resultSummary(e agent.Event) string {
-	out := strings.TrimSpace(e.Output)
-	if e.Tool == agent.ToolBash && !e.Denied {
-		if i := strings.LastIndex(out, "\n["); i >= 0 {
-			out = out[i+1:]
-		}
-		out = strings.Trim(out, "[]")
-	} else if i := strings.IndexByte(out, '\n'); i >= 0 {
-		lines := strings.Count(out, "\n") + 1
-		out = fmt.Sprintf("%s (+%d lines)", oneLine(out[:i], 60), lines-1)
-	}
-	return oneLine(out, 100)
 }
 
 func (t *textWriter) started() {
@@ -697,7 +654,7 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
 	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.Tools) {
-		fmt.Fprintln(o.IO.ErrOut, "warning: --permission-mode bypassPermissions: write_file, edit_file and bash run without asking (bash runs as you); only --disallowed-tools rules still apply")
+		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
 	}
 	if o.IO.CanPrompt() && (interactive || o.Format == "text") {
 		cfg.Approver = NewTerminalApprover(prompt.New(o.IO), o.IO.ErrOut)

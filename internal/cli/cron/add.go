@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,12 +71,8 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
-	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, "tool calls the job may make: edit_file, 'bash(go test:*)'")
-	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, "tool calls always denied")
-	fl.StringArrayVar(&opts.AllowedTools, "allowedTools", nil, "")
-	fl.StringArrayVar(&opts.DisallowedTools, "disallowedTools", nil, "")
-	fl.MarkHidden("allowedTools")
-	fl.MarkHidden("disallowedTools")
+	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls the job may make: edit_file, 'bash(go test:*)'", "allowedTools")
+	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied", "disallowedTools")
 	return cmd
 }
 
@@ -111,6 +108,9 @@ func addRun(ctx context.Context, opts *addOptions) error {
 		return err
 	}
 	next, _ := job.Next()
+	if job.PermissionMode == permission.ModeBypassPermissions && slices.ContainsFunc(job.Tools, func(t string) bool { return !permission.ReadOnly(t) }) {
+		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Added cron job %q; next run %s (runs only while 'hermes cron daemon' is running)\n", job.Name, formatTime(next))
 	models.WarnDeprecated(opts.IO.ErrOut, job.Model, now)
 	return nil

@@ -1,0 +1,67 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hermes-agent/hermes/internal/secret"
+)
+
+// ToolSummary is a tool call's input in a few words, for the one-line
+// display of a call on a terminal: the path, pattern, command or task.
+func ToolSummary(tool string, input json.RawMessage) string {
+	var in struct {
+		Path, Pattern, Command, Task string
+	}
+	json.Unmarshal(input, &in)
+	var s string
+	switch tool {
+	case ToolBash:
+		s = in.Command
+	case ToolGlob, ToolGrep:
+		s = in.Pattern
+		if in.Path != "" {
+			s += " in " + in.Path
+		}
+	case ToolDelegate:
+		s = in.Task
+	default:
+		s = in.Path
+	}
+	if s == "" && tool != ToolListFiles {
+		s = string(input)
+	}
+	// The input is the model's text, which may quote a key it was shown.
+	return summaryLine(secret.RedactShapes(s), 80)
+}
+
+// ResultSummary is a tool result in a few words: a denial or error's
+// message (a denial whole enough to keep the rule that would allow it),
+// bash's exit status, else the first line and how many more there are.
+func ResultSummary(e Event) string {
+	out := strings.TrimSpace(e.Output)
+	if e.Tool == ToolBash && !e.Denied {
+		if i := strings.LastIndex(out, "\n["); i >= 0 {
+			out = out[i+1:]
+		}
+		out = strings.Trim(out, "[]")
+	} else if i := strings.IndexByte(out, '\n'); i >= 0 {
+		lines := strings.Count(out, "\n") + 1
+		out = fmt.Sprintf("%s (+%d lines)", summaryLine(out[:i], 60), lines-1)
+	}
+	if e.Denied {
+		// The rule that would allow the call is at the end: keep it.
+		return summaryLine(out, 400)
+	}
+	return summaryLine(out, 100)
+}
+
+// summaryLine is s on one line (white space collapsed), at most n runes.
+func summaryLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
+}
