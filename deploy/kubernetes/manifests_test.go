@@ -514,7 +514,7 @@ func TestCronExportKubernetes(t *testing.T) {
 	home := t.TempDir()
 	store := cron.NewStore(home)
 	jobs := []cron.Job{
-		{Name: "Nightly.Report", Schedule: "CRON_TZ=Europe/Paris 0 9 * * 1-5", Prompt: "--summarise \"open\" PRs: <today>\nline two", Model: "claude-sonnet-5-5", System: "be brief", Tools: []string{"read_file", "bash", "edit_file"},
+		{Name: "Nightly.Report", Schedule: "CRON_TZ=Europe/Paris 0 9 * * 1-5", Prompt: "--summarise \"open\" PRs: <today>\nline two", Model: "claude-sonnet-4-5", System: "be brief", Tools: []string{"read_file", "bash", "edit_file"},
 			PermissionMode: "acceptEdits", AllowedTools: []string{"bash(go test:*) read_file", "edit_file"}, DisallowedTools: []string{"bash(git push:*)"}},
 		{Name: "every15", Schedule: "@every 15m", Prompt: "ping", Paused: true},
 	}
@@ -557,7 +557,7 @@ func TestCronExportKubernetes(t *testing.T) {
 	if nightly.Spec.Schedule != "0 9 * * 1-5" || nightly.Spec.TimeZone == nil || *nightly.Spec.TimeZone != "Europe/Paris" {
 		t.Errorf("schedule %q tz %v", nightly.Spec.Schedule, nightly.Spec.TimeZone)
 	}
-	for flag, want := range map[string]string{"query": jobs[0].Prompt, "model": "claude-sonnet-5-5", "system": "be brief", "tools": "read_file,bash,edit_file",
+	for flag, want := range map[string]string{"query": jobs[0].Prompt, "model": "claude-sonnet-4-5", "system": "be brief", "tools": "read_file,bash,edit_file",
 		"permission-mode": "acceptEdits", "allowed-tools": "bash(go test:*) read_file,edit_file", "disallowed-tools": "bash(git push:*)"} {
 		if got := flagValue(cmd, flag); got != want {
 			t.Errorf("--%s = %q, want %q", flag, got, want)

@@ -16,6 +16,9 @@ func (v appendList) Set(s string) error { *v.p = append(*v.p, s); return nil }
 func (v appendList) String() string     { return strings.Join(*v.p, " ") }
 func (v appendList) Type() string       { return "stringArray" }
 
+// GetSlice is pflag's SliceValue view: the values as given, one per use.
+func (v appendList) GetSlice() []string { return *v.p }
+
 // ListFlag defines a repeatable string-list flag on fl, under name and
 // hidden aliases, all appending to p (values are kept as given).
 func ListFlag(fl *pflag.FlagSet, p *[]string, name, usage string, aliases ...string) {
