@@ -257,14 +257,20 @@ func parseOutputs(file string) map[string]string {
 	return out
 }
 
-func TestActionRunsPromptWithWIF(t *testing.T) {
-	t.Parallel()
+// actionWorld is every Action test's start: bash (the steps are bash),
+// the parsed action.yml, and a fresh GitHub OIDC issuer and API stand-in.
+func actionWorld(t *testing.T) (actionFile, *oidctest.Issuer, *anthropictest.Server) {
+	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
-	a := loadAction(t)
 	iss := oidctest.New(t)
-	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	return loadAction(t), iss, anthropictest.New(t, anthropictest.Config{Issuer: iss})
+}
+
+func TestActionRunsPromptWithWIF(t *testing.T) {
+	t.Parallel()
+	a, iss, api := actionWorld(t)
 	r := newRunner(t, iss, api, map[string]string{
 		"federation-rule-id": anthropictest.DefaultRuleID,
 		"organization-id":    anthropictest.DefaultOrgID,
@@ -307,12 +313,7 @@ func TestActionRunsPromptWithWIF(t *testing.T) {
 // authentication), and the summary says so.
 func TestActionFailsWithHermesExitCode(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	a := loadAction(t)
-	iss := oidctest.New(t)
-	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	a, iss, api := actionWorld(t)
 	r := newRunner(t, iss, api, map[string]string{
 		"federation-rule-id": "fdrl_01NotTheRule",
 		"organization-id":    anthropictest.DefaultOrgID,
@@ -344,12 +345,7 @@ func TestActionFailsWithHermesExitCode(t *testing.T) {
 // "latest"), puts it on PATH, and on a cache hit installs nothing.
 func TestActionInstallsResolvedVersionOnce(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	a := loadAction(t)
-	iss := oidctest.New(t)
-	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	a, iss, api := actionWorld(t)
 	r := newRunner(t, iss, api, map[string]string{
 		"federation-rule-id": anthropictest.DefaultRuleID,
 		"organization-id":    anthropictest.DefaultOrgID,
@@ -407,12 +403,7 @@ func TestActionInstallsResolvedVersionOnce(t *testing.T) {
 // usage error (exit 2); permission inputs without tools get a warning.
 func TestActionPassesToolsModelAndPermissions(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	a := loadAction(t)
-	iss := oidctest.New(t)
-	api := anthropictest.New(t, anthropictest.Config{Issuer: iss})
+	a, iss, api := actionWorld(t)
 	base := map[string]string{"federation-rule-id": anthropictest.DefaultRuleID, "organization-id": anthropictest.DefaultOrgID, "prompt": "look around"}
 	with := func(kv ...string) map[string]string {
 		m := maps.Clone(base)
