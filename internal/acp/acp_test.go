@@ -234,8 +234,12 @@ func TestLoadSessionReplaysAndContinues(t *testing.T) {
 	}
 	c.closeIn() // the editor quits: the lock is released
 
+	// --model applies to a loaded session too (the only way an editor
+	// moves a stored session off a retired model).
 	cl := &testClient{}
-	c2 := e.connect(e.config(), cl)
+	cfg2 := e.config()
+	cfg2.Model = anthropic.ModelClaudeHaiku5_5
+	c2 := e.connect(cfg2, cl)
 	c2.Initialize(context.Background(), sdk.InitializeRequest{ProtocolVersion: 1})
 	if _, err := c2.LoadSession(context.Background(), sdk.LoadSessionRequest{SessionId: id, Cwd: e.cwd, McpServers: []sdk.McpServer{}}); err != nil {
 		t.Fatal(err)
@@ -265,6 +269,9 @@ func TestLoadSessionReplaysAndContinues(t *testing.T) {
 	reqs := e.s.MessageRequests()
 	if n := len(reqs[len(reqs)-1].Messages); n != 5 {
 		t.Errorf("continued request has %d messages, want 5 (history + prompt)", n)
+	}
+	if m := reqs[len(reqs)-1].Model; m != anthropic.ModelClaudeHaiku5_5 {
+		t.Errorf("loaded session with --model asked %q", m)
 	}
 	_, err = c2.LoadSession(context.Background(), sdk.LoadSessionRequest{SessionId: "20200101-000000-000000000000", Cwd: e.cwd, McpServers: []sdk.McpServer{}})
 	if err == nil || !strings.Contains(err.Error(), "no such session") {
@@ -542,7 +549,8 @@ func TestRetiredModelErrorAndWarningOnce(t *testing.T) {
 		re := reqErr(t, err)
 		use := anthropic.ModelClaudeHaiku5_5
 		for _, want := range []string{`refused the model "` + anthropic.ModelClaudeSonnet4_5 + `"`, "it may be retired",
-			"The default hermes would use is " + use, "-m " + use, "/model " + use, "hermes cron edit NAME --model " + use} {
+			"The default hermes would use is " + use, "-m " + use, "/model " + use, "hermes cron edit NAME --model " + use,
+			"In an editor: add --model " + use + " to the agent's command"} {
 			if !strings.Contains(re.Message, want) {
 				t.Errorf("error lacks %q:\n%s", want, re.Message)
 			}

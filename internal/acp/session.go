@@ -1,6 +1,7 @@
 package acp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -294,6 +295,11 @@ func (s *Server) run(ctx context.Context, ss *session, text string) (sdk.PromptR
 	default:
 		s.log.Warn("prompt failed", "session", ss.id, "error", err)
 		msg := secret.RedactShapes(err.Error())
+		if ue != nil {
+			// An editor has no -m per run and no /model: the agent's
+			// command line is where a model is chosen, loaded sessions too.
+			msg += "\nIn an editor: add --model " + cmp.Or(ue.Suggestion(), "MODEL") + " to the agent's command (hermes acp --model …); it applies to loaded sessions too."
+		}
 		return sdk.PromptResponse{}, &sdk.RequestError{Code: -32603, Message: msg, Data: map[string]any{"details": msg}}
 	}
 	if err := s.store.Save(conv, s.cfg.Now()); err != nil {

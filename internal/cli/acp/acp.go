@@ -76,7 +76,7 @@ allow them.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; a loaded session keeps its own)")
+	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; loaded sessions too, so it also moves a session off a retired model)")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cobra.FixedCompletions(permission.Modes, cobra.ShellCompDirectiveNoFileComp))
