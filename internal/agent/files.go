@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -297,7 +298,8 @@ func (a *Agent) writeChange(ctx context.Context, c fileChange) error {
 	if !c.exists {
 		mode = 0o644
 	}
-	tmp := filepath.Join(dir, fmt.Sprintf(".%s.hermes-%d.tmp", filepath.Base(c.rel), os.Getpid()))
+	// A random name: parallel tool calls of one turn may write one file.
+	tmp := filepath.Join(dir, fmt.Sprintf(".%s.hermes-%s.tmp", filepath.Base(c.rel), rand.Text()[:12]))
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

@@ -178,6 +178,32 @@ func TestWriteFile(t *testing.T) {
 	wantErr(t, call(t, a, ToolWriteFile, map[string]any{"path": "ln", "content": "x"}), "symlink")
 }
 
+// Parallel write_file calls on one file (the model may send several tool
+// calls in one turn) never collide on the temporary file: each either
+// writes or is refused for not having read the file, and none is left.
+func TestWriteFileConcurrent(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a := toolAgent(t, dir, Config{PermissionMode: ModeAcceptEdits})
+	results := make([]toolResult, 8)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			results[i] = call(t, a, ToolWriteFile, map[string]any{"path": "same.txt", "content": strings.Repeat("x", 1<<16)})
+		})
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.isError && !strings.Contains(r.content, "read same.txt with read_file before") {
+			t.Errorf("concurrent write failed: %s", r.content)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("files left: %v", entries)
+	}
+}
+
 func TestEditFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
