@@ -51,11 +51,8 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 		res.ExchangeRequestID = s.LastRequestID()
 	}
 	var resp *http.Response
-	// Retried as every other path is (a 429 or 529 once is not a failed
-	// check; retry-after is honoured), each attempt bounded in time and
-	// size so a hung or runaway server fails the check instead of hanging it.
-	timeout := HTTPTimeout(nil, checkTimeout)
-	client := rt.NewClient(option.WithMaxRetries(2), option.WithRequestTimeout(timeout), option.WithMiddleware(LimitBody(maxCheckBody)))
+	// A 429 or 529 once is not a failed check; a hung or runaway server is.
+	client := rt.NewSmallCallClient()
 	_, err = client.Models.List(ctx, anthropic.ModelListParams{}, option.WithResponseInto(&resp))
 	if resp != nil {
 		res.APIStatus = resp.StatusCode
@@ -74,31 +71,50 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 			}
 			return fail(e)
 		}
-		switch {
-		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-			err = fmt.Errorf("GET /v1/models: no answer within %s (%s)", timeout, HTTPTimeoutEnv)
-		case errors.Is(err, ErrBodyTooLarge):
-			err = fmt.Errorf("GET /v1/models: %w", ErrBodyTooLarge)
-		}
-		return fail(err)
+		return fail(SmallCallError(ctx, "GET /v1/models", err))
 	}
 	res.OK = true
 	return res
 }
 
-// A models page is a few hundred KiB at most; checkTimeout is the SDK's.
+// A small call is an API request whose answer is small (a model list,
+// one model, a credential check). Each attempt is bounded in time and size,
+// so a hung or runaway server fails it instead of hanging hermes.
 const (
-	maxCheckBody = 8 << 20
-	checkTimeout = 30 * time.Second
+	// smallCallTimeout bounds one attempt (the SDK's default, 10 minutes,
+	// is meant for long answers); HERMES_HTTP_TIMEOUT wins.
+	smallCallTimeout = 30 * time.Second
+	// smallCallMaxBody bounds one answer: a models page is a few hundred
+	// KiB at most.
+	smallCallMaxBody = 8 << 20
 )
 
-// ErrBodyTooLarge is what LimitBody reports past its bound.
-var ErrBodyTooLarge = fmt.Errorf("the response is larger than %d MiB: not the Anthropic API? (check the base URL)", maxCheckBody>>20)
+var errBodyTooLarge = fmt.Errorf("the response is larger than %d MiB: not the Anthropic API? (check the base URL)", smallCallMaxBody>>20)
 
-// LimitBody is SDK middleware that fails reading a response body past n
-// bytes, for calls whose answers are small (a model list, a check), so a
-// runaway server cannot fill memory.
-func LimitBody(n int64) option.Middleware {
+// NewSmallCallClient is rt's client for small calls: retried as every
+// other path is (429 and 529, retry-after honoured), each attempt bounded.
+func (rt *Runtime) NewSmallCallClient() anthropic.Client {
+	return rt.NewClient(option.WithMaxRetries(2),
+		option.WithRequestTimeout(HTTPTimeout(nil, smallCallTimeout)),
+		option.WithMiddleware(limitBody(smallCallMaxBody)))
+}
+
+// SmallCallError says which small call hit which bound (a timeout or an
+// oversized answer); any other error, or one of a context the caller
+// ended, is returned as it is.
+func SmallCallError(ctx context.Context, request string, err error) error {
+	switch {
+	case ctx.Err() != nil:
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: no answer within %s (%s)", request, HTTPTimeout(nil, smallCallTimeout), HTTPTimeoutEnv)
+	case errors.Is(err, errBodyTooLarge):
+		return fmt.Errorf("%s: %w", request, errBodyTooLarge)
+	}
+	return err
+}
+
+// limitBody fails reading a response body past n bytes.
+func limitBody(n int64) option.Middleware {
 	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		resp, err := next(req)
 		if err == nil && resp.Body != nil {
@@ -115,7 +131,7 @@ type limitedBody struct {
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
-		return 0, ErrBodyTooLarge
+		return 0, errBodyTooLarge
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]

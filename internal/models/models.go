@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
-	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
@@ -60,29 +59,12 @@ const pageSize = 100
 // maxPages bounds a list from a server that never stops saying has_more.
 const maxPages = 100
 
-// requestTimeout bounds each attempt of a models request (the SDK's own
-// default is 10 minutes, meant for long answers); HERMES_HTTP_TIMEOUT wins.
-const requestTimeout = 30 * time.Second
-
-// maxBody bounds one models answer: a page is a few hundred KiB at most.
-const maxBody = 8 << 20
-
-// client is an SDK client for the small models requests: retried as every
-// other path is, each attempt bounded in time and size, so a hung or
-// runaway server fails `hermes models`, /model and --model completion
-// instead of hanging them.
-func client(rt *credential.Runtime) anthropic.Client {
-	return rt.NewClient(option.WithMaxRetries(2),
-		option.WithRequestTimeout(credential.HTTPTimeout(nil, requestTimeout)),
-		option.WithMiddleware(credential.LimitBody(maxBody)))
-}
-
 // List returns every model the API offers to rt's credential (all pages,
 // newest first as the API orders them). The one hermes uses by default is
 // marked; defaultModel "" means DefaultModel.
 func List(ctx context.Context, rt *credential.Runtime, defaultModel ...string) ([]Info, error) {
 	def := Pick(defaultModel...)
-	client := client(rt)
+	client := rt.NewSmallCallClient()
 	params := anthropic.ModelListParams{Limit: anthropic.Int(pageSize)}
 	var out []Info
 	for range maxPages {
@@ -167,14 +149,9 @@ func listError(ctx context.Context, request string, err error) error {
 	if errors.As(err, &ae) {
 		return &ListError{Request: request, StatusCode: ae.StatusCode, Message: secret.Outside(ae.Message), RequestID: ae.RequestID}
 	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: no answer within %s (%s)", request, credential.HTTPTimeout(nil, requestTimeout), credential.HTTPTimeoutEnv)
-	case errors.Is(err, credential.ErrBodyTooLarge):
-		return fmt.Errorf("%s: %w", request, credential.ErrBodyTooLarge)
-	}
-	// Errors from the credential layer carry their own exit code and text.
-	return err
+	// A bound hit is said with the request; errors from the credential
+	// layer carry their own exit code and text.
+	return credential.SmallCallError(ctx, request, err)
 }
 
 // Check asks the API about one model (GET /v1/models/{name}, which also
@@ -182,8 +159,8 @@ func listError(ctx context.Context, request string, err error) error {
 // *UnavailableError; other failures are returned as they are, so a caller
 // can tell "refused" from "could not ask".
 func Check(ctx context.Context, rt *credential.Runtime, name string) (Info, error) {
-	c := client(rt)
-	m, err := c.Models.Get(ctx, name, anthropic.ModelGetParams{})
+	client := rt.NewSmallCallClient()
+	m, err := client.Models.Get(ctx, name, anthropic.ModelGetParams{})
 	if err != nil {
 		var ae *anthropic.Error
 		if errors.As(err, &ae) && Refuses(ae.StatusCode, string(ae.Type()), ae.Message, name) {
