@@ -6,9 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,15 +18,9 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
-	"github.com/hermes-agent/hermes/internal/credential/wif"
-	"github.com/hermes-agent/hermes/internal/identity"
+	"github.com/hermes-agent/hermes/internal/credential/wif/wiftest"
 	"github.com/hermes-agent/hermes/internal/iostreams"
-	"github.com/hermes-agent/hermes/internal/oidctest"
 )
-
-// soakTokenTTL is the lifetime of every exchanged token in the soak: the
-// WIF source refreshes at half-life, so about every 1.5 s.
-const soakTokenTTL = 3 * time.Second
 
 // TestSoakShort is the default-path ACP soak: a short, small version of
 // the -tags soak run (see soak_long_test.go), sized for the race detector
@@ -99,41 +91,11 @@ func (c *soakClient) take(id sdk.SessionId) string {
 // percentiles; it never asserts on timing.
 func runSoak(t *testing.T, sessions int, dur time.Duration) {
 	baseGoroutines := runtime.NumGoroutine()
-	iss := oidctest.New(t)
-	api := anthropictest.New(t, anthropictest.Config{Issuer: iss, TokenTTL: soakTokenTTL})
-
-	actionsURL, actionsToken := iss.GitHubActions()
-	idEnv := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": actionsURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": actionsToken}
-	rotateDone := make(chan struct{})
-	rotating := make(chan struct{})
-	go func() {
-		defer close(rotating)
-		tick := time.NewTicker(2 * time.Second) // the issuer's key cadence, not synchronisation
-		defer tick.Stop()
-		for {
-			select {
-			case <-rotateDone:
-				return
-			case <-tick.C:
-				if _, err := iss.RotateKey(); err != nil {
-					t.Error(err)
-				}
-			}
-		}
-	}()
-
-	src, err := wif.New(wif.Config{
-		FederationRuleID: anthropictest.DefaultRuleID,
-		OrganizationID:   anthropictest.DefaultOrgID,
-		BaseURL:          api.URL,
-		Identity:         identity.Config{Source: identity.SourceGitHubActions},
-	}, wif.Options{Home: filepath.Join(t.TempDir(), "wif"), Getenv: func(k string) string { return idEnv[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	churn := wiftest.NewChurn(t)
+	api := churn.API
 	e := &env{t: t, s: api, home: t.TempDir(), cwd: t.TempDir(), stderr: &iostreams.SyncBuffer{}}
 	e.vars = map[string]string{"HERMES_HOME": e.home}
-	e.rt = &credential.Runtime{BaseURL: api.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: src}
+	e.rt = &credential.Runtime{BaseURL: api.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: churn.Source}
 	cfg := e.config()
 	// Info, not Debug: the log is kept whole for the secret check below.
 	cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -213,11 +175,8 @@ func runSoak(t *testing.T, sessions int, dur time.Duration) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	close(rotateDone)
-	<-rotating
 	closeAll()
-	api.Close()
-	iss.Close()
+	churn.Close()
 
 	if len(failures) > 0 {
 		t.Errorf("%d of %d prompts failed; first: %s", len(failures), len(latencies)+len(failures), failures[0])
@@ -232,35 +191,12 @@ func runSoak(t *testing.T, sessions int, dur time.Duration) {
 			break
 		}
 	}
-	if !soakGoroutinesBackTo(baseGoroutines + 2) {
+	if !wiftest.GoroutinesBackTo(baseGoroutines + 2) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
 	}
 
 	t.Logf("acp soak: %d sessions on one connection, %v: %d prompts (%.0f/s, %d streamed chunks), %d exchanges for %d refresh windows + %d injected 401s; prompt latency p50 %v p99 %v",
 		sessions, elapsed.Round(time.Millisecond), len(latencies), float64(len(latencies))/elapsed.Seconds(), cl.chunks.Load(),
-		api.ExchangeCount(), int(elapsed/(soakTokenTTL/2)), injected.Load(), soakPct(latencies, 0.50), soakPct(latencies, 0.99))
-}
-
-// soakGoroutinesBackTo waits (bounded) for the goroutine count to fall to
-// n: closed connections' goroutines exit asynchronously.
-func soakGoroutinesBackTo(n int) bool {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if runtime.NumGoroutine() <= n {
-			return true
-		}
-		runtime.Gosched()
-		time.Sleep(20 * time.Millisecond) // polling a count, not ordering events
-	}
-	return false
-}
-
-func soakPct(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(p*float64(len(s))))].Round(10 * time.Microsecond)
+		api.ExchangeCount(), wiftest.Windows(elapsed), injected.Load(), wiftest.Percentile(latencies, 0.50), wiftest.Percentile(latencies, 0.99))
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,16 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
-	"github.com/hermes-agent/hermes/internal/credential/wif"
-	"github.com/hermes-agent/hermes/internal/identity"
-	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/credential/wif/wiftest"
 )
-
-// soakTokenTTL is the lifetime of every exchanged token in the soak: the
-// WIF source refreshes at half-life, so about every 1.5 s.
-const soakTokenTTL = 3 * time.Second
 
 // TestSoakShort is the default-path soak, the short version of the
 // -tags soak run (see soak_long_test.go): 200 clients for 20 s, under the
@@ -57,48 +49,13 @@ func TestSoakShort(t *testing.T) {
 // percentiles and RSS; it never asserts on timing.
 func runSoak(t *testing.T, clients int, dur time.Duration) {
 	baseGoroutines := runtime.NumGoroutine()
-	iss := oidctest.New(t)
-	api := anthropictest.New(t, anthropictest.Config{Issuer: iss, TokenTTL: soakTokenTTL})
-
-	// The identity source is GitHub Actions' token endpoint (a fresh JWT
-	// per fetch, as in CI) and the issuer rotates its signing key every
-	// 2 s, so the stand-in must refetch the JWKS as the soak runs.
-	dir := t.TempDir()
-	actionsURL, actionsToken := iss.GitHubActions()
-	env := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": actionsURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": actionsToken}
-	rotateDone := make(chan struct{})
-	rotating := make(chan struct{})
-	go func() {
-		defer close(rotating)
-		tick := time.NewTicker(2 * time.Second) // the issuer's key cadence, not synchronisation
-		defer tick.Stop()
-		for {
-			select {
-			case <-rotateDone:
-				return
-			case <-tick.C:
-				if _, err := iss.RotateKey(); err != nil {
-					t.Error(err)
-				}
-			}
-		}
-	}()
-
-	home := filepath.Join(dir, "home")
-	src, err := wif.New(wif.Config{
-		FederationRuleID: anthropictest.DefaultRuleID,
-		OrganizationID:   anthropictest.DefaultOrgID,
-		BaseURL:          api.URL,
-		Identity:         identity.Config{Source: identity.SourceGitHubActions},
-	}, wif.Options{Home: home, Getenv: func(k string) string { return env[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	churn := wiftest.NewChurn(t)
+	api := churn.API
 	// The gateway's upstream is the stand-in behind a revoker, which
 	// injects the 401s.
 	rev := newRevoker(t, api.URL)
 	upstream := httptest.NewServer(rev)
-	rt := &credential.Runtime{BaseURL: upstream.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: src}
+	rt := &credential.Runtime{BaseURL: upstream.URL, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: "soak", Tokens: churn.Source}
 	gw, err := New(Options{Runtime: rt, Key: testKey})
 	if err != nil {
 		t.Fatal(err)
@@ -147,12 +104,9 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	close(rotateDone)
-	<-rotating
 	srv.Close()
 	tr.CloseIdleConnections()
-	api.Close() // the gateway's and the source's idle upstream connections end with it
-	iss.Close()
+	churn.Close() // the gateway's and the source's idle upstream connections end with it
 
 	if len(failures) > 0 {
 		t.Errorf("%d of %d client requests failed; first: %s", len(failures), len(latencies)+len(failures), failures[0])
@@ -162,14 +116,14 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 	}
 	upstream.Close()
 	rev.proxy.Transport.(*http.Transport).CloseIdleConnections()
-	if !goroutinesBackTo(baseGoroutines + 2) {
+	if !wiftest.GoroutinesBackTo(baseGoroutines + 2) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
 	}
 
 	t.Logf("soak: %d clients, %v: %d requests (%.0f/s), %d exchanges for %d refresh windows + %d injected 401s; latency via gateway p50 %v p99 %v; %s",
-		clients, elapsed.Round(time.Millisecond), len(latencies), float64(len(latencies))/elapsed.Seconds(), api.ExchangeCount(), int(elapsed/(soakTokenTTL/2)), injected.Load(),
-		soakPct(latencies, 0.50), soakPct(latencies, 0.99), rss())
+		clients, elapsed.Round(time.Millisecond), len(latencies), float64(len(latencies))/elapsed.Seconds(), api.ExchangeCount(), wiftest.Windows(elapsed), injected.Load(),
+		wiftest.Percentile(latencies, 0.50), wiftest.Percentile(latencies, 0.99), rss())
 }
 
 func soakRequest(client *http.Client, base string, stream bool, n int64) error {
@@ -201,20 +155,6 @@ func soakRequest(client *http.Client, base string, stream bool, n int64) error {
 	return nil
 }
 
-// goroutinesBackTo waits (bounded) for the goroutine count to fall to n:
-// closed connections' goroutines exit asynchronously.
-func goroutinesBackTo(n int) bool {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if runtime.NumGoroutine() <= n {
-			return true
-		}
-		runtime.Gosched()
-		time.Sleep(20 * time.Millisecond) // polling a count, not ordering events
-	}
-	return false
-}
-
 // rss is the process's current and peak resident set (Linux; "" elsewhere).
 func rss() string {
 	b, err := os.ReadFile("/proc/self/status")
@@ -228,13 +168,6 @@ func rss() string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-func soakPct(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	return pct(d, p).Round(10 * time.Microsecond)
 }
 
 // revoker stands between the gateway and the stand-in. Armed, it answers
