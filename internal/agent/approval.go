@@ -41,6 +41,14 @@ type ApprovalRequest struct {
 	// OldText, NewText are the whole file before and after for edits
 	// (ACP diff content); OldText is "" for a new file.
 	OldText, NewText string
+	// AlwaysRules are the rules "don't ask again" (Approval.Always) adds,
+	// as --allowed-tools spells them (bash(go test:*)); none means it
+	// cannot be offered. Never the whole bash tool.
+	AlwaysRules []string
+	// Unruled are the parts of a bash command no rule can allow
+	// (writing a file by redirection, what the checker does not model):
+	// "don't ask again" does not cover them; they are asked each time.
+	Unruled []string
 }
 
 // Approval is the answer to an ApprovalRequest.

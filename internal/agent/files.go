@@ -333,10 +333,14 @@ func (a *Agent) permit(ctx context.Context, tool, command string, req ApprovalRe
 	case permission.Deny:
 		return denied("%s", v.Reason), false, nil
 	}
-	hint := permission.Hint(v.Suggest)
+	hint := v.Hint()
 	if a.cfg.Approver == nil {
 		return denied("%s needs approval and nobody can be asked here, %s", req.Title, hint), false, nil
 	}
+	for _, r := range v.Suggest {
+		req.AlwaysRules = append(req.AlwaysRules, r.String())
+	}
+	req.Unruled = v.Unruled
 	ans, err := a.cfg.Approver.Approve(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -351,7 +355,9 @@ func (a *Agent) permit(ctx context.Context, tool, command string, req ApprovalRe
 		}
 		return denied("%s", reason), false, nil
 	}
-	if ans.Always {
+	if ans.Always && len(v.Suggest) > 0 {
+		// Exactly the rules the dialog named: command rules for the
+		// parts the user saw, never the whole bash tool.
 		a.policy.AllowForSession(v.Suggest...)
 	}
 	return toolResult{}, true, nil
