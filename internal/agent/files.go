@@ -156,6 +156,7 @@ func lineRange(text string, offset, limit int) string {
 
 // fileChange is a planned write_file or edit_file.
 type fileChange struct {
+	tool            string
 	shown, rel, abs string
 	old, new        string
 	exists          bool
@@ -192,7 +193,7 @@ func (a *Agent) changeFile(ctx context.Context, b Block, in toolInput) (toolResu
 }
 
 func (a *Agent) planChange(ctx context.Context, tool string, in toolInput) (fileChange, toolResult, bool) {
-	c := fileChange{shown: in.Path}
+	c := fileChange{tool: tool, shown: in.Path}
 	if in.Path == "" {
 		return c, errResult("%s needs a path", tool), false
 	}
@@ -205,6 +206,9 @@ func (a *Agent) planChange(ctx context.Context, tool string, in toolInput) (file
 		return c, errResult("%s needs a file path, not the working directory", tool), false
 	}
 	if r, ok := a.guard(in.Path, rel); !ok {
+		return c, r, false
+	}
+	if r, ok := a.guardGit(tool, in.Path, rel); !ok {
 		return c, r, false
 	}
 	c.rel, c.abs = rel, a.absPath(rel)
@@ -289,6 +293,9 @@ func (a *Agent) writeChange(ctx context.Context, c fileChange) error {
 	// The directories now exist: check once more, symlinks resolved,
 	// that the target is not inside a credential store.
 	if r, ok := a.guard(c.shown, c.rel); !ok {
+		return errors.New(r.content)
+	}
+	if r, ok := a.guardGit(c.tool, c.shown, c.rel); !ok {
 		return errors.New(r.content)
 	}
 	if a.cfg.Files != nil {

@@ -128,6 +128,19 @@ func (p *Policy) AllowForSession(rules ...Rule) {
 	}
 }
 
+// NamesPath reports whether an allow rule names rel for tool by path
+// (write_file(.git/**)): the explicit consent git's internals need.
+func (p *Policy) NamesPath(tool, rel string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.allow {
+		if r.Tool == tool && r.Command != "" && EditTool(tool) && matchPath(r.Command, rel) {
+			return true
+		}
+	}
+	return false
+}
+
 // Rules returns copies of the current allow and deny rules.
 func (p *Policy) Rules() (allow, deny []Rule) {
 	p.mu.Lock()
