@@ -111,14 +111,9 @@ func splitCommand(cmd string, depth int) ([]Part, error) {
 			if why := paramUnknown(n); why != "" {
 				unknown(n, why)
 			}
-		case *syntax.UnaryTest:
-			if n.Op == syntax.TsVarSet || n.Op == syntax.TsRefVar {
-				unknown(n, "[[ "+n.Op.String()+" ]] evaluates a variable name's array subscript")
-			}
-		case *syntax.BinaryTest:
-			switch n.Op {
-			case syntax.TsEql, syntax.TsNeq, syntax.TsLeq, syntax.TsGeq, syntax.TsLss, syntax.TsGtr:
-				unknown(n, "[[ "+n.Op.String()+" ]] evaluates its operands as arithmetic")
+		case *syntax.TestClause:
+			if why := testUnknown(n); why != "" {
+				unknown(n, why)
 			}
 		}
 		return true
@@ -160,6 +155,28 @@ func redirectUnknown(r *syntax.Redirect) string {
 		}
 	}
 	return ""
+}
+
+// testUnknown: [[ -v NAME ]] and [[ -R NAME ]] evaluate a variable
+// name's subscript, and the arithmetic comparisons evaluate both
+// operands as arithmetic: either runs the $(…) in a quoted a[…].
+func testUnknown(t *syntax.TestClause) string {
+	why := ""
+	syntax.Walk(t.X, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.UnaryTest:
+			if n.Op == syntax.TsVarSet || n.Op == syntax.TsRefVar {
+				why = "[[ " + n.Op.String() + " ]] evaluates a variable name's array subscript"
+			}
+		case *syntax.BinaryTest:
+			switch n.Op {
+			case syntax.TsEql, syntax.TsNeq, syntax.TsLeq, syntax.TsGeq, syntax.TsLss, syntax.TsGtr:
+				why = "[[ " + n.Op.String() + " ]] evaluates its operands as arithmetic"
+			}
+		}
+		return why == ""
+	})
+	return why
 }
 
 // dangerousVar reports whether assigning name makes bash (or a child
