@@ -3,6 +3,7 @@ package acp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
@@ -559,4 +561,68 @@ func TestRetiredModelErrorAndWarningOnce(t *testing.T) {
 	if got := warnings.String(); strings.Count(got, "warning: the model "+anthropic.ModelClaudeSonnet4_5+" reached end-of-life") != 1 {
 		t.Errorf("warnings = %q, want one", got)
 	}
+}
+
+// TestPermissionAsksWhatTheTerminalAsks: ACP sends
+// session/request_permission for exactly the calls a terminal would be
+// asked about (the same checker decides, failing closed on what it does
+// not model), and "always" names the rules it adds or is not offered.
+func TestPermissionAsksWhatTheTerminalAsks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	os.WriteFile(filepath.Join(e.cwd, "victim"), []byte("x"), 0o600)
+	cmds := []string{"ls", "go version", `[[ -v 'a[$(rm victim)]' ]]`, "echo hi > f", "nice -n 5 ls", "ls | xargs -L 1 rm"}
+	var replies []anthropictest.Reply
+	for i, c := range cmds {
+		replies = append(replies, anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{ID: fmt.Sprintf("toolu_%d", i), Name: "bash", Input: map[string]string{"command": c}}}})
+	}
+	e.s.Script(append(replies, anthropictest.Reply{Text: "done"})...)
+	cl := &testClient{permit: answer(optReject)}
+	cfg := e.config()
+	cfg.Tools = []string{"bash"}
+	cfg.Allow = []string{"bash(ls:*)"}
+	c, id := e.startWith(cl, cfg, sdk.ClientCapabilities{})
+	if _, err := prompt(context.Background(), c, id, "go"); err != nil {
+		t.Fatal(err)
+	}
+	// What a terminal is asked: the same rules, the same checker.
+	terminal, err := permission.New(permission.ModeDefault, []permission.Rule{{Tool: permission.ToolBash, Command: "ls", Prefix: true}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, c := range cmds {
+		if terminal.Check(permission.ToolBash, c).Decision == permission.Ask {
+			want = append(want, c)
+		}
+	}
+	for _, r := range cl.asked {
+		got = append(got, strings.TrimPrefix(r.ToolCall.Content[0].Content.Content.Text.Text, "$ "))
+		for _, o := range r.Options {
+			if o.Kind == sdk.PermissionOptionKindAllowAlways && (strings.Contains(o.Name, "allow bash in") || !strings.Contains(o.Name, "bash(")) {
+				t.Errorf("always option %q does not name a command rule", o.Name)
+			}
+		}
+	}
+	if !slices.Equal(got, want) || len(want) != 5 {
+		t.Errorf("asked about %q, the terminal would ask about %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(e.cwd, "victim")); err != nil {
+		t.Error("victim deleted")
+	}
+}
+
+// startWith is start with a Config of the test's own.
+func (e *env) startWith(cl *testClient, cfg Config, caps sdk.ClientCapabilities) (*conn, sdk.SessionId) {
+	e.t.Helper()
+	c := e.connect(cfg, cl)
+	ctx := context.Background()
+	if _, err := c.Initialize(ctx, sdk.InitializeRequest{ProtocolVersion: sdk.ProtocolVersionNumber, ClientCapabilities: caps}); err != nil {
+		e.t.Fatal(err)
+	}
+	ns, err := c.NewSession(ctx, sdk.NewSessionRequest{Cwd: e.cwd, McpServers: []sdk.McpServer{}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c, ns.SessionId
 }

@@ -3,6 +3,7 @@ package acp
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	sdk "github.com/coder/acp-go-sdk"
 
@@ -47,14 +48,17 @@ func (p approver) Approve(ctx context.Context, req agent.ApprovalRequest) (agent
 	if req.Command != "" {
 		tc.Content = []sdk.ToolCallContent{sdk.ToolContent(sdk.TextBlock("$ " + req.Command))}
 	}
+	// "Always" names the exact rules it adds, and is not offered when
+	// no rule can allow the call (the terminal's dialog does the same).
+	options := []sdk.PermissionOption{{OptionId: optAllowOnce, Name: "Allow", Kind: sdk.PermissionOptionKindAllowOnce}}
+	if len(req.AlwaysRules) > 0 {
+		options = append(options, sdk.PermissionOption{OptionId: optAllowAlways, Name: "Always allow " + strings.Join(req.AlwaysRules, " ") + " in this session", Kind: sdk.PermissionOptionKindAllowAlways})
+	}
+	options = append(options, sdk.PermissionOption{OptionId: optReject, Name: "Reject", Kind: sdk.PermissionOptionKindRejectOnce})
 	resp, err := p.s.client().RequestPermission(ctx, sdk.RequestPermissionRequest{
 		SessionId: sdk.SessionId(p.id),
 		ToolCall:  tc,
-		Options: []sdk.PermissionOption{
-			{OptionId: optAllowOnce, Name: "Allow", Kind: sdk.PermissionOptionKindAllowOnce},
-			{OptionId: optAllowAlways, Name: "Always allow " + req.Tool + " in this session", Kind: sdk.PermissionOptionKindAllowAlways},
-			{OptionId: optReject, Name: "Reject", Kind: sdk.PermissionOptionKindRejectOnce},
-		},
+		Options:   options,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -76,6 +80,9 @@ func (p approver) Approve(ctx context.Context, req agent.ApprovalRequest) (agent
 	case optAllowOnce:
 		return agent.Approval{Allow: true}, nil
 	case optAllowAlways:
+		if len(req.AlwaysRules) == 0 {
+			return agent.Approval{Reason: "the editor chose an option that was not offered for " + title}, nil
+		}
 		return agent.Approval{Allow: true, Always: true}, nil
 	default:
 		return agent.Approval{Reason: "the user rejected " + title}, nil

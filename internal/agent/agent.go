@@ -68,6 +68,12 @@ type Config struct {
 	// fill it with the resolver's SecretEnv.
 	ProtectedEnv []string
 
+	// Sandbox is the bash sandbox mode: "read-only", "workspace-write"
+	// or "danger-full-access"; "" means workspace-write. The file tools
+	// write git's internals (.git/config, hooks/) only with
+	// bypassPermissions and danger-full-access, or a rule naming them.
+	Sandbox string
+
 	// PermissionMode is one of PermissionModes; "" means ModeDefault.
 	PermissionMode string
 	// Allow and Deny are permission rules ("edit_file", "bash(go test:*)");

@@ -3,6 +3,9 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // Permission modes (Config.PermissionMode), Claude Code's values.
@@ -41,6 +44,14 @@ type ApprovalRequest struct {
 	// OldText, NewText are the whole file before and after for edits
 	// (ACP diff content); OldText is "" for a new file.
 	OldText, NewText string
+	// AlwaysRules are the rules "don't ask again" (Approval.Always) adds,
+	// as --allowed-tools spells them (bash(go test:*)); none means it
+	// cannot be offered. Never the whole bash tool.
+	AlwaysRules []string
+	// Unruled are the parts of a bash command no rule can allow
+	// (writing a file by redirection, what the checker does not model):
+	// "don't ask again" does not cover them; they are asked each time.
+	Unruled []string
 }
 
 // Approval is the answer to an ApprovalRequest.
@@ -75,3 +86,31 @@ const (
 	KindDelegate = "delegate"
 	KindOther    = "other"
 )
+
+// ShowText is s made safe to show on a terminal in an approval question:
+// control characters (ESC, CR, BEL, backspace, DEL, C1) and Unicode
+// direction overrides become visible escapes (\x1b, \r, \u202e) so what
+// the user reads is what runs; newlines and tabs are kept, invalid UTF-8
+// is shown byte by byte.
+func ShowText(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += n
+	}
+	return b.String()
+}

@@ -156,6 +156,7 @@ func lineRange(text string, offset, limit int) string {
 
 // fileChange is a planned write_file or edit_file.
 type fileChange struct {
+	tool            string
 	shown, rel, abs string
 	old, new        string
 	exists          bool
@@ -192,7 +193,7 @@ func (a *Agent) changeFile(ctx context.Context, b Block, in toolInput) (toolResu
 }
 
 func (a *Agent) planChange(ctx context.Context, tool string, in toolInput) (fileChange, toolResult, bool) {
-	c := fileChange{shown: in.Path}
+	c := fileChange{tool: tool, shown: in.Path}
 	if in.Path == "" {
 		return c, errResult("%s needs a path", tool), false
 	}
@@ -205,6 +206,9 @@ func (a *Agent) planChange(ctx context.Context, tool string, in toolInput) (file
 		return c, errResult("%s needs a file path, not the working directory", tool), false
 	}
 	if r, ok := a.guard(in.Path, rel); !ok {
+		return c, r, false
+	}
+	if r, ok := a.guardGit(tool, in.Path, rel); !ok {
 		return c, r, false
 	}
 	c.rel, c.abs = rel, a.absPath(rel)
@@ -291,6 +295,9 @@ func (a *Agent) writeChange(ctx context.Context, c fileChange) error {
 	if r, ok := a.guard(c.shown, c.rel); !ok {
 		return errors.New(r.content)
 	}
+	if r, ok := a.guardGit(c.tool, c.shown, c.rel); !ok {
+		return errors.New(r.content)
+	}
 	if a.cfg.Files != nil {
 		return a.cfg.Files.WriteTextFile(ctx, c.abs, c.new)
 	}
@@ -333,10 +340,14 @@ func (a *Agent) permit(ctx context.Context, tool, command string, req ApprovalRe
 	case permission.Deny:
 		return denied("%s", v.Reason), false, nil
 	}
-	hint := permission.Hint(v.Suggest)
+	hint := v.Hint()
 	if a.cfg.Approver == nil {
 		return denied("%s needs approval and nobody can be asked here, %s", req.Title, hint), false, nil
 	}
+	for _, r := range v.Suggest {
+		req.AlwaysRules = append(req.AlwaysRules, r.String())
+	}
+	req.Unruled = v.Unruled
 	ans, err := a.cfg.Approver.Approve(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -351,7 +362,9 @@ func (a *Agent) permit(ctx context.Context, tool, command string, req ApprovalRe
 		}
 		return denied("%s", reason), false, nil
 	}
-	if ans.Always {
+	if ans.Always && len(v.Suggest) > 0 {
+		// Exactly the rules the dialog named: command rules for the
+		// parts the user saw, never the whole bash tool.
 		a.policy.AllowForSession(v.Suggest...)
 	}
 	return toolResult{}, true, nil

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 )
 
 // protectedPaths makes Config.Protected absolute, and adds each one's
@@ -90,16 +92,56 @@ func (a *Agent) guard(shown, rel string) (toolResult, bool) {
 	return toolResult{}, true
 }
 
-// guardOpened is the second check, on what was actually opened: a
-// swapped-in symlink to a protected file or directory, or a hard link to
-// a protected file or to any file below a protected directory
-// (HERMES_HOME/auth.json, cache/wif/*, the SDK's credentials/*.json). The
-// directories are walked at open time, so files created since count too;
-// only for a file with more than one link (no other file can be the same
-// file otherwise), so ordinary reads cost nothing and hard links outside
-// the stores (pnpm's node_modules) still read.
-func (a *Agent) guardOpened(shown string, st os.FileInfo) (toolResult, bool) {
+// guardGit refuses a write to git's internals (.git/config, hooks/,
+// info/, modules/…/config, anything under a .git directory), spelled or
+// reached through a symlink: git runs code from there later, outside
+// every rule (core.fsmonitor runs on the next `git status`). Allowed
+// only with bypassPermissions and the danger-full-access sandbox, or an
+// allow rule that names the path (write_file(.git/**)).
+func (a *Agent) guardGit(tool, shown, rel string) (toolResult, bool) {
+	if a.policy.Mode() == ModeBypassPermissions && a.cfg.Sandbox == "danger-full-access" {
+		return toolResult{}, true
+	}
+	inside := permission.GitInternal(rel)
+	if !inside {
+		if real, work := realPath(a.absPath(rel)), realPath(a.cfg.WorkDir); real != "" && work != "" {
+			if r, err := filepath.Rel(work, real); err == nil && filepath.IsLocal(r) {
+				inside, rel = permission.GitInternal(r), r
+			}
+		}
+	}
+	if !inside || a.policy.NamesPath(tool, filepath.ToSlash(rel)) {
+		return toolResult{}, true
+	}
+	return errResult("refused: %s is inside .git: git runs code from its config and hooks, so the file tools do not change them; the user can allow it with --allowed-tools '%s(.git/**)'", shown, tool), false
+}
+
+// guardOpened is the second check, on what was actually opened (f, and
+// st its fstat), so a symlink swapped in between the path check and the
+// open cannot lead into a store: the kernel's own path of the open file
+// (/proc/self/fd on Linux) must not lie in a protected path, and its
+// device and inode must not be a protected file's. Where the kernel
+// cannot name the open file, every file below a protected directory on
+// the same device is compared by device and inode. A hard link to a
+// file below a protected directory (HERMES_HOME/auth.json, cache/wif/*,
+// the SDK's credentials/*.json) is found by that walk too; directories
+// are walked at open time, so files created since count; only for files
+// with more than one link when the path is known (no other file can be
+// the same file otherwise), so ordinary reads cost nothing and hard
+// links outside the stores (pnpm's node_modules) still read.
+func (a *Agent) guardOpened(shown string, f *os.File, st os.FileInfo) (toolResult, bool) {
+	opened, named := openedPath(f)
+	if named {
+		for _, k := range kernelDirs {
+			if within(opened, k) {
+				return errResult("refused: %s is under %s, which the file tools never read (process environments and devices live there)", shown, k), false
+			}
+		}
+	}
 	for _, p := range a.protected {
+		if named && within(opened, p) {
+			return refused(shown, p), false
+		}
 		pst, err := os.Stat(p)
 		if err != nil {
 			continue
@@ -107,7 +149,7 @@ func (a *Agent) guardOpened(shown string, st os.FileInfo) (toolResult, bool) {
 		if os.SameFile(st, pst) {
 			return refused(shown, p), false
 		}
-		if !pst.IsDir() || st.IsDir() || linkCount(st) < 2 {
+		if !pst.IsDir() || st.IsDir() || (named && linkCount(st) < 2) || (!named && !sameDevice(st, pst)) {
 			continue
 		}
 		if found, complete := sameFileBelow(p, st); found || !complete {

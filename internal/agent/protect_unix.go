@@ -14,3 +14,10 @@ func linkCount(st os.FileInfo) uint64 {
 	}
 	return 1
 }
+
+// sameDevice reports whether a and b are on one file system.
+func sameDevice(a, b os.FileInfo) bool {
+	sa, ok1 := a.Sys().(*syscall.Stat_t)
+	sb, ok2 := b.Sys().(*syscall.Stat_t)
+	return !ok1 || !ok2 || sa.Dev == sb.Dev
+}

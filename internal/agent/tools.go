@@ -198,6 +198,10 @@ func rootErr(p string, err error) toolResult {
 	return errResult("%s: %v", p, errors.Unwrap(err))
 }
 
+// afterGuard, in tests, runs between the path check and the open: the
+// window a symlink swap races into.
+var afterGuard func(rel string)
+
 // openGuarded opens p inside the working directory, refusing credential
 // stores both before opening (by path) and after (by the opened file), so
 // every file tool applies the same checks in the same order.
@@ -210,6 +214,9 @@ func (a *Agent) openGuarded(p string) (*os.File, fs.FileInfo, toolResult, bool) 
 	if r, ok := a.guard(p, rel); !ok {
 		return nil, nil, r, false
 	}
+	if afterGuard != nil {
+		afterGuard(rel)
+	}
 	f, err := root.Open(rel)
 	if err != nil {
 		return nil, nil, rootErr(p, err), false
@@ -219,7 +226,7 @@ func (a *Agent) openGuarded(p string) (*os.File, fs.FileInfo, toolResult, bool) 
 		f.Close()
 		return nil, nil, rootErr(p, err), false
 	}
-	if r, ok := a.guardOpened(p, st); !ok {
+	if r, ok := a.guardOpened(p, f, st); !ok {
 		f.Close()
 		return nil, nil, r, false
 	}

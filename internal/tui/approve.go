@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/secret"
@@ -56,9 +57,31 @@ type dialog struct {
 	asking   bool // typing the reason for a "no"
 	reason   []rune
 	answered bool
+	scroll   int // first body line shown
 }
 
-var dialogChoices = []string{"Yes", "Yes, and don't ask again for %s this session", "No, and tell the model why"}
+// choices are the dialog's answers: "don't ask again" only when there
+// are rules to add, and it names them (bash(go test:*)).
+func (d *dialog) choices() []string {
+	if len(d.req.AlwaysRules) == 0 {
+		return []string{"Yes", "No, and tell the model why"}
+	}
+	return []string{"Yes", "Yes, and don't ask again for " + strings.Join(d.req.AlwaysRules, " ") + " this session", "No, and tell the model why"}
+}
+
+// pick answers with choice i of choices().
+func (m *Model) pick(i int) tea.Cmd {
+	d := m.dialog
+	n := len(d.choices())
+	switch {
+	case i == 0:
+		return m.answer(agent.Approval{Allow: true})
+	case i == n-1:
+		d.choice, d.asking = n-1, true
+		return nil
+	}
+	return m.answer(agent.Approval{Allow: true, Always: true})
+}
 
 func (m *Model) onApproval(a approvalMsg) tea.Cmd {
 	m.dialog = &dialog{approvalMsg: a}
@@ -104,25 +127,33 @@ func (m *Model) onDialogKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	n := len(d.choices())
+	body, h := m.dialogBody(), m.bodyHeight()
 	switch ks {
 	case "up", "k":
-		d.choice = (d.choice + 2) % 3
+		d.choice = (d.choice + n - 1) % n
 	case "down", "j", "tab":
-		d.choice = (d.choice + 1) % 3
+		d.choice = (d.choice + 1) % n
+	case "pgdown", "space", "ctrl+d":
+		d.scroll = min(d.scroll+h, max(len(body)-h, 0))
+	case "pgup", "ctrl+u":
+		d.scroll = max(d.scroll-h, 0)
+	case "home":
+		d.scroll = 0
+	case "end":
+		d.scroll = max(len(body)-h, 0)
 	case "1", "y":
-		return m.answer(agent.Approval{Allow: true})
+		return m.pick(0)
 	case "2", "a":
-		return m.answer(agent.Approval{Allow: true, Always: true})
-	case "3", "n":
-		d.choice, d.asking = 2, true
-	case "enter":
-		switch d.choice {
-		case 0:
-			return m.answer(agent.Approval{Allow: true})
-		case 1:
-			return m.answer(agent.Approval{Allow: true, Always: true})
+		if n == 3 || ks == "2" {
+			return m.pick(1)
 		}
-		d.asking = true
+	case "3", "n":
+		if ks == "n" || n == 3 {
+			d.choice, d.asking = n-1, true
+		}
+	case "enter":
+		return m.pick(d.choice)
 	case "esc":
 		return m.answer(agent.Approval{Reason: "the user refused " + d.req.Title})
 	case "ctrl+c":
@@ -132,41 +163,58 @@ func (m *Model) onDialogKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// dialogLines is the dialog as drawn above the input.
-func (m *Model) dialogLines() []string {
-	d := m.dialog
-	r := d.req
-	lines := []string{st.user.Render("hermes wants to " + oneLine(secret.RedactShapes(r.Title), m.width-20))}
-	var body string
+// dialogBody is the whole command, diff or input, secrets masked,
+// control characters escaped, wrapped to the window: never clipped, the
+// dialog scrolls through it.
+func (m *Model) dialogBody() []string {
+	r := m.dialog.req
+	body := string(r.Input)
 	switch {
 	case r.Command != "":
 		body = r.Command
 	case r.Diff != "":
 		body = r.Diff
-	default:
-		body = oneLine(string(r.Input), 400)
 	}
-	body = secret.RedactShapes(body)
-	bl := strings.Split(body, "\n")
-	if len(bl) > 12 {
-		bl = append(bl[:12], fmt.Sprintf("… %d more lines", len(bl)-12))
+	body = strings.ReplaceAll(agent.ShowText(secret.RedactShapes(body)), "\t", "    ")
+	var out []string
+	for _, l := range strings.Split(strings.TrimSuffix(body, "\n"), "\n") {
+		out = append(out, strings.Split(ansi.Hardwrap(l, max(m.width-4, 10), true), "\n")...)
 	}
-	for _, l := range bl {
-		lines = append(lines, "  "+truncate(l, m.width-4))
+	return out
+}
+
+// bodyHeight is how many body lines the dialog shows at once: the rest
+// of the screen is the transcript's.
+func (m *Model) bodyHeight() int { return max(3, m.height/2-4) }
+
+// dialogLines is the dialog as drawn above the input.
+func (m *Model) dialogLines() []string {
+	d := m.dialog
+	r := d.req
+	lines := []string{st.user.Render("hermes wants to " + oneLine(agent.ShowText(secret.RedactShapes(r.Title)), m.width-20))}
+	body, h := m.dialogBody(), m.bodyHeight()
+	d.scroll = max(min(d.scroll, len(body)-h), 0)
+	end := min(d.scroll+h, len(body))
+	for _, l := range body[d.scroll:end] {
+		lines = append(lines, "  "+l)
 	}
-	what := r.Tool
-	if r.Command != "" {
-		what = "similar commands"
+	if len(body) > h {
+		lines = append(lines, st.dim.Render(fmt.Sprintf("  lines %d-%d of %d · PgUp/PgDn/Space scroll", d.scroll+1, end, len(body))))
 	}
-	for i, c := range dialogChoices {
-		if strings.Contains(c, "%s") {
-			c = fmt.Sprintf(c, what)
+	if len(r.Unruled) > 0 {
+		lines = append(lines, st.dim.Render("  no rule can allow "+oneLine(agent.ShowText(strings.Join(r.Unruled, "; ")), max(m.width-40, 20))+": asked each time"))
+	}
+	for i, c := range d.choices() {
+		// Wrapped, not cut: the rules named must be read in full.
+		for j, l := range strings.Split(ansi.Wordwrap(fmt.Sprintf("%d) %s", i+1, c), max(m.width-4, 20), " "), "\n") {
+			if j > 0 {
+				l = "   " + l
+			}
+			if i == d.choice {
+				l = st.sel.Render(l)
+			}
+			lines = append(lines, "  "+l)
 		}
-		c = fmt.Sprintf("%d) %s", i+1, c)
-		if i == d.choice {
-			c = st.sel.Render(c)
-		}
-		lines = append(lines, "  "+c)
 	}
 	if d.asking {
 		lines = append(lines, "  Why (Enter sends, Enter alone just refuses): "+string(d.reason)+"▏")

@@ -137,6 +137,8 @@ func press(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "tab":
 		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	}
 	panic(s)
 }
@@ -371,11 +373,16 @@ type approvingBackend struct {
 	fakeBackend
 	ap  *Approver
 	got chan agent.Approval
+	req *agent.ApprovalRequest // nil: a plain go test request
 }
 
 func (b *approvingBackend) Send(ctx context.Context, prompt string, on func(agent.Event)) (*agent.Result, error) {
 	on(agent.Event{Type: "tool_use", ToolID: "t1", Tool: "bash"})
-	ap, err := b.ap.Approve(ctx, agent.ApprovalRequest{ToolID: "t1", Tool: "bash", Title: "bash: go test ./...", Command: "go test ./..."})
+	req := agent.ApprovalRequest{ToolID: "t1", Tool: "bash", Title: "bash: go test ./...", Command: "go test ./...", AlwaysRules: []string{"bash(go test:*)"}}
+	if b.req != nil {
+		req = *b.req
+	}
+	ap, err := b.ap.Approve(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +412,7 @@ func TestApprovalDialog(t *testing.T) {
 		m.Update(press("enter"))
 		m.Update(m.waitEvent()()) // tool_use
 		m.Update(ap.wait()())     // the request
-		if sc := screen(m); !strings.Contains(sc, "hermes wants to bash: go test ./...") || !strings.Contains(sc, "2) Yes, and don't ask again for similar commands this session") {
+		if sc := screen(m); !strings.Contains(sc, "hermes wants to bash: go test ./...") || !strings.Contains(sc, "2) Yes, and don't ask again for bash(go test:*) this session") {
 			t.Fatalf("dialog:\n%s", sc)
 		}
 		for _, k := range c.keys {
@@ -520,5 +527,72 @@ func TestToolCallLines(t *testing.T) {
 	}
 	if !strings.Contains(sc, "⏺ bash touch x ✗") || !strings.Contains(strings.Join(strings.Fields(sc), " "), "⎿ permission denied: bash: touch x needs approval and nobody can be asked here, allow it with --allowed-tools 'bash(touch:*)'") {
 		t.Errorf("denial not shown whole:\n%s", sc)
+	}
+}
+
+// openDialog starts a turn whose tool call asks with req.
+func openDialog(t *testing.T, req agent.ApprovalRequest, h int) (*Model, *approvingBackend) {
+	t.Helper()
+	ap := NewApprover()
+	b := &approvingBackend{ap: ap, got: make(chan agent.Approval, 1), req: &req}
+	b.model, b.session = "m", "s"
+	m := New(Config{Backend: b, Approver: ap, Now: func() time.Time { return now }})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: h})
+	typeText(m, "go")
+	m.Update(press("enter"))
+	m.Update(m.waitEvent()())
+	m.Update(ap.wait()())
+	return m, b
+}
+
+// TestApprovalDialogShowsEverything: a long command is never clipped
+// ("… N more lines"): the dialog scrolls to its last line; control
+// characters are escaped; "don't ask again" names the rules it adds and
+// is not offered when no rule can allow the command.
+func TestApprovalDialogShowsEverything(t *testing.T) {
+	t.Parallel()
+	var cmd []string
+	for i := 1; i <= 60; i++ {
+		cmd = append(cmd, fmt.Sprintf("echo line-%03d", i))
+	}
+	cmd = append(cmd, "printf '\x1b]52;c;aGk=\x07' && rm -rf ~ # \u202e")
+	req := agent.ApprovalRequest{Tool: "bash", Title: "bash: echo line-001 …", Command: strings.Join(cmd, "\n"),
+		AlwaysRules: []string{"bash(echo:*)", "bash(printf:*)", "bash(rm:*)"}}
+	m, b := openDialog(t, req, 30)
+	sc := screen(m)
+	if strings.Contains(sc, "more lines") || !strings.Contains(sc, "line-001") || strings.Contains(sc, "line-061") {
+		t.Fatalf("first page:\n%s", sc)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(sc), " "), "2) Yes, and don't ask again for bash(echo:*) bash(printf:*) bash(rm:*) this session") {
+		t.Fatalf("the rules are not named:\n%s", sc)
+	}
+	for range 20 {
+		m.Update(press("pgdown"))
+	}
+	sc = screen(m)
+	if !strings.Contains(sc, "line-060") || !strings.Contains(sc, `printf '\x1b]52;c;aGk=\x07' && rm -rf ~ # \u202e`) || !strings.Contains(sc, "of 61") {
+		t.Fatalf("last page:\n%s", sc)
+	}
+	if strings.ContainsAny(m.View().Content, "\x07\u202e") {
+		t.Fatal("a control character reached the terminal")
+	}
+	m.Update(press("esc"))
+	<-b.got
+
+	// Nothing a rule can allow: no "don't ask again"; 2 is "no".
+	req = agent.ApprovalRequest{Tool: "bash", Title: "bash: [[ -v … ]]", Command: `[[ -v 'a[$(rm victim)]' ]]`, Unruled: []string{`[[ -v 'a[$(rm victim)]' ]]`}}
+	m, b = openDialog(t, req, 30)
+	sc = screen(m)
+	if strings.Contains(sc, "don't ask again") || !strings.Contains(sc, "2) No, and tell the model why") || !strings.Contains(sc, "no rule can allow") {
+		t.Fatalf("unruled dialog:\n%s", sc)
+	}
+	m.Update(tea.KeyPressMsg{Code: 'a', Text: "a"}) // not an answer here
+	if m.dialog == nil {
+		t.Fatal("'a' answered a dialog without don't-ask-again")
+	}
+	m.Update(tea.KeyPressMsg{Code: '2', Text: "2"})
+	m.Update(press("enter"))
+	if got := <-b.got; got.Allow || got.Always {
+		t.Errorf("answer = %+v, want a refusal", got)
 	}
 }

@@ -2,8 +2,6 @@ package permission
 
 import (
 	"fmt"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -22,6 +20,15 @@ type Part struct {
 	// file by redirection, defining a function, or an environment
 	// assignment. Only a whole-tool "bash" rule (or asking) allows it.
 	Unsafe bool
+	// Unknown marks a part whose effect the checker does not fully
+	// model: arithmetic, a variable name a builtin evaluates (bash runs
+	// the $(…) in a quoted array subscript), trap, alias, a script a
+	// shell reads from stdin, an option of a wrapper it does not know.
+	// No command rule allows it and every bash command deny rule
+	// refuses it: it is asked about, or denied when nobody can be asked.
+	Unknown bool
+	// Why says, for an Unknown part, what was not understood.
+	Why string
 	// Text is the part as written, for messages.
 	Text string
 }
@@ -33,9 +40,11 @@ const (
 )
 
 // SplitCommand parses cmd as bash and returns every simple command it
-// would run, nested ones (in $(…), backticks, subshells, <(…), and
-// `bash -c '…'`/`eval` with fixed text) included. An error means cmd
-// cannot be analysed (not valid bash): no prefix rule can allow it.
+// would run, nested ones (in $(…), backticks, subshells, <(…), the
+// command of a wrapper such as nice or xargs, and `bash -c '…'`/`eval`
+// with fixed text) included. What it does not fully model comes back as
+// an Unknown part, never as nothing. An error means cmd cannot be
+// analysed (not valid bash): no prefix rule can allow it.
 func SplitCommand(cmd string) ([]Part, error) {
 	return splitCommand(cmd, 0)
 }
@@ -53,6 +62,9 @@ func splitCommand(cmd string, depth int) ([]Part, error) {
 	}
 	var parts []Part
 	var walkErr error
+	unknown := func(n syntax.Node, why string) {
+		parts = append(parts, Part{Unknown: true, Unsafe: true, Why: why, Text: nodeText(cmd, n)})
+	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if walkErr != nil {
 			return false
@@ -60,25 +72,49 @@ func splitCommand(cmd string, depth int) ([]Part, error) {
 		switch n := n.(type) {
 		case *syntax.Stmt:
 			for _, r := range n.Redirs {
-				if writesFile(r) {
-					parts = append(parts, Part{Unsafe: true, Text: printNode(r)})
+				if why := redirectUnknown(r); why != "" {
+					parts = append(parts, Part{Unknown: true, Unsafe: true, Why: why, Text: nodeText(cmd, r)})
+				} else if writesFile(r) {
+					parts = append(parts, Part{Unsafe: true, Text: nodeText(cmd, r)})
 				}
 			}
 		case *syntax.CallExpr:
-			p := callPart(n)
-			parts = append(parts, p)
-			nested, err := nestedShell(p, depth)
+			p := callPart(n, nodeText(cmd, n))
+			more, err := commandParts(p, depth)
 			if err != nil {
 				walkErr = err
 				return false
 			}
-			parts = append(parts, nested...)
+			parts = append(parts, more...)
 		case *syntax.FuncDecl:
-			parts = append(parts, Part{Unsafe: true, Text: printNode(n)})
+			parts = append(parts, Part{Unsafe: true, Text: nodeText(cmd, n)})
 		case *syntax.DeclClause:
 			// export/declare/local/readonly set variables (PATH!) that
 			// change what later commands run.
-			parts = append(parts, Part{Words: []string{n.Variant.Value}, Unsafe: true, Text: printNode(n)})
+			p := Part{Words: []string{n.Variant.Value}, Unsafe: true, Text: nodeText(cmd, n)}
+			if why := declUnknown(n); why != "" {
+				p.Unknown, p.Why = true, why
+			}
+			parts = append(parts, p)
+		case *syntax.Assign:
+			if why := assignUnknown(n); why != "" {
+				unknown(n, why)
+			}
+		case *syntax.ArrayElem:
+			if n.Index != nil {
+				unknown(n, "an array subscript is evaluated as arithmetic")
+			}
+		case *syntax.ArithmCmd, *syntax.ArithmExp, *syntax.LetClause, *syntax.CStyleLoop:
+			unknown(n, "arithmetic can run commands (a quoted array subscript is evaluated)")
+			return false
+		case *syntax.ParamExp:
+			if why := paramUnknown(n); why != "" {
+				unknown(n, why)
+			}
+		case *syntax.TestClause:
+			if why := testUnknown(n); why != "" {
+				unknown(n, why)
+			}
 		}
 		return true
 	})
@@ -90,8 +126,8 @@ func splitCommand(cmd string, depth int) ([]Part, error) {
 
 // callPart is one simple command. An assignment (FOO=x cmd, or PATH=…
 // alone) changes what runs, so it makes the part Unsafe.
-func callPart(c *syntax.CallExpr) Part {
-	p := Part{Text: printNode(c), Unsafe: len(c.Assigns) > 0}
+func callPart(c *syntax.CallExpr, text string) Part {
+	p := Part{Text: text, Unsafe: len(c.Assigns) > 0}
 	for _, w := range c.Args {
 		s, ok := staticWord(w)
 		if !ok {
@@ -103,63 +139,109 @@ func callPart(c *syntax.CallExpr) Part {
 	return p
 }
 
-// nestedShell returns the parts of the script a part hands to another
-// shell with fixed text: bash -c '…', sh -c '…', eval '…', and the
-// command of find -exec. A script computed at run time (eval "$X",
-// sh -c "$(cat f)") is one part whose command is unknown: it cannot be
-// shown not to match a deny rule, and no prefix rule vouches for it.
-func nestedShell(p Part, depth int) ([]Part, error) {
-	w := stripWrappers(p.Words)
-	if len(w) < 2 {
-		return nil, nil
+// redirectUnknown is why a redirection is not modelled: a {name}>
+// redirection names a variable (its subscript is evaluated), and bash
+// expands the target of >& and <& once more when it is not a plain
+// descriptor (`>& 'x$(rm f)'` runs rm).
+func redirectUnknown(r *syntax.Redirect) string {
+	if r.N != nil && strings.HasPrefix(r.N.Value, "{") {
+		return "a {name} redirection assigns a variable"
 	}
-	var script []string
-	switch filepath.Base(w[0]) {
-	case "eval":
-		script = w[1:]
-	case "bash", "sh", "zsh", "dash", "ksh":
-		for i := 1; i < len(w)-1; i++ {
-			if strings.HasPrefix(w[i], "-") && strings.Contains(w[i], "c") && !strings.HasPrefix(w[i], "--") {
-				script = w[i+1 : i+2]
-				break
-			}
-		}
-	case "find":
-		return findExec(p, w)
-	}
-	if len(script) == 0 {
-		return nil, nil
-	}
-	for _, s := range script {
-		if s == "" {
-			return []Part{{Words: []string{""}, Dynamic: true, Unsafe: true, Text: p.Text}}, nil
+	switch r.Op {
+	case syntax.DplOut, syntax.DplIn:
+		s, ok := staticWord(r.Word)
+		if !ok || (s != "-" && strings.Trim(strings.TrimSuffix(s, "-"), "0123456789") != "") || s == "" {
+			return "the target of " + r.Op.String() + " is not a file descriptor"
 		}
 	}
-	return splitCommand(strings.Join(script, " "), depth+1)
+	return ""
 }
 
-// findExec returns the commands find runs for each file (-exec, -execdir,
-// -ok, -okdir … ; or +), so a deny rule for rm also catches
-// `find . -exec rm {} \;`.
-func findExec(p Part, w []string) ([]Part, error) {
-	var out []Part
-	for i := 1; i < len(w); i++ {
-		switch w[i] {
-		case "-exec", "-execdir", "-ok", "-okdir":
-		default:
+// testUnknown: [[ -v NAME ]] and [[ -R NAME ]] evaluate a variable
+// name's subscript, and the arithmetic comparisons evaluate both
+// operands as arithmetic: either runs the $(…) in a quoted a[…].
+func testUnknown(t *syntax.TestClause) string {
+	why := ""
+	syntax.Walk(t.X, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.UnaryTest:
+			if n.Op == syntax.TsVarSet || n.Op == syntax.TsRefVar {
+				why = "[[ " + n.Op.String() + " ]] evaluates a variable name's array subscript"
+			}
+		case *syntax.BinaryTest:
+			switch n.Op {
+			case syntax.TsEql, syntax.TsNeq, syntax.TsLeq, syntax.TsGeq, syntax.TsLss, syntax.TsGtr:
+				why = "[[ " + n.Op.String() + " ]] evaluates its operands as arithmetic"
+			}
+		}
+		return why == ""
+	})
+	return why
+}
+
+// dangerousVar reports whether assigning name makes bash (or a child
+// bash) run code the checker never sees.
+func dangerousVar(name string) bool {
+	switch name {
+	case "BASH_ENV", "ENV", "PROMPT_COMMAND", "PS0", "PS1", "PS2", "PS3", "PS4",
+		"SHELLOPTS", "BASHOPTS", "BASH_XTRACEFD", "LD_PRELOAD", "LD_AUDIT", "EXECIGNORE", "GLOBIGNORE":
+		return true
+	}
+	return strings.HasPrefix(name, "BASH_FUNC_")
+}
+
+func assignUnknown(a *syntax.Assign) string {
+	if a.Index != nil {
+		return "an array subscript is evaluated as arithmetic"
+	}
+	if a.Name != nil && dangerousVar(a.Name.Value) {
+		return "assigning " + a.Name.Value + " makes bash run code"
+	}
+	return ""
+}
+
+// declUnknown: declare -i makes every later assignment arithmetic, -n
+// makes a name a reference (its subscript is evaluated when used), and
+// a subscript or computed name is evaluated now.
+func declUnknown(d *syntax.DeclClause) string {
+	for _, a := range d.Args {
+		if !a.Naked {
 			continue
 		}
-		end := i + 1
-		for end < len(w) && w[end] != ";" && w[end] != "+" {
-			end++
+		if a.Name == nil {
+			s, ok := staticWord(a.Value)
+			if !ok {
+				return d.Variant.Value + " with a name computed at run time"
+			}
+			if (strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+")) && strings.ContainsAny(s, "inlu") {
+				return d.Variant.Value + " " + s + " changes how later assignments are evaluated"
+			}
+			if strings.ContainsAny(s, "[]") {
+				return d.Variant.Value + " of an array subscript evaluates it"
+			}
 		}
-		if end > i+1 {
-			words := w[i+1 : end]
-			out = append(out, Part{Words: words, Dynamic: slices.Contains(words, ""), Text: p.Text})
-		}
-		i = end
 	}
-	return out, nil
+	return ""
+}
+
+// paramUnknown: ${!x} expands the variable x names (its subscript is
+// evaluated), and a subscript or ${x:off:len} is arithmetic.
+func paramUnknown(p *syntax.ParamExp) string {
+	if p.Excl {
+		return "${!…} evaluates a variable name"
+	}
+	if p.Slice != nil {
+		return "${…:offset} is arithmetic"
+	}
+	if p.Index != nil {
+		if w, ok := p.Index.(*syntax.Word); ok {
+			if s, ok := staticWord(w); ok && (s == "@" || s == "*") {
+				return ""
+			}
+		}
+		return "an array subscript is evaluated as arithmetic"
+	}
+	return ""
 }
 
 // writesFile reports whether a redirection writes to a file other than
@@ -184,14 +266,24 @@ func staticWord(w *syntax.Word) (string, bool) {
 		return "", false
 	}
 	var b strings.Builder
+	bracket := false // an unquoted [ that a later ] would make a glob
 	for i, part := range w.Parts {
 		switch x := part.(type) {
 		case *syntax.Lit:
 			v := x.Value
 			// Unquoted: pathname, brace and tilde expansion would
-			// change it.
-			if strings.ContainsAny(v, "*?[{") || (i == 0 && strings.HasPrefix(v, "~")) {
+			// change it. A lone [ (the test command) is literal.
+			if strings.ContainsAny(v, "*?{") || (i == 0 && strings.HasPrefix(v, "~")) {
 				return "", false
+			}
+			if bracket && strings.Contains(v, "]") {
+				return "", false
+			}
+			if k := strings.IndexByte(v, '['); k >= 0 {
+				if strings.Contains(v[k:], "]") {
+					return "", false
+				}
+				bracket = true
 			}
 			b.WriteString(unescape(v))
 		case *syntax.SglQuoted:
@@ -254,58 +346,19 @@ func unescapeDouble(s string) string {
 	return b.String()
 }
 
+// nodeText is n as written in src.
+func nodeText(src string, n syntax.Node) string {
+	from, to := int(n.Pos().Offset()), int(n.End().Offset())
+	if from < 0 || from > to || to > len(src) {
+		return printNode(n)
+	}
+	return src[from:to]
+}
+
 func printNode(n syntax.Node) string {
 	var b strings.Builder
 	if err := syntax.NewPrinter(syntax.SingleLine(true)).Print(&b, n); err != nil {
 		return "?"
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// isWrapper reports whether name runs the command that follows its own
-// options: a deny rule for rm must also catch `command rm`, `env X=1 rm`,
-// `sudo rm`, `xargs rm`.
-func isWrapper(name string) bool {
-	switch name {
-	case "command", "builtin", "exec", "nohup", "time", "nice", "env", "sudo", "doas",
-		"timeout", "xargs", "stdbuf", "ionice", "setsid", "chrt", "taskset", "unbuffer", "watch", "busybox":
-		return true
-	}
-	return false
-}
-
-// stripWrappers drops leading wrapper commands with their options (and
-// env's assignments, timeout's duration, nice's -n value), and reduces
-// the command name to its base name (/bin/rm → rm).
-func stripWrappers(words []string) []string {
-	for len(words) > 0 {
-		name := filepath.Base(words[0])
-		if !isWrapper(name) {
-			break
-		}
-		words = words[1:]
-		for len(words) > 0 {
-			w := words[0]
-			switch {
-			case strings.HasPrefix(w, "-"):
-				words = words[1:]
-				// Options that take a separate value.
-				if (w == "-n" || w == "-u" || w == "-g" || w == "-s" || w == "-k" || w == "-I" || w == "-c" || w == "-p" || w == "-a") && len(words) > 0 {
-					words = words[1:]
-				}
-				continue
-			case name == "env" && strings.Contains(w, "="):
-				words = words[1:]
-				continue
-			case (name == "timeout" || name == "chrt") && w != "" && strings.Trim(w, "0123456789.smhd") == "":
-				words = words[1:]
-				continue
-			}
-			break
-		}
-	}
-	if len(words) > 0 && words[0] != "" {
-		words = append([]string{filepath.Base(words[0])}, words[1:]...)
-	}
-	return words
 }

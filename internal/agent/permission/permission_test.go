@@ -263,7 +263,9 @@ func TestSuggestAndSession(t *testing.T) {
 	if v := p.Check(ToolBash, "go test -run X ./x"); v.Decision != Allow {
 		t.Errorf("after AllowForSession: %+v", v)
 	}
-	if v := p.Check(ToolBash, "echo hi > f"); v.Decision != Ask || Hint(v.Suggest) != "allow it with --allowed-tools 'bash'" {
+	// A redirect: "don't ask again" gets a rule for the command, never
+	// the whole tool; the write itself stays asked about.
+	if v := p.Check(ToolBash, "echo hi > f"); v.Decision != Ask || Hint(v.Suggest) != "allow it with --allowed-tools 'bash(echo:*)'" || !slices.Equal(v.Unruled, []string{"> f"}) {
 		t.Errorf("redirect: %+v", v)
 	}
 	if v := p.Check(ToolEditFile, ""); Hint(v.Suggest) != "allow it with --allowed-tools 'edit_file'" {

@@ -58,9 +58,24 @@ type Verdict struct {
 	Decision Decision
 	// Reason says why a call is denied (Deny), for the model and the user.
 	Reason string
-	// Suggest are rules that would allow the call (Ask), for the
-	// "allow it with --allowed-tools …" hint and for "don't ask again".
+	// Suggest are rules that would allow the call's parts (Ask): what
+	// "don't ask again" adds. For bash they are command rules
+	// (bash(go test:*)), never the whole tool.
 	Suggest []Rule
+	// Unruled are the parts of a bash command no command rule can
+	// allow (writing a file by redirection, an assignment, what the
+	// checker does not model), as written: "don't ask again" does not
+	// cover them, they are asked about each time.
+	Unruled []string
+}
+
+// Hint is the "allow it with …" advice for a call nobody could be asked
+// about.
+func (v Verdict) Hint() string {
+	if len(v.Unruled) == 0 {
+		return Hint(v.Suggest)
+	}
+	return fmt.Sprintf("%q cannot be allowed by a command rule; run it where you can be asked, or allow every command with --allowed-tools 'bash'", strings.Join(v.Unruled, "; "))
 }
 
 // Policy is a mode and rules; safe for concurrent use. Sub-agents share
@@ -113,6 +128,19 @@ func (p *Policy) AllowForSession(rules ...Rule) {
 	}
 }
 
+// NamesPath reports whether an allow rule names rel for tool by path
+// (write_file(.git/**)): the explicit consent git's internals need.
+func (p *Policy) NamesPath(tool, rel string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.allow {
+		if r.Tool == tool && r.Command != "" && EditTool(tool) && matchPath(r.Command, rel) {
+			return true
+		}
+	}
+	return false
+}
+
 // Rules returns copies of the current allow and deny rules.
 func (p *Policy) Rules() (allow, deny []Rule) {
 	p.mu.Lock()
@@ -153,26 +181,28 @@ func (p *Policy) Check(tool, command string) Verdict {
 		return Verdict{Decision: Ask, Suggest: []Rule{{Tool: tool}}}
 	}
 	if perr != nil {
-		return Verdict{Decision: Ask, Suggest: []Rule{{Tool: ToolBash}}}
+		return Verdict{Decision: Ask, Unruled: []string{command}}
 	}
-	var missing []Rule
+	v := Verdict{Decision: Ask}
 	for _, part := range parts {
 		if partAllowed(part, allow) {
 			continue
 		}
-		r := suggestRule(part)
-		if !slices.Contains(missing, r) {
-			missing = append(missing, r)
+		r, ok := suggestRule(part)
+		if !ok {
+			if !slices.Contains(v.Unruled, part.Text) {
+				v.Unruled = append(v.Unruled, part.Text)
+			}
+			continue
+		}
+		if !slices.Contains(v.Suggest, r) {
+			v.Suggest = append(v.Suggest, r)
 		}
 	}
-	if len(missing) == 0 {
+	if len(v.Suggest) == 0 && len(v.Unruled) == 0 {
 		return Verdict{Decision: Allow}
 	}
-	// A whole-tool suggestion makes the others redundant.
-	if slices.Contains(missing, Rule{Tool: ToolBash}) {
-		missing = []Rule{{Tool: ToolBash}}
-	}
-	return Verdict{Decision: Ask, Suggest: missing}
+	return v
 }
 
 // checkDeny applies the deny rules. For bash every part is checked, also
@@ -198,7 +228,10 @@ func checkDeny(tool string, deny []Rule, parts []Part, perr error) (Verdict, boo
 		return Verdict{Decision: Deny, Reason: fmt.Sprintf("the command cannot be checked against the deny rules (%v)", perr)}, true
 	}
 	for _, part := range parts {
-		for _, words := range [][]string{part.Words, stripWrappers(part.Words)} {
+		if part.Unknown {
+			return Verdict{Decision: Deny, Reason: fmt.Sprintf("%q cannot be checked against the deny rules: %s", part.Text, part.Why)}, true
+		}
+		for _, words := range [][]string{part.Words, normalize(part.Words)} {
 			for _, r := range cmdRules {
 				switch matchWords(words, r) {
 				case matchYes:
@@ -249,7 +282,7 @@ func matchWords(words []string, r Rule) match {
 // partAllowed reports whether a bash allow rule vouches for part: it must
 // match on fixed words, and the part must not be Unsafe.
 func partAllowed(part Part, allow []Rule) bool {
-	if part.Unsafe {
+	if part.Unsafe || part.Unknown {
 		return false
 	}
 	for _, r := range allow {
@@ -267,22 +300,23 @@ func partAllowed(part Part, allow []Rule) bool {
 }
 
 // suggestRule is the rule that would allow part: its command and
-// subcommand as a prefix ("bash(go test:*)"), or the whole tool when the
-// part cannot be vouched for by a prefix.
-func suggestRule(part Part) Rule {
-	if part.Unsafe || len(part.Words) == 0 || part.Words[0] == "" {
-		return Rule{Tool: ToolBash}
+// subcommand as a prefix ("bash(go test:*)"). ok is false when no
+// command rule can vouch for the part (Unsafe, Unknown, a command
+// computed at run time): the whole tool is never suggested.
+func suggestRule(part Part) (r Rule, ok bool) {
+	if part.Unsafe || part.Unknown || len(part.Words) == 0 || part.Words[0] == "" {
+		return Rule{}, false
 	}
 	words := part.Words[:1]
 	if len(part.Words) > 1 && hasSubcommands(part.Words[0]) && part.Words[1] != "" && !strings.HasPrefix(part.Words[1], "-") && !strings.ContainsAny(part.Words[1], "/.=") {
 		words = part.Words[:2]
 	}
 	for _, w := range words {
-		if strings.ContainsAny(w, "() \t\n*") {
-			return Rule{Tool: ToolBash}
+		if strings.ContainsAny(w, "() \t\n*\x00\r") {
+			return Rule{}, false
 		}
 	}
-	return Rule{Tool: ToolBash, Command: strings.Join(words, " "), Prefix: true}
+	return Rule{Tool: ToolBash, Command: strings.Join(words, " "), Prefix: true}, true
 }
 
 // hasSubcommands reports whether a command's second word names what it

@@ -13,6 +13,8 @@ package permission
 import (
 	"errors"
 	"fmt"
+	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -125,6 +127,14 @@ func ParseRule(s string) (Rule, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "*" || spec == "" {
 		return r, nil // bash(*), bash(): the whole tool
+	}
+	if EditTool(tool) {
+		// write_file(.git/**): a path rule, only to lift the refusal of
+		// git's internals (GitInternal); any other path is a mistake.
+		if !GitInternal(spec) || strings.ContainsAny(spec, "()\n\r\x00 ") {
+			return Rule{}, fmt.Errorf("permission rule %q: a file tool takes a path in parentheses only for git's internals, e.g. %s(.git/**); allow the tool itself with %s", s, tool, tool)
+		}
+		return Rule{Tool: tool, Command: spec}, nil
 	}
 	if tool != ToolBash {
 		return Rule{}, fmt.Errorf("permission rule %q: only bash takes a command in parentheses; write %s", s, tool)
@@ -245,4 +255,42 @@ func hasWordPrefix(words, prefix []string) bool {
 		}
 	}
 	return true
+}
+
+// GitInternal reports whether rel (a slash- or OS-separated path inside
+// the work dir) is in a .git directory, or is a .git file: git runs code
+// from there later (config's core.fsmonitor, core.pager, hooks/), so the
+// file tools refuse it unless a rule names it (write_file(.git/**)).
+func GitInternal(rel string) bool {
+	for _, seg := range strings.FieldsFunc(filepath.ToSlash(rel), func(r rune) bool { return r == '/' }) {
+		if strings.EqualFold(strings.TrimRight(seg, ". "), ".git") {
+			return true
+		}
+	}
+	return false
+}
+
+// matchPath reports whether rel matches a path rule's pattern: * and ?
+// within one segment, ** for any number of segments.
+func matchPath(pattern, rel string) bool {
+	return matchSegs(strings.Split(pattern, "/"), strings.Split(filepath.ToSlash(rel), "/"))
+}
+
+func matchSegs(pat, segs []string) bool {
+	if len(pat) == 0 {
+		return len(segs) == 0
+	}
+	if pat[0] == "**" {
+		for i := 0; i <= len(segs); i++ {
+			if matchSegs(pat[1:], segs[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(segs) == 0 {
+		return false
+	}
+	ok, err := path.Match(pat[0], segs[0])
+	return err == nil && ok && matchSegs(pat[1:], segs[1:])
 }

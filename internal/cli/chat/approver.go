@@ -12,9 +12,6 @@ import (
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
-// maxPromptDiffLines bounds the diff shown in a question.
-const maxPromptDiffLines = 80
-
 // TerminalApprover asks the user on a terminal before a tool call that
 // needs permission: it shows the tool and its input (the diff of an edit,
 // the command for bash) and offers yes / yes, don't ask again this
@@ -43,26 +40,32 @@ func (t *TerminalApprover) Approve(ctx context.Context, req agent.ApprovalReques
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintln(t.out)
+	// The whole command or diff, never clipped (the terminal scrolls),
+	// control characters escaped: what the user reads is what runs.
 	switch {
 	case req.Command != "":
-		fmt.Fprintf(t.out, "hermes wants to run a command (bash runs as you):\n\n  %s\n\n", strings.ReplaceAll(secret.RedactShapes(req.Command), "\n", "\n  "))
+		fmt.Fprintf(t.out, "hermes wants to run a command (bash runs as you):\n\n  %s\n\n", strings.ReplaceAll(show(req.Command), "\n", "\n  "))
 	case req.Diff != "":
-		fmt.Fprintf(t.out, "hermes wants to %s:\n\n%s\n", req.Title, clipLines(secret.RedactShapes(req.Diff), maxPromptDiffLines))
+		fmt.Fprintf(t.out, "hermes wants to %s:\n\n%s\n", show(req.Title), show(req.Diff))
 	default:
-		fmt.Fprintf(t.out, "hermes wants to use %s: %s\n\n", req.Tool, oneLine(secret.RedactShapes(string(req.Input)), 200))
+		fmt.Fprintf(t.out, "hermes wants to use %s: %s\n\n", req.Tool, show(string(req.Input)))
 	}
-	what := req.Tool
-	if req.Command != "" {
-		what = "similar commands"
+	answers := []string{answerYes, answerNo}
+	if len(req.AlwaysRules) > 0 {
+		answers = []string{answerYes, fmt.Sprintf(answerAlways, strings.Join(req.AlwaysRules, " ")), answerNo}
 	}
-	choice, err := t.p.Select(ctx, "Allow it?", []string{answerYes, fmt.Sprintf(answerAlways, what), answerNo})
+	if len(req.Unruled) > 0 {
+		fmt.Fprintf(t.out, "No rule can allow %s: it is asked about each time.\n\n", show(strings.Join(req.Unruled, "; ")))
+	}
+	choice, err := t.p.Select(ctx, "Allow it?", answers)
 	if err != nil {
 		return agent.Approval{}, err
 	}
-	switch choice {
-	case 0:
+	switch answers[choice] {
+	case answerYes:
 		return agent.Approval{Allow: true}, nil
-	case 1:
+	case answerNo:
+	default:
 		return agent.Approval{Allow: true, Always: true}, nil
 	}
 	reason, err := t.p.Input(ctx, "What should the model do instead? (Enter to just refuse): ")
@@ -76,11 +79,6 @@ func (t *TerminalApprover) Approve(ctx context.Context, req agent.ApprovalReques
 	return agent.Approval{Reason: msg}, nil
 }
 
-// clipLines keeps the first n lines of s.
-func clipLines(s string, n int) string {
-	lines := strings.SplitAfter(s, "\n")
-	if len(lines) <= n {
-		return s
-	}
-	return strings.Join(lines[:n], "") + fmt.Sprintf("… %d more lines\n", len(lines)-n)
-}
+// show is text for the question: secrets masked, control characters
+// escaped.
+func show(s string) string { return agent.ShowText(secret.RedactShapes(s)) }

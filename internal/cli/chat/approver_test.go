@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,7 +107,7 @@ func TestOneShotApprovalPromptOnAPseudoTerminal(t *testing.T) {
 	con.Expect("hermes wants to run a command (bash runs as you):")
 	con.Expect("touch yes.txt")
 	con.Expect("1) Yes")
-	con.Expect("2) Yes, and don't ask again for similar commands this session")
+	con.Expect("2) Yes, and don't ask again for bash(touch:*) this session")
 	con.Expect("3) No, and tell the model why")
 	con.Send("1\r")
 	con.Expect("✓ bash touch yes.txt · exit code 0")
@@ -145,3 +146,50 @@ func TestOneShotApprovalPromptOnAPseudoTerminal(t *testing.T) {
 		t.Errorf("the model was told %q", last)
 	}
 }
+
+// TestOneShotPromptShowsWholeCommand: the one-shot question shows a
+// long command whole (no "… N more lines"), control characters escaped,
+// and "don't ask again" names the rules it adds, not one for what no
+// rule can allow (the review's critical `[[ -v 'a[$(…)]' ]]`), which is
+// said to be asked each time, and stays unrun.
+func TestOneShotPromptShowsWholeCommand(t *testing.T) {
+	bin := hermestest.Binary(t)
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	work := t.TempDir()
+	os.WriteFile(filepath.Join(work, "victim"), []byte("x"), 0o600)
+	var lines []string
+	for i := 1; i <= 120; i++ {
+		lines = append(lines, "echo line-"+strings.Repeat("0", 3-len(itoa(i)))+itoa(i))
+	}
+	lines = append(lines, "printf '\x1b]0;title\x07'; [[ -v 'a[$(rm victim)]' ]]")
+	s.Script(anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "bash", Input: map[string]string{"command": strings.Join(lines, "\n")}}}},
+		anthropictest.Reply{Text: "all done"})
+	cmd := exec.Command(bin, "chat", "-q", "work", "--base-url", s.URL, "--tools", "bash")
+	cmd.Dir = work
+	cmd.Env = append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	con := ptytest.Start(t, cmd)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	con.Expect("line-120")
+	con.Expect(`printf '\x1b]0;title\x07'; [[ -v 'a[$(rm victim)]' ]]`)
+	con.Expect("No rule can allow")
+	con.Expect("1) Yes")
+	con.Expect("2) Yes, and don't ask again for bash(echo:*) bash(printf:*) this session")
+	con.Expect("3) No, and tell the model why")
+	con.Send("3\r")
+	con.Expect("What should the model do instead?")
+	con.Send("\r")
+	con.Expect("all done")
+	if err := <-exited; err != nil {
+		t.Fatalf("exit: %v\n%s", err, con.Output())
+	}
+	out := con.Output()
+	if strings.Contains(out, "more lines") || strings.Contains(out, "\x1b]0;title") {
+		t.Errorf("the question hid or passed through something:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(work, "victim")); err != nil {
+		t.Error("victim deleted")
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
