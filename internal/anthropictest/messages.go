@@ -31,8 +31,10 @@ type ToolUse struct {
 
 // Usage is a reply's token usage.
 type Usage struct {
-	InputTokens  int `json:"input_tokens"`
-	OutputTokens int `json:"output_tokens"`
+	InputTokens              int `json:"input_tokens"`
+	OutputTokens             int `json:"output_tokens"`
+	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
 }
 
 // MessagesRequest is a decoded /v1/messages (or count_tokens) request body.
@@ -278,7 +280,22 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 	if s.refuseModel(w, req.Model) {
 		return
 	}
-	msg := buildMessage(req, s.nextReply(req))
+	segs := segments(req.Raw)
+	if !s.checkWindow(w, promptTokens(segs)) {
+		return
+	}
+	reply := s.nextReply(req)
+	if reply.Usage == nil {
+		u := s.cacheUsage(req.Model, segs)
+		reply.Usage = &u
+	}
+	msg := buildMessage(req, reply)
+	s.mu.Lock()
+	s.cacheStats.Requests++
+	s.cacheStats.InputTokens += msg.usage.InputTokens
+	s.cacheStats.CacheCreation += msg.usage.CacheCreationInputTokens
+	s.cacheStats.CacheRead += msg.usage.CacheReadInputTokens
+	s.mu.Unlock()
 	if req.Stream {
 		s.stream(w, r, msg)
 		return
@@ -294,9 +311,5 @@ func (s *Server) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeResult(w, r, map[string]any{"input_tokens": countTokens(req)})
+	writeResult(w, r, map[string]any{"input_tokens": promptTokens(segments(req.Raw))})
 }
-
-// countTokens is a deterministic stand-in for a tokenizer: about four bytes
-// per token of the request body.
-func countTokens(req *MessagesRequest) int { return max(1, len(req.Raw)/4) }
