@@ -309,8 +309,10 @@ func (s *Server) run(ctx context.Context, ss *session, text string) (sdk.PromptR
 }
 
 func usage(res *agent.Result) *sdk.Usage {
-	in, out := int(res.Usage.InputTokens), int(res.Usage.OutputTokens)
-	return &sdk.Usage{InputTokens: in, OutputTokens: out, TotalTokens: in + out}
+	u := res.Usage
+	in, out := int(u.InputTokens), int(u.OutputTokens)
+	write, read := int(u.CacheCreationInputTokens), int(u.CacheReadInputTokens)
+	return &sdk.Usage{InputTokens: in, OutputTokens: out, CachedWriteTokens: &write, CachedReadTokens: &read, TotalTokens: in + write + read + out}
 }
 
 // stopReason maps the API's stop reason to the protocol's.

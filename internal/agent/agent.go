@@ -96,17 +96,6 @@ type Agent struct {
 	versions *fileVersions
 }
 
-// Usage counts tokens, sub-agents included.
-type Usage struct {
-	InputTokens  int64 `json:"input_tokens"`
-	OutputTokens int64 `json:"output_tokens"`
-}
-
-func (u *Usage) add(o Usage) {
-	u.InputTokens += o.InputTokens
-	u.OutputTokens += o.OutputTokens
-}
-
 // Result is the outcome of one Send.
 type Result struct {
 	Text       string `json:"text"` // the final answer's text
@@ -114,6 +103,14 @@ type Result struct {
 	StopReason string `json:"stop_reason"`
 	Usage      Usage  `json:"usage"`
 	Turns      int    `json:"turns"` // API calls made by this agent
+}
+
+// TotalCostUSD is Usage's cost, nil when it is not known.
+func (r *Result) TotalCostUSD() *float64 {
+	if c, ok := r.Usage.Cost(); ok {
+		return &c
+	}
+	return nil
 }
 
 // Event is something that happened while answering, in order. Sub-agents'
@@ -141,7 +138,9 @@ type Event struct {
 	Denied     bool   `json:"denied,omitempty"`
 	IsError    bool   `json:"is_error,omitempty"`
 	StopReason string `json:"stop_reason,omitempty"`
-	Depth      int    `json:"depth,omitempty"`
+	// Usage (on "message_stop") is that API call's usage.
+	Usage *Usage `json:"usage,omitempty"`
+	Depth int    `json:"depth,omitempty"`
 }
 
 // ErrTurnLimit is wrapped by Send when the tool loop hits Config.MaxTurns.
@@ -281,7 +280,7 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 		res.Turns = turn
 		res.Model = cmp.Or(string(msg.Model), model)
 		res.StopReason = string(msg.StopReason)
-		res.Usage.add(Usage{InputTokens: msg.Usage.InputTokens, OutputTokens: msg.Usage.OutputTokens})
+		res.Usage.add(requestUsage(cmp.Or(string(msg.Model), model), msg.Usage))
 		am := fromAPI(msg)
 		res.Text = am.text()
 		calls := toolUses(am)
@@ -329,6 +328,7 @@ func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversati
 	if len(a.tools) > 0 {
 		params.Tools = toolDefs(a.tools)
 	}
+	markCacheBreakpoints(&params)
 	stream := a.client.Messages.NewStreaming(ctx, params)
 	defer stream.Close()
 
@@ -357,7 +357,8 @@ func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversati
 			}
 		case "message_stop":
 			stopped = true
-			emit(Event{Type: "message_stop", StopReason: string(msg.StopReason), Depth: a.depth})
+			u := requestUsage(cmp.Or(string(msg.Model), model), msg.Usage)
+			emit(Event{Type: "message_stop", StopReason: string(msg.StopReason), Usage: &u, Depth: a.depth})
 		}
 	}
 	if err := stream.Err(); err != nil {

@@ -54,8 +54,12 @@ type Status struct {
 	CredentialSource string
 	// Expiry of the credential's current token; zero when unknown or none.
 	Expiry       time.Time
-	InputTokens  int64
+	InputTokens  int64 // plain input, neither read from nor written to the cache
 	OutputTokens int64
+	// CacheWriteTokens and CacheReadTokens are the prompt-cache input.
+	CacheWriteTokens, CacheReadTokens int64
+	// CostUSD is the session's cost in this process; nil when unknown.
+	CostUSD *float64
 }
 
 // Config is what New needs.
@@ -87,7 +91,7 @@ var commands = []command{
 	{"/resume", "resume a saved session (picker)"},
 	{"/sessions", "list saved sessions"},
 	{"/model", "switch models (picker, or /model NAME)"},
-	{"/status", "credential, model, session and tokens used"},
+	{"/status", "credential, model, session, tokens and cost"},
 	{"/clear", "clear the screen (the session is kept)"},
 	{"/help", "keys and commands"},
 	{"/exit", "quit (also Ctrl+D, or Ctrl+C on an empty input)"},
@@ -809,6 +813,18 @@ func (m *Model) statusReport() string {
 		fmt.Fprintf(&b, "Token:      expires in %s (%s)\n", until(m.cfg.Now(), s.Expiry), s.Expiry.Local().Format("15:04:05"))
 	}
 	fmt.Fprintf(&b, "Model:      %s\nSession:    %s\nTokens:     %d in · %d out", s.Model, s.SessionID, s.InputTokens, s.OutputTokens)
+	if s.CacheWriteTokens+s.CacheReadTokens > 0 {
+		fmt.Fprintf(&b, " · %d cache write · %d cache read", s.CacheWriteTokens, s.CacheReadTokens)
+		if all := s.InputTokens + s.CacheWriteTokens + s.CacheReadTokens; all > 0 {
+			fmt.Fprintf(&b, " (%d%% of input from the cache)", s.CacheReadTokens*100/all)
+		}
+	}
+	switch {
+	case s.CostUSD != nil:
+		fmt.Fprintf(&b, "\nCost:       %s (list price, this run)", agent.FormatUSD(*s.CostUSD))
+	case s.InputTokens+s.OutputTokens > 0:
+		b.WriteString("\nCost:       unknown (no price for this model)")
+	}
 	return b.String()
 }
 
@@ -825,8 +841,11 @@ func (m *Model) statusLine() string {
 		}
 	}
 	parts = append(parts, cred, "session "+s.SessionID)
-	if n := s.InputTokens + s.OutputTokens; n > 0 {
+	if n := s.InputTokens + s.CacheWriteTokens + s.CacheReadTokens + s.OutputTokens; n > 0 {
 		parts = append(parts, humanTokens(n)+" tokens")
+	}
+	if s.CostUSD != nil {
+		parts = append(parts, agent.FormatUSD(*s.CostUSD))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -29,6 +29,9 @@ type fakeBackend struct {
 	msgs     []agent.Message
 	// fail, when set, is the next Send's error (before any event).
 	fail error
+	// cache and cost, when set, are added to Status.
+	cacheWrite, cacheRead int64
+	cost                  *float64
 }
 
 func (f *fakeBackend) Send(ctx context.Context, prompt string, on func(agent.Event)) (*agent.Result, error) {
@@ -57,7 +60,8 @@ func (f *fakeBackend) Transcript() []agent.Message            { return f.msgs }
 func (f *fakeBackend) SetModel(m string)                      { f.model = m }
 func (f *fakeBackend) Status() Status {
 	return Status{Model: f.model, SessionID: f.session, CredentialKind: "WIF", CredentialSource: "anthropic-wif (configured WIF)",
-		Expiry: time.Date(2026, 1, 1, 12, 7, 0, 0, time.UTC), InputTokens: 1200, OutputTokens: 34}
+		Expiry: time.Date(2026, 1, 1, 12, 7, 0, 0, time.UTC), InputTokens: 1200, OutputTokens: 34,
+		CacheWriteTokens: f.cacheWrite, CacheReadTokens: f.cacheRead, CostUSD: f.cost}
 }
 
 var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -520,5 +524,31 @@ func TestToolCallLines(t *testing.T) {
 	}
 	if !strings.Contains(sc, "⏺ bash touch x ✗") || !strings.Contains(strings.Join(strings.Fields(sc), " "), "⎿ permission denied: bash: touch x needs approval and nobody can be asked here, allow it with --allowed-tools 'bash(touch:*)'") {
 		t.Errorf("denial not shown whole:\n%s", sc)
+	}
+}
+
+// TestStatusShowsCacheAndCost: /status shows the cache tokens, the share
+// of input read from the cache and the cost; the status line the cost.
+func TestStatusShowsCacheAndCost(t *testing.T) {
+	cost := 0.0421
+	b := &fakeBackend{cacheWrite: 800, cacheRead: 8000, cost: &cost}
+	m := newModel(t, b)
+	m.Update(tea.WindowSizeMsg{Width: 140, Height: 30})
+	typeText(m, "/status")
+	run(m, press("enter"))
+	sc := screen(m)
+	for _, want := range []string{"1200 in · 34 out · 800 cache write · 8000 cache read (80% of input from the cache)", "Cost:       $0.0421"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("/status lacks %q:\n%s", want, sc)
+		}
+	}
+	if !strings.Contains(sc, "10.0k tokens · $0.0421") {
+		t.Errorf("status line lacks the cost:\n%s", sc)
+	}
+	b.cost = nil
+	typeText(m, "/status")
+	run(m, press("enter"))
+	if sc := screen(m); !strings.Contains(sc, "unknown (no price for this model)") {
+		t.Errorf("/status without a price:\n%s", sc)
 	}
 }

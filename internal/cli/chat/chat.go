@@ -491,8 +491,12 @@ type result struct {
 	Model      string      `json:"model"`
 	StopReason string      `json:"stop_reason"`
 	Usage      agent.Usage `json:"usage"`
-	SessionID  string      `json:"session_id"`
-	Turns      int         `json:"turns"`
+	// TotalCostUSD is the answer's cost (sub-agents included) by the
+	// price table in internal/models; absent for a model it has no
+	// price for.
+	TotalCostUSD *float64 `json:"total_cost_usd,omitempty"`
+	SessionID    string   `json:"session_id"`
+	Turns        int      `json:"turns"`
 	// ToolCalls lists the tools run (json format), denials included.
 	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
@@ -553,7 +557,7 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 }
 
 func (s *chatSession) result(res *agent.Result, typ string) result {
-	return result{Type: typ, Text: res.Text, Model: res.Model, StopReason: res.StopReason, Usage: res.Usage, SessionID: s.conv.ID, Turns: res.Turns}
+	return result{Type: typ, Text: res.Text, Model: res.Model, StopReason: res.StopReason, Usage: res.Usage, TotalCostUSD: res.TotalCostUSD(), SessionID: s.conv.ID, Turns: res.Turns}
 }
 
 // textWriter prints a streamed answer: the top agent's text to out
@@ -564,14 +568,16 @@ type textWriter struct {
 	md       *markdown.Writer
 	errOut   io.Writer
 	showTool bool
-	inputs   map[string]string // tool call id → its summary
-	last     byte              // last byte of text written; 0 before any
+	// showUsage prints each API call's usage (--verbose).
+	showUsage bool
+	inputs    map[string]string // tool call id → its summary
+	last      byte              // last byte of text written; 0 before any
 	// before runs once before the first output (stops a spinner).
 	before func()
 }
 
 func (s *chatSession) newTextWriter(out io.Writer, render bool) *textWriter {
-	tw := &textWriter{raw: out, out: out, errOut: s.opts.IO.ErrOut, showTool: s.opts.Verbose || s.opts.IO.IsStderrTTY()}
+	tw := &textWriter{raw: out, out: out, errOut: s.opts.IO.ErrOut, showTool: s.opts.Verbose || s.opts.IO.IsStderrTTY(), showUsage: s.opts.Verbose}
 	if render {
 		tw.md = markdown.NewWriter(out)
 		tw.out = tw.md
@@ -603,6 +609,9 @@ func (t *textWriter) event(e agent.Event) {
 			mark = "✗"
 		}
 		fmt.Fprintf(t.errOut, "%s%s %s %s · %s\n", strings.Repeat("  ", e.Depth), mark, e.Tool, t.inputs[e.ToolID], agent.ResultSummary(e))
+	case e.Type == "message_stop" && t.showUsage && e.Usage != nil:
+		t.endLine()
+		fmt.Fprintf(t.errOut, "%s· usage: %s\n", strings.Repeat("  ", e.Depth), agent.UsageSummary(*e.Usage))
 	}
 }
 

@@ -81,8 +81,7 @@ func (b *tuiBackend) Send(ctx context.Context, prompt string, onEvent func(agent
 		b.usage = map[string]agent.Usage{}
 	}
 	u := b.usage[b.s.conv.ID]
-	u.InputTokens += res.Usage.InputTokens
-	u.OutputTokens += res.Usage.OutputTokens
+	u.Add(res.Usage)
 	b.usage[b.s.conv.ID] = u
 	b.mu.Unlock()
 	if err := b.s.store.Save(b.s.conv, b.s.opts.Now()); err != nil {
@@ -149,6 +148,10 @@ func (b *tuiBackend) Status() tui.Status {
 	u := b.usage[b.s.conv.ID]
 	b.mu.Unlock()
 	st.InputTokens, st.OutputTokens = u.InputTokens, u.OutputTokens
+	st.CacheWriteTokens, st.CacheReadTokens = u.CacheCreationInputTokens, u.CacheReadInputTokens
+	if c, ok := u.Cost(); ok && u.PromptTokens() > 0 {
+		st.CostUSD = &c
+	}
 	return st
 }
 
