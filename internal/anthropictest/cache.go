@@ -66,6 +66,13 @@ func (s *Server) CacheStats() CacheStats {
 	return s.cacheStats
 }
 
+// Usages returns the usage of each answered messages request, in order.
+func (s *Server) Usages() []Usage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Usage(nil), s.usages...)
+}
+
 // SetContextWindow changes the context window on a running server; 0
 // means no limit.
 func (s *Server) SetContextWindow(tokens int) {

@@ -295,6 +295,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 	s.cacheStats.InputTokens += msg.usage.InputTokens
 	s.cacheStats.CacheCreation += msg.usage.CacheCreationInputTokens
 	s.cacheStats.CacheRead += msg.usage.CacheReadInputTokens
+	s.usages = append(s.usages, msg.usage)
 	s.mu.Unlock()
 	if req.Stream {
 		s.stream(w, r, msg)

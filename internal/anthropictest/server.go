@@ -124,6 +124,7 @@ type Server struct {
 	oa         *oauthState            // the login flow's codes and refresh tokens (oauth.go)
 	cache      map[[32]byte]time.Time // prompt-cache prefix hash → expiry (cache.go)
 	cacheStats CacheStats
+	usages     []Usage // each answered messages request's usage, in order
 }
 
 type minted struct {
