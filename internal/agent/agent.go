@@ -78,6 +78,13 @@ type Config struct {
 	Approver Approver
 	// Files, when set, backs the file tools' text reads and writes.
 	Files TextFiles
+
+	// ContextWindow overrides the model's context window in tokens (0:
+	// the window the API last named, else models.ContextWindow).
+	ContextWindow int64
+	// CompactAt is the share of the window, in percent, a request may
+	// reach before older turns are compacted; default DefaultCompactAt.
+	CompactAt int
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -94,6 +101,9 @@ type Agent struct {
 	policy *permission.Policy
 	// versions is what the agent last saw of each file (stale edits).
 	versions *fileVersions
+	// windows are the context windows the API named, shared with
+	// sub-agents.
+	windows *windows
 }
 
 // Result is the outcome of one Send.
@@ -174,7 +184,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	// Plan mode and whole-tool deny rules take tools off the offer.
 	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, credential.HTTPTimeout(nil, responseIdleTimeout))))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}}, nil
 }
 
 func newPolicy(cfg Config) (*permission.Policy, error) {
@@ -205,6 +215,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.MaxDepth <= 0 {
 		cfg.MaxDepth = DefaultMaxDepth
 	}
+	if cfg.CompactAt <= 0 || cfg.CompactAt > 100 {
+		cfg.CompactAt = DefaultCompactAt
+	}
 	return cfg
 }
 
@@ -227,7 +240,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
@@ -262,9 +275,11 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emit func(Event)) (*Result, error) {
 	model := cmp.Or(conv.Model, a.cfg.Model)
 	system := cmp.Or(conv.System, a.cfg.System)
+	// A failed Send leaves conv as it was, compactions included.
+	orig, origCompactions, origArchive := slices.Clone(conv.Messages), conv.Compactions, conv.archive
+	rollback := func() { conv.Messages, conv.Compactions, conv.archive = orig, origCompactions, origArchive }
 	start := len(conv.Messages)
 	conv.Messages = append(conv.Messages, Message{Role: "user", Content: []Block{{Type: "text", Text: prompt}}})
-	rollback := func() { conv.Messages = conv.Messages[:start] }
 
 	res := &Result{Model: model}
 	for turn := 1; ; turn++ {
@@ -272,7 +287,7 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 			rollback()
 			return nil, fmt.Errorf("%w: stopped after %d model turns without a final answer; ask for a smaller task", ErrTurnLimit, a.cfg.MaxTurns)
 		}
-		msg, err := a.turn(ctx, model, system, conv, emit)
+		msg, err := a.fittedTurn(ctx, model, system, conv, &start, res, emit)
 		if err != nil {
 			rollback()
 			return nil, err
@@ -315,8 +330,49 @@ func toolUses(m Message) []Block {
 	return out
 }
 
+// fittedTurn makes one API call, compacting conv first when the request
+// would pass CompactAt of the window, and once more, harder, when the API
+// still says the prompt is too long. *start (the current turn's first
+// message) moves with a compaction; the summaries' usage goes to res.
+func (a *Agent) fittedTurn(ctx context.Context, model, system string, conv *Conversation, start *int, res *Result, emit func(Event)) (*anthropic.Message, error) {
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		harder := attempt > 0
+		n := len(conv.Messages)
+		u, compacted, err := a.fitContext(ctx, model, system, conv, *start, harder, emit)
+		res.Usage.add(u)
+		if err != nil {
+			return nil, err
+		}
+		if harder && !compacted {
+			return nil, contextFullError(lastErr)
+		}
+		if compacted {
+			*start -= n - len(conv.Messages)
+		}
+		msg, err := a.turn(ctx, model, system, conv, emit)
+		window, tooLong := promptTooLong(err)
+		if !tooLong {
+			return msg, err
+		}
+		if window > 0 {
+			a.windows.learn(model, window)
+		}
+		if harder {
+			return nil, contextFullError(err)
+		}
+		lastErr = err
+	}
+}
+
 // turn makes one streaming API call and returns the accumulated message.
 func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversation, emit func(Event)) (*anthropic.Message, error) {
+	return a.turnWith(ctx, model, system, conv, false, emit)
+}
+
+// turnWith is turn; noTools declares the tools (a history with tool calls
+// needs them) but lets the model use none, for summaries.
+func (a *Agent) turnWith(ctx context.Context, model, system string, conv *Conversation, noTools bool, emit func(Event)) (*anthropic.Message, error) {
 	params := anthropic.MessageNewParams{
 		Model:     anthropic.Model(model),
 		MaxTokens: int64(a.cfg.MaxTokens),
@@ -327,6 +383,9 @@ func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversati
 	}
 	if len(a.tools) > 0 {
 		params.Tools = toolDefs(a.tools)
+		if noTools {
+			params.ToolChoice = anthropic.ToolChoiceUnionParam{OfNone: &anthropic.ToolChoiceNoneParam{}}
+		}
 	}
 	markCacheBreakpoints(&params)
 	stream := a.client.Messages.NewStreaming(ctx, params)
@@ -388,9 +447,7 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 			// Masked before anything sees it: the event, the API
 			// request and the session all get the same text.
 			masked := secret.RedactShapes(r.content)
-			if len(masked) > maxResultBytes {
-				masked = masked[:maxResultBytes] + "\n… (truncated)"
-			}
+			masked = cutResult(masked, c.Name)
 			if masked != r.content {
 				masked += maskedNote
 			}

@@ -46,8 +46,11 @@ type MessagesRequest struct {
 	System   string
 	Messages []Message
 	Tools    []Tool
-	Stream   bool
-	Raw      json.RawMessage // the whole body, for anything not decoded here
+	// ToolChoice is tool_choice's type ("auto", "any", "tool", "none"; ""
+	// when not sent).
+	ToolChoice string
+	Stream     bool
+	Raw        json.RawMessage // the whole body, for anything not decoded here
 }
 
 // Message is one turn of a request.
@@ -133,7 +136,45 @@ func (s *Server) nextReply(req *MessagesRequest) Reply {
 		s.script = s.script[1:]
 		return r
 	}
+	if s.autoTool != nil {
+		return s.autoTool.reply(req)
+	}
 	return Reply{Text: "echo: " + req.LastUserText()}
+}
+
+// autoTool is SetAutoTool's behaviour.
+type autoTool struct {
+	name  string
+	input any
+}
+
+func (a *autoTool) reply(req *MessagesRequest) Reply {
+	last := req.Messages[len(req.Messages)-1]
+	switch {
+	case req.ToolChoice == "none":
+		// A summary or any answer that may not use tools: text only.
+		return Reply{Text: fmt.Sprintf("summary of %d messages: the user asked questions and the files were read.", len(req.Messages)-1)}
+	case len(last.Content) > 0 && last.Content[0].Type == "tool_result":
+		text := last.Content[0].ResultText()
+		if len(text) > 60 {
+			text = text[:60]
+		}
+		return Reply{Text: "done: " + text}
+	}
+	return Reply{ToolUses: []ToolUse{{Name: a.name, Input: a.input}}}
+}
+
+// SetAutoTool makes unscripted replies a working tool session: a user
+// prompt is answered with one call of tool (with input), its result with
+// a short text answer, and a request with tool_choice "none" (a summary)
+// with text. An empty tool name turns it off (back to echo).
+func (s *Server) SetAutoTool(tool string, input any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.autoTool = nil
+	if tool != "" {
+		s.autoTool = &autoTool{name: tool, input: input}
+	}
 }
 
 // authenticate checks an API request's credential the way the API does and
@@ -202,15 +243,18 @@ func (s *Server) readMessages(w http.ResponseWriter, r *http.Request, countOnly 
 			Role    string          `json:"role"`
 			Content json.RawMessage `json:"content"`
 		} `json:"messages"`
-		Tools  []Tool `json:"tools"`
-		Stream bool   `json:"stream"`
+		Tools      []Tool `json:"tools"`
+		Stream     bool   `json:"stream"`
+		ToolChoice struct {
+			Type string `json:"type"`
+		} `json:"tool_choice"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "request body is not valid JSON: "+err.Error())
 		return nil, false
 	}
 	req := &MessagesRequest{Path: r.URL.Path, Model: raw.Model, MaxTokens: raw.MaxTokens, System: textOf(raw.System),
-		Tools: raw.Tools, Stream: raw.Stream, Raw: body}
+		Tools: raw.Tools, ToolChoice: raw.ToolChoice.Type, Stream: raw.Stream, Raw: body}
 	for i, m := range raw.Messages {
 		blocks, err := contentBlocks(m.Content)
 		if err != nil {

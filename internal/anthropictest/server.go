@@ -125,6 +125,7 @@ type Server struct {
 	cache      map[[32]byte]time.Time // prompt-cache prefix hash → expiry (cache.go)
 	cacheStats CacheStats
 	usages     []Usage // each answered messages request's usage, in order
+	autoTool   *autoTool
 }
 
 type minted struct {
