@@ -85,6 +85,9 @@ type Config struct {
 	// CompactAt is the share of the window, in percent, a request may
 	// reach before older turns are compacted; default DefaultCompactAt.
 	CompactAt int
+	// Budget, when set, stops a Send after the API call that takes the
+	// run's cost over Budget.MaxUSD (sub-agents included).
+	Budget *Budget
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -265,6 +268,10 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 		}
 	}
 	res, err := a.send(ctx, conv, prompt, emit)
+	if be := (*BudgetError)(nil); errors.As(err, &be) {
+		emit(Event{Type: "error", Text: be.Error()})
+		return res, err
+	}
 	if err != nil {
 		err = refusedModel(err, cmp.Or(conv.Model, a.cfg.Model))
 		emit(Event{Type: "error", Text: secret.RedactShapes(err.Error())})
@@ -282,6 +289,22 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 	conv.Messages = append(conv.Messages, Message{Role: "user", Content: []Block{{Type: "text", Text: prompt}}})
 
 	res := &Result{Model: model}
+	budget := a.cfg.Budget
+	if a.depth > 0 {
+		budget = nil // the top agent's checks count sub-agents' cost
+	}
+	if err := checkBudgetModel(budget, model); err != nil {
+		rollback()
+		return nil, err
+	}
+	var spentBefore float64
+	if budget != nil {
+		spentBefore = budget.Spent()
+		defer func() {
+			cost, _ := res.Usage.Cost()
+			budget.charge(cost)
+		}()
+	}
 	for turn := 1; ; turn++ {
 		if turn > a.cfg.MaxTurns {
 			rollback()
@@ -299,7 +322,8 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 		am := fromAPI(msg)
 		res.Text = am.text()
 		calls := toolUses(am)
-		if msg.StopReason != anthropic.StopReasonToolUse || len(calls) == 0 {
+		over := overBudget(budget, spentBefore, res)
+		if over != nil || msg.StopReason != anthropic.StopReasonToolUse || len(calls) == 0 {
 			// A tool call cut off by max_tokens can never get its result:
 			// keep it out of the history, which the API would reject.
 			am.Content = slices.DeleteFunc(am.Content, func(b Block) bool { return b.Type == "tool_use" })
@@ -307,6 +331,10 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 				conv.Messages = append(conv.Messages, am)
 			}
 			conv.Model = model
+			if over != nil {
+				res.StopReason = "budget"
+				return res, over
+			}
 			return res, nil
 		}
 		conv.Messages = append(conv.Messages, am)
