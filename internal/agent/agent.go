@@ -269,7 +269,8 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 	}
 	res, err := a.send(ctx, conv, prompt, emit)
 	if be := (*BudgetError)(nil); errors.As(err, &be) {
-		emit(Event{Type: "error", Text: be.Error()})
+		// Not an "error" event: the partial result follows (stop_reason
+		// "budget"), and the caller reports the stop.
 		return res, err
 	}
 	if err != nil {

@@ -58,6 +58,13 @@ func (f *fakeBackend) Resume(id string) error                 { f.resumed = id; 
 func (f *fakeBackend) Sessions() ([]agent.SessionInfo, error) { return f.sessions, nil }
 func (f *fakeBackend) Transcript() []agent.Message            { return f.msgs }
 func (f *fakeBackend) SetModel(m string)                      { f.model = m }
+func (f *fakeBackend) Compact(_ context.Context, focus string, on func(agent.Event)) (*agent.Result, error) {
+	f.mu.Lock()
+	f.prompts = append(f.prompts, "/compact "+focus)
+	f.mu.Unlock()
+	on(agent.Event{Type: "compact", Text: "compacted 4 earlier messages into a summary"})
+	return &agent.Result{}, nil
+}
 func (f *fakeBackend) Status() Status {
 	return Status{Model: f.model, SessionID: f.session, CredentialKind: "WIF", CredentialSource: "anthropic-wif (configured WIF)",
 		Expiry: time.Date(2026, 1, 1, 12, 7, 0, 0, time.UTC), InputTokens: 1200, OutputTokens: 34,
@@ -550,5 +557,27 @@ func TestStatusShowsCacheAndCost(t *testing.T) {
 	run(m, press("enter"))
 	if sc := screen(m); !strings.Contains(sc, "unknown (no price for this model)") {
 		t.Errorf("/status without a price:\n%s", sc)
+	}
+}
+
+// TestCompactCommand: /compact FOCUS runs the backend's Compact with the
+// focus and shows what was compacted.
+func TestCompactCommand(t *testing.T) {
+	b := &fakeBackend{}
+	m := newModel(t, b)
+	m.Update(tea.WindowSizeMsg{Width: 140, Height: 30})
+	typeText(m, "/compact the API design")
+	run(m, press("enter"))
+	sc := screen(m)
+	if !strings.Contains(sc, "compacted 4 earlier messages into a summary") {
+		t.Errorf("screen after /compact:\n%s", sc)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.prompts) != 1 || b.prompts[0] != "/compact the API design" {
+		t.Errorf("backend got %q", b.prompts)
+	}
+	if m.busy {
+		t.Error("still busy after /compact")
 	}
 }

@@ -90,6 +90,25 @@ func (b *tuiBackend) Send(ctx context.Context, prompt string, onEvent func(agent
 	return res, nil
 }
 
+func (b *tuiBackend) Compact(ctx context.Context, focus string, onEvent func(agent.Event)) (*agent.Result, error) {
+	res, err := b.s.compact(ctx, focus, onEvent)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+			return nil, context.Canceled
+		}
+		return nil, err
+	}
+	b.mu.Lock()
+	if b.usage == nil {
+		b.usage = map[string]agent.Usage{}
+	}
+	u := b.usage[b.s.conv.ID]
+	u.Add(res.Usage)
+	b.usage[b.s.conv.ID] = u
+	b.mu.Unlock()
+	return res, nil
+}
+
 func (b *tuiBackend) NewSession() error {
 	conv, lock, err := newConversation(b.s.store, b.s.opts.Now())
 	if err != nil {
