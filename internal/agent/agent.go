@@ -301,6 +301,10 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 	var spentBefore float64
 	if budget != nil {
 		spentBefore = budget.Spent()
+		if spentBefore > budget.MaxUSD {
+			rollback()
+			return nil, &BudgetError{SpentUSD: spentBefore, MaxUSD: budget.MaxUSD}
+		}
 		defer func() {
 			cost, _ := res.Usage.Cost()
 			budget.charge(cost)
