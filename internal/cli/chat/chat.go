@@ -118,7 +118,7 @@ Otherwise it starts an interactive chat. Enter sends (a paste is one
 message), Shift+Enter, Alt+Enter or Ctrl+J inserts a new line, Up/Down walk
 the prompt history ($HERMES_HOME/history), Ctrl+C clears the input, cancels
 an answer, or quits on an empty input; Esc cancels an answer. Commands:
-/new, /resume, /sessions, /model, /status, /clear, /help, /exit.
+/new, /resume, /sessions, /model, /status, /compact, /clear, /help, /exit.
 
 Tools are opt-in (--tools). read_file, list_files, glob, grep and delegate run
 without asking; write_file, edit_file and bash need permission: an
