@@ -36,8 +36,14 @@ import (
 func main() {
 	n := flag.Int("n", 20, "runs per process measurement")
 	requests := flag.Int("requests", 500, "requests per gateway latency measurement")
+	only := flag.String("only", "", "run one measurement only: cache (the 10-prompt cache session)")
+	bin := flag.String("hermes", "", "with -only: use this hermes binary instead of building one")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.DiscardHandler)) // the ACP SDK logs connection ends
+	if *only == "cache" {
+		runCacheOnly(*bin)
+		return
+	}
 	if err := run(*n, *requests); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -93,6 +99,12 @@ func run(n, requests int) error {
 
 	chatStat := measure(n, func() *exec.Cmd { return w.cmd(hermes, "chat", "-q", "hello") })
 	add("`hermes chat -q`, warm WIF cache", chatStat.String())
+
+	cache, err := w.cacheSession(hermes, 10)
+	if err != nil {
+		return err
+	}
+	add("10-prompt `hermes chat -c` session, one read_file call per prompt, stand-in's prompt cache", cache)
 
 	if err := w.gatewayRows(hermes, requests, add); err != nil {
 		return err

@@ -55,6 +55,10 @@ type Config struct {
 	Allow, Deny    []string
 	MaxTokens      int
 	MaxTurns       int
+	// MaxBudgetUSD, when > 0, is each session's budget (--max-budget-usd):
+	// a prompt stops after the model call that takes the session's cost
+	// over it, and later prompts are refused.
+	MaxBudgetUSD float64
 	// Logger receives diagnostics (never protocol, never secrets).
 	Logger *slog.Logger
 	// Warnings, when set, gets the once-per-process notice about a

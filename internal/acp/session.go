@@ -181,6 +181,9 @@ func (s *Server) agentConfig(rt *credential.Runtime, id, cwd string) (agent.Conf
 
 		Approver: approver{s: s, id: id},
 	}
+	if s.cfg.MaxBudgetUSD > 0 {
+		cfg.Budget = &agent.Budget{MaxUSD: s.cfg.MaxBudgetUSD}
+	}
 	eff, err := s.rules(cwd)
 	if err != nil {
 		return agent.Config{}, err
@@ -284,6 +287,14 @@ func (s *Server) run(ctx context.Context, ss *session, text string) (sdk.PromptR
 	case errors.Is(err, agent.ErrTurnLimit):
 		tr.message("\n\n" + err.Error())
 		return sdk.PromptResponse{StopReason: sdk.StopReasonMaxTurnRequests}, nil
+	case errors.As(err, new(*agent.BudgetError)) && res != nil:
+		// The partial answer was streamed; say why it stopped. The
+		// session keeps it.
+		tr.message("\n\n" + err.Error())
+		if serr := s.store.Save(conv, s.cfg.Now()); serr != nil {
+			s.log.Warn("session not saved", "session", ss.id, "error", serr)
+		}
+		return sdk.PromptResponse{StopReason: sdk.StopReasonMaxTurnRequests, Usage: usage(res)}, nil
 	case isCredentialError(err):
 		s.log.Warn("credential failed", "session", ss.id, "error", err)
 		rt, _ := s.runtime(ctx)
@@ -309,8 +320,10 @@ func (s *Server) run(ctx context.Context, ss *session, text string) (sdk.PromptR
 }
 
 func usage(res *agent.Result) *sdk.Usage {
-	in, out := int(res.Usage.InputTokens), int(res.Usage.OutputTokens)
-	return &sdk.Usage{InputTokens: in, OutputTokens: out, TotalTokens: in + out}
+	u := res.Usage
+	in, out := int(u.InputTokens), int(u.OutputTokens)
+	write, read := int(u.CacheCreationInputTokens), int(u.CacheReadInputTokens)
+	return &sdk.Usage{InputTokens: in, OutputTokens: out, CachedWriteTokens: &write, CachedReadTokens: &read, TotalTokens: in + write + read + out}
 }
 
 // stopReason maps the API's stop reason to the protocol's.

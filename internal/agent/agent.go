@@ -84,6 +84,16 @@ type Config struct {
 	Approver Approver
 	// Files, when set, backs the file tools' text reads and writes.
 	Files TextFiles
+
+	// ContextWindow overrides the model's context window in tokens (0:
+	// the window the API last named, else models.ContextWindow).
+	ContextWindow int64
+	// CompactAt is the share of the window, in percent, a request may
+	// reach before older turns are compacted; default DefaultCompactAt.
+	CompactAt int
+	// Budget, when set, stops a Send after the API call that takes the
+	// run's cost over Budget.MaxUSD (sub-agents included).
+	Budget *Budget
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -100,17 +110,9 @@ type Agent struct {
 	policy *permission.Policy
 	// versions is what the agent last saw of each file (stale edits).
 	versions *fileVersions
-}
-
-// Usage counts tokens, sub-agents included.
-type Usage struct {
-	InputTokens  int64 `json:"input_tokens"`
-	OutputTokens int64 `json:"output_tokens"`
-}
-
-func (u *Usage) add(o Usage) {
-	u.InputTokens += o.InputTokens
-	u.OutputTokens += o.OutputTokens
+	// windows are the context windows the API named, shared with
+	// sub-agents.
+	windows *windows
 }
 
 // Result is the outcome of one Send.
@@ -120,6 +122,14 @@ type Result struct {
 	StopReason string `json:"stop_reason"`
 	Usage      Usage  `json:"usage"`
 	Turns      int    `json:"turns"` // API calls made by this agent
+}
+
+// TotalCostUSD is Usage's cost, nil when it is not known.
+func (r *Result) TotalCostUSD() *float64 {
+	if c, ok := r.Usage.Cost(); ok {
+		return &c
+	}
+	return nil
 }
 
 // Event is something that happened while answering, in order. Sub-agents'
@@ -147,7 +157,9 @@ type Event struct {
 	Denied     bool   `json:"denied,omitempty"`
 	IsError    bool   `json:"is_error,omitempty"`
 	StopReason string `json:"stop_reason,omitempty"`
-	Depth      int    `json:"depth,omitempty"`
+	// Usage (on "message_stop") is that API call's usage.
+	Usage *Usage `json:"usage,omitempty"`
+	Depth int    `json:"depth,omitempty"`
 }
 
 // ErrTurnLimit is wrapped by Send when the tool loop hits Config.MaxTurns.
@@ -181,7 +193,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	// Plan mode and whole-tool deny rules take tools off the offer.
 	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, credential.HTTPTimeout(nil, responseIdleTimeout))))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}}, nil
 }
 
 func newPolicy(cfg Config) (*permission.Policy, error) {
@@ -212,6 +224,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.MaxDepth <= 0 {
 		cfg.MaxDepth = DefaultMaxDepth
 	}
+	if cfg.CompactAt <= 0 || cfg.CompactAt > 100 {
+		cfg.CompactAt = DefaultCompactAt
+	}
 	return cfg
 }
 
@@ -234,7 +249,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
@@ -259,6 +274,11 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 		}
 	}
 	res, err := a.send(ctx, conv, prompt, emit)
+	if be := (*BudgetError)(nil); errors.As(err, &be) {
+		// Not an "error" event: the partial result follows (stop_reason
+		// "budget"), and the caller reports the stop.
+		return res, err
+	}
 	if err != nil {
 		err = refusedModel(err, cmp.Or(conv.Model, a.cfg.Model))
 		emit(Event{Type: "error", Text: secret.RedactShapes(err.Error())})
@@ -269,17 +289,39 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emit func(Event)) (*Result, error) {
 	model := cmp.Or(conv.Model, a.cfg.Model)
 	system := cmp.Or(conv.System, a.cfg.System)
+	// A failed Send leaves conv as it was, compactions included.
+	orig, origCompactions, origArchive := slices.Clone(conv.Messages), conv.Compactions, conv.archive
+	rollback := func() { conv.Messages, conv.Compactions, conv.archive = orig, origCompactions, origArchive }
 	start := len(conv.Messages)
 	conv.Messages = append(conv.Messages, Message{Role: "user", Content: []Block{{Type: "text", Text: prompt}}})
-	rollback := func() { conv.Messages = conv.Messages[:start] }
 
 	res := &Result{Model: model}
+	budget := a.cfg.Budget
+	if a.depth > 0 {
+		budget = nil // the top agent's checks count sub-agents' cost
+	}
+	if err := checkBudgetModel(budget, model); err != nil {
+		rollback()
+		return nil, err
+	}
+	var spentBefore float64
+	if budget != nil {
+		spentBefore = budget.Spent()
+		if spentBefore > budget.MaxUSD {
+			rollback()
+			return nil, &BudgetError{SpentUSD: spentBefore, MaxUSD: budget.MaxUSD}
+		}
+		defer func() {
+			cost, _ := res.Usage.Cost()
+			budget.charge(cost)
+		}()
+	}
 	for turn := 1; ; turn++ {
 		if turn > a.cfg.MaxTurns {
 			rollback()
 			return nil, fmt.Errorf("%w: stopped after %d model turns without a final answer; ask for a smaller task", ErrTurnLimit, a.cfg.MaxTurns)
 		}
-		msg, err := a.turn(ctx, model, system, conv, emit)
+		msg, err := a.fittedTurn(ctx, model, system, conv, &start, res, emit)
 		if err != nil {
 			rollback()
 			return nil, err
@@ -287,11 +329,12 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 		res.Turns = turn
 		res.Model = cmp.Or(string(msg.Model), model)
 		res.StopReason = string(msg.StopReason)
-		res.Usage.add(Usage{InputTokens: msg.Usage.InputTokens, OutputTokens: msg.Usage.OutputTokens})
+		res.Usage.add(requestUsage(cmp.Or(string(msg.Model), model), msg.Usage))
 		am := fromAPI(msg)
 		res.Text = am.text()
 		calls := toolUses(am)
-		if msg.StopReason != anthropic.StopReasonToolUse || len(calls) == 0 {
+		over := overBudget(budget, spentBefore, res)
+		if over != nil || msg.StopReason != anthropic.StopReasonToolUse || len(calls) == 0 {
 			// A tool call cut off by max_tokens can never get its result:
 			// keep it out of the history, which the API would reject.
 			am.Content = slices.DeleteFunc(am.Content, func(b Block) bool { return b.Type == "tool_use" })
@@ -299,6 +342,10 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 				conv.Messages = append(conv.Messages, am)
 			}
 			conv.Model = model
+			if over != nil {
+				res.StopReason = "budget"
+				return res, over
+			}
 			return res, nil
 		}
 		conv.Messages = append(conv.Messages, am)
@@ -322,8 +369,49 @@ func toolUses(m Message) []Block {
 	return out
 }
 
+// fittedTurn makes one API call, compacting conv first when the request
+// would pass CompactAt of the window, and once more, harder, when the API
+// still says the prompt is too long. *start (the current turn's first
+// message) moves with a compaction; the summaries' usage goes to res.
+func (a *Agent) fittedTurn(ctx context.Context, model, system string, conv *Conversation, start *int, res *Result, emit func(Event)) (*anthropic.Message, error) {
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		harder := attempt > 0
+		n := len(conv.Messages)
+		u, compacted, err := a.fitContext(ctx, model, system, conv, *start, harder, emit)
+		res.Usage.add(u)
+		if err != nil {
+			return nil, err
+		}
+		if harder && !compacted {
+			return nil, contextFullError(lastErr)
+		}
+		if compacted {
+			*start -= n - len(conv.Messages)
+		}
+		msg, err := a.turn(ctx, model, system, conv, emit)
+		window, tooLong := promptTooLong(err)
+		if !tooLong {
+			return msg, err
+		}
+		if window > 0 {
+			a.windows.learn(model, window)
+		}
+		if harder {
+			return nil, contextFullError(err)
+		}
+		lastErr = err
+	}
+}
+
 // turn makes one streaming API call and returns the accumulated message.
 func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversation, emit func(Event)) (*anthropic.Message, error) {
+	return a.turnWith(ctx, model, system, conv, false, emit)
+}
+
+// turnWith is turn; noTools declares the tools (a history with tool calls
+// needs them) but lets the model use none, for summaries.
+func (a *Agent) turnWith(ctx context.Context, model, system string, conv *Conversation, noTools bool, emit func(Event)) (*anthropic.Message, error) {
 	params := anthropic.MessageNewParams{
 		Model:     anthropic.Model(model),
 		MaxTokens: int64(a.cfg.MaxTokens),
@@ -334,7 +422,11 @@ func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversati
 	}
 	if len(a.tools) > 0 {
 		params.Tools = toolDefs(a.tools)
+		if noTools {
+			params.ToolChoice = anthropic.ToolChoiceUnionParam{OfNone: &anthropic.ToolChoiceNoneParam{}}
+		}
 	}
+	markCacheBreakpoints(&params)
 	stream := a.client.Messages.NewStreaming(ctx, params)
 	defer stream.Close()
 
@@ -363,7 +455,8 @@ func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversati
 			}
 		case "message_stop":
 			stopped = true
-			emit(Event{Type: "message_stop", StopReason: string(msg.StopReason), Depth: a.depth})
+			u := requestUsage(cmp.Or(string(msg.Model), model), msg.Usage)
+			emit(Event{Type: "message_stop", StopReason: string(msg.StopReason), Usage: &u, Depth: a.depth})
 		}
 	}
 	if err := stream.Err(); err != nil {
@@ -393,9 +486,7 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 			// Masked before anything sees it: the event, the API
 			// request and the session all get the same text.
 			masked := secret.RedactShapes(r.content)
-			if len(masked) > maxResultBytes {
-				masked = masked[:maxResultBytes] + "\n… (truncated)"
-			}
+			masked = cutResult(masked, c.Name)
 			if masked != r.content {
 				masked += maskedNote
 			}

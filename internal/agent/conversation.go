@@ -22,6 +22,13 @@ type Conversation struct {
 	Created  time.Time `json:"created"`
 	Updated  time.Time `json:"updated"`
 	Messages []Message `json:"messages"`
+	// Compactions note each time older turns were replaced by a summary;
+	// the replaced messages are in the side files they name.
+	Compactions []Compaction `json:"compactions,omitempty"`
+
+	// archive holds the messages replaced since the last save; Store.Save
+	// writes them to side files.
+	archive [][]Message
 }
 
 // Message is one turn of the conversation.

@@ -112,6 +112,9 @@ func (s *Store) Save(c *Conversation, now time.Time) error {
 		return err
 	}
 	c.Updated = now.UTC()
+	if err := s.saveArchives(c); err != nil {
+		return err
+	}
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode session %s: %w", c.ID, err)
@@ -195,4 +198,38 @@ func (s *Store) List() ([]SessionInfo, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
 	return out, nil
+}
+
+// saveArchives writes the messages compactions replaced since the last
+// save to side files, one JSON message per line, named in the session's
+// Compactions: nothing the user saw is lost.
+func (s *Store) saveArchives(c *Conversation) error {
+	if len(c.archive) == 0 {
+		return nil
+	}
+	if err := fsutil.EnsureDir(s.Dir); err != nil {
+		return err
+	}
+	first := len(c.Compactions) - len(c.archive)
+	for i, msgs := range c.archive {
+		n := first + i
+		if n < 0 {
+			continue
+		}
+		name := fmt.Sprintf("%s.compacted-%d.jsonl", c.ID, n+1)
+		var b []byte
+		for _, m := range msgs {
+			line, err := json.Marshal(m)
+			if err != nil {
+				return fmt.Errorf("encode compacted turns of session %s: %w", c.ID, err)
+			}
+			b = append(append(b, line...), '\n')
+		}
+		if err := fsutil.WritePrivateFile(filepath.Dir(s.Dir), filepath.Join(s.Dir, name), b); err != nil {
+			return err
+		}
+		c.Compactions[n].Archive = name
+	}
+	c.archive = nil
+	return nil
 }

@@ -40,8 +40,7 @@ const (
 	MaxListEntries  = 1000
 	MaxGlobResults  = 500
 	MaxGrepMatches  = 500
-	maxResultBytes  = 512 << 10 // any tool result, delegate included
-	maxToolInputLen = 1 << 20   // write_file content can be big
+	maxToolInputLen = 1 << 20 // write_file content can be big
 	// maxRangeFileBytes bounds a file read_file pages through with
 	// offset/limit, and a file edit_file changes.
 	maxRangeFileBytes = 16 << 20

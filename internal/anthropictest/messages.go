@@ -31,8 +31,10 @@ type ToolUse struct {
 
 // Usage is a reply's token usage.
 type Usage struct {
-	InputTokens  int `json:"input_tokens"`
-	OutputTokens int `json:"output_tokens"`
+	InputTokens              int `json:"input_tokens"`
+	OutputTokens             int `json:"output_tokens"`
+	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
 }
 
 // MessagesRequest is a decoded /v1/messages (or count_tokens) request body.
@@ -44,8 +46,11 @@ type MessagesRequest struct {
 	System   string
 	Messages []Message
 	Tools    []Tool
-	Stream   bool
-	Raw      json.RawMessage // the whole body, for anything not decoded here
+	// ToolChoice is tool_choice's type ("auto", "any", "tool", "none"; ""
+	// when not sent).
+	ToolChoice string
+	Stream     bool
+	Raw        json.RawMessage // the whole body, for anything not decoded here
 }
 
 // Message is one turn of a request.
@@ -131,7 +136,45 @@ func (s *Server) nextReply(req *MessagesRequest) Reply {
 		s.script = s.script[1:]
 		return r
 	}
+	if s.autoTool != nil {
+		return s.autoTool.reply(req)
+	}
 	return Reply{Text: "echo: " + req.LastUserText()}
+}
+
+// autoTool is SetAutoTool's behaviour.
+type autoTool struct {
+	name  string
+	input any
+}
+
+func (a *autoTool) reply(req *MessagesRequest) Reply {
+	last := req.Messages[len(req.Messages)-1]
+	switch {
+	case req.ToolChoice == "none":
+		// A summary or any answer that may not use tools: text only.
+		return Reply{Text: fmt.Sprintf("summary of %d messages: the user asked questions and the files were read.", len(req.Messages)-1)}
+	case len(last.Content) > 0 && last.Content[0].Type == "tool_result":
+		text := last.Content[0].ResultText()
+		if len(text) > 60 {
+			text = text[:60]
+		}
+		return Reply{Text: "done: " + text}
+	}
+	return Reply{ToolUses: []ToolUse{{Name: a.name, Input: a.input}}}
+}
+
+// SetAutoTool makes unscripted replies a working tool session: a user
+// prompt is answered with one call of tool (with input), its result with
+// a short text answer, and a request with tool_choice "none" (a summary)
+// with text. An empty tool name turns it off (back to echo).
+func (s *Server) SetAutoTool(tool string, input any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.autoTool = nil
+	if tool != "" {
+		s.autoTool = &autoTool{name: tool, input: input}
+	}
 }
 
 // authenticate checks an API request's credential the way the API does and
@@ -200,15 +243,18 @@ func (s *Server) readMessages(w http.ResponseWriter, r *http.Request, countOnly 
 			Role    string          `json:"role"`
 			Content json.RawMessage `json:"content"`
 		} `json:"messages"`
-		Tools  []Tool `json:"tools"`
-		Stream bool   `json:"stream"`
+		Tools      []Tool `json:"tools"`
+		Stream     bool   `json:"stream"`
+		ToolChoice struct {
+			Type string `json:"type"`
+		} `json:"tool_choice"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "request body is not valid JSON: "+err.Error())
 		return nil, false
 	}
 	req := &MessagesRequest{Path: r.URL.Path, Model: raw.Model, MaxTokens: raw.MaxTokens, System: textOf(raw.System),
-		Tools: raw.Tools, Stream: raw.Stream, Raw: body}
+		Tools: raw.Tools, ToolChoice: raw.ToolChoice.Type, Stream: raw.Stream, Raw: body}
 	for i, m := range raw.Messages {
 		blocks, err := contentBlocks(m.Content)
 		if err != nil {
@@ -278,7 +324,23 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 	if s.refuseModel(w, req.Model) {
 		return
 	}
-	msg := buildMessage(req, s.nextReply(req))
+	segs := segments(req.Raw)
+	if !s.checkWindow(w, promptTokens(segs)) {
+		return
+	}
+	reply := s.nextReply(req)
+	if reply.Usage == nil {
+		u := s.cacheUsage(req.Model, segs)
+		reply.Usage = &u
+	}
+	msg := buildMessage(req, reply)
+	s.mu.Lock()
+	s.cacheStats.Requests++
+	s.cacheStats.InputTokens += msg.usage.InputTokens
+	s.cacheStats.CacheCreation += msg.usage.CacheCreationInputTokens
+	s.cacheStats.CacheRead += msg.usage.CacheReadInputTokens
+	s.usages = append(s.usages, msg.usage)
+	s.mu.Unlock()
 	if req.Stream {
 		s.stream(w, r, msg)
 		return
@@ -294,9 +356,5 @@ func (s *Server) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeResult(w, r, map[string]any{"input_tokens": countTokens(req)})
+	writeResult(w, r, map[string]any{"input_tokens": promptTokens(segments(req.Raw))})
 }
-
-// countTokens is a deterministic stand-in for a tokenizer: about four bytes
-// per token of the request body.
-func countTokens(req *MessagesRequest) int { return max(1, len(req.Raw)/4) }

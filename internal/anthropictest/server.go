@@ -75,6 +75,13 @@ type Config struct {
 	// OAuthTokenTTL is the lifetime of OAuth access tokens (default
 	// DefaultOAuthTokenTTL); SetOAuthTokenTTL changes it on a running server.
 	OAuthTokenTTL time.Duration
+	// ContextWindow, when set, is the largest prompt (in EstimateTokens)
+	// /v1/messages accepts; SetContextWindow changes it on a running
+	// server. See cache.go.
+	ContextWindow int
+	// MinCacheTokens is the shortest prefix the prompt cache writes
+	// (default DefaultMinCacheTokens).
+	MinCacheTokens int
 }
 
 // Rule is a federation rule.
@@ -102,19 +109,23 @@ type Server struct {
 	srv    *httptest.Server
 	client *http.Client // fetches issuers' discovery documents and JWKS
 
-	mu        sync.Mutex
-	requests  []*Request
-	exchanges []Exchange
-	messages  []MessagesRequest
-	usedJTIs  map[string]bool
-	tokens    map[string]*minted
-	secrets   []string
-	secretSet map[string]bool
-	script    []Reply
-	faults    map[string]*Fault
-	refused   map[string]string // model → "404" or "400": see RefuseModel
-	modelPage int               // largest models page served; 0: the API's 1000
-	oa        *oauthState       // the login flow's codes and refresh tokens (oauth.go)
+	mu         sync.Mutex
+	requests   []*Request
+	exchanges  []Exchange
+	messages   []MessagesRequest
+	usedJTIs   map[string]bool
+	tokens     map[string]*minted
+	secrets    []string
+	secretSet  map[string]bool
+	script     []Reply
+	faults     map[string]*Fault
+	refused    map[string]string      // model → "404" or "400": see RefuseModel
+	modelPage  int                    // largest models page served; 0: the API's 1000
+	oa         *oauthState            // the login flow's codes and refresh tokens (oauth.go)
+	cache      map[[32]byte]time.Time // prompt-cache prefix hash → expiry (cache.go)
+	cacheStats CacheStats
+	usages     []Usage // each answered messages request's usage, in order
+	autoTool   *autoTool
 }
 
 type minted struct {

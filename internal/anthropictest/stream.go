@@ -50,11 +50,14 @@ func buildMessage(req *MessagesRequest, r Reply) *message {
 	if r.Usage != nil {
 		m.usage = *r.Usage
 	} else {
+		m.usage = Usage{InputTokens: promptTokens(segments(req.Raw))}
+	}
+	if m.usage.OutputTokens == 0 {
 		out := 1
 		for _, b := range m.blocks {
 			out += (len(b.text) + len(b.inputJSON)) / 4
 		}
-		m.usage = Usage{InputTokens: countTokens(req), OutputTokens: out}
+		m.usage.OutputTokens = out
 	}
 	return m
 }
@@ -81,7 +84,7 @@ func (m *message) json() map[string]any {
 func (m *message) usageJSON(output int) map[string]any {
 	return map[string]any{
 		"input_tokens": m.usage.InputTokens, "output_tokens": output,
-		"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+		"cache_creation_input_tokens": m.usage.CacheCreationInputTokens, "cache_read_input_tokens": m.usage.CacheReadInputTokens,
 	}
 }
 

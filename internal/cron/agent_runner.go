@@ -55,10 +55,16 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if err != nil {
 		return "", err
 	}
+	var budget *agent.Budget
+	if job.MaxBudgetUSD > 0 {
+		budget = &agent.Budget{MaxUSD: job.MaxBudgetUSD}
+	}
 	a, err := agent.New(rt, agent.Config{
 		Model:     model,
 		System:    job.System,
 		MaxTokens: r.MaxTokens,
+		MaxTurns:  job.MaxTurns,
+		Budget:    budget,
 		Tools:     job.Tools,
 		// The file tools see the directory the job was added from, not
 		// wherever the daemon happens to run.
@@ -92,6 +98,10 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		if r.DefaultModel != "" && r.DefaultModel != ue.Model {
 			ue.Default = r.DefaultModel
 		}
+	}
+	if be := (*agent.BudgetError)(nil); errors.As(err, &be) && res != nil {
+		// The partial answer is the run's output; the run failed.
+		return res.Text + denialNote(denials), err
 	}
 	if err != nil {
 		return "", err

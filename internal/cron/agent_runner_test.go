@@ -2,11 +2,13 @@ package cron
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/oidctest"
@@ -61,5 +63,23 @@ func TestAgentRunnerShowsDenials(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "made")); err == nil {
 		t.Error("the denied command ran")
+	}
+}
+
+// A job's stored budget stops its run after the call that passes it: the
+// run fails with the partial answer as output, and no more calls are made.
+func TestAgentRunnerBudget(t *testing.T) {
+	const apiKey = "sk-ant-api03-RUNNERkeyRUNNERkeyRUNNERkey"
+	api := anthropictest.New(t, anthropictest.Config{Issuer: oidctest.New(t), APIKeys: []string{apiKey}})
+	api.Script(anthropictest.Reply{Text: "partial", ToolUses: []anthropictest.ToolUse{{Name: "list_files", Input: map[string]string{}}}},
+		anthropictest.Reply{Text: "never"})
+	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
+	out, err := AgentRunner{Home: t.TempDir()}.Run(context.Background(), rt, Job{Name: "j", Prompt: "go", Tools: []string{"list_files"}, Dir: t.TempDir(), MaxBudgetUSD: 1e-9})
+	var be *agent.BudgetError
+	if !errors.As(err, &be) || out != "partial" {
+		t.Fatalf("out %q, err %v", out, err)
+	}
+	if n := len(api.MessageRequests()); n != 1 {
+		t.Errorf("%d calls, want 1", n)
 	}
 }

@@ -37,6 +37,11 @@ type Job struct {
 	PermissionMode  string   `json:"permission_mode,omitempty"`
 	AllowedTools    []string `json:"allowed_tools,omitempty"`
 	DisallowedTools []string `json:"disallowed_tools,omitempty"`
+	// MaxTurns bounds the model calls of a run (0: agent.DefaultMaxTurns).
+	MaxTurns int `json:"max_turns,omitempty"`
+	// MaxBudgetUSD stops a run after the model call that takes its cost
+	// (list price) over it; 0: no budget.
+	MaxBudgetUSD float64 `json:"max_budget_usd,omitempty"`
 	// Dir is the working directory of the file tools: where the job was added.
 	Dir    string `json:"dir,omitempty"`
 	Paused bool   `json:"paused,omitempty"`

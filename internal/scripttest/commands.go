@@ -101,7 +101,7 @@ func (d *Doubles) secrets() []string {
 // cmdStub: stub SUBCOMMAND ... — inspect and steer the stand-in.
 func cmdStub(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: stub exchanges N | exchange JWTFILE | requests | exchange-log | messages | fault ROUTE key=value... | clear-faults | script TEXT | script-tool NAME JSON [TEXT] | expire | models-page N | refuse-model MODEL [STATUS]")
+		ts.Fatalf("usage: stub exchanges N | exchange JWTFILE | requests | exchange-log | messages | fault ROUTE key=value... | clear-faults | script TEXT | script-tool NAME JSON [TEXT] | auto-tool NAME JSON | context-window N | cache | expire | models-page N | refuse-model MODEL [STATUS]")
 	}
 	d := doubles(ts)
 	s := d.Stub
@@ -169,6 +169,34 @@ func cmdStub(ts *testscript.TestScript, neg bool, args []string) {
 			r.Text = args[3]
 		}
 		s.Script(r)
+	case "auto-tool":
+		if len(args) != 3 || !json.Valid([]byte(args[2])) {
+			ts.Fatalf("usage: stub auto-tool NAME JSON (every prompt calls the tool once, then answers)")
+		}
+		s.SetAutoTool(args[1], json.RawMessage(args[2]))
+	case "context-window":
+		if len(args) != 2 {
+			ts.Fatalf("usage: stub context-window TOKENS")
+		}
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		s.SetContextWindow(n)
+	case "cache":
+		// The share of input read from the cache after the first request.
+		us := s.Usages()
+		var read, all, refused int
+		for i, u := range us {
+			if i > 0 {
+				read += u.CacheReadInputTokens
+				all += u.InputTokens + u.CacheCreationInputTokens + u.CacheReadInputTokens
+			}
+		}
+		for _, r := range s.Requests() {
+			if r.Path == "/v1/messages" && r.Status == http.StatusBadRequest {
+				refused++
+			}
+		}
+		fmt.Fprintf(ts.Stdout(), "requests=%d read_after_first=%d%% refused=%d\n", len(us), read*100/max(all, 1), refused)
 	case "expire":
 		s.ExpireTokens()
 	case "models-page":

@@ -42,6 +42,9 @@ type Backend interface {
 	SetModel(model string)
 	// Status describes the session and credential now.
 	Status() Status
+	// Compact replaces the current session's older turns by a summary
+	// (/compact [focus]), calling onEvent like Send.
+	Compact(ctx context.Context, focus string, onEvent func(agent.Event)) (*agent.Result, error)
 }
 
 // Status is what the status line and /status show.
@@ -54,8 +57,12 @@ type Status struct {
 	CredentialSource string
 	// Expiry of the credential's current token; zero when unknown or none.
 	Expiry       time.Time
-	InputTokens  int64
+	InputTokens  int64 // plain input, neither read from nor written to the cache
 	OutputTokens int64
+	// CacheWriteTokens and CacheReadTokens are the prompt-cache input.
+	CacheWriteTokens, CacheReadTokens int64
+	// CostUSD is the session's cost in this process; nil when unknown.
+	CostUSD *float64
 }
 
 // Config is what New needs.
@@ -87,7 +94,8 @@ var commands = []command{
 	{"/resume", "resume a saved session (picker)"},
 	{"/sessions", "list saved sessions"},
 	{"/model", "switch models (picker, or /model NAME)"},
-	{"/status", "credential, model, session and tokens used"},
+	{"/status", "credential, model, session, tokens and cost"},
+	{"/compact", "summarise older turns to free context (/compact FOCUS to steer it)"},
 	{"/clear", "clear the screen (the session is kept)"},
 	{"/help", "keys and commands"},
 	{"/exit", "quit (also Ctrl+D, or Ctrl+C on an empty input)"},
@@ -477,19 +485,26 @@ func (m *Model) submit() tea.Cmd {
 }
 
 func (m *Model) send(prompt string) tea.Cmd {
+	m.lastPrompt = prompt
+	m.addEntry(entry{kind: kindUser, text: prompt})
+	return m.start(func(ctx context.Context, on func(agent.Event)) (*agent.Result, error) {
+		return m.cfg.Backend.Send(ctx, prompt, on)
+	})
+}
+
+// start runs call (an answer, or /compact) in the background, streaming
+// its events; Esc and Ctrl+C cancel it.
+func (m *Model) start(call func(ctx context.Context, on func(agent.Event)) (*agent.Result, error)) tea.Cmd {
 	m.gen++
 	gen := m.gen
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.busy = true
-	m.lastPrompt = prompt
-	m.addEntry(entry{kind: kindUser, text: prompt})
 	m.current = -1
 	events := make(chan tea.Msg, 64)
 	m.events = events
-	backend := m.cfg.Backend
 	go func() {
-		res, err := backend.Send(ctx, prompt, func(e agent.Event) { events <- streamMsg{gen: gen, ev: e} })
+		res, err := call(ctx, func(e agent.Event) { events <- streamMsg{gen: gen, ev: e} })
 		events <- doneMsg{gen: gen, res: res, err: err}
 		close(events)
 	}()
@@ -517,6 +532,9 @@ func (m *Model) cancelAnswer() {
 
 func (m *Model) onEvent(e agent.Event) {
 	switch {
+	case e.Type == "compact" && e.Depth == 0:
+		m.addEntry(entry{kind: kindNote, text: "(" + e.Text + "; the original turns are kept in the session's side file)"})
+		m.current = -1
 	case e.Type == "text" && e.Depth == 0:
 		if m.current < 0 {
 			m.addEntry(entry{kind: kindAssistant})
@@ -580,6 +598,15 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		}
 		m.entries = nil
 		m.note(kindNote, "New session "+m.cfg.Backend.Status().SessionID+".")
+	case "/compact":
+		if m.busy {
+			m.note(kindError, "Wait for the answer to finish (or Esc) before /compact.")
+			break
+		}
+		m.note(kindNote, "Compacting the session…")
+		return m.start(func(ctx context.Context, on func(agent.Event)) (*agent.Result, error) {
+			return m.cfg.Backend.Compact(ctx, arg, on)
+		})
 	case "/clear":
 		m.entries = nil
 		m.refresh()
@@ -809,6 +836,18 @@ func (m *Model) statusReport() string {
 		fmt.Fprintf(&b, "Token:      expires in %s (%s)\n", until(m.cfg.Now(), s.Expiry), s.Expiry.Local().Format("15:04:05"))
 	}
 	fmt.Fprintf(&b, "Model:      %s\nSession:    %s\nTokens:     %d in · %d out", s.Model, s.SessionID, s.InputTokens, s.OutputTokens)
+	if s.CacheWriteTokens+s.CacheReadTokens > 0 {
+		fmt.Fprintf(&b, " · %d cache write · %d cache read", s.CacheWriteTokens, s.CacheReadTokens)
+		if all := s.InputTokens + s.CacheWriteTokens + s.CacheReadTokens; all > 0 {
+			fmt.Fprintf(&b, " (%d%% of input from the cache)", s.CacheReadTokens*100/all)
+		}
+	}
+	switch {
+	case s.CostUSD != nil:
+		fmt.Fprintf(&b, "\nCost:       %s (list price, this run)", agent.FormatUSD(*s.CostUSD))
+	case s.InputTokens+s.OutputTokens > 0:
+		b.WriteString("\nCost:       unknown (no price for this model)")
+	}
 	return b.String()
 }
 
@@ -825,8 +864,11 @@ func (m *Model) statusLine() string {
 		}
 	}
 	parts = append(parts, cred, "session "+s.SessionID)
-	if n := s.InputTokens + s.OutputTokens; n > 0 {
+	if n := s.InputTokens + s.CacheWriteTokens + s.CacheReadTokens + s.OutputTokens; n > 0 {
 		parts = append(parts, humanTokens(n)+" tokens")
+	}
+	if s.CostUSD != nil {
+		parts = append(parts, agent.FormatUSD(*s.CostUSD))
 	}
 	return strings.Join(parts, " · ")
 }

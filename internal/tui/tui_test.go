@@ -29,6 +29,9 @@ type fakeBackend struct {
 	msgs     []agent.Message
 	// fail, when set, is the next Send's error (before any event).
 	fail error
+	// cache and cost, when set, are added to Status.
+	cacheWrite, cacheRead int64
+	cost                  *float64
 }
 
 func (f *fakeBackend) Send(ctx context.Context, prompt string, on func(agent.Event)) (*agent.Result, error) {
@@ -55,9 +58,17 @@ func (f *fakeBackend) Resume(id string) error                 { f.resumed = id; 
 func (f *fakeBackend) Sessions() ([]agent.SessionInfo, error) { return f.sessions, nil }
 func (f *fakeBackend) Transcript() []agent.Message            { return f.msgs }
 func (f *fakeBackend) SetModel(m string)                      { f.model = m }
+func (f *fakeBackend) Compact(_ context.Context, focus string, on func(agent.Event)) (*agent.Result, error) {
+	f.mu.Lock()
+	f.prompts = append(f.prompts, "/compact "+focus)
+	f.mu.Unlock()
+	on(agent.Event{Type: "compact", Text: "compacted 4 earlier messages into a summary"})
+	return &agent.Result{}, nil
+}
 func (f *fakeBackend) Status() Status {
 	return Status{Model: f.model, SessionID: f.session, CredentialKind: "WIF", CredentialSource: "anthropic-wif (configured WIF)",
-		Expiry: time.Date(2026, 1, 1, 12, 7, 0, 0, time.UTC), InputTokens: 1200, OutputTokens: 34}
+		Expiry: time.Date(2026, 1, 1, 12, 7, 0, 0, time.UTC), InputTokens: 1200, OutputTokens: 34,
+		CacheWriteTokens: f.cacheWrite, CacheReadTokens: f.cacheRead, CostUSD: f.cost}
 }
 
 var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -594,5 +605,53 @@ func TestApprovalDialogShowsEverything(t *testing.T) {
 	m.Update(press("enter"))
 	if got := <-b.got; got.Allow || got.Always {
 		t.Errorf("answer = %+v, want a refusal", got)
+	}
+}
+
+// TestStatusShowsCacheAndCost: /status shows the cache tokens, the share
+// of input read from the cache and the cost; the status line the cost.
+func TestStatusShowsCacheAndCost(t *testing.T) {
+	cost := 0.0421
+	b := &fakeBackend{cacheWrite: 800, cacheRead: 8000, cost: &cost}
+	m := newModel(t, b)
+	m.Update(tea.WindowSizeMsg{Width: 140, Height: 30})
+	typeText(m, "/status")
+	run(m, press("enter"))
+	sc := screen(m)
+	for _, want := range []string{"1200 in · 34 out · 800 cache write · 8000 cache read (80% of input from the cache)", "Cost:       $0.0421"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("/status lacks %q:\n%s", want, sc)
+		}
+	}
+	if !strings.Contains(sc, "10.0k tokens · $0.0421") {
+		t.Errorf("status line lacks the cost:\n%s", sc)
+	}
+	b.cost = nil
+	typeText(m, "/status")
+	run(m, press("enter"))
+	if sc := screen(m); !strings.Contains(sc, "unknown (no price for this model)") {
+		t.Errorf("/status without a price:\n%s", sc)
+	}
+}
+
+// TestCompactCommand: /compact FOCUS runs the backend's Compact with the
+// focus and shows what was compacted.
+func TestCompactCommand(t *testing.T) {
+	b := &fakeBackend{}
+	m := newModel(t, b)
+	m.Update(tea.WindowSizeMsg{Width: 140, Height: 30})
+	typeText(m, "/compact the API design")
+	run(m, press("enter"))
+	sc := screen(m)
+	if !strings.Contains(sc, "compacted 4 earlier messages into a summary") {
+		t.Errorf("screen after /compact:\n%s", sc)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.prompts) != 1 || b.prompts[0] != "/compact the API design" {
+		t.Errorf("backend got %q", b.prompts)
+	}
+	if m.busy {
+		t.Error("still busy after /compact")
 	}
 }

@@ -38,6 +38,7 @@ type Options struct {
 	DisallowedTools []string
 	MaxTokens       int
 	MaxTurns        int
+	MaxBudgetUSD    float64
 }
 
 // NewCmd returns the `hermes acp` command.
@@ -87,6 +88,7 @@ allow them.`,
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool rules always refused (wins over every allow), e.g. 'bash(git push:*)'", "disallowedTools")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
+	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "per session: stop a prompt after the model call that takes the session's cost (list price) over this many US dollars")
 	return cmd
 }
 
@@ -127,6 +129,7 @@ func Run(ctx context.Context, opts *Options) error {
 		Deny:           opts.DisallowedTools,
 		MaxTokens:      opts.MaxTokens,
 		MaxTurns:       opts.MaxTurns,
+		MaxBudgetUSD:   opts.MaxBudgetUSD,
 		SecretPaths:    opts.Factory.SecretPaths,
 		SecretEnv:      opts.Factory.SecretEnv,
 		Logger:         opts.Factory.Logger(), // stderr: never stdout

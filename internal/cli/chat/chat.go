@@ -49,11 +49,15 @@ type Options struct {
 	Now       func() time.Time
 	Verbose   bool
 
-	Query        string
-	Model        string
-	System       string
-	MaxTokens    int
-	MaxTurns     int
+	Query     string
+	Model     string
+	System    string
+	MaxTokens int
+	MaxTurns  int
+	// CompactAt is --compact-at (percent of the context window).
+	CompactAt int
+	// MaxBudgetUSD is --max-budget-usd (one-shot only); 0 means none.
+	MaxBudgetUSD float64
 	Format       string
 	Tools        []string
 	Session      string
@@ -114,7 +118,7 @@ Otherwise it starts an interactive chat. Enter sends (a paste is one
 message), Shift+Enter, Alt+Enter or Ctrl+J inserts a new line, Up/Down walk
 the prompt history ($HERMES_HOME/history), Ctrl+C clears the input, cancels
 an answer, or quits on an empty input; Esc cancels an answer. Commands:
-/new, /resume, /sessions, /model, /status, /clear, /help, /exit.
+/new, /resume, /sessions, /model, /status, /compact, /clear, /help, /exit.
 
 Tools are opt-in (--tools). read_file, list_files, glob, grep and delegate run
 without asking; write_file, edit_file and bash need permission: an
@@ -155,6 +159,8 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.StringVar(&opts.System, "system", "", "system prompt")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
+	fl.IntVar(&opts.CompactAt, "compact-at", agent.DefaultCompactAt, "compact older turns into a summary before a request passes this percent of the model's context window")
+	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "one-shot: stop after the model call that takes the answer's cost (list price) over this many US dollars, exit 1")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
@@ -202,6 +208,9 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	interactive := prompt == ""
+	if interactive && opts.MaxBudgetUSD > 0 {
+		return cmdutil.FlagErrorf("--max-budget-usd is for one-shot runs (-q TEXT or a prompt on stdin); /status shows an interactive chat's cost")
+	}
 	if interactive && opts.Format != "text" {
 		return cmdutil.FlagErrorf("--format %s needs a prompt: pass -q TEXT or pipe one on stdin", opts.Format)
 	}
@@ -281,6 +290,12 @@ func (o *Options) check() error {
 	}
 	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
 		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
+	}
+	if o.CompactAt < 10 || o.CompactAt > 100 {
+		return cmdutil.FlagErrorf("--compact-at %d: give a percent of the context window between 10 and 100 (default %d)", o.CompactAt, agent.DefaultCompactAt)
+	}
+	if o.MaxBudgetUSD < 0 {
+		return cmdutil.FlagErrorf("--max-budget-usd must be a positive amount in US dollars, like 0.50")
 	}
 	if o.Session != "" {
 		if o.Continue {
@@ -393,12 +408,17 @@ func (o *Options) agentConfig() agent.Config {
 	if model == "" {
 		model = o.Getenv("HERMES_MODEL")
 	}
-	return agent.Config{
+	cfg := agent.Config{
 		Model:     model,
 		MaxTokens: o.MaxTokens,
 		MaxTurns:  o.MaxTurns,
 		Tools:     o.Tools,
+		CompactAt: o.CompactAt,
 	}
+	if o.MaxBudgetUSD > 0 {
+		cfg.Budget = &agent.Budget{MaxUSD: o.MaxBudgetUSD}
+	}
+	return cfg
 }
 
 func listSessions(o *Options, store *agent.Store) error {
@@ -452,11 +472,31 @@ func (s *chatSession) release() {
 // send runs one prompt and saves the session when it succeeded.
 func (s *chatSession) send(ctx context.Context, prompt string, onEvent func(agent.Event)) (*agent.Result, error) {
 	res, err := s.agent.Send(ctx, s.conv, prompt, onEvent)
+	if be := (*agent.BudgetError)(nil); errors.As(err, &be) && res != nil {
+		// Stopped by --max-budget-usd: the partial answer is kept.
+		if serr := s.store.Save(s.conv, s.opts.Now()); serr != nil {
+			return res, fmt.Errorf("%w; the answer was not saved to the session: %v", err, serr)
+		}
+		return res, err
+	}
 	if err != nil {
 		return nil, s.explain(ctx, err)
 	}
 	if err := s.store.Save(s.conv, s.opts.Now()); err != nil {
 		return res, fmt.Errorf("the answer was not saved to the session: %w", err)
+	}
+	return res, nil
+}
+
+// compact runs /compact [focus] and saves the compacted session (the
+// replaced turns go to its side file).
+func (s *chatSession) compact(ctx context.Context, focus string, onEvent func(agent.Event)) (*agent.Result, error) {
+	res, err := s.agent.Compact(ctx, s.conv, focus, onEvent)
+	if err != nil {
+		return nil, s.explain(ctx, err)
+	}
+	if err := s.store.Save(s.conv, s.opts.Now()); err != nil {
+		return res, fmt.Errorf("the compacted session was not saved: %w", err)
 	}
 	return res, nil
 }
@@ -491,8 +531,12 @@ type result struct {
 	Model      string      `json:"model"`
 	StopReason string      `json:"stop_reason"`
 	Usage      agent.Usage `json:"usage"`
-	SessionID  string      `json:"session_id"`
-	Turns      int         `json:"turns"`
+	// TotalCostUSD is the answer's cost (sub-agents included) by the
+	// price table in internal/models; absent for a model it has no
+	// price for.
+	TotalCostUSD *float64 `json:"total_cost_usd,omitempty"`
+	SessionID    string   `json:"session_id"`
+	Turns        int      `json:"turns"`
 	// ToolCalls lists the tools run (json format), denials included.
 	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
@@ -532,19 +576,25 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 	case "json":
 		var calls toolCalls
 		res, err := s.send(ctx, prompt, calls.event)
-		if err != nil {
+		if res == nil {
 			return err
 		}
 		r := s.result(res, "")
 		r.ToolCalls = calls.calls
-		return json.NewEncoder(out).Encode(r)
+		if eerr := json.NewEncoder(out).Encode(r); err == nil {
+			err = eerr
+		}
+		return err // a budget stop: the partial answer above, exit 1
 	case "stream-json":
 		enc := json.NewEncoder(out)
 		res, err := s.send(ctx, prompt, func(e agent.Event) { enc.Encode(e) })
-		if err != nil {
+		if res == nil {
 			return err
 		}
-		return enc.Encode(s.result(res, "result"))
+		if eerr := enc.Encode(s.result(res, "result")); err == nil {
+			err = eerr
+		}
+		return err
 	}
 	tw := s.newTextWriter(out, s.opts.IO.IsStdoutTTY())
 	_, err := s.send(ctx, prompt, tw.event)
@@ -553,7 +603,7 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 }
 
 func (s *chatSession) result(res *agent.Result, typ string) result {
-	return result{Type: typ, Text: res.Text, Model: res.Model, StopReason: res.StopReason, Usage: res.Usage, SessionID: s.conv.ID, Turns: res.Turns}
+	return result{Type: typ, Text: res.Text, Model: res.Model, StopReason: res.StopReason, Usage: res.Usage, TotalCostUSD: res.TotalCostUSD(), SessionID: s.conv.ID, Turns: res.Turns}
 }
 
 // textWriter prints a streamed answer: the top agent's text to out
@@ -564,14 +614,16 @@ type textWriter struct {
 	md       *markdown.Writer
 	errOut   io.Writer
 	showTool bool
-	inputs   map[string]string // tool call id → its summary
-	last     byte              // last byte of text written; 0 before any
+	// showUsage prints each API call's usage (--verbose).
+	showUsage bool
+	inputs    map[string]string // tool call id → its summary
+	last      byte              // last byte of text written; 0 before any
 	// before runs once before the first output (stops a spinner).
 	before func()
 }
 
 func (s *chatSession) newTextWriter(out io.Writer, render bool) *textWriter {
-	tw := &textWriter{raw: out, out: out, errOut: s.opts.IO.ErrOut, showTool: s.opts.Verbose || s.opts.IO.IsStderrTTY()}
+	tw := &textWriter{raw: out, out: out, errOut: s.opts.IO.ErrOut, showTool: s.opts.Verbose || s.opts.IO.IsStderrTTY(), showUsage: s.opts.Verbose}
 	if render {
 		tw.md = markdown.NewWriter(out)
 		tw.out = tw.md
@@ -603,6 +655,12 @@ func (t *textWriter) event(e agent.Event) {
 			mark = "✗"
 		}
 		fmt.Fprintf(t.errOut, "%s%s %s %s · %s\n", strings.Repeat("  ", e.Depth), mark, e.Tool, t.inputs[e.ToolID], agent.ResultSummary(e))
+	case e.Type == "compact" && e.Depth == 0:
+		t.endLine()
+		fmt.Fprintf(t.errOut, "(%s)\n", e.Text)
+	case e.Type == "message_stop" && t.showUsage && e.Usage != nil:
+		t.endLine()
+		fmt.Fprintf(t.errOut, "%s· usage: %s\n", strings.Repeat("  ", e.Depth), agent.UsageSummary(*e.Usage))
 	}
 }
 

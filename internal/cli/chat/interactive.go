@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hermes-agent/hermes/internal/agent"
 	"io"
 	"strings"
 	"sync"
@@ -166,10 +167,21 @@ func (s *chatSession) command(ctx context.Context, line string) (quit bool) {
 			break
 		}
 		s.switchModel(ctx, arg)
+	case "/compact":
+		res, err := s.compact(ctx, arg, func(e agent.Event) {
+			if e.Type == "compact" && e.Depth == 0 {
+				fmt.Fprintf(out, "(%s; the original turns are kept in the session's side file)\n", e.Text)
+			}
+		})
+		if err != nil {
+			fmt.Fprintf(s.opts.IO.ErrOut, "Could not compact the session: %v\n", err)
+			break
+		}
+		fmt.Fprintf(out, "Session %s compacted (%s).\n", s.conv.ID, agent.UsageSummary(res.Usage))
 	case "/help":
-		fmt.Fprintln(out, "/new          start a new session\n/model        list the models your credential can use\n/model NAME   switch models for this session\n/exit         quit (also Ctrl-D)\nCtrl-C cancels the answer being written.")
+		fmt.Fprintln(out, "/new          start a new session\n/model        list the models your credential can use\n/model NAME   switch models for this session\n/compact [FOCUS]  summarise older turns to free context\n/exit         quit (also Ctrl-D)\nCtrl-C cancels the answer being written.")
 	default:
-		fmt.Fprintf(out, "Unknown command %s. Commands: /new, /model NAME, /exit, /help\n", name)
+		fmt.Fprintf(out, "Unknown command %s. Commands: /new, /model NAME, /compact [FOCUS], /exit, /help\n", name)
 	}
 	return false
 }

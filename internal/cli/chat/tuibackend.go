@@ -81,13 +81,31 @@ func (b *tuiBackend) Send(ctx context.Context, prompt string, onEvent func(agent
 		b.usage = map[string]agent.Usage{}
 	}
 	u := b.usage[b.s.conv.ID]
-	u.InputTokens += res.Usage.InputTokens
-	u.OutputTokens += res.Usage.OutputTokens
+	u.Add(res.Usage)
 	b.usage[b.s.conv.ID] = u
 	b.mu.Unlock()
 	if err := b.s.store.Save(b.s.conv, b.s.opts.Now()); err != nil {
 		return res, fmt.Errorf("the answer was not saved to the session: %w", err)
 	}
+	return res, nil
+}
+
+func (b *tuiBackend) Compact(ctx context.Context, focus string, onEvent func(agent.Event)) (*agent.Result, error) {
+	res, err := b.s.compact(ctx, focus, onEvent)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+			return nil, context.Canceled
+		}
+		return nil, err
+	}
+	b.mu.Lock()
+	if b.usage == nil {
+		b.usage = map[string]agent.Usage{}
+	}
+	u := b.usage[b.s.conv.ID]
+	u.Add(res.Usage)
+	b.usage[b.s.conv.ID] = u
+	b.mu.Unlock()
 	return res, nil
 }
 
@@ -149,6 +167,10 @@ func (b *tuiBackend) Status() tui.Status {
 	u := b.usage[b.s.conv.ID]
 	b.mu.Unlock()
 	st.InputTokens, st.OutputTokens = u.InputTokens, u.OutputTokens
+	st.CacheWriteTokens, st.CacheReadTokens = u.CacheCreationInputTokens, u.CacheReadInputTokens
+	if c, ok := u.Cost(); ok && u.PromptTokens() > 0 {
+		st.CostUSD = &c
+	}
 	return st
 }
 

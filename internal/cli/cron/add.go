@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ type addOptions struct {
 	Model    string
 	System   string
 	Tools    []string
+
+	MaxTurns     int
+	MaxBudgetUSD float64
 
 	PermissionMode  string
 	AllowedTools    []string
@@ -68,6 +72,8 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVar(&opts.System, "system", "", "system prompt")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
+	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "maximum model calls per run when tools are used (default "+strconv.Itoa(agent.DefaultMaxTurns)+")")
+	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "stop a run after the model call that takes its cost (list price) over this many US dollars; the run fails")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
@@ -80,11 +86,15 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	if opts.Schedule == "" || strings.TrimSpace(opts.Prompt) == "" {
 		return cmdutil.FlagErrorf("--schedule and --prompt are required")
 	}
+	if opts.MaxTurns < 0 || opts.MaxBudgetUSD < 0 {
+		return cmdutil.FlagErrorf("--max-turns and --max-budget-usd must be positive")
+	}
 	now := opts.Now()
 	job := cron.Job{
 		Name: opts.Name, Schedule: strings.TrimSpace(opts.Schedule), Prompt: opts.Prompt,
 		Model: strings.TrimSpace(opts.Model), System: opts.System, Tools: opts.Tools,
 		PermissionMode: opts.PermissionMode, AllowedTools: opts.AllowedTools, DisallowedTools: opts.DisallowedTools,
+		MaxTurns: opts.MaxTurns, MaxBudgetUSD: opts.MaxBudgetUSD,
 		Created: now, Anchor: now,
 	}
 	if err := job.Validate(now); err != nil {
