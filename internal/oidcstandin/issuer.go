@@ -1,23 +1,23 @@
-// Package oidctest is an OIDC identity provider on loopback, in the style of
-// net/http/httptest: an RSA-keyed issuer that serves discovery and JWKS,
+// Package oidcstandin is an OIDC identity provider on loopback, in the style
+// of net/http/httptest: an RSA-keyed issuer that serves discovery and JWKS,
 // mints RS256 JWTs (and deliberately broken ones), and emulates the three
 // workload token endpoints hermes reads from: the GitHub Actions ID-token
 // request URL, the GCP metadata identity endpoint and Azure IMDS.
 //
-// It is part of the product: `hermes demo` runs it. Tests use New; the demo
-// and the standalone stand-in use Start.
-package oidctest
+// It is part of the product: `hermes demo` runs it, so it imports neither
+// testing nor net/http/httptest. Tests use oidctest.New, a thin wrapper that
+// closes the issuer when the test ends; the demo and the standalone stand-in
+// use Start.
+package oidcstandin
 
 import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/loopback"
@@ -41,7 +41,7 @@ type Issuer struct {
 	// URL is the base URL (http://127.0.0.1:PORT) and the iss claim.
 	URL string
 
-	srv          *httptest.Server
+	srv          *loopback.Server
 	key          *rsa.PrivateKey // the signing key; guarded by mu after RotateKey
 	kid          string
 	retired      []signingKey // keys rotated out, still published in the JWKS
@@ -86,17 +86,6 @@ func WithKeyID(kid string) Option { return func(o *options) { o.kid = kid } }
 
 // WithKeyBits sets the RSA modulus size (default 2048).
 func WithKeyBits(bits int) Option { return func(o *options) { o.bits = bits } }
-
-// New starts an issuer for a test and closes it when the test ends.
-func New(t testing.TB, opts ...Option) *Issuer {
-	t.Helper()
-	i, err := Start(opts...)
-	if err != nil {
-		t.Fatalf("oidctest: %v", err)
-	}
-	t.Cleanup(i.Close)
-	return i
-}
 
 // Start starts an issuer on a loopback port. The caller must Close it.
 func Start(opts ...Option) (*Issuer, error) {
