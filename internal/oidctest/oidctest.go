@@ -6,6 +6,9 @@
 package oidctest
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +18,7 @@ import (
 // New starts an issuer for a test and closes it when the test ends.
 func New(t testing.TB, opts ...Option) *Issuer {
 	t.Helper()
-	i, err := oidcstandin.Start(opts...)
+	i, err := Start(opts...)
 	if err != nil {
 		t.Fatalf("oidctest: %v", err)
 	}
@@ -24,7 +27,43 @@ func New(t testing.TB, opts ...Option) *Issuer {
 }
 
 // Start starts an issuer that the caller must Close.
-func Start(opts ...Option) (*Issuer, error) { return oidcstandin.Start(opts...) }
+func Start(opts ...Option) (*Issuer, error) {
+	return oidcstandin.Start(append([]Option{oidcstandin.WithKeySource(keys)}, opts...)...)
+}
+
+// keys lends the test process's issuers their signing keys: an RSA key is
+// generated only when every key made so far is in use by an open issuer,
+// so a process makes about as many keys as it has issuers open at once
+// (generating one was nearly all of the CPU time of tests that start an
+// issuer each). Two open issuers never share a key, so a JWT signed by one
+// never verifies with the other's JWKS.
+var keys = &keyPool{free: map[int][]*rsa.PrivateKey{}}
+
+type keyPool struct {
+	mu   sync.Mutex
+	free map[int][]*rsa.PrivateKey // by modulus size
+}
+
+func (p *keyPool) Key(bits int) (*rsa.PrivateKey, error) {
+	p.mu.Lock()
+	if n := len(p.free[bits]); n > 0 {
+		k := p.free[bits][n-1]
+		p.free[bits] = p.free[bits][:n-1]
+		p.mu.Unlock()
+		return k, nil
+	}
+	p.mu.Unlock()
+	return rsa.GenerateKey(rand.Reader, bits)
+}
+
+func (p *keyPool) Release(keys ...*rsa.PrivateKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, k := range keys {
+		bits := k.N.BitLen()
+		p.free[bits] = append(p.free[bits], k)
+	}
+}
 
 type (
 	Broken          = oidcstandin.Broken
