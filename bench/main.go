@@ -27,10 +27,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/anthropicstandin"
 	"github.com/hermes-agent/hermes/internal/gateway"
 	"github.com/hermes-agent/hermes/internal/models"
-	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/oidcstandin"
 )
 
 func main() {
@@ -264,24 +264,24 @@ func goBench(pkg, name string) string {
 // world is the stand-ins and a WIF configuration in the SDK's variables.
 type world struct {
 	dir string
-	iss *oidctest.Issuer
-	api *anthropictest.Server
+	iss *oidcstandin.Issuer
+	api *anthropicstandin.Server
 	env []string
 }
 
 func newWorld(dir string) (*world, error) {
-	iss, err := oidctest.Start()
+	iss, err := oidcstandin.Start()
 	if err != nil {
 		return nil, err
 	}
-	api, err := anthropictest.Start(anthropictest.Config{Issuer: iss})
+	api, err := anthropicstandin.Start(anthropicstandin.Config{Issuer: iss})
 	if err != nil {
 		iss.Close()
 		return nil, err
 	}
 	w := &world{dir: dir, iss: iss, api: api}
 	jwt := filepath.Join(dir, "jwt")
-	if err := os.WriteFile(jwt, []byte(iss.Mint(oidctest.Claims{TTL: time.Hour})), 0o600); err != nil {
+	if err := os.WriteFile(jwt, []byte(iss.Mint(oidcstandin.Claims{TTL: time.Hour})), 0o600); err != nil {
 		return nil, err
 	}
 	w.env = w.envFor(filepath.Join(dir, "home"), jwt)
@@ -291,8 +291,8 @@ func newWorld(dir string) (*world, error) {
 func (w *world) envFor(home, jwt string) []string {
 	return []string{
 		"HOME=" + home, "HERMES_HOME=" + filepath.Join(home, ".hermes"), "PATH=/usr/bin:/bin",
-		"ANTHROPIC_BASE_URL=" + w.api.URL, "ANTHROPIC_FEDERATION_RULE_ID=" + anthropictest.DefaultRuleID,
-		"ANTHROPIC_ORGANIZATION_ID=" + anthropictest.DefaultOrgID, "ANTHROPIC_IDENTITY_TOKEN_FILE=" + jwt,
+		"ANTHROPIC_BASE_URL=" + w.api.URL, "ANTHROPIC_FEDERATION_RULE_ID=" + anthropicstandin.DefaultRuleID,
+		"ANTHROPIC_ORGANIZATION_ID=" + anthropicstandin.DefaultOrgID, "ANTHROPIC_IDENTITY_TOKEN_FILE=" + jwt,
 	}
 }
 
@@ -313,7 +313,7 @@ func (w *world) cmd(bin string, args ...string) *exec.Cmd {
 func (w *world) coldProcesses(hermes string, n int) (int, error) {
 	home := filepath.Join(w.dir, "cold")
 	jwt := filepath.Join(w.dir, "cold-jwt")
-	if err := os.WriteFile(jwt, []byte(w.iss.Mint(oidctest.Claims{TTL: time.Hour})), 0o600); err != nil {
+	if err := os.WriteFile(jwt, []byte(w.iss.Mint(oidcstandin.Claims{TTL: time.Hour})), 0o600); err != nil {
 		return 0, err
 	}
 	env := w.envFor(home, jwt)
@@ -398,7 +398,7 @@ func (w *world) gatewayRows(hermes string, requests int, add func(what, result s
 
 	for _, lat := range []time.Duration{0, 5 * time.Millisecond} {
 		if lat > 0 {
-			w.api.Fault("/v1/messages", anthropictest.Fault{Latency: lat})
+			w.api.Fault("/v1/messages", anthropicstandin.Fault{Latency: lat})
 		}
 		// Alternate short windows so both see the same load on a shared machine.
 		var dr, gr float64

@@ -94,6 +94,8 @@ type Config struct {
 	// Budget, when set, stops a Send after the API call that takes the
 	// run's cost over Budget.MaxUSD (sub-agents included).
 	Budget *Budget
+
+	bounds responseBounds // zero: the limits in bound.go; tests lower them
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -192,7 +194,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	}
 	// Plan mode and whole-tool deny rules take tools off the offer.
 	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
-	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, credential.HTTPTimeout(nil, responseIdleTimeout))))
+	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
 	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}}, nil
 }
 

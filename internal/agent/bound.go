@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
+	"github.com/hermes-agent/hermes/internal/credential"
 )
 
 // The SDK reads response bodies (error bodies included) without a limit
@@ -17,10 +19,29 @@ import (
 // response may cost: a server that stalls or never stops talking ends the
 // request with an error instead of hanging hermes (or a cron job) forever.
 // Anthropic streams ping events, so a healthy stream is never idle this long.
-var (
+const (
 	maxResponseBytes    int64 = 64 << 20
 	responseIdleTimeout       = 5 * time.Minute
 )
+
+// responseBounds are one agent's bounds (Config.bounds); a zero field takes
+// the constant above. Tests lower them, each for its own agent.
+type responseBounds struct {
+	maxBytes int64
+	idle     time.Duration
+}
+
+// middleware bounds each API response; HERMES_HTTP_TIMEOUT, when set,
+// replaces the idle bound.
+func (b responseBounds) middleware() option.Middleware {
+	if b.maxBytes <= 0 {
+		b.maxBytes = maxResponseBytes
+	}
+	if b.idle <= 0 {
+		b.idle = responseIdleTimeout
+	}
+	return boundResponses(b.maxBytes, credential.HTTPTimeout(nil, b.idle))
+}
 
 var (
 	errStalled  = errors.New("the Anthropic API sent nothing for too long; giving up on this request")

@@ -10,19 +10,18 @@ import (
 	"time"
 )
 
-// withBounds lowers the response bounds for one test.
-func withBounds(t *testing.T, limit int64, idle time.Duration) {
-	oldLimit, oldIdle := maxResponseBytes, responseIdleTimeout
-	maxResponseBytes, responseIdleTimeout = limit, idle
-	t.Cleanup(func() { maxResponseBytes, responseIdleTimeout = oldLimit, oldIdle })
+// withBounds lowers the response bounds of one agent.
+func withBounds(cfg Config, limit int64, idle time.Duration) Config {
+	cfg.bounds = responseBounds{maxBytes: limit, idle: idle}
+	return cfg
 }
 
 // A server that starts a stream and then goes silent ends the request with
 // a clear error; hermes (or a cron job) does not wait forever.
 func TestStalledStreamEnds(t *testing.T) {
-	withBounds(t, 64<<20, 50*time.Millisecond)
+	t.Parallel()
 	s := newStub(t, func(wireRequest) stubReply { return stubReply{Block: true} })
-	a := newAgent(t, bearerRuntime(s.URL), Config{})
+	a := newAgent(t, bearerRuntime(s.URL), withBounds(Config{}, 64<<20, 50*time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // backstop only
 	defer cancel()
 	conv := NewConversation(time.Now())
@@ -38,7 +37,7 @@ func TestStalledStreamEnds(t *testing.T) {
 // A server that never stops sending (here: an endless error body, which
 // the SDK reads whole) is cut off at the response limit.
 func TestHugeResponseIsCutOff(t *testing.T) {
-	withBounds(t, 4<<10, time.Minute)
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
@@ -50,7 +49,7 @@ func TestHugeResponseIsCutOff(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	a := newAgent(t, bearerRuntime(srv.URL), Config{})
+	a := newAgent(t, bearerRuntime(srv.URL), withBounds(Config{}, 4<<10, time.Minute))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // backstop only
 	defer cancel()
 	_, err := a.Send(ctx, NewConversation(time.Now()), "hi", nil)

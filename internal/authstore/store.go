@@ -22,7 +22,8 @@ const maxFileBytes = 4 << 20
 // Store is auth.json inside one HERMES_HOME. It holds no state: every Load
 // reads the file, every Update re-reads it under the lock.
 type Store struct {
-	home string
+	home   string
+	writer *fsutil.Writer // nil: fsutil's plain writes; tests simulate crashes
 }
 
 // Open returns the store in home (HERMES_HOME). Nothing is created until
@@ -162,7 +163,7 @@ func (s *Store) Update(ctx context.Context, fn func(*File) error) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", s.Path(), err)
 	}
-	return fsutil.WritePrivateFile(s.home, s.Path(), append(data, '\n'))
+	return s.writer.WritePrivateFile(s.home, s.Path(), append(data, '\n'))
 }
 
 // prune drops empty provider and pool records so that logout leaves a

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 )
 
@@ -211,6 +210,7 @@ func TestUpdateFnErrorWritesNothing(t *testing.T) {
 }
 
 func TestCrashBeforeRenameKeepsOldFile(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	s := authstore.Open(home)
 	addKey(t, s, "sk-ant-api03-aaaaaaaaaaaaaaaaaaaa", "")
@@ -218,7 +218,7 @@ func TestCrashBeforeRenameKeepsOldFile(t *testing.T) {
 
 	crash := errors.New("simulated crash")
 	var tmpSeen string
-	restore := fsutil.SetBeforeRenameHook(func(tmp string) error {
+	authstore.SetBeforeRename(s, func(tmp string) error {
 		tmpSeen = tmp
 		// The new content is complete and synced in the temp file...
 		if data, err := os.ReadFile(tmp); err != nil || !strings.Contains(string(data), "bbbb") {
@@ -230,7 +230,7 @@ func TestCrashBeforeRenameKeepsOldFile(t *testing.T) {
 		_, err := f.AddEntry(authstore.Entry{AuthType: authstore.AuthTypeAPIKey, APIKey: "sk-ant-api03-bbbbbbbbbbbbbbbbbbbb"})
 		return err
 	})
-	restore()
+	authstore.SetBeforeRename(s, nil)
 	if !errors.Is(err, crash) {
 		t.Fatalf("err = %v", err)
 	}

@@ -30,15 +30,27 @@ func EnsureDir(dir string) error {
 	return nil
 }
 
-// beforeRename is a test hook: a non-nil error aborts WriteFileAtomic after
-// the temp file is written and synced, simulating a crash before rename.
-var beforeRename func(tmp string) error
+// Writer writes files as WriteFileAtomic and WritePrivateFile do. Those
+// are the methods of a nil *Writer; a test that simulates a crash calls
+// them on a Writer with BeforeRename set, so it changes no shared state
+// and can run in parallel with other tests.
+type Writer struct {
+	// BeforeRename, when set, runs once the temp file is written and
+	// synced; a non-nil error aborts the write there, as a crash before
+	// the rename would.
+	BeforeRename func(tmp string) error
+}
 
 // WriteFileAtomic replaces path with data: a temp file in the same
 // directory is written with mode perm, fsynced and renamed over path, then
 // the directory is fsynced. Readers see the old file or the new one, never
 // a torn one; a crash leaves the old file in place.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return (*Writer)(nil).WriteFileAtomic(path, data, perm)
+}
+
+// WriteFileAtomic is the package's WriteFileAtomic, with w's hook.
+func (w *Writer) WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	if err := EnsureDir(dir); err != nil {
 		return err
@@ -66,8 +78,8 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if beforeRename != nil {
-		if err = beforeRename(tmpName); err != nil {
+	if w != nil && w.BeforeRename != nil {
+		if err = w.BeforeRename(tmpName); err != nil {
 			return err
 		}
 	}

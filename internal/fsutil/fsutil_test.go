@@ -28,15 +28,15 @@ func TestWriteFileAtomicModes(t *testing.T) {
 }
 
 func TestWriteFileAtomicCrashBeforeRenameKeepsOldFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "auth.json")
 	if err := WriteFileAtomic(path, []byte("old"), FileMode); err != nil {
 		t.Fatal(err)
 	}
 	crash := errors.New("simulated crash")
-	restore := SetBeforeRenameHook(func(string) error { return crash })
-	err := WriteFileAtomic(path, []byte("new"), FileMode)
-	restore()
+	crashing := &Writer{BeforeRename: func(string) error { return crash }}
+	err := crashing.WriteFileAtomic(path, []byte("new"), FileMode)
 	if !errors.Is(err, crash) {
 		t.Fatalf("err = %v, want the simulated crash", err)
 	}

@@ -26,10 +26,15 @@ func CheckPrivateTree(root, dir string) error { return nil }
 
 // WritePrivateFile is WriteFileAtomic, refusing a symlink at path.
 func WritePrivateFile(root, path string, data []byte) error {
+	return (*Writer)(nil).WritePrivateFile(root, path, data)
+}
+
+// WritePrivateFile is the package's WritePrivateFile, with w's hook.
+func (w *Writer) WritePrivateFile(root, path string, data []byte) error {
 	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
 		return &NotPrivateError{Path: path, Problem: "is a symlink", Fix: "del " + path}
 	}
-	return WriteFileAtomic(path, data, FileMode)
+	return w.WriteFileAtomic(path, data, FileMode)
 }
 
 func openLockFile(path string) (*os.File, error) {

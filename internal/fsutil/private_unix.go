@@ -153,6 +153,11 @@ func splitPath(rel string) []string {
 // break the link), and so is an existing file that ReadPrivateFile would
 // refuse: hermes never overwrites a file it does not trust.
 func WritePrivateFile(root, path string, data []byte) error {
+	return (*Writer)(nil).WritePrivateFile(root, path, data)
+}
+
+// WritePrivateFile is the package's WritePrivateFile, with w's hook.
+func (w *Writer) WritePrivateFile(root, path string, data []byte) error {
 	if err := CheckPrivateTree(root, filepath.Dir(path)); err != nil {
 		return err
 	}
@@ -167,7 +172,7 @@ func WritePrivateFile(root, path string, data []byte) error {
 			return err
 		}
 	}
-	return WriteFileAtomic(path, data, FileMode)
+	return w.WriteFileAtomic(path, data, FileMode)
 }
 
 // openLockFile opens (creating 0600) a lock file: never through a

@@ -1,6 +1,6 @@
 // Package demo implements `hermes demo`: the whole Workload Identity
 // Federation flow on loopback, against the embedded OIDC issuer
-// (internal/oidctest) and Anthropic stand-in (internal/anthropictest), in a
+// (internal/oidcstandin) and Anthropic stand-in (internal/anthropicstandin), in a
 // temporary HERMES_HOME. No network, no setup, no credentials.
 package demo
 
@@ -48,7 +48,7 @@ your own ~/.hermes and credentials are not touched.
 Exit status 0 when every step passed, 1 at the first that failed.
 
 To try hermes by hand against the same stand-ins, run them on their own from
-the source tree: go run ./internal/anthropictest/cmd/stand-in`,
+the source tree: go run ./internal/anthropicstandin/cmd/stand-in`,
 		Example: `  hermes demo
   hermes demo --keep      # keep the temporary HERMES_HOME to look at`,
 		Args: cobra.NoArgs,

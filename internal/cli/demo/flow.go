@@ -16,14 +16,14 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/hermes-agent/hermes/internal/agent"
-	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/anthropicstandin"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	gw "github.com/hermes-agent/hermes/internal/gateway"
 	"github.com/hermes-agent/hermes/internal/iostreams"
-	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/oidcstandin"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -44,8 +44,8 @@ type flow struct {
 	token string // the identity token file
 	env   []string
 
-	iss    *oidctest.Issuer
-	stub   *anthropictest.Server
+	iss    *oidcstandin.Issuer
+	stub   *anthropicstandin.Server
 	hermes *hermesCmd
 
 	jwt        string
@@ -156,33 +156,33 @@ func (f *flow) plan() []step {
 
 func (f *flow) startDoubles(context.Context) ([]string, error) {
 	var err error
-	if f.iss, err = oidctest.Start(); err != nil {
+	if f.iss, err = oidcstandin.Start(); err != nil {
 		return nil, fmt.Errorf("start the OIDC issuer: %w", err)
 	}
-	if f.stub, err = anthropictest.Start(anthropictest.Config{Issuer: f.iss}); err != nil {
+	if f.stub, err = anthropicstandin.Start(anthropicstandin.Config{Issuer: f.iss}); err != nil {
 		return nil, fmt.Errorf("start the Anthropic stand-in: %w", err)
 	}
 	return []string{
 		"OIDC issuer    " + f.iss.URL,
-		"Anthropic API  " + f.stub.URL + " (trusts the issuer through rule " + anthropictest.DefaultRuleID + ")",
+		"Anthropic API  " + f.stub.URL + " (trusts the issuer through rule " + anthropicstandin.DefaultRuleID + ")",
 	}, nil
 }
 
 func (f *flow) mintToken(context.Context) ([]string, error) {
-	f.jwt = f.iss.Mint(oidctest.Claims{})
+	f.jwt = f.iss.Mint(oidcstandin.Claims{})
 	if err := fsutil.WriteFileAtomic(f.token, []byte(f.jwt+"\n"), fsutil.FileMode); err != nil {
 		return nil, fmt.Errorf("write the token file: %w", err)
 	}
 	return []string{
 		f.token,
-		fmt.Sprintf("sub %s, aud %s, expires in %s", oidctest.DefaultSubject, oidctest.DefaultAudience, oidctest.DefaultTTL),
+		fmt.Sprintf("sub %s, aud %s, expires in %s", oidcstandin.DefaultSubject, oidcstandin.DefaultAudience, oidcstandin.DefaultTTL),
 	}, nil
 }
 
 func (f *flow) addWIF(ctx context.Context) ([]string, error) {
 	out, err := f.hermes.run(ctx, "auth", "add", "anthropic", "--type", "wif",
-		"--federation-rule-id", anthropictest.DefaultRuleID,
-		"--organization-id", anthropictest.DefaultOrgID,
+		"--federation-rule-id", anthropicstandin.DefaultRuleID,
+		"--organization-id", anthropicstandin.DefaultOrgID,
 		"--identity-token-file", f.token,
 		"--base-url", f.stub.URL)
 	if err != nil {
@@ -238,7 +238,7 @@ func (f *flow) checkStandIn() error {
 	if len(tokens) != 1 {
 		return fmt.Errorf("the stand-in minted %d access tokens, want 1", len(tokens))
 	}
-	want := anthropictest.HashCredential(tokens[0])
+	want := anthropicstandin.HashCredential(tokens[0])
 	calls := 0
 	for _, r := range f.stub.Requests() {
 		if r.Path == "/v1/oauth/token" {
@@ -250,8 +250,8 @@ func (f *flow) checkStandIn() error {
 			return fmt.Errorf("%s %s reached the stand-in with %s authentication, want Authorization: Bearer", r.Method, r.Path, r.AuthScheme)
 		case r.CredentialHash != want:
 			return fmt.Errorf("%s %s did not carry the exchanged WIF token", r.Method, r.Path)
-		case !hasBeta(r.Beta, anthropictest.OAuthBeta):
-			return fmt.Errorf("%s %s: anthropic-beta %q lacks %s", r.Method, r.Path, r.Beta, anthropictest.OAuthBeta)
+		case !hasBeta(r.Beta, anthropicstandin.OAuthBeta):
+			return fmt.Errorf("%s %s: anthropic-beta %q lacks %s", r.Method, r.Path, r.Beta, anthropicstandin.OAuthBeta)
 		case r.WorkspaceHeader != "":
 			return fmt.Errorf("%s %s sent an anthropic-workspace-id header; a WIF token is already workspace-scoped", r.Method, r.Path)
 		case r.Status != http.StatusOK:

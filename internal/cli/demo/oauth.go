@@ -10,7 +10,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/anthropicstandin"
 )
 
 // demoOAuthLabel is the pool entry the OAuth step adds.
@@ -30,7 +30,7 @@ func (f *flow) oauthLogin(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n := f.stub.OAuthGrants(anthropictest.GrantTypeAuthorizationCode); n != 1 {
+	if n := f.stub.OAuthGrants(anthropicstandin.GrantTypeAuthorizationCode); n != 1 {
 		return nil, failf(out, "the stand-in saw %d authorization-code grants, want 1", n)
 	}
 	before := len(f.stub.Requests())
@@ -39,8 +39,8 @@ func (f *flow) oauthLogin(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	for _, r := range f.stub.Requests()[before:] {
-		if r.Path == "/v1/messages" && (r.AuthScheme != "bearer" || !hasBeta(r.Beta, anthropictest.OAuthBeta) || r.Status != http.StatusOK) {
-			return nil, fmt.Errorf("the chat with the OAuth login reached the stand-in with %s, beta %q, status %d; want Bearer with %s", r.AuthScheme, r.Beta, r.Status, anthropictest.OAuthBeta)
+		if r.Path == "/v1/messages" && (r.AuthScheme != "bearer" || !hasBeta(r.Beta, anthropicstandin.OAuthBeta) || r.Status != http.StatusOK) {
+			return nil, fmt.Errorf("the chat with the OAuth login reached the stand-in with %s, beta %q, status %d; want Bearer with %s", r.AuthScheme, r.Beta, r.Status, anthropicstandin.OAuthBeta)
 		}
 	}
 	return []string{

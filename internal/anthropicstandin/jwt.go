@@ -1,4 +1,4 @@
-package anthropictest
+package anthropicstandin
 
 import (
 	"bytes"
@@ -168,7 +168,7 @@ func verifySignature(tok string, a *assertion, keys *jose.JSONWebKeySet) *denial
 	if len(found) == 0 {
 		return deny("unknown_kid", "kid %q is not in the issuer's JWKS", a.Kid)
 	}
-	jws, err := jose.ParseSigned(tok, allowedAlgs)
+	jws, err := jose.ParseSignedCompact(tok, allowedAlgs)
 	if err != nil {
 		return deny("malformed_jwt", "not a compact JWS")
 	}

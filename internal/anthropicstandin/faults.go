@@ -1,4 +1,4 @@
-package anthropictest
+package anthropicstandin
 
 import (
 	"bytes"

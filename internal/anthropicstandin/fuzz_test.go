@@ -1,4 +1,4 @@
-package anthropictest
+package anthropicstandin
 
 import (
 	"strings"
@@ -7,16 +7,16 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/oidcstandin"
 )
 
 // FuzzParseAssertion feeds arbitrary assertions to the server-side JWT
 // parsing and verification. Nothing may panic, and only a JWT that the
 // issuer really signed may pass the signature check.
 //
-// CI: go test -run='^$' -fuzz=FuzzParseAssertion -fuzztime=10s ./internal/anthropictest
+// CI: go test -run='^$' -fuzz=FuzzParseAssertion -fuzztime=10s ./internal/anthropicstandin
 func FuzzParseAssertion(f *testing.F) {
-	iss, err := oidctest.Start(oidctest.WithKeyID("fuzz-kid"))
+	iss, err := oidcstandin.Start(oidcstandin.WithKeyID("fuzz-kid"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -32,13 +32,13 @@ func FuzzParseAssertion(f *testing.F) {
 	}
 	rule := srv.cfg.Rules[0]
 
-	valid := iss.Mint(oidctest.Claims{})
+	valid := iss.Mint(oidcstandin.Claims{})
 	f.Add(valid)
-	for _, k := range oidctest.BrokenKinds() {
-		f.Add(iss.MintBroken(k, oidctest.Claims{}))
+	for _, k := range oidcstandin.BrokenKinds() {
+		f.Add(iss.MintBroken(k, oidcstandin.Claims{}))
 	}
-	f.Add(iss.Mint(oidctest.Claims{Audience: []string{"a", "https://api.anthropic.com"}, Extra: map[string]any{"exp": 1.5e9, "nbf": nil}}))
-	f.Add(iss.Mint(oidctest.Claims{Extra: map[string]any{"aud": 5, "iat": "yesterday"}}))
+	f.Add(iss.Mint(oidcstandin.Claims{Audience: []string{"a", "https://api.anthropic.com"}, Extra: map[string]any{"exp": 1.5e9, "nbf": nil}}))
+	f.Add(iss.Mint(oidcstandin.Claims{Extra: map[string]any{"aud": 5, "iat": "yesterday"}}))
 	for _, s := range []string{"", ".", "..", "a.b.c", "eyJ.eyJ.", "e30.e30.", "e30.e30.e30.e30", strings.Repeat("A", 100),
 		"eyJhbGciOiJSUzI1NiJ9.bnVsbA.x", "eyJhbGciOiJub25lIn0.eyJleHAiOjFlMzAwfQ."} {
 		f.Add(s)

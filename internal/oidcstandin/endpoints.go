@@ -1,4 +1,4 @@
-package oidctest
+package oidcstandin
 
 import (
 	"encoding/json"

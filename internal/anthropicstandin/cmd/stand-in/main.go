@@ -1,7 +1,7 @@
 // Command stand-in runs the OIDC issuer and the Anthropic stand-in as a
 // standalone process, for trying hermes (or any SDK) by hand:
 //
-//	go run ./internal/anthropictest/cmd/stand-in [-api-key KEY] [-token-ttl 2s]
+//	go run ./internal/anthropicstandin/cmd/stand-in [-api-key KEY] [-token-ttl 2s]
 //
 // It prints shell exports for the SDK's WIF variables and the workload
 // endpoints, and writes a fresh JWT to the identity token file. JWTs are
@@ -18,8 +18,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/hermes-agent/hermes/internal/anthropictest"
-	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/anthropicstandin"
+	"github.com/hermes-agent/hermes/internal/oidcstandin"
 )
 
 func main() {
@@ -35,16 +35,16 @@ func run() error {
 	dir := flag.String("dir", "", "directory for the identity token file (default: a new temporary one)")
 	flag.Parse()
 
-	iss, err := oidctest.Start()
+	iss, err := oidcstandin.Start()
 	if err != nil {
 		return err
 	}
 	defer iss.Close()
-	cfg := anthropictest.Config{Issuer: iss, TokenTTL: *tokenTTL}
+	cfg := anthropicstandin.Config{Issuer: iss, TokenTTL: *tokenTTL}
 	if *apiKey != "" {
 		cfg.APIKeys = []string{*apiKey}
 	}
-	srv, err := anthropictest.Start(cfg)
+	srv, err := anthropicstandin.Start(cfg)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func run() error {
 		defer os.RemoveAll(*dir)
 	}
 	tokenFile := filepath.Join(*dir, "identity-token.jwt")
-	writeJWT := func() error { return os.WriteFile(tokenFile, []byte(iss.Mint(oidctest.Claims{})+"\n"), 0o600) }
+	writeJWT := func() error { return os.WriteFile(tokenFile, []byte(iss.Mint(oidcstandin.Claims{})+"\n"), 0o600) }
 	if err := writeJWT(); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ export ACTIONS_ID_TOKEN_REQUEST_TOKEN=%s
 export GCE_METADATA_HOST=%s
 export HERMES_AZURE_IMDS_ENDPOINT=%s
 # OIDC issuer (federation rule issuer): %s
-`, srv.URL, anthropictest.DefaultRuleID, anthropictest.DefaultOrgID, tokenFile,
+`, srv.URL, anthropicstandin.DefaultRuleID, anthropicstandin.DefaultOrgID, tokenFile,
 		ghaURL, ghaToken, iss.GCEMetadataHost(), iss.AzureIMDSEndpoint(), iss.URL)
 
 	stop := make(chan os.Signal, 1)

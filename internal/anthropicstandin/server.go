@@ -1,13 +1,15 @@
-// Package anthropictest is a stand-in for the Anthropic API on loopback, in
-// the style of net/http/httptest. It implements the WIF token exchange
+// Package anthropicstandin is a stand-in for the Anthropic API on loopback,
+// in the style of net/http/httptest. It implements the WIF token exchange
 // (POST /v1/oauth/token) exactly as the spec's wire contract says, the
 // Messages API (JSON and SSE streaming, scripted replies with tool_use),
 // count_tokens and the model list; it records every request for assertions
 // and injects faults per route.
 //
-// It is part of the product: `hermes demo` runs it. Tests use New; the demo
-// uses Start; `go run ./internal/anthropictest/cmd/stand-in` runs it by hand.
-package anthropictest
+// It is part of the product: `hermes demo` runs it, so it imports neither
+// testing nor net/http/httptest. Tests use anthropictest.New, a thin wrapper
+// that closes the server when the test ends; the demo uses Start;
+// `go run ./internal/anthropicstandin/cmd/stand-in` runs it by hand.
+package anthropicstandin
 
 import (
 	"crypto/rand"
@@ -15,14 +17,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/loopback"
-	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/oidcstandin"
 )
 
 const (
@@ -55,7 +55,7 @@ const (
 type Config struct {
 	// Issuer is the trusted OIDC issuer; the default rule trusts its URL and
 	// keys are always fetched from the rule issuer's discovery document.
-	Issuer *oidctest.Issuer
+	Issuer *oidcstandin.Issuer
 	// OrganizationID defaults to DefaultOrgID.
 	OrganizationID string
 	// Rules default to one rule DefaultRuleID for Issuer, audience DefaultAudience.
@@ -106,7 +106,7 @@ type Server struct {
 	URL string
 
 	cfg    Config
-	srv    *httptest.Server
+	srv    *loopback.Server
 	client *http.Client // fetches issuers' discovery documents and JWKS
 
 	mu         sync.Mutex
@@ -131,17 +131,6 @@ type Server struct {
 type minted struct {
 	expiry  time.Time
 	revoked bool
-}
-
-// New starts a stand-in for a test and closes it when the test ends.
-func New(t testing.TB, cfg Config) *Server {
-	t.Helper()
-	s, err := Start(cfg)
-	if err != nil {
-		t.Fatalf("anthropictest: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
 }
 
 // Start starts a stand-in on a loopback port. The caller must Close it.

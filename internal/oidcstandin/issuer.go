@@ -1,23 +1,23 @@
-// Package oidctest is an OIDC identity provider on loopback, in the style of
-// net/http/httptest: an RSA-keyed issuer that serves discovery and JWKS,
+// Package oidcstandin is an OIDC identity provider on loopback, in the style
+// of net/http/httptest: an RSA-keyed issuer that serves discovery and JWKS,
 // mints RS256 JWTs (and deliberately broken ones), and emulates the three
 // workload token endpoints hermes reads from: the GitHub Actions ID-token
 // request URL, the GCP metadata identity endpoint and Azure IMDS.
 //
-// It is part of the product: `hermes demo` runs it. Tests use New; the demo
-// and the standalone stand-in use Start.
-package oidctest
+// It is part of the product: `hermes demo` runs it, so it imports neither
+// testing nor net/http/httptest. Tests use oidctest.New, a thin wrapper that
+// closes the issuer when the test ends; the demo and the standalone stand-in
+// use Start.
+package oidcstandin
 
 import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/loopback"
@@ -41,11 +41,13 @@ type Issuer struct {
 	// URL is the base URL (http://127.0.0.1:PORT) and the iss claim.
 	URL string
 
-	srv          *httptest.Server
+	srv          *loopback.Server
 	key          *rsa.PrivateKey // the signing key; guarded by mu after RotateKey
 	kid          string
 	retired      []signingKey // keys rotated out, still published in the JWKS
 	bits         int
+	keys         KeySource
+	released     sync.Once
 	jwksRequests atomic.Int64
 	requestToken string
 	now          func() time.Time
@@ -71,6 +73,7 @@ type options struct {
 	requestToken string
 	kid          string
 	bits         int
+	keys         KeySource
 }
 
 // WithClock makes the issuer read time from now (iat/exp of minted JWTs),
@@ -87,24 +90,33 @@ func WithKeyID(kid string) Option { return func(o *options) { o.kid = kid } }
 // WithKeyBits sets the RSA modulus size (default 2048).
 func WithKeyBits(bits int) Option { return func(o *options) { o.bits = bits } }
 
-// New starts an issuer for a test and closes it when the test ends.
-func New(t testing.TB, opts ...Option) *Issuer {
-	t.Helper()
-	i, err := Start(opts...)
-	if err != nil {
-		t.Fatalf("oidctest: %v", err)
-	}
-	t.Cleanup(i.Close)
-	return i
+// KeySource supplies an issuer's RSA signing keys. The default generates a
+// fresh key every time; tests share keys between issuers (oidctest),
+// because generating a 2048-bit key costs tens of milliseconds of CPU.
+type KeySource interface {
+	// Key returns a key of bits bits that no open issuer signs with.
+	Key(bits int) (*rsa.PrivateKey, error)
+	// Release takes back every key of an issuer that has closed.
+	Release(keys ...*rsa.PrivateKey)
 }
+
+// WithKeySource makes the issuer take its signing keys (the first and each
+// RotateKey's) from src, and give them back to it on Close.
+func WithKeySource(src KeySource) Option { return func(o *options) { o.keys = src } }
+
+// freshKeys is the default KeySource.
+type freshKeys struct{}
+
+func (freshKeys) Key(bits int) (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, bits) }
+func (freshKeys) Release(...*rsa.PrivateKey)            {}
 
 // Start starts an issuer on a loopback port. The caller must Close it.
 func Start(opts ...Option) (*Issuer, error) {
-	o := options{now: time.Now, bits: 2048}
+	o := options{now: time.Now, bits: 2048, keys: freshKeys{}}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, o.bits)
+	key, err := o.keys.Key(o.bits)
 	if err != nil {
 		return nil, fmt.Errorf("generate RSA key: %w", err)
 	}
@@ -114,7 +126,7 @@ func Start(opts ...Option) (*Issuer, error) {
 	if o.requestToken == "" {
 		o.requestToken = "ghs_oidctest_" + randomHex(16)
 	}
-	i := &Issuer{key: key, kid: o.kid, bits: o.bits, requestToken: o.requestToken, now: o.now}
+	i := &Issuer{key: key, kid: o.kid, bits: o.bits, keys: o.keys, requestToken: o.requestToken, now: o.now}
 	srv, err := loopback.Start(i.handler())
 	if err != nil {
 		return nil, err
@@ -125,7 +137,16 @@ func Start(opts ...Option) (*Issuer, error) {
 }
 
 // Close shuts the issuer down. It is safe to call more than once.
-func (i *Issuer) Close() { i.srv.Close() }
+func (i *Issuer) Close() {
+	i.srv.Close()
+	i.released.Do(func() {
+		var keys []*rsa.PrivateKey
+		for _, k := range i.published() {
+			keys = append(keys, k.key)
+		}
+		i.keys.Release(keys...)
+	})
+}
 
 // KeyID is the kid of the signing key, as published in the JWKS.
 func (i *Issuer) KeyID() string { return i.current().kid }
@@ -154,7 +175,7 @@ func (i *Issuer) published() []signingKey {
 // issuer rotating its keys does; the old key stays in the JWKS. It returns
 // the new kid. Verifiers that cached the JWKS see an unknown kid.
 func (i *Issuer) RotateKey() (string, error) {
-	key, err := rsa.GenerateKey(rand.Reader, i.bits)
+	key, err := i.keys.Key(i.bits)
 	if err != nil {
 		return "", fmt.Errorf("generate RSA key: %w", err)
 	}
