@@ -15,8 +15,8 @@ import (
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
-	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
