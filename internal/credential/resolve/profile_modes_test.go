@@ -20,7 +20,7 @@ import (
 // the fix, and nothing resolves from it.
 func TestSDKProfileStrictModes(t *testing.T) {
 	for _, c := range []struct {
-		name string
+		name  string
 		loose func(dir string) string // makes one path loose, returns it
 	}{
 		{"world-writable config dir", func(dir string) string { os.Chmod(dir, 0o777); return dir }},
