@@ -3,6 +3,8 @@ package anthropicstandin
 import (
 	"bytes"
 	"cmp"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,6 +44,18 @@ type Fault struct {
 	// On /v1/oauth/token it quotes the request body too (the assertion,
 	// a refresh token).
 	EchoHeaders bool
+	// ReflectCredential answers Status (200 when 0) with the request's
+	// credential reflected everywhere a broken or hostile upstream could put
+	// it: a response header, a trailer, and a message body whose text
+	// quotes it, written in two flushed halves split inside the credential
+	// and encoded with ReflectEncoding. The gateway tests check that no
+	// client ever sees it.
+	ReflectCredential bool
+	// ReflectEncoding is the Content-Encoding of a ReflectCredential body:
+	// "" (identity), "gzip", "deflate" (zlib) or any other name, whose
+	// body is the raw text labelled with that encoding (a codec hermes
+	// cannot read must be refused, whatever its bytes).
+	ReflectEncoding string
 	// Times is how many requests the fault applies to; 0 = until cleared.
 	Times int
 }
@@ -124,6 +138,9 @@ func (s *Server) applyFrontFault(w http.ResponseWriter, r *http.Request) (*http.
 	case f.EchoHeaders:
 		writeError(w, cmp.Or(f.Status, http.StatusBadRequest), errorType(cmp.Or(f.Status, http.StatusBadRequest)), echoRequest(r))
 		return r, true
+	case f.ReflectCredential:
+		reflectCredential(w, r, cmp.Or(f.Status, http.StatusOK), f.ReflectEncoding)
+		return r, true
 	case f.DropConnection:
 		panic(http.ErrAbortHandler)
 	case f.RedirectTo != "":
@@ -165,6 +182,51 @@ func echoRequest(r *http.Request) string {
 		fmt.Fprintf(&b, "; request body: %s", body)
 	}
 	return b.String()
+}
+
+// reflectCredential writes the ReflectCredential answer.
+func reflectCredential(w http.ResponseWriter, r *http.Request, status int, encoding string) {
+	_, cred := authOf(r)
+	body := fmt.Sprintf(`{"id":"msg_reflect","type":"message","role":"assistant","model":"claude-reflect",`+
+		`"content":[{"type":"text","text":"your credential is %s"}],"stop_reason":"end_turn","stop_sequence":null,`+
+		`"usage":{"input_tokens":1,"output_tokens":1}}`, cred)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Reflected-Credential", cred)
+	h.Set("X-Reflected-Authorization", r.Header.Get("Authorization")+r.Header.Get("X-Api-Key"))
+	h.Set("Trailer", "X-Reflected-Trailer")
+	if encoding != "" {
+		h.Set("Content-Encoding", encoding)
+	}
+	w.WriteHeader(status)
+	var out io.Writer = w
+	var closer io.Closer
+	switch encoding {
+	case "gzip":
+		zw := gzip.NewWriter(w)
+		out, closer = zw, zw
+	case "deflate":
+		zw := zlib.NewWriter(w)
+		out, closer = zw, zw
+	}
+	flush := func() {
+		if f, ok := out.(interface{ Flush() error }); ok {
+			_ = f.Flush()
+		}
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
+	// Split inside the credential, so a redactor that looks at one write
+	// at a time misses it.
+	cut := strings.Index(body, cred) + len(cred)/2
+	_, _ = io.WriteString(out, body[:cut])
+	flush()
+	_, _ = io.WriteString(out, body[cut:])
+	if closer != nil {
+		_ = closer.Close()
+	}
+	h.Set("X-Reflected-Trailer", cred)
 }
 
 // malformed is a JSON body that breaks off in the middle.

@@ -79,9 +79,9 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(),
 		return nil, false
 	}
 	if rec, ok := w.(*recorder); ok {
-		rec.client = id.Subject
+		rec.client = id.Name()
 	}
-	release, limit, wait := g.limiter.acquire(id.Subject)
+	release, limit, wait := g.limiter.acquire(id.Name())
 	if release == nil {
 		g.metrics.rateLimited(id.Pattern, limit)
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
@@ -89,7 +89,7 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(),
 		if limit == limitStreams {
 			what = "concurrent streams"
 		}
-		writeRateLimited(w, "hermes gateway: client "+strconv.Quote(id.Subject)+" is over its limit of "+what)
+		writeRateLimited(w, "hermes gateway: client "+strconv.Quote(id.Name())+" is over its limit of "+what)
 		return nil, false
 	}
 	g.metrics.clientRequest(id.Pattern)
@@ -101,7 +101,7 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(),
 // configured, exactly one workload-identity JWT.
 func (g *Gateway) authenticate(r *http.Request) (clientIdentity, *ClientRefusal) {
 	if g.authorized(r.Header) {
-		return clientIdentity{Subject: keySubject, Pattern: keySubject}, nil
+		return keyIdentity, nil
 	}
 	if g.verifier == nil {
 		return clientIdentity{}, refuse(RefuseKey, "missing or wrong gateway key")

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,10 +55,13 @@ type ClientAuth struct {
 	// CAFile, when set, holds the PEM roots the issuer's TLS certificate is
 	// checked against (a cluster's own CA) instead of the system roots.
 	CAFile string
-	// TokenFile, when set, holds a bearer token sent with discovery and JWKS
-	// requests to the issuer (a Kubernetes API server serves its JWKS to
-	// authenticated service accounts only). Re-read at each fetch.
-	TokenFile string
+	// TokenFiles maps an issuer to a file holding a bearer token sent with
+	// that issuer's discovery and JWKS requests (a Kubernetes API server
+	// serves its JWKS to authenticated service accounts only). Re-read at
+	// each fetch. The token goes to that issuer's origin only: never to
+	// another issuer, nor to a jwks_uri its discovery document places on
+	// another origin.
+	TokenFiles map[string]string
 	// HTTPClient fetches discovery and JWKS (nil: built from CAFile).
 	HTTPClient *http.Client
 	// Now is the clock (nil: time.Now).
@@ -93,6 +97,11 @@ func (c *ClientAuth) Validate() error {
 		u, err := url.Parse(iss)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
 			return fmt.Errorf("--client-issuer %q is not an https URL (plain http only on loopback)", iss)
+		}
+	}
+	for iss := range c.TokenFiles {
+		if !slices.Contains(c.Issuers, iss) {
+			return fmt.Errorf("--client-issuer-token-file names issuer %q, which is not a --client-issuer", iss)
 		}
 	}
 	return nil
@@ -131,11 +140,27 @@ func refuse(reason, format string, args ...any) *ClientRefusal {
 	return &ClientRefusal{Reason: reason, Detail: fmt.Sprintf(format, args...)}
 }
 
-// clientIdentity is an accepted client: its sub and the allow-list pattern
-// it matched (the bounded label per-subject metrics use).
+// clientIdentity is an accepted client: its issuer and sub (empty for the
+// gateway key's holders) and the allow-list pattern it matched (the bounded
+// label per-subject metrics use).
 type clientIdentity struct {
+	Issuer  string
 	Subject string
 	Pattern string
+}
+
+// keyIdentity is every holder of the gateway key.
+var keyIdentity = clientIdentity{Pattern: keySubject}
+
+// Name is the client's identity in the access log and its rate-limit
+// bucket: key:gateway for the key's holders, jwt:ISSUER#SUBJECT for a token.
+// The namespaces keep a token whose sub is "gateway", or the same sub from
+// another issuer, from sharing anyone else's name or bucket.
+func (id clientIdentity) Name() string {
+	if id.Issuer == "" {
+		return "key:gateway"
+	}
+	return "jwt:" + id.Issuer + "#" + id.Subject
 }
 
 // clientVerifier checks client JWTs against the configured issuers' keys.
@@ -301,7 +326,7 @@ func (v *clientVerifier) verify(ctx context.Context, raw string) (clientIdentity
 	}
 	for _, p := range v.cfg.Subjects {
 		if globMatch(p, claims.Subject) {
-			return clientIdentity{Subject: claims.Subject, Pattern: p}, claims.Expiry.Time(), nil
+			return clientIdentity{Issuer: unverified.Issuer, Subject: claims.Subject, Pattern: p}, claims.Expiry.Time(), nil
 		}
 	}
 	return clientIdentity{}, time.Time{}, refuse(RefuseSubject, "sub %q matches no --client-subject pattern", truncate(claims.Subject, 200))
@@ -380,7 +405,7 @@ func (v *clientVerifier) fetchJWKS(ctx context.Context, issuer string) (jose.JSO
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := v.getJSON(ctx, strings.TrimRight(issuer, "/")+"/.well-known/openid-configuration", &doc); err != nil {
+	if err := v.getJSON(ctx, issuer, strings.TrimRight(issuer, "/")+"/.well-known/openid-configuration", &doc); err != nil {
 		return jose.JSONWebKeySet{}, err
 	}
 	if doc.Issuer != issuer {
@@ -391,7 +416,10 @@ func (v *clientVerifier) fetchJWKS(ctx context.Context, issuer string) (jose.JSO
 		return jose.JSONWebKeySet{}, fmt.Errorf("discovery document's jwks_uri %q is not an https URL", truncate(doc.JWKSURI, 200))
 	}
 	var set jose.JSONWebKeySet
-	if err := v.getJSON(ctx, doc.JWKSURI, &set); err != nil {
+	if err := v.getJSON(ctx, issuer, doc.JWKSURI, &set); err != nil {
+		if v.cfg.TokenFiles[issuer] != "" && !sameOrigin(issuer, doc.JWKSURI) {
+			err = fmt.Errorf("%w (the --client-issuer-token-file token is sent only to the issuer's own origin, and this jwks_uri is on another)", err)
+		}
 		return jose.JSONWebKeySet{}, err
 	}
 	// Only public signing keys: a JWKS that publishes a symmetric or
@@ -408,14 +436,16 @@ func (v *clientVerifier) fetchJWKS(ctx context.Context, issuer string) (jose.JSO
 	return pub, nil
 }
 
-func (v *clientVerifier) getJSON(ctx context.Context, u string, dst any) error {
+// getJSON fetches u for issuer's verification. The issuer's token, if one
+// is configured, goes along only when u is on the issuer's own origin.
+func (v *clientVerifier) getJSON(ctx context.Context, issuer, u string, dst any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Accept", "application/json")
-	if v.cfg.TokenFile != "" {
-		tok, err := fsutil.ReadFileLimited(v.cfg.TokenFile, maxClientTokenBytes)
+	if file := v.cfg.TokenFiles[issuer]; file != "" && sameOrigin(issuer, u) {
+		tok, err := fsutil.ReadFileLimited(file, maxClientTokenBytes)
 		if err != nil {
 			return fmt.Errorf("--client-issuer-token-file: %w", err)
 		}
@@ -516,6 +546,30 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port
+// (default ports made explicit).
+func sameOrigin(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(originHost(ua), originHost(ub))
+}
+
+func originHost(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return u.Host + ":443"
+	case "http":
+		return u.Host + ":80"
+	}
+	return u.Host
 }
 
 func isLoopbackHost(h string) bool {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -100,7 +103,7 @@ func TestClientJWTAccepted(t *testing.T) {
 		t.Errorf("JWKS fetched %d times, want 1 (cached)", iss.JWKSRequests())
 	}
 	// The access log says which workload made each call.
-	for _, want := range []string{"status=200 duration=", "client=" + teamA, "client=gateway-key"} {
+	for _, want := range []string{"status=200 duration=", "client=jwt:" + iss.URL + "#" + teamA, "client=key:gateway"} {
 		if !strings.Contains(h.log.String(), want) {
 			t.Errorf("access log lacks %q:\n%s", want, h.log)
 		}
@@ -540,5 +543,96 @@ func TestClientJWTSkewAndUnreachableIssuer(t *testing.T) {
 	}
 	if v := counterValue(scrape(t, h2), metricRefusals, "reason", RefuseJWKS); v != 1 {
 		t.Errorf("refusals{reason=%s} = %v", RefuseJWKS, v)
+	}
+}
+
+// Issue 22 §5: --client-issuer-token-file's token goes to the issuer it is
+// configured for, on that issuer's origin only: never to another issuer,
+// nor to a jwks_uri that discovery places on another origin.
+func TestClientIssuerTokenGoesToItsIssuerOnly(t *testing.T) {
+	t.Parallel()
+	var jwksFrom string // issuer A's own JWKS, which the other origin relays
+	var elsewhereMu sync.Mutex
+	var elsewhere []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhereMu.Lock()
+		elsewhere = append(elsewhere, r.Header.Get("Authorization"))
+		elsewhereMu.Unlock()
+		resp, err := http.Get(jwksFrom)
+		if err != nil {
+			http.Error(w, err.Error(), 502)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(other.Close)
+	issA := oidctest.New(t, oidctest.WithJWKSURI(other.URL+"/jwks"))
+	jwksFrom = issA.JWKSURL()
+	issB := oidctest.New(t)
+	dir := t.TempDir()
+	fileA, fileB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(fileA, []byte("SENTINEL-token-for-A\n"), 0o600)
+	os.WriteFile(fileB, []byte("SENTINEL-token-for-B\n"), 0o600)
+	h := newHarness(t, "tok-upstream-1", func(o *Options) {
+		o.ClientAuth = &ClientAuth{
+			Issuers:    []string{issA.URL, issB.URL},
+			Audiences:  []string{gwAudience},
+			Subjects:   []string{"*"},
+			TokenFiles: map[string]string{issA.URL: fileA, issB.URL: fileB},
+		}
+	})
+	for _, iss := range []*oidctest.Issuer{issA, issB} {
+		if resp, body := h.call(t, "GET", "/v1/models", iss.Mint(oidctest.Claims{Subject: teamA, Audience: []string{gwAudience}})); resp.StatusCode != 200 {
+			t.Fatalf("client of %s: %d %s", iss.URL, resp.StatusCode, body)
+		}
+	}
+	// A's JWKS request is the other origin relaying it, without a token.
+	if got := issA.MetadataAuthorizations(); len(got) != 2 || got[0] != "Bearer SENTINEL-token-for-A" || got[1] != "" {
+		t.Errorf("issuer A's discovery got %q, want its own token once (its JWKS is elsewhere)", got)
+	}
+	if got := issB.MetadataAuthorizations(); len(got) != 2 || got[0] != "Bearer SENTINEL-token-for-B" || got[1] != got[0] {
+		t.Errorf("issuer B's discovery and JWKS got %q, want B's token on both", got)
+	}
+	elsewhereMu.Lock()
+	defer elsewhereMu.Unlock()
+	if len(elsewhere) != 1 || elsewhere[0] != "" {
+		t.Errorf("the jwks_uri on another origin got Authorization %q, want none", elsewhere)
+	}
+}
+
+// Issue 22 §5: a JWT client cannot take the gateway key's identity (a sub
+// of "gateway-key") nor another issuer's subject: the access log and the
+// rate-limit buckets are namespaced key:NAME and jwt:ISSUER#SUBJECT.
+func TestClientIdentitiesAreNamespaced(t *testing.T) {
+	t.Parallel()
+	issA, issB := oidctest.New(t), oidctest.New(t)
+	h := newHarness(t, "tok-upstream-1", func(o *Options) {
+		o.ClientAuth = &ClientAuth{Issuers: []string{issA.URL, issB.URL}, Audiences: []string{gwAudience}, Subjects: []string{"*"}}
+		o.Limits = ClientLimits{RPM: 1}
+	})
+	callers := []struct{ name, cred string }{
+		{"gateway key", testKey},
+		{"A as gateway-key", issA.Mint(oidctest.Claims{Subject: "gateway-key", Audience: []string{gwAudience}})},
+		{"A as ci", issA.Mint(oidctest.Claims{Subject: "ci", Audience: []string{gwAudience}})},
+		{"B as ci", issB.Mint(oidctest.Claims{Subject: "ci", Audience: []string{gwAudience}})},
+	}
+	for _, c := range callers {
+		if resp, body := h.call(t, "GET", "/v1/models", c.cred); resp.StatusCode != 200 {
+			t.Errorf("%s: %d %s (a bucket shared with an earlier client)", c.name, resp.StatusCode, body)
+		}
+	}
+	// Each bucket is really spent: a second call of one client is limited.
+	if resp, body := h.call(t, "GET", "/v1/models", callers[3].cred); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "jwt:"+issB.URL+"#ci") {
+		t.Errorf("B as ci again: %d %s, want 429 naming jwt:ISSUER#ci", resp.StatusCode, body)
+	}
+	log := h.log.String()
+	for _, want := range []string{"client=key:gateway ", "client=jwt:" + issA.URL + "#gateway-key ", "client=jwt:" + issA.URL + "#ci ", "client=jwt:" + issB.URL + "#ci "} {
+		if !strings.Contains(log, want) {
+			t.Errorf("access log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "client=gateway-key") {
+		t.Errorf("a JWT client was logged as the gateway key's holders:\n%s", log)
 	}
 }

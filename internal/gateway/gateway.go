@@ -124,9 +124,11 @@ func New(opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Under the credential transport, so the scrubber sees the value sent.
+	scrub := scrubTransport{base: timedTransport{base: opts.Transport, m: g.metrics}, extra: []string{opts.Key}}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:   g.rewrite,
-		Transport: rt.Transport(timedTransport{base: opts.Transport, m: g.metrics}),
+		Transport: rt.Transport(scrub),
 		// SSE and bodies of unknown length are flushed after every write
 		// whatever this says (the proxy treats them as FlushInterval -1),
 		// so the first event reaches the client as soon as upstream sends
@@ -282,6 +284,8 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(g.upstream)
 	pr.Out.Header.Del("Authorization")
 	pr.Out.Header.Del("X-Api-Key")
+	// Only bodies the gateway can scan for the credential (scrub.go).
+	pr.Out.Header.Set("Accept-Encoding", acceptEncoding)
 }
 
 func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
@@ -312,6 +316,9 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	case isTimeout(err):
 		g.log.Warn("gateway: upstream did not answer", "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusGatewayTimeout, "api_error", fmt.Sprintf("hermes gateway: the upstream API sent no response within %s (%s): %s", credential.HTTPTimeout(nil, upstreamHeaderTimeout), credential.HTTPTimeoutEnv, secret.Outside(err.Error(), g.opts.Key)))
+	case errors.As(err, new(*EncodingError)):
+		g.log.Warn("gateway: refused upstream answer", "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: "+err.Error())
 	case errors.As(err, &origin):
 		g.log.Warn("gateway: refused upstream", "err", err)
 		writeError(w, http.StatusBadGateway, "api_error", "hermes gateway: "+err.Error())

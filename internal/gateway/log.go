@@ -14,7 +14,7 @@ type recorder struct {
 	bytes      int64
 	firstByte  time.Time // when the first body byte was written
 	proxied    bool      // the request went upstream (for the metrics)
-	client     string    // the admitted client: a token's sub, or gateway-key
+	client     string    // the admitted client: jwt:ISSUER#SUB or key:gateway
 	clientGone bool
 }
 

@@ -1,8 +1,12 @@
 package gateway
 
 import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -210,4 +214,77 @@ func TestStandInHealthzNeverExchanges(t *testing.T) {
 	if n := api.ExchangeCount(); n != 1 {
 		t.Errorf("%d exchanges after one proxied request and two probes, want 1", n)
 	}
+}
+
+// Issue 22 §5: an upstream that reflects the credential it was sent in
+// its response headers, trailers and body, 2xx or error, in any
+// Content-Encoding, does not hand it to the local client. Bodies in an
+// encoding the gateway cannot scan are refused.
+func TestStandInReflectedCredentialNeverReachesClient(t *testing.T) {
+	for _, enc := range []string{"", "gzip", "deflate", "br", "gzip, br"} {
+		for _, status := range []int{200, 400} {
+			t.Run(fmt.Sprintf("%q/%d", enc, status), func(t *testing.T) {
+				api, _, srv := standIn(t)
+				api.Fault("/v1/messages", anthropictest.Fault{ReflectCredential: true, ReflectEncoding: enc, Status: status})
+				req, _ := http.NewRequest("POST", srv.URL+"/v1/messages", strings.NewReader(`{"model":"claude-haiku-5-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`))
+				req.Header.Set("X-Api-Key", testKey)
+				req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+				tr := &http.Transport{DisableCompression: true}
+				defer tr.CloseIdleConnections()
+				resp, err := (&http.Client{Transport: tr}).Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				secrets := api.Secrets()
+				if len(secrets) == 0 {
+					t.Fatal("the stand-in minted no credential")
+				}
+				if enc == "br" || enc == "gzip, br" {
+					if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(raw), "Content-Encoding") {
+						t.Errorf("an unscannable %q body was passed on: %d %q", enc, resp.StatusCode, raw)
+					}
+				} else if resp.StatusCode != status || !strings.Contains(string(decodeBody(t, resp.Header.Get("Content-Encoding"), raw)), "your credential is [redacted") {
+					t.Errorf("got %d %q, want %d with the credential masked", resp.StatusCode, decodeBody(t, resp.Header.Get("Content-Encoding"), raw), status)
+				}
+				seen := string(decodeBody(t, resp.Header.Get("Content-Encoding"), raw)) + fmt.Sprint(resp.Header) + fmt.Sprint(resp.Trailer)
+				for _, s := range secrets {
+					if strings.Contains(seen, s) {
+						t.Errorf("the upstream credential reached the client:\n%s", seen)
+					}
+				}
+				if enc == "" && status == 200 && resp.Trailer.Get("X-Reflected-Trailer") == "" {
+					t.Errorf("the reflected trailer did not arrive (masked): %v", resp.Trailer)
+				}
+			})
+		}
+	}
+}
+
+// decodeBody decodes what a client would: a body the gateway passed on in
+// an encoding stays as it came (br is not decoded here: it must never pass).
+func decodeBody(t *testing.T, enc string, raw []byte) []byte {
+	t.Helper()
+	var r io.Reader
+	var err error
+	switch enc {
+	case "gzip":
+		r, err = gzip.NewReader(bytes.NewReader(raw))
+	case "deflate":
+		r, err = zlib.NewReader(bytes.NewReader(raw))
+	default:
+		return raw
+	}
+	if err != nil {
+		t.Fatalf("%s body: %v", enc, err)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s body: %v", enc, err)
+	}
+	return b
 }

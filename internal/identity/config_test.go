@@ -56,7 +56,7 @@ func TestConfigDescribe(t *testing.T) {
 		{Config{Source: SourceGitHubActions}, "github-actions (audience https://api.anthropic.com)"},
 		{Config{Source: SourceGCPMetadata, Audience: "aud"}, "gcp-metadata (audience aud)"},
 		{Config{Source: SourceAzureIMDS}, "azure-imds (audience https://api.anthropic.com)"},
-		{Config{Source: SourceCommand, Command: "get-token -a"}, "command `get-token -a`"},
+		{Config{Source: SourceCommand, Command: "get-token -a"}, "command `get-token …`"},
 	} {
 		if got := tc.cfg.Describe(); got != tc.want {
 			t.Errorf("Describe(%+v) = %q, want %q", tc.cfg, got, tc.want)

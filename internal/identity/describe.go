@@ -1,77 +1,34 @@
 package identity
 
 import (
+	"path/filepath"
 	"strings"
 
 	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
-// DescribeCommand shows an --identity-token-command line without what in
-// it looks like a secret: the program and its arguments, with every
-// argument that looks like a credential (a known token prefix, a long
-// opaque string, the value of a --token/--password/-H … flag or of a
-// NAME=VALUE whose name says secret) replaced by "***". A command line
-// often carries one (--header 'Authorization: token ghp_…'), and the
-// description is shown by auth list, auth status, cron logs and the
-// gateway banner.
+// DescribeCommand shows an --identity-token-command line as its program's
+// name and "…": never its arguments. A command line often carries a
+// secret (--header 'Authorization: token ghp_…', a password after a flag
+// whose name says nothing), no list of secret shapes catches them all,
+// and the description is shown by auth list, auth status, cron logs and
+// the gateway banner.
 func DescribeCommand(line string) string {
 	argv, err := splitCommand(line)
 	if err != nil || len(argv) == 0 {
 		return "command (unparsable)"
 	}
-	out := []string{quoteArg(termtext.Clean(argv[0]))}
-	secretNext := false
-	for _, a := range argv[1:] {
-		switch {
-		case secretNext:
-			out = append(out, maskedArg)
-			secretNext = false
-			continue
-		case strings.HasPrefix(a, "-"):
-			name, value, hasValue := strings.Cut(a, "=")
-			if secretFlag(name) {
-				if hasValue {
-					out = append(out, name+"="+maskedArg)
-				} else {
-					out = append(out, name)
-					secretNext = true
-				}
-				continue
-			}
-			if hasValue && looksSecret(value) {
-				out = append(out, name+"="+maskedArg)
-				continue
-			}
-		case looksSecret(a):
-			out = append(out, maskedArg)
-			continue
-		default:
-			if name, _, ok := strings.Cut(a, "="); ok && secretWord(name) {
-				out = append(out, name+"="+maskedArg)
-				continue
-			}
-		}
-		out = append(out, quoteArg(termtext.Clean(a)))
+	prog := argv[0]
+	if strings.Contains(prog, "=") || looksSecret(prog) {
+		// A leading NAME=VALUE (an environment assignment) or a secret
+		// where the program should be: show nothing of it.
+		return "command `…`"
 	}
-	return "command `" + strings.Join(out, " ") + "`"
-}
-
-const maskedArg = "***"
-
-// secretFlag: flags whose value is a credential or a header (which may be one).
-func secretFlag(name string) bool {
-	n := strings.ToLower(strings.TrimLeft(name, "-"))
-	return n == "h" || n == "header" || n == "u" || n == "user" || n == "b" || n == "cookie" || n == "oauth2-bearer" || secretWord(n)
-}
-
-func secretWord(s string) bool {
-	s = strings.ToLower(s)
-	for _, w := range []string{"token", "secret", "password", "passwd", "pass", "key", "bearer", "auth", "credential", "cookie"} {
-		if strings.Contains(s, w) {
-			return true
-		}
+	name := termtext.Clean(filepath.Base(prog))
+	if len(argv) == 1 {
+		return "command `" + quoteArg(name) + "`"
 	}
-	return false
+	return "command `" + quoteArg(name) + " …`"
 }
 
 // looksSecret: a value that is a credential whatever flag carries it.

@@ -5,20 +5,25 @@ import (
 	"testing"
 )
 
-// Issue 11 item 3: a command line shown anywhere (auth list, status, cron
-// logs, the gateway banner) keeps the program and masks what looks secret.
+// Issue 22 §5 (was issue 11 item 3): a command line shown anywhere (auth
+// list, status, cron logs, the gateway banner) is its program's name and
+// "…", never its arguments: no list of secret shapes catches them all.
 func TestDescribeCommandMasksSecrets(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		`curl -s --header 'Authorization: token ghp_SENTINEL0123456789abcdef' https://idp/token`: "command `curl -s --header *** https://idp/token`",
-		`helper --token=SENTINELsecretvalue --audience https://api.anthropic.com`:                "command `helper --token=*** --audience https://api.anthropic.com`",
-		`helper -H "Bearer SENTINEL"`:                                            "command `helper -H ***`",
-		`helper ghp_SENTINEL0123456789`:                                          "command `helper ***`",
-		`helper aB3dE5gH7jK9mN1pQ3sT5vX7zSENTINEL`:                               "command `helper ***`",
-		`env API_KEY=SENTINEL helper`:                                            "command `env API_KEY=*** helper`",
-		`gcloud auth print-identity-token --audiences=https://api.anthropic.com`: "command `gcloud auth print-identity-token --audiences=https://api.anthropic.com`",
-		"helper \x1b[2Jlabel":                                                    "command `helper label`",
-		`helper https://user:SENTINEL@idp.example/token`:                         "command `helper ***`",
+		`curl -s --header 'Authorization: token ghp_SENTINEL0123456789abcdef' https://idp/token`: "command `curl …`",
+		`helper --token=SENTINELsecretvalue --audience https://api.anthropic.com`:                "command `helper …`",
+		`helper -H "Bearer SENTINEL"`:                                            "command `helper …`",
+		`helper ghp_SENTINEL0123456789`:                                          "command `helper …`",
+		`env API_KEY=SENTINEL helper`:                                            "command `env …`",
+		`API_KEY=SENTINEL helper`:                                                "command `…`",
+		`/opt/idp/bin/get-token --pw hunter2SENTINEL`:                            "command `get-token …`",
+		`sh -c 'curl -u me:SENTINEL https://idp/token'`:                          "command `sh …`",
+		`gcloud auth print-identity-token --audiences=https://api.anthropic.com`: "command `gcloud …`",
+		"\"help\x1b[2Jer\" SENTINEL":                                             "command `helper …`",
+		"get-token":                                                              "command `get-token`",
+		"'my helper' SENTINEL":                                                   "command `'my helper' …`",
+		`ghp_SENTINEL0123456789 --flag`:                                          "command `…`",
 	}
 	for in, want := range cases {
 		got := DescribeCommand(in)

@@ -32,9 +32,14 @@ func (i *Issuer) handler() http.Handler {
 }
 
 func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	i.recordMetadata(r)
+	jwksURI := i.jwksURI
+	if jwksURI == "" {
+		jwksURI = i.URL + jwksPath
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                i.URL,
-		"jwks_uri":                              i.URL + jwksPath,
+		"jwks_uri":                              jwksURI,
 		"response_types_supported":              []string{"id_token"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
@@ -43,6 +48,7 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	i.recordMetadata(r)
 	i.jwksRequests.Add(1)
 	var keys []map[string]any
 	for _, k := range i.published() {

@@ -15,6 +15,7 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,8 +54,11 @@ type Issuer struct {
 	now          func() time.Time
 	minted       atomic.Int64
 
+	jwksURI string // published in discovery ("": the issuer's own)
+
 	mu       sync.Mutex
 	requests []EndpointRequest
+	metaAuth []string
 }
 
 // EndpointRequest records one call to a workload token endpoint, for tests
@@ -74,6 +78,7 @@ type options struct {
 	kid          string
 	bits         int
 	keys         KeySource
+	jwksURI      string
 }
 
 // WithClock makes the issuer read time from now (iat/exp of minted JWTs),
@@ -89,6 +94,10 @@ func WithKeyID(kid string) Option { return func(o *options) { o.kid = kid } }
 
 // WithKeyBits sets the RSA modulus size (default 2048).
 func WithKeyBits(bits int) Option { return func(o *options) { o.bits = bits } }
+
+// WithJWKSURI makes discovery publish u as jwks_uri (default: the
+// issuer's own JWKS), e.g. a server on another origin.
+func WithJWKSURI(u string) Option { return func(o *options) { o.jwksURI = u } }
 
 // KeySource supplies an issuer's RSA signing keys. The default generates a
 // fresh key every time; tests share keys between issuers (oidctest),
@@ -126,7 +135,7 @@ func Start(opts ...Option) (*Issuer, error) {
 	if o.requestToken == "" {
 		o.requestToken = "ghs_oidctest_" + randomHex(16)
 	}
-	i := &Issuer{key: key, kid: o.kid, bits: o.bits, keys: o.keys, requestToken: o.requestToken, now: o.now}
+	i := &Issuer{key: key, kid: o.kid, bits: o.bits, keys: o.keys, requestToken: o.requestToken, now: o.now, jwksURI: o.jwksURI}
 	srv, err := loopback.Start(i.handler())
 	if err != nil {
 		return nil, err
@@ -216,6 +225,21 @@ func (i *Issuer) EndpointRequests() []EndpointRequest {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	return append([]EndpointRequest(nil), i.requests...)
+}
+
+// MetadataAuthorizations returns the Authorization header of every
+// discovery and JWKS request, in order ("" when none was sent), for tests
+// that check who was handed a token.
+func (i *Issuer) MetadataAuthorizations() []string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return append([]string(nil), i.metaAuth...)
+}
+
+func (i *Issuer) recordMetadata(r *http.Request) {
+	i.mu.Lock()
+	i.metaAuth = append(i.metaAuth, r.Header.Get("Authorization"))
+	i.mu.Unlock()
 }
 
 func (i *Issuer) record(r EndpointRequest) {

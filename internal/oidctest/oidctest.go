@@ -112,3 +112,6 @@ const (
 	WrongIssuer   = oidcstandin.WrongIssuer
 	NoKid         = oidcstandin.NoKid
 )
+
+// WithJWKSURI is oidcstandin.WithJWKSURI.
+func WithJWKSURI(u string) Option { return oidcstandin.WithJWKSURI(u) }

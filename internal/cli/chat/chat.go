@@ -29,6 +29,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/markdown"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
+	"github.com/hermes-agent/hermes/internal/termtext"
 	"github.com/hermes-agent/hermes/internal/tui"
 )
 
@@ -612,6 +613,7 @@ type textWriter struct {
 	raw      io.Writer // the stream itself
 	out      io.Writer // raw, or a Markdown renderer on it
 	md       *markdown.Writer
+	term     *termtext.SGRWriter // under md on a terminal
 	errOut   io.Writer
 	showTool bool
 	// showUsage prints each API call's usage (--verbose).
@@ -625,8 +627,14 @@ type textWriter struct {
 func (s *chatSession) newTextWriter(out io.Writer, render bool) *textWriter {
 	tw := &textWriter{raw: out, out: out, errOut: s.opts.IO.ErrOut, showTool: s.opts.Verbose || s.opts.IO.IsStderrTTY(), showUsage: s.opts.Verbose}
 	if render {
-		tw.md = markdown.NewWriter(out)
+		// The answer is the model's text: on a terminal only its colour
+		// passes, never a clipboard write, screen clear or title change.
+		tw.term = termtext.NewSGRWriter(out)
+		tw.md = markdown.NewWriter(tw.term)
 		tw.out = tw.md
+	}
+	if s.opts.IO.IsStderrTTY() {
+		tw.errOut = sgrOnly{tw.errOut}
 	}
 	return tw
 }
@@ -676,6 +684,7 @@ func (t *textWriter) started() {
 func (t *textWriter) endLine() {
 	if t.md != nil {
 		t.md.Flush()
+		t.term.Flush()
 	}
 	if t.last != 0 && t.last != '\n' {
 		io.WriteString(t.raw, "\n")
@@ -687,6 +696,17 @@ func (t *textWriter) endLine() {
 func (t *textWriter) finish() {
 	t.started()
 	t.endLine()
+}
+
+// sgrOnly writes KeepSGR of each (whole-line) write: tool lines quote
+// the model's input.
+type sgrOnly struct{ w io.Writer }
+
+func (s sgrOnly) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, termtext.KeepSGR(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func oneLine(s string, n int) string {

@@ -417,3 +417,36 @@ func TestResumeIsSession(t *testing.T) {
 		t.Fatal("--resume with --session was accepted")
 	}
 }
+
+// Issue 22 §5: an answer printed to a terminal keeps its colour but no
+// other escape sequence (an OSC 52 clipboard write, a screen clear, a
+// title change); --format json is unchanged.
+func TestOneShotTerminalStripsEscapes(t *testing.T) {
+	s := stub(t)
+	const evil = "x \x1b[31mred\x1b[0m \x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\x1b]0;pwned\x07 y"
+	h := newHarness(t, s.URL, testKey)
+	h.f.IO.SetStdoutTTY(true)
+	h.f.IO.SetStderrTTY(true)
+	if err := h.run(context.Background(), "-q", evil); err != nil {
+		t.Fatal(err)
+	}
+	out := h.out.String()
+	for _, bad := range []string{"\x1b]52", "\x1b[2J", "\x1b]0;", "\x07"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the terminal got %q: %q", bad, out)
+		}
+	}
+	if !strings.Contains(out, "\x1b[31mred\x1b[0m") || !strings.Contains(out, " y") {
+		t.Errorf("the colour or the text was lost: %q", out)
+	}
+
+	h = newHarness(t, s.URL, testKey)
+	h.f.IO.SetStdoutTTY(true)
+	if err := h.run(context.Background(), "-q", evil, "--format", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var r struct{ Text string }
+	if err := json.Unmarshal(h.out.Bytes(), &r); err != nil || r.Text != "echo: "+evil {
+		t.Errorf("--format json changed the answer: %q %v", h.out.String(), err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -60,6 +61,37 @@ func TestHelpNamesClientAuthAndEndpoints(t *testing.T) {
 	for _, want := range []string{"--client-issuer", "OIDC JWT", "/readyz", "/metrics", "429", "readiness turns false"} {
 		if !strings.Contains(long, want) {
 			t.Errorf("gateway --help lacks %q", want)
+		}
+	}
+}
+
+// --client-issuer-token-file is tied to one issuer: ISSUER=FILE, or a bare
+// FILE only when a single --client-issuer leaves no doubt.
+func TestIssuerTokenFilesArePerIssuer(t *testing.T) {
+	t.Parallel()
+	const a, b = "https://k8s.example", "https://token.actions.example"
+	base := gw.ClientAuth{Audiences: []string{"aud"}, Subjects: []string{"*"}}
+	for _, c := range []struct {
+		issuers, files []string
+		want           map[string]string
+		err            string
+	}{
+		{[]string{a}, []string{"/t"}, map[string]string{a: "/t"}, ""},
+		{[]string{a, b}, []string{a + "=/t"}, map[string]string{a: "/t"}, ""},
+		{[]string{a, b}, []string{"/t"}, nil, "say which issuer"},
+		{[]string{a}, []string{b + "=/t"}, nil, "not a --client-issuer"},
+		{[]string{a}, []string{a + "="}, nil, "no file"},
+		{[]string{a}, []string{"/dir/x=y"}, map[string]string{a: "/dir/x=y"}, ""},
+	} {
+		opts := Options{ClientAuth: base, IssuerTokenFiles: c.files}
+		opts.ClientAuth.Issuers = c.issuers
+		err := checkClientFlags(&opts)
+		var fe *cmdutil.FlagError
+		switch {
+		case c.err != "" && (!errors.As(err, &fe) || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%v %v: %v, want a usage error with %q", c.issuers, c.files, err, c.err)
+		case c.err == "" && (err != nil || !maps.Equal(opts.ClientAuth.TokenFiles, c.want)):
+			t.Errorf("%v %v: %v %v, want %v", c.issuers, c.files, opts.ClientAuth.TokenFiles, err, c.want)
 		}
 	}
 }

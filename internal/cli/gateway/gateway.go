@@ -44,7 +44,10 @@ type Options struct {
 	LogFormat     string
 	// ClientAuth and Limits: workload-identity clients (--client-*).
 	ClientAuth gw.ClientAuth
-	Limits     gw.ClientLimits
+	// IssuerTokenFiles are the raw --client-issuer-token-file values
+	// ([ISSUER=]FILE), checked into ClientAuth.TokenFiles.
+	IssuerTokenFiles []string
+	Limits           gw.ClientLimits
 
 	// ready, when set, is called with the bound address (tests).
 	ready func(addr string)

@@ -25,6 +25,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // NewCmd builds the root command around f.
@@ -143,7 +144,8 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if !(errors.As(err, &silent) && silent.Silent) {
 		// The last line of defence: an error quoting outside text never
 		// shows a value in play or anything key- or JWT-shaped.
-		fmt.Fprintf(f.IO.ErrOut, "hermes: %s\n", secret.RedactShapes(err.Error()))
+		// Errors quote servers and files: no escape sequence but colour.
+		fmt.Fprintf(f.IO.ErrOut, "hermes: %s\n", termtext.KeepSGR(secret.RedactShapes(err.Error())))
 	}
 	return code
 }

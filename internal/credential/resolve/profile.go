@@ -22,7 +22,13 @@ func (r *Resolver) loadProfile(dir, name string) (*config.Config, error) {
 	}
 	path := config.ProfilePath(dir, name)
 	// Regular files only, without blocking: a FIFO must not hang status.
-	data, err := fsutil.ReadFileLimited(path, 1<<20)
+	// The same StrictModes as HERMES_HOME (the config dir, configs/ and
+	// the file, none writable by others): a profile others can write
+	// could point hermes at their identity token or base URL.
+	data, err := fsutil.ReadPrivateFileUnder(dir, path, 1<<20)
+	if errors.Is(err, fsutil.ErrNotPrivate) {
+		return nil, err
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no SDK profile %q: %s does not exist", name, path)
 	}

@@ -107,6 +107,8 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 			rep.Using = len(rep.Sources)
 		case c.usable() && win != nil:
 			st.State, st.Detail = StateShadowed, "shadowed by "+win.label()+", which comes first"
+		case c.usable() && storeErr != nil:
+			st.State, st.Detail = StateUnusable, "set, but not used: hermes stops at the unusable auth.json above rather than skip it"
 		case c.usable():
 			st.State = StateUnusable
 		case c.missing:
@@ -211,6 +213,13 @@ func (r *Resolver) wifStatus(c *candidate) *WIFStatus {
 
 // summary tells a new user in plain words what will happen.
 func (r *Resolver) summary(win *candidate, rep *Report) string {
+	var none *NoCredentialError
+	var target *TargetError
+	if win == nil && rep.Err != nil && !errors.As(rep.Err, &none) && !errors.As(rep.Err, &target) {
+		// A source that is there but broken (a corrupt or unreadable
+		// auth.json): say that, with its path and fix, not "none is set".
+		return "No credential will be used: " + rep.Err.Error()
+	}
 	if win == nil {
 		return "No credential will be used: none of the sources below is set. " + fixHint
 	}

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -267,7 +268,13 @@ func (r *Resolver) profile(name string) *candidate {
 		name = r.getenv("ANTHROPIC_PROFILE")
 	}
 	if name == "" {
-		if data, err := fsutil.ReadFileLimited(config.ActiveConfigPath(dir), 4096); err == nil {
+		data, err := fsutil.ReadPrivateFileUnder(dir, config.ActiveConfigPath(dir), 4096)
+		if errors.Is(err, fsutil.ErrNotPrivate) {
+			// Whoever can write it chooses the profile: refuse, naming the fix.
+			c.name, c.problem = "SDK profile", err.Error()
+			return c
+		}
+		if err == nil {
 			name = strings.TrimSpace(string(data))
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
@@ -69,6 +70,11 @@ func Run(ctx context.Context, opts *Options) error {
 	dir := opts.Getenv("ANTHROPIC_CONFIG_DIR")
 	if dir == "" {
 		dir = config.DefaultDir()
+	}
+	// The same StrictModes as HERMES_HOME: a profile others can write
+	// could point hermes at their identity token or base URL.
+	if _, err := fsutil.ReadPrivateFileUnder(dir, config.ProfilePath(dir, opts.Name), 1<<20); errors.Is(err, fsutil.ErrNotPrivate) {
+		return err
 	}
 	cfg, err := config.LoadProfile(dir, opts.Name)
 	if errors.Is(err, fs.ErrNotExist) {
