@@ -77,6 +77,9 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	return syncDir(dir)
 }
 
+// SyncDir fsyncs dir, so a rename in it survives a crash.
+func SyncDir(dir string) error { return syncDir(dir) }
+
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -26,10 +26,17 @@ func CheckPrivateTree(root, dir string) error { return nil }
 
 // WritePrivateFile is WriteFileAtomic, refusing a symlink at path.
 func WritePrivateFile(root, path string, data []byte) error {
+	if err := checkWritablePrivate(root, path); err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data, FileMode)
+}
+
+func checkWritablePrivate(root, path string) error {
 	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
 		return &NotPrivateError{Path: path, Problem: "is a symlink", Fix: "del " + path}
 	}
-	return WriteFileAtomic(path, data, FileMode)
+	return nil
 }
 
 func openLockFile(path string) (*os.File, error) {

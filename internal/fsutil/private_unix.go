@@ -153,6 +153,15 @@ func splitPath(rel string) []string {
 // break the link), and so is an existing file that ReadPrivateFile would
 // refuse: hermes never overwrites a file it does not trust.
 func WritePrivateFile(root, path string, data []byte) error {
+	if err := checkWritablePrivate(root, path); err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data, FileMode)
+}
+
+// checkWritablePrivate is WritePrivateFile's refusal of what it must not
+// replace.
+func checkWritablePrivate(root, path string) error {
 	if err := CheckPrivateTree(root, filepath.Dir(path)); err != nil {
 		return err
 	}
@@ -167,7 +176,7 @@ func WritePrivateFile(root, path string, data []byte) error {
 			return err
 		}
 	}
-	return WriteFileAtomic(path, data, FileMode)
+	return nil
 }
 
 // openLockFile opens (creating 0600) a lock file: never through a
