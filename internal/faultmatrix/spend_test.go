@@ -208,6 +208,81 @@ func TestOAuthRefreshFullDisk(t *testing.T) {
 	}
 }
 
+// TestWIFExchangeSignal (issue 23 item 4): Ctrl-C or SIGTERM while the
+// exchange is at the server. The server spends the identity token and
+// mints; hermes caches the token before exiting, so the next run is
+// served from the cache (on main the minted token was thrown away and the
+// identity token left spent: every run failed until the file rotated).
+func TestWIFExchangeSignal(t *testing.T) {
+	t.Parallel()
+	for _, sig := range spendSignals {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, worldOptions{})
+			o := w.interruptInFlight(sig, "auth", "token")
+			t.Logf("interrupted: %s", o)
+			w.checkMessage(o, nil, false)
+			if o2 := w.run("auth", "token"); o2.code != 0 || !strings.HasPrefix(o2.stdout, "sk-ant-oat01-") {
+				t.Errorf("the next run, same identity token: %s", o2)
+			}
+			if n := w.api.ExchangeCount(); n != 1 {
+				t.Errorf("%d exchanges, want 1 (the interrupted one, cached)", n)
+			}
+		})
+	}
+}
+
+// TestWIFExchangeFullDisk (issue 23 item 4): there is room for the
+// spent-assertion record but not for the cache entry. hermes finds out
+// before it sends the identity token: the run fails naming the disk, and
+// once there is room the same identity token still works (on main the
+// record was written, the token minted and lost, and every later run
+// failed with "already exchanged" until the file rotated).
+func TestWIFExchangeFullDisk(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"fsize", "tmpfs"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, worldOptions{})
+			var free func()
+			if kind == "tmpfs" {
+				free = fullTmpfs(t, w.hh, func() {})
+				freePage(t, filepath.Join(w.hh, "filler"))
+			} else {
+				// A spent record (~50 bytes) fits, a cache entry (~350) does not.
+				w.extra = []string{fsizeEnv + "=200"}
+				free = func() { w.extra = nil }
+			}
+			o := w.run("auth", "token")
+			t.Logf("disk full: %s", o)
+			if o.code == 0 {
+				t.Errorf("succeeded without room to cache the token: %s", o)
+			} else {
+				w.checkMessage(o, []string{"file too large|no space"}, false)
+			}
+			if n := w.api.ExchangeCount(); n != 0 {
+				t.Errorf("%d exchanges on a full disk: the identity token was spent before the cache write could succeed", n)
+			}
+			free()
+			if o2 := w.run("auth", "token"); o2.code != 0 {
+				t.Errorf("once there is room, same identity token: %s", o2)
+			}
+		})
+	}
+}
+
+// freePage frees the last page of the filler: one page free on the tmpfs.
+func freePage(t *testing.T, filler string) {
+	t.Helper()
+	st, err := os.Stat(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filler, st.Size()-4096); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // fullTmpfs mounts a small tmpfs at dir, runs setup (which stores what the
 // test needs there), then fills the rest; the returned func frees the
 // space. It skips unless the test runs as root.
