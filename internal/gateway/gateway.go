@@ -140,14 +140,14 @@ func New(opts Options) (*Gateway, error) {
 		// so the first event reaches the client as soon as upstream sends
 		// it. Fixed-length JSON is not flushed per write: that would cost a
 		// syscall per response and buys nothing.
-		FlushInterval:  0,
-		BufferPool:     bufferPool{},
-		ErrorHandler:   g.proxyError,
+		FlushInterval: 0,
+		BufferPool:    bufferPool{},
+		ErrorHandler:  g.proxyError,
 		ModifyResponse: func(resp *http.Response) error {
 			g.boundStream(resp)
 			return redactErrorBody(resp)
 		},
-		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 	}
 	return g, nil
 }
