@@ -44,6 +44,7 @@ func Reserve(path string, size int, perm os.FileMode) (*Reserved, error) {
 	if err := EnsureDir(dir); err != nil {
 		return nil, err
 	}
+	SweepTemps(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("reserve space to write %s: %w", path, err)
