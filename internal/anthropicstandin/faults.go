@@ -56,6 +56,16 @@ type Fault struct {
 	// body is the raw text labelled with that encoding (a codec hermes
 	// cannot read must be refused, whatever its bytes).
 	ReflectEncoding string
+	// Hold keeps the request, once its body is read, until Hold is
+	// closed (or the stand-in closes), whatever the client does meanwhile,
+	// and then handles it for real: a server that got the request and
+	// acts on it (rotates a refresh token, spends an assertion) though
+	// the client may be gone. A test uses it to send a signal while the
+	// request is in flight.
+	Hold <-chan struct{}
+	// Arrived, with Hold, is sent one value (without blocking) when a
+	// held request has arrived.
+	Arrived chan<- struct{}
 	// Times is how many requests the fault applies to; 0 = until cleared.
 	Times int
 }
@@ -130,6 +140,23 @@ func (s *Server) applyFrontFault(w http.ResponseWriter, r *http.Request) (*http.
 		case <-r.Context().Done():
 			return r, true
 		}
+	}
+	if f.Hold != nil {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if f.Arrived != nil {
+			select {
+			case f.Arrived <- struct{}{}:
+			default:
+			}
+		}
+		select {
+		case <-f.Hold:
+		case <-s.closed:
+			return r, true
+		}
+		// Handled for real even if the client hung up meanwhile.
+		r = r.WithContext(context.WithoutCancel(r.Context()))
 	}
 	if f.RetryAfter != "" {
 		w.Header().Set("retry-after", f.RetryAfter)

@@ -126,6 +126,8 @@ type Server struct {
 	cacheStats CacheStats
 	usages     []Usage // each answered messages request's usage, in order
 	autoTool   *autoTool
+	closed     chan struct{} // closed by Close: ends handlers held by a Hold fault
+	closeOnce  sync.Once
 }
 
 type minted struct {
@@ -155,6 +157,7 @@ func Start(cfg Config) (*Server, error) {
 		secretSet: map[string]bool{},
 		faults:    map[string]*Fault{},
 		refused:   map[string]string{},
+		closed:    make(chan struct{}),
 	}
 	for _, k := range cfg.APIKeys {
 		s.addSecret(k)
@@ -170,6 +173,7 @@ func Start(cfg Config) (*Server, error) {
 
 // Close shuts the stand-in down. It is safe to call more than once.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 	s.srv.CloseClientConnections() // ends handlers held by a Latency fault
 	s.srv.Close()
 	s.client.CloseIdleConnections()

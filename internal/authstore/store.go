@@ -30,6 +30,10 @@ type Store struct {
 // the first Update.
 func Open(home string) *Store { return &Store{home: home} }
 
+// OpenWriting is Open with writes through w (nil: fsutil's defaults); a
+// test's w simulates a crash or a failed rename.
+func OpenWriting(home string, w *fsutil.Writer) *Store { return &Store{home: home, writer: w} }
+
 // Home is the HERMES_HOME the store lives in.
 func (s *Store) Home() string { return s.home }
 
@@ -137,6 +141,24 @@ func countNewlines(b []byte) int {
 // it loads the file, calls fn, and writes the result atomically with mode
 // 0600. When fn fails, or the file is corrupt, nothing is written.
 func (s *Store) Update(ctx context.Context, fn func(*File) error) error {
+	return s.update(ctx, fn, false)
+}
+
+// UpdateSpending is Update for an fn that does something it cannot undo
+// (spends a single-use refresh token): the space for the write is
+// reserved before fn runs, so a full disk fails before the token is
+// spent, not after. If the new file still cannot be put in place, it is
+// kept in auth.json.recovered (a *fsutil.RecoveredError says so), and the
+// next Update adopts it.
+func (s *Store) UpdateSpending(ctx context.Context, fn func(*File) error) error {
+	return s.update(ctx, fn, true)
+}
+
+// reserveSlack is what a spending update may add to auth.json beyond its
+// current size: a rotated pair is the size of the old one, give or take.
+const reserveSlack = 16 << 10
+
+func (s *Store) update(ctx context.Context, fn func(*File) error, spending bool) error {
 	// No lock file in a directory others could swap files in.
 	if err := fsutil.CheckPrivateDir(s.home); err != nil {
 		return err
@@ -147,12 +169,24 @@ func (s *Store) Update(ctx context.Context, fn func(*File) error) error {
 	}
 	defer lock.Unlock()
 
+	s.adoptRecovered()
 	f, err := s.Load()
 	if err != nil {
 		return err
 	}
 	if f.Version > FileVersion {
 		return &NewerVersionError{Path: s.Path(), Version: f.Version}
+	}
+	var res *fsutil.Reserved
+	if spending {
+		size := reserveSlack
+		if st, err := os.Lstat(s.Path()); err == nil {
+			size += int(st.Size())
+		}
+		if res, err = s.writer.ReservePrivateFile(s.home, s.Path(), size); err != nil {
+			return err
+		}
+		defer res.Abort()
 	}
 	if err := fn(f); err != nil {
 		return err
@@ -163,7 +197,35 @@ func (s *Store) Update(ctx context.Context, fn func(*File) error) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", s.Path(), err)
 	}
-	return s.writer.WritePrivateFile(s.home, s.Path(), append(data, '\n'))
+	data = append(data, '\n')
+	if res != nil {
+		return res.Commit(data)
+	}
+	return s.writer.WritePrivateFile(s.home, s.Path(), data)
+}
+
+// adoptRecovered puts auth.json.recovered in place of auth.json when it
+// was kept there by a spending update that could not replace auth.json
+// and nothing has written auth.json since (it is newer): it holds a
+// rotated refresh token, and the one in auth.json is spent. Called with
+// the lock held. A recovery file that is not valid, or older than
+// auth.json, is left for the user.
+func (s *Store) adoptRecovered() {
+	rec := fsutil.RecoveryPath(s.Path())
+	rst, err := os.Lstat(rec)
+	if err != nil || !rst.Mode().IsRegular() {
+		return
+	}
+	if st, err := os.Lstat(s.Path()); err == nil && st.ModTime().After(rst.ModTime()) {
+		return
+	}
+	data, err := fsutil.ReadPrivateFileUnder(s.home, rec, maxFileBytes)
+	if err != nil || !json.Valid(data) {
+		return
+	}
+	if os.Rename(rec, s.Path()) == nil {
+		fsutil.SyncDir(s.home)
+	}
 }
 
 // prune drops empty provider and pool records so that logout leaves a

@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == clientArg {
 		os.Exit(clientMain())
 	}
+	if len(os.Args) > 2 && os.Args[1] == orphanArg {
+		os.Exit(orphanMain(os.Args[2]))
+	}
 	if filepath.Base(os.Args[0]) == hermestest.Name {
 		if code := limitFileSize(); code != 0 {
 			os.Exit(code)

@@ -55,6 +55,7 @@ func (w *Writer) WriteFileAtomic(path string, data []byte, perm os.FileMode) (er
 	if err := EnsureDir(dir); err != nil {
 		return err
 	}
+	SweepTemps(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -88,6 +89,27 @@ func (w *Writer) WriteFileAtomic(path string, data []byte, perm os.FileMode) (er
 	}
 	return syncDir(dir)
 }
+
+// staleTemp is the age past which a temp file of an atomic write is left
+// over from a process that died mid-write (kill -9, a crash).
+const staleTemp = time.Minute
+
+// SweepTemps removes path's stale temp files (".NAME.tmp-*" older than a
+// minute): left by a writer killed mid-write, they may hold a full copy
+// of a credential file. Writers call it before writing, under the lock
+// that serialises path's writers, so no live writer's file is taken.
+func SweepTemps(path string) {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
+	now := time.Now()
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > staleTemp {
+			os.Remove(m)
+		}
+	}
+}
+
+// SyncDir fsyncs dir, so a rename in it survives a crash.
+func SyncDir(dir string) error { return syncDir(dir) }
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

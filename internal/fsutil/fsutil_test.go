@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestWriteFileAtomicModes(t *testing.T) {
@@ -111,5 +112,32 @@ func TestReadFileLimitedRefusesFIFO(t *testing.T) {
 	go func() { _, err := ReadFileLimited(p, 1024); done <- err }()
 	if err := <-done; !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "FIFO") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestWriteSweepsStaleTemps (issue 23 item 9): a temp file left by a
+// writer killed mid-write (it may be a full copy of auth.json) is removed
+// by the next write once it is over a minute old; a fresh one (a live
+// writer's) is left alone.
+func TestWriteSweepsStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.json")
+	stale := filepath.Join(dir, ".auth.json.tmp-111")
+	fresh := filepath.Join(dir, ".auth.json.tmp-222")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte(`{"secret":"x"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	os.Chtimes(stale, old, old)
+	if err := WriteFileAtomic(path, []byte("{}"), FileMode); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temp file left: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a live writer's temp file was removed: %v", err)
 	}
 }

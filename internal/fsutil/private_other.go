@@ -31,10 +31,17 @@ func WritePrivateFile(root, path string, data []byte) error {
 
 // WritePrivateFile is the package's WritePrivateFile, with w's hook.
 func (w *Writer) WritePrivateFile(root, path string, data []byte) error {
+	if err := checkWritablePrivate(root, path); err != nil {
+		return err
+	}
+	return w.WriteFileAtomic(path, data, FileMode)
+}
+
+func checkWritablePrivate(root, path string) error {
 	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
 		return &NotPrivateError{Path: path, Problem: "is a symlink", Fix: "del " + path}
 	}
-	return w.WriteFileAtomic(path, data, FileMode)
+	return nil
 }
 
 func openLockFile(path string) (*os.File, error) {

@@ -158,6 +158,15 @@ func WritePrivateFile(root, path string, data []byte) error {
 
 // WritePrivateFile is the package's WritePrivateFile, with w's hook.
 func (w *Writer) WritePrivateFile(root, path string, data []byte) error {
+	if err := checkWritablePrivate(root, path); err != nil {
+		return err
+	}
+	return w.WriteFileAtomic(path, data, FileMode)
+}
+
+// checkWritablePrivate is WritePrivateFile's refusal of what it must not
+// replace.
+func checkWritablePrivate(root, path string) error {
 	if err := CheckPrivateTree(root, filepath.Dir(path)); err != nil {
 		return err
 	}
@@ -172,7 +181,7 @@ func (w *Writer) WritePrivateFile(root, path string, data []byte) error {
 			return err
 		}
 	}
-	return w.WriteFileAtomic(path, data, FileMode)
+	return nil
 }
 
 // openLockFile opens (creating 0600) a lock file: never through a

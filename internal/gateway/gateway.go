@@ -64,6 +64,9 @@ type Options struct {
 	Limits ClientLimits
 	// Now is the clock for limits, readiness and metrics (nil: time.Now).
 	Now func() time.Time
+	// StreamIdleTimeout ends a streamed answer whose upstream sent nothing
+	// for this long (0: HERMES_HTTP_TIMEOUT, else 5 minutes).
+	StreamIdleTimeout time.Duration
 }
 
 // Gateway is an http.Handler proxying /v1/... to the runtime's base URL.
@@ -80,6 +83,11 @@ type Gateway struct {
 	limiter  *limiter
 	metrics  *gwMetrics
 	draining atomic.Bool
+	inflight atomic.Int64 // requests being proxied
+
+	streamsMu sync.Mutex
+	streams   map[*streamBody]struct{} // open upstream event streams
+	cutting   bool                     // the shutdown grace is over
 
 	readyMu  sync.Mutex
 	readyAt  time.Time
@@ -134,11 +142,14 @@ func New(opts Options) (*Gateway, error) {
 		// so the first event reaches the client as soon as upstream sends
 		// it. Fixed-length JSON is not flushed per write: that would cost a
 		// syscall per response and buys nothing.
-		FlushInterval:  0,
-		BufferPool:     bufferPool{},
-		ErrorHandler:   g.proxyError,
-		ModifyResponse: redactErrorBody,
-		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		FlushInterval: 0,
+		BufferPool:    bufferPool{},
+		ErrorHandler:  g.proxyError,
+		ModifyResponse: func(resp *http.Response) error {
+			g.boundStream(resp)
+			return redactErrorBody(resp)
+		},
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 	}
 	return g, nil
 }
@@ -195,6 +206,15 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	if g.serveUnauthenticated(w, r) {
 		return
 	}
+	if g.draining.Load() {
+		// Shutting down: open streams may finish, new work goes elsewhere.
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "overloaded_error", "hermes gateway: shutting down; retry the request (on another instance)")
+		return
+	}
+	g.inflight.Add(1)
+	defer g.inflight.Add(-1)
 	release, ok := g.admit(w, r)
 	if !ok {
 		return

@@ -2,6 +2,9 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -98,8 +101,13 @@ func (e *NeedsLoginError) ExitCode() int { return 4 }
 func (e *NeedsLoginError) NeedsNewLogin() bool { return true }
 
 // Token returns a valid access token, refreshing ahead of expiry.
+//
+// A refresh, once sent, spends the refresh token: it runs detached from
+// ctx (bounded by refreshBound) and is marked with credential.Spend, so
+// it finishes and is saved even when the caller gives up and the process
+// is exiting (the root command waits for it).
 func (s *Source) Token(ctx context.Context) (credential.Token, error) {
-	p, err := s.Store.Load()
+	p, err := s.load()
 	if err != nil {
 		return credential.Token{}, err
 	}
@@ -112,7 +120,7 @@ func (s *Source) Token(ctx context.Context) (credential.Token, error) {
 	ch := s.sf.DoChan("refresh", func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshBound)
 		defer cancel()
-		return s.refresh(rctx)
+		return s.refresh(rctx, ctx)
 	})
 	select {
 	case r := <-ch:
@@ -125,15 +133,44 @@ func (s *Source) Token(ctx context.Context) (credential.Token, error) {
 	}
 }
 
+// load is the store's pair, or the pair this process rotated it to when
+// the store still holds the spent one (the rotated pair could not be
+// saved).
+func (s *Source) load() (Pair, error) {
+	p, err := s.Store.Load()
+	if err != nil {
+		return Pair{}, err
+	}
+	if r, ok := spentRefresh(p.RefreshToken); ok && r.next != nil {
+		return *r.next, nil
+	}
+	return p, nil
+}
+
 // refresh runs under the store's lock: re-read (another process may have
-// refreshed), refresh only if still needed, write the rotated pair.
-func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
+// refreshed), refresh only if still needed, write the rotated pair. The
+// store reserves the space for that write before fn runs, so a full disk
+// fails before the refresh token is spent. caller is the context of
+// whoever asked: once it is done nothing more is sent, but a refresh
+// already sent finishes under ctx.
+func (s *Source) refresh(ctx, caller context.Context) (credential.Token, error) {
 	var (
-		out   credential.Token
-		spent string
-		fail  error
+		out     credential.Token
+		spent   string
+		next    *Pair
+		fail    error
+		release = func() {}
 	)
+	defer func() { release() }()
 	err := s.Store.Update(ctx, func(cur Pair) (*Pair, error) {
+		if r, ok := spentRefresh(cur.RefreshToken); ok {
+			if r.next == nil {
+				return nil, s.needsLogin(r.reason)
+			}
+			// Rotated by this process, not saved then: save it now.
+			out, next = tokenOf(*r.next), r.next
+			return r.next, nil
+		}
 		switch {
 		case cur.NeedsLogin != "":
 			return nil, s.needsLogin(cur.NeedsLogin)
@@ -143,6 +180,10 @@ func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
 		case cur.RefreshToken == "":
 			return nil, &NeedsLoginError{Where: s.Where, Reason: "the access token expired and there is no refresh token", Relogin: s.Relogin}
 		}
+		if err := caller.Err(); err != nil {
+			return nil, err // nothing sent: the login is intact
+		}
+		release = credential.Spend()
 		spent = cur.RefreshToken
 		t, err := s.Refresh(ctx, cur.RefreshToken)
 		if InvalidGrant(err) {
@@ -150,6 +191,20 @@ func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
 			next := cur
 			next.NeedsLogin = "refresh refused by the server (invalid_grant) at " + s.now().UTC().Format(time.RFC3339)
 			return &next, nil
+		}
+		if OutcomeUnknown(err) {
+			// The server may have rotated the pair: sending the same
+			// refresh token again could make it revoke the whole login.
+			reason := "a refresh sent at " + s.now().UTC().Format(time.RFC3339) + " got no usable answer (" + err.Error() + "); its refresh token may be spent, and hermes does not send it twice (a reused refresh token makes the server revoke the login)"
+			markSpent(cur.RefreshToken, spentRecord{reason: reason})
+			if cur.AccessToken != s.rejectedValue() && (cur.Expiry.IsZero() || s.now().Before(cur.Expiry.Add(-expiryMargin))) {
+				out = tokenOf(cur)
+			} else {
+				fail = s.needsLogin(reason)
+			}
+			n := cur
+			n.NeedsLogin = reason
+			return &n, nil
 		}
 		if err != nil {
 			// A token with a few seconds left is better than nothing.
@@ -159,15 +214,27 @@ func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
 			}
 			return nil, err
 		}
-		next := Pair{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
-		s.remember(next, s.now())
-		out = tokenOf(next)
-		return &next, nil
+		next = &Pair{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+		if t.RefreshToken != cur.RefreshToken {
+			markSpent(cur.RefreshToken, spentRecord{next: next})
+		}
+		s.remember(*next, s.now())
+		out = tokenOf(*next)
+		return next, nil
 	})
 	if err != nil {
+		if next != nil {
+			// Rotated, not saved: this process keeps using the new pair
+			// (load), and the error says where it is kept, if anywhere.
+			return credential.Token{}, fmt.Errorf("%s was refreshed but the new login could not be saved: %w", s.Where, err)
+		}
 		return credential.Token{}, err
 	}
 	if fail != nil {
+		var nl *NeedsLoginError
+		if errors.As(fail, &nl) {
+			return credential.Token{}, fail
+		}
 		// A store another program also writes (Claude Code) may have been
 		// refreshed between our read and our request: use its new pair.
 		if p, lerr := s.Store.Load(); lerr == nil && p.NeedsLogin == "" && p.RefreshToken != spent && p.RefreshToken != "" && s.fresh(p) {
@@ -176,6 +243,39 @@ func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
 		return credential.Token{}, &NeedsLoginError{Where: s.Where, Reason: fail.Error(), Relogin: s.Relogin}
 	}
 	return out, nil
+}
+
+// spentRecord is what this process knows of a refresh token it sent: the
+// pair it was rotated to, or (next nil) why its outcome is unknown.
+type spentRecord struct {
+	next   *Pair
+	reason string
+}
+
+// spentTokens are the refresh tokens this process has sent, by SHA-256:
+// none is ever sent twice, whichever Source (or resolver) holds it.
+var spentTokens struct {
+	sync.Mutex
+	m map[[32]byte]spentRecord
+}
+
+func markSpent(refreshToken string, r spentRecord) {
+	spentTokens.Lock()
+	defer spentTokens.Unlock()
+	if spentTokens.m == nil {
+		spentTokens.m = map[[32]byte]spentRecord{}
+	}
+	spentTokens.m[sha256.Sum256([]byte(refreshToken))] = r
+}
+
+func spentRefresh(refreshToken string) (spentRecord, bool) {
+	if refreshToken == "" {
+		return spentRecord{}, false
+	}
+	spentTokens.Lock()
+	defer spentTokens.Unlock()
+	r, ok := spentTokens.m[sha256.Sum256([]byte(refreshToken))]
+	return r, ok
 }
 
 func (s *Source) needsLogin(reason string) error {

@@ -25,6 +25,8 @@ var errUnchanged = errors.New("unchanged")
 type PoolStore struct {
 	Home string
 	ID   string
+	// Writer, when set, writes auth.json (tests simulate a failed rename).
+	Writer *fsutil.Writer
 }
 
 func (s PoolStore) find(f *authstore.File) (*authstore.Entry, error) {
@@ -58,7 +60,7 @@ func entryPair(e *authstore.Entry) Pair {
 }
 
 func (s PoolStore) Update(ctx context.Context, fn func(Pair) (*Pair, error)) error {
-	err := authstore.Open(s.Home).Update(ctx, func(f *authstore.File) error {
+	err := authstore.OpenWriting(s.Home, s.Writer).UpdateSpending(ctx, func(f *authstore.File) error {
 		e, err := s.find(f)
 		if err != nil {
 			return err
@@ -215,15 +217,33 @@ func (c ClaudeCodeFile) Update(ctx context.Context, fn func(Pair) (*Pair, error)
 	if err != nil {
 		return err
 	}
+	res, err := reserveFor(c.Path)
+	if err != nil {
+		return err
+	}
+	defer res.Abort()
 	next, err := fn(cur)
 	if err != nil || next == nil || next.NeedsLogin != "" {
 		return err
 	}
-	return c.write(*next)
+	return c.write(res, *next)
 }
 
-func (c ClaudeCodeFile) write(p Pair) error {
-	outer, inner, mode, err := readClaude(c.Path)
+// reserveFor reserves the space to rewrite the credentials file at path
+// before its refresh token is spent (fsutil.Reserve): a full disk fails
+// here, with the login intact.
+func reserveFor(path string) (*fsutil.Reserved, error) {
+	size := 16 << 10
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	size += int(fi.Size())
+	return fsutil.Reserve(path, size, fi.Mode().Perm())
+}
+
+func (c ClaudeCodeFile) write(res *fsutil.Reserved, p Pair) error {
+	outer, inner, _, err := readClaude(c.Path)
 	if err != nil {
 		return err
 	}
@@ -246,7 +266,7 @@ func (c ClaudeCodeFile) write(p Pair) error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(c.Path, data, mode)
+	return res.Commit(data)
 }
 
 // ProfileStore is an SDK profile's credentials file (user_oauth), read and
@@ -297,6 +317,11 @@ func (s ProfileStore) Update(ctx context.Context, fn func(Pair) (*Pair, error)) 
 	if err != nil {
 		return err
 	}
+	res, err := reserveFor(s.Path)
+	if err != nil {
+		return err
+	}
+	defer res.Abort()
 	next, err := fn(cur)
 	if err != nil || next == nil || next.NeedsLogin != "" {
 		return err
@@ -310,5 +335,10 @@ func (s ProfileStore) Update(ctx context.Context, fn func(Pair) (*Pair, error)) 
 		exp := next.Expiry
 		c.ExpiresAt = &exp
 	}
-	return config.WriteCredentials(s.Path, *c)
+	// As config.WriteCredentials writes it, into the reserved space.
+	body, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return res.Commit(body)
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/config"
@@ -52,6 +54,11 @@ type TokenError struct {
 	Description string // error_description, redacted
 	RequestID   string
 	Err         error // the network error, when Status is 0
+
+	// unknown: the request was sent and no usable answer came back (the
+	// connection broke or timed out after the request was written, or a
+	// 200 could not be read): the server may have acted on it.
+	unknown bool
 }
 
 func (e *TokenError) Error() string {
@@ -95,6 +102,14 @@ func InvalidGrant(err error) bool {
 	return errors.As(err, &te) && te.Code == "invalid_grant"
 }
 
+// OutcomeUnknown reports whether err is a token request that was sent but
+// got no usable answer: the server may have spent the grant (rotated a
+// refresh token), so the same grant must not be sent again.
+func OutcomeUnknown(err error) bool {
+	var te *TokenError
+	return errors.As(err, &te) && te.unknown
+}
+
 // Exchange redeems an authorization code.
 func (c *Client) Exchange(ctx context.Context, cfg Config, code, state, verifier, redirectURI string) (*Tokens, error) {
 	body := map[string]string{
@@ -124,8 +139,9 @@ func (c *Client) Refresh(ctx context.Context, tokenURL, clientID, refreshToken s
 }
 
 func (c *Client) post(ctx context.Context, endpoint, grant string, body map[string]string, secrets ...string) (*Tokens, error) {
+	var wrote atomic.Bool
 	fail := func(err error) (*Tokens, error) {
-		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Err: errors.New(secret.Redact(err.Error(), secrets...))}
+		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Err: errors.New(secret.Redact(err.Error(), secrets...)), unknown: wrote.Load()}
 	}
 	if err := config.RequireSecureTokenEndpoint(endpoint); err != nil || !strings.Contains(endpoint, "://") {
 		return nil, fmt.Errorf("OAuth token URL %q: must be https (http only on loopback)", endpoint)
@@ -135,6 +151,9 @@ func (c *Client) post(ctx context.Context, endpoint, grant string, body map[stri
 	if err != nil {
 		return nil, fmt.Errorf("OAuth token URL %q: %v", endpoint, err)
 	}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	}))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("anthropic-beta", Beta)
@@ -166,7 +185,7 @@ func (c *Client) post(ctx context.Context, endpoint, grant string, body map[stri
 		return nil, te
 	}
 	if len(raw) > maxBody {
-		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Status: resp.StatusCode, RequestID: rid, Code: "response_too_large", Description: "more than 1 MiB"}
+		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Status: resp.StatusCode, RequestID: rid, Code: "response_too_large", Description: "more than 1 MiB", unknown: true}
 	}
 	var ans struct {
 		AccessToken  string `json:"access_token"`
@@ -184,10 +203,10 @@ func (c *Client) post(ctx context.Context, endpoint, grant string, body map[stri
 		} `json:"organization"`
 	}
 	if err := json.Unmarshal(raw, &ans); err != nil || ans.AccessToken == "" {
-		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Status: resp.StatusCode, RequestID: rid, Code: "malformed_response", Description: "the answer is not a JSON object with an access_token"}
+		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Status: resp.StatusCode, RequestID: rid, Code: "malformed_response", Description: "the answer is not a JSON object with an access_token", unknown: true}
 	}
 	if ans.TokenType != "" && !strings.EqualFold(ans.TokenType, "bearer") {
-		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Status: resp.StatusCode, RequestID: rid, Code: "malformed_response", Description: fmt.Sprintf("token_type %q, want Bearer", ans.TokenType)}
+		return nil, &TokenError{Endpoint: endpoint, Grant: grant, Status: resp.StatusCode, RequestID: rid, Code: "malformed_response", Description: fmt.Sprintf("token_type %q, want Bearer", ans.TokenType), unknown: true}
 	}
 	t := &Tokens{
 		AccessToken: ans.AccessToken, RefreshToken: ans.RefreshToken, Scope: ans.Scope,

@@ -292,7 +292,7 @@ func runChild(opts *Options, env []string) error {
 	signal.Notify(sigs, append([]os.Signal{os.Interrupt, syscall.SIGQUIT}, forward...)...)
 	defer signal.Stop(sigs)
 
-	if err := cmd.Start(); err != nil {
+	if err := startChild(cmd); err != nil {
 		return startError(opts.Args[0], err)
 	}
 	waited := make(chan struct{})

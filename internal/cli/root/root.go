@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -121,9 +122,28 @@ func interrupted(err error) error {
 // Main runs hermes with args and returns the process exit code.
 func Main(args []string) int {
 	f := factory.New()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (a service manager, a CI runner cancelling a job, kill) is
+	// an interrupt like Ctrl-C: the command winds down instead of the
+	// process dying in the middle of a credential write.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, f, args)
+	code := Run(ctx, f, args)
+	finishSpends(f)
+	return code
+}
+
+// finishSpends waits, before the process exits, for an OAuth refresh or a
+// WIF exchange already sent (its single-use token is spent): its answer
+// must be saved, or the login or identity token is lost. Signals stay
+// caught meanwhile (stop runs after), so a second Ctrl-C does not cut it.
+func finishSpends(f *cmdutil.Factory) {
+	if !credential.Spending() {
+		return
+	}
+	fmt.Fprintln(f.IO.ErrOut, "hermes: saving the answer of a credential request already sent (its token is single-use)…")
+	if !credential.WaitSpends(credential.SpendBound) {
+		fmt.Fprintf(f.IO.ErrOut, "hermes: a credential request sent did not finish within %s; its answer is lost\n", credential.SpendBound)
+	}
 }
 
 // Run executes the command tree; tests call it with a test factory.

@@ -93,6 +93,28 @@ func (c *diskCache) store(key string, e *cacheEntry) error {
 	return fsutil.WritePrivateFile(c.home, c.entryPath(key), data)
 }
 
+// entryReserve is the space reserved for one cache entry before an
+// exchange: a page, several times an entry's size.
+const entryReserve = 4096
+
+// reserve takes the space to store key's entry (see fsutil.Reserve).
+func (c *diskCache) reserve(key string) (*fsutil.Reserved, error) {
+	if err := fsutil.EnsureDir(c.dir); err != nil {
+		return nil, err
+	}
+	return fsutil.ReservePrivateFile(c.home, c.entryPath(key), entryReserve)
+}
+
+// commit stores e through r.
+func (c *diskCache) commit(r *fsutil.Reserved, e *cacheEntry) error {
+	e.Version = cacheVersion
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return r.Commit(data)
+}
+
 // remove drops key's entry if it still holds value (a token the API refused).
 func (c *diskCache) remove(key, value string) {
 	if e := c.peek(key); e != nil && e.AccessToken == value {

@@ -2,6 +2,7 @@ package wif
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -100,7 +102,7 @@ func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
 	ch := s.sf.DoChan("refresh", func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
-		return s.fetch(rctx)
+		return s.fetch(rctx, ctx)
 	})
 	select {
 	case r := <-ch:
@@ -133,8 +135,13 @@ func (s *Source) refreshInBackground() {
 }
 
 // fetch finds a fresher token: in memory (another refresh just finished),
-// on disk (another process exchanged), or by exchanging.
-func (s *Source) fetch(ctx context.Context) (*cachedToken, error) {
+// on disk (another process exchanged), or by exchanging. An exchange
+// spends the identity token, so it is made only while caller still wants
+// it, with the cache entry's space reserved first (a full disk fails
+// before the identity token is spent, never between the spent record and
+// the token), and is marked with credential.Spend until its token is
+// cached: the process waits for it before exiting.
+func (s *Source) fetch(ctx, caller context.Context) (*cachedToken, error) {
 	if c := s.cur.Load(); c != nil && s.now().Before(c.refreshAt) {
 		return c, nil
 	}
@@ -148,16 +155,29 @@ func (s *Source) fetch(ctx context.Context) (*cachedToken, error) {
 			return c, err
 		}
 	}
+	var reserved *fsutil.Reserved
+	if s.disk != nil {
+		r, err := s.disk.reserve(s.key)
+		if err != nil {
+			return nil, fmt.Errorf("%w (the identity token was not sent)", err)
+		}
+		reserved = r
+		defer reserved.Abort()
+	}
+	if err := caller.Err(); err != nil {
+		return nil, err // nothing sent: the identity token is intact
+	}
+	defer credential.Spend()()
 	res, err := s.x.run(ctx, s.cfg, s.ident, s.spent)
 	if err != nil {
 		return nil, err
 	}
 	secret.Remember(res.Token.Value)
 	c := newCachedToken(res.Token, res.ObtainedAt, res.RequestID)
-	if s.disk != nil {
+	if reserved != nil {
 		e := &cacheEntry{AccessToken: res.Token.Value, ExpiresAt: res.Token.Expiry, ObtainedAt: res.ObtainedAt, RequestID: res.RequestID, Source: s.ident.Describe()}
-		if err := s.disk.store(s.key, e); err != nil {
-			s.logger.Warn("could not write the WIF token cache; other hermes processes will exchange on their own", "err", err)
+		if err := s.disk.commit(reserved, e); err != nil {
+			s.logger.Warn("could not write the WIF token cache; its identity token is spent, so other hermes processes fail until it rotates", "err", err)
 		}
 	}
 	s.cur.Store(c)
