@@ -1,5 +1,5 @@
 // Package chat implements `hermes chat`: one-shot (-q or a prompt on
-// stdin) and interactive, with sessions, opt-in tools and sub-agents.
+// stdin) and interactive, with sessions, tools and sub-agents.
 package chat
 
 import (
@@ -49,13 +49,16 @@ type Options struct {
 	Now       func() time.Time
 	Verbose   bool
 
-	Query        string
-	Model        string
-	System       string
-	MaxTokens    int
-	MaxTurns     int
-	Format       string
+	Query     string
+	Model     string
+	System    string
+	MaxTokens int
+	MaxTurns  int
+	Format    string
+	// Tools restricts the tools offered; with ToolsGiven false (no
+	// --tools) every built-in tool is offered. "none" or "" offers none.
 	Tools        []string
+	ToolsGiven   bool
 	Session      string
 	Continue     bool
 	ListSessions bool
@@ -116,7 +119,8 @@ the prompt history ($HERMES_HOME/history), Ctrl+C clears the input, cancels
 an answer, or quits on an empty input; Esc cancels an answer. Commands:
 /new, /resume, /sessions, /model, /status, /clear, /help, /exit.
 
-Tools are opt-in (--tools). read_file, list_files, glob, grep and delegate run
+Every built-in tool is offered unless --tools restricts the set (--tools none,
+or --tools '', for none). read_file, list_files, glob, grep and delegate run
 without asking; write_file, edit_file and bash need permission: an
 --allowed-tools rule ("edit_file", "bash(go test:*)"), a permission mode, or,
 on a terminal, your answer to hermes's question. Without a terminal a call
@@ -130,8 +134,10 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
   hermes chat -q "Summarise the failing tests" < test-output.txt
+  hermes chat -q "What does this project do?"
   hermes chat -q "Summarise the README" --tools read_file,list_files
-  hermes chat -q "Fix the lint errors" --tools read_file,grep,edit_file,bash \
+  hermes chat -q "Answer from the prompt alone" --tools none
+  hermes chat -q "Fix the lint errors" \
     --permission-mode acceptEdits --allowed-tools 'bash(go vet:*) bash(golangci-lint run:*)'
   hermes chat --list-sessions`,
 		Args: cobra.NoArgs,
@@ -142,6 +148,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 			// Filled here: the root fills the global flags after NewCmd.
 			opts.Resolve, opts.SecretPaths, opts.SecretEnv = f.Resolve, f.SecretPaths, f.SecretEnv
 			opts.Verbose = f.Verbose
+			opts.ToolsGiven = cmd.Flags().Changed("tools")
 			opts.StdinFd = f.IO.StdinFd()
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -157,7 +164,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all, none for none): "+strings.Join(agent.KnownTools, ", "))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
@@ -266,7 +273,7 @@ func (o *Options) check() error {
 		return cmdutil.FlagErrorf("invalid --format %q: use text, json or stream-json", o.Format)
 	}
 	for _, t := range o.Tools {
-		if t = strings.TrimSpace(t); t != "" && !slices.Contains(agent.KnownTools, t) {
+		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools, t) {
 			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s", t, strings.Join(agent.KnownTools, ", "))
 		}
 	}
@@ -397,8 +404,23 @@ func (o *Options) agentConfig() agent.Config {
 		Model:     model,
 		MaxTokens: o.MaxTokens,
 		MaxTurns:  o.MaxTurns,
-		Tools:     o.Tools,
+		Tools:     o.tools(),
 	}
+}
+
+// tools is the set offered: every built-in tool unless --tools was
+// given; "none" and "" in the list offer nothing by themselves.
+func (o *Options) tools() []string {
+	if !o.ToolsGiven {
+		return slices.Clone(agent.KnownTools)
+	}
+	out := []string{}
+	for _, t := range o.Tools {
+		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func listSessions(o *Options, store *agent.Store) error {
@@ -653,7 +675,7 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 		return err
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
-	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.Tools) {
+	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.tools()) {
 		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
 	}
 	if o.IO.CanPrompt() && (interactive || o.Format == "text") {
