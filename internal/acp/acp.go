@@ -55,6 +55,9 @@ type Config struct {
 	Allow, Deny    []string
 	MaxTokens      int
 	MaxTurns       int
+	// NoProjectInstructions skips the instruction files (AGENTS.md,
+	// CLAUDE.md) of a session's cwd.
+	NoProjectInstructions bool
 	// Logger receives diagnostics (never protocol, never secrets).
 	Logger *slog.Logger
 	// Warnings, when set, gets the once-per-process notice about a

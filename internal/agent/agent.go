@@ -44,9 +44,12 @@ const (
 
 // Config says how an Agent talks and what it may do.
 type Config struct {
-	Model     string // default DefaultModel; a Conversation's own Model wins
-	System    string // a Conversation's own System wins
-	MaxTokens int    // per API call; default DefaultMaxTokens
+	Model string // default DefaultModel; a Conversation's own Model wins
+	// System is the system prompt's text blocks (see package sysprompt),
+	// shared by sub-agents; a Conversation's own System is sent after
+	// them as one more block.
+	System    []string
+	MaxTokens int // per API call; default DefaultMaxTokens
 	Tools     []string
 	// MaxTurns bounds API calls per Send (the tool loop); default 20.
 	MaxTurns int
@@ -178,6 +181,20 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}}, nil
 }
 
+// OfferedTools is the tools an agent on cfg offers the model: cfg.Tools
+// less those plan mode or a whole-tool deny rule take off the offer.
+func OfferedTools(cfg Config) ([]string, error) {
+	tools, err := checkTools(cfg.Tools)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := newPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) }), nil
+}
+
 func newPolicy(cfg Config) (*permission.Policy, error) {
 	allow, err := permission.ParseRules(cfg.Allow)
 	if err != nil {
@@ -262,7 +279,7 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 
 func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emit func(Event)) (*Result, error) {
 	model := cmp.Or(conv.Model, a.cfg.Model)
-	system := cmp.Or(conv.System, a.cfg.System)
+	system := SystemBlocks(a.cfg.System, conv.System)
 	start := len(conv.Messages)
 	conv.Messages = append(conv.Messages, Message{Role: "user", Content: []Block{{Type: "text", Text: prompt}}})
 	rollback := func() { conv.Messages = conv.Messages[:start] }
@@ -306,6 +323,19 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 	}
 }
 
+// SystemBlocks is the system prompt a conversation is sent: the
+// configured blocks, then the conversation's own text (the session's
+// --append-system-prompt, a sub-agent's role), empty blocks dropped.
+func SystemBlocks(cfg []string, conv string) []string {
+	out := make([]string, 0, len(cfg)+1)
+	for _, b := range append(slices.Clip(cfg), conv) {
+		if strings.TrimSpace(b) != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 func toolUses(m Message) []Block {
 	var out []Block
 	for _, b := range m.Content {
@@ -317,14 +347,14 @@ func toolUses(m Message) []Block {
 }
 
 // turn makes one streaming API call and returns the accumulated message.
-func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversation, emit func(Event)) (*anthropic.Message, error) {
+func (a *Agent) turn(ctx context.Context, model string, system []string, conv *Conversation, emit func(Event)) (*anthropic.Message, error) {
 	params := anthropic.MessageNewParams{
 		Model:     anthropic.Model(model),
 		MaxTokens: int64(a.cfg.MaxTokens),
 		Messages:  conv.params(),
 	}
-	if system != "" {
-		params.System = []anthropic.TextBlockParam{{Text: system}}
+	for _, text := range system {
+		params.System = append(params.System, anthropic.TextBlockParam{Text: text})
 	}
 	if len(a.tools) > 0 {
 		params.Tools = toolDefs(a.tools)

@@ -15,8 +15,9 @@ import (
 // readable and stable across SDK versions.
 type Conversation struct {
 	ID string `json:"id"`
-	// Model and System, when set, override Config.Model and Config.System
-	// for this conversation (a resumed session keeps its model).
+	// Model, when set, overrides Config.Model for this conversation (a
+	// resumed session keeps its model). System, when set, is sent after
+	// Config.System's blocks (--append-system-prompt, kept with the session).
 	Model    string    `json:"model,omitempty"`
 	System   string    `json:"system,omitempty"`
 	Created  time.Time `json:"created"`

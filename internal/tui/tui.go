@@ -56,6 +56,9 @@ type Status struct {
 	Expiry       time.Time
 	InputTokens  int64
 	OutputTokens int64
+	// Instructions are the project instruction files (AGENTS.md,
+	// CLAUDE.md) in the system prompt.
+	Instructions []string
 }
 
 // Config is what New needs.
@@ -87,7 +90,7 @@ var commands = []command{
 	{"/resume", "resume a saved session (picker)"},
 	{"/sessions", "list saved sessions"},
 	{"/model", "switch models (picker, or /model NAME)"},
-	{"/status", "credential, model, session and tokens used"},
+	{"/status", "credential, model, session, tokens used and instruction files"},
 	{"/clear", "clear the screen (the session is kept)"},
 	{"/help", "keys and commands"},
 	{"/exit", "quit (also Ctrl+D, or Ctrl+C on an empty input)"},
@@ -809,6 +812,16 @@ func (m *Model) statusReport() string {
 		fmt.Fprintf(&b, "Token:      expires in %s (%s)\n", until(m.cfg.Now(), s.Expiry), s.Expiry.Local().Format("15:04:05"))
 	}
 	fmt.Fprintf(&b, "Model:      %s\nSession:    %s\nTokens:     %d in · %d out", s.Model, s.SessionID, s.InputTokens, s.OutputTokens)
+	if len(s.Instructions) == 0 {
+		b.WriteString("\nInstructions: none")
+	}
+	for i, f := range s.Instructions {
+		label := "\n              "
+		if i == 0 {
+			label = "\nInstructions: "
+		}
+		b.WriteString(label + f)
+	}
 	return b.String()
 }
 

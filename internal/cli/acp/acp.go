@@ -38,6 +38,8 @@ type Options struct {
 	DisallowedTools []string
 	MaxTokens       int
 	MaxTurns        int
+	// NoProjectInstructions skips AGENTS.md and CLAUDE.md in every session.
+	NoProjectInstructions bool
 }
 
 // NewCmd returns the `hermes acp` command.
@@ -87,6 +89,7 @@ allow them.`,
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool rules always refused (wins over every allow), e.g. 'bash(git push:*)'", "disallowedTools")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
+	fl.BoolVar(&opts.NoProjectInstructions, "no-project-instructions", false, "do not read AGENTS.md, CLAUDE.md and CLAUDE.local.md from a session's work dir")
 	return cmd
 }
 
@@ -116,21 +119,22 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	cfg := acpserver.Config{
-		Resolve:        opts.Resolve,
-		Home:           home,
-		Getenv:         opts.Getenv,
-		Now:            opts.Now,
-		Version:        cmdutil.Version,
-		Model:          opts.Model,
-		PermissionMode: opts.PermissionMode,
-		Allow:          opts.AllowedTools,
-		Deny:           opts.DisallowedTools,
-		MaxTokens:      opts.MaxTokens,
-		MaxTurns:       opts.MaxTurns,
-		SecretPaths:    opts.Factory.SecretPaths,
-		SecretEnv:      opts.Factory.SecretEnv,
-		Logger:         opts.Factory.Logger(), // stderr: never stdout
-		Warnings:       opts.IO.ErrOut,
+		Resolve:               opts.Resolve,
+		Home:                  home,
+		Getenv:                opts.Getenv,
+		Now:                   opts.Now,
+		Version:               cmdutil.Version,
+		Model:                 opts.Model,
+		PermissionMode:        opts.PermissionMode,
+		Allow:                 opts.AllowedTools,
+		Deny:                  opts.DisallowedTools,
+		MaxTokens:             opts.MaxTokens,
+		MaxTurns:              opts.MaxTurns,
+		NoProjectInstructions: opts.NoProjectInstructions,
+		SecretPaths:           opts.Factory.SecretPaths,
+		SecretEnv:             opts.Factory.SecretEnv,
+		Logger:                opts.Factory.Logger(), // stderr: never stdout
+		Warnings:              opts.IO.ErrOut,
 	}
 	if opts.PermissionMode == permission.ModeBypassPermissions {
 		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)

@@ -20,11 +20,13 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/markdown"
 	"github.com/hermes-agent/hermes/internal/models"
@@ -49,12 +51,18 @@ type Options struct {
 	Now       func() time.Time
 	Verbose   bool
 
-	Query     string
-	Model     string
-	System    string
-	MaxTokens int
-	MaxTurns  int
-	Format    string
+	Query string
+	Model string
+	// System is --append-system-prompt (alias --system): kept with the
+	// session and sent after the system prompt. SystemPrompt
+	// (--system-prompt) replaces hermes's default text. Both may be @FILE.
+	System                string
+	SystemPrompt          string
+	PrintSystemPrompt     bool
+	NoProjectInstructions bool
+	MaxTokens             int
+	MaxTurns              int
+	Format                string
 	// Tools restricts the tools offered; with ToolsGiven false (no
 	// --tools) every built-in tool is offered. "none" or "" offers none.
 	Tools        []string
@@ -149,6 +157,9 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 			opts.Resolve, opts.SecretPaths, opts.SecretEnv = f.Resolve, f.SecretPaths, f.SecretEnv
 			opts.Verbose = f.Verbose
 			opts.ToolsGiven = cmd.Flags().Changed("tools")
+			if cmd.Flags().Changed("system") && cmd.Flags().Changed("append-system-prompt") {
+				return cmdutil.FlagErrorf("--system is --append-system-prompt: give one of them")
+			}
 			opts.StdinFd = f.IO.StdinFd()
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -159,7 +170,11 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Query, "query", "q", "", "answer this prompt once and exit")
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default $HERMES_MODEL, else "+agent.DefaultModel+")")
-	fl.StringVar(&opts.System, "system", "", "system prompt")
+	fl.StringVar(&opts.SystemPrompt, "system-prompt", "", "replace hermes's default system prompt with TEXT (or @FILE)")
+	fl.StringVar(&opts.System, "append-system-prompt", "", "add TEXT (or @FILE) to the system prompt; kept with the session")
+	fl.StringVar(&opts.System, "system", "", "the same as --append-system-prompt")
+	fl.BoolVar(&opts.PrintSystemPrompt, "print-system-prompt", false, "print the system prompt that would be sent (and the instruction files used) and exit")
+	fl.BoolVar(&opts.NoProjectInstructions, "no-project-instructions", false, "do not read AGENTS.md, CLAUDE.md and CLAUDE.local.md (e.g. for untrusted checkouts)")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
@@ -204,6 +219,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.ListSessions {
 		return listSessions(opts, store)
 	}
+	if err := opts.readPromptFiles(); err != nil {
+		return err
+	}
+	if opts.PrintSystemPrompt {
+		return opts.printSystemPrompt(home)
+	}
 	prompt, err := opts.prompt()
 	if err != nil {
 		return err
@@ -246,6 +267,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := s.permissions(&cfg, home, interactive); err != nil {
 		return err
 	}
+	sp, err := opts.systemPrompt(&cfg, home)
+	if err != nil {
+		return err
+	}
+	s.instructions = sp.Files
 	useTUI := interactive && s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd)
 	if useTUI && cfg.Approver != nil {
 		// The terminal UI asks in a dialog: it owns stdin.
@@ -266,6 +292,113 @@ func Run(ctx context.Context, opts *Options) error {
 		return s.interactive(ctx)
 	}
 	return s.oneShot(ctx, prompt)
+}
+
+// maxPromptFile bounds a --system-prompt or --append-system-prompt @FILE.
+const maxPromptFile = 256 << 10
+
+// readPromptFiles replaces an @FILE value of the system prompt flags with
+// the file's text.
+func (o *Options) readPromptFiles() error {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"--system-prompt", &o.SystemPrompt}, {"--append-system-prompt", &o.System}} {
+		path, ok := strings.CutPrefix(*f.v, "@")
+		if !ok {
+			continue
+		}
+		data, err := fsutil.ReadFileLimited(path, maxPromptFile)
+		if err != nil {
+			return cmdutil.FlagErrorf("%s @%s: %v", f.name, path, err)
+		}
+		*f.v = strings.TrimSpace(string(data))
+	}
+	return nil
+}
+
+// systemPrompt fills cfg.System: hermes's default text (or
+// --system-prompt) and the project instructions, for the tools cfg
+// offers in its permission mode. Warnings (a file cut or refused) go to
+// stderr; with verbose, the files used too.
+func (o *Options) systemPrompt(cfg *agent.Config, home string) (*sysprompt.Prompt, error) {
+	p, err := o.buildSystemPrompt(cfg, home)
+	if err != nil {
+		return nil, err
+	}
+	cfg.System = p.Blocks
+	for _, w := range p.Warnings {
+		fmt.Fprintln(o.IO.ErrOut, "hermes: warning: "+w)
+	}
+	if o.Verbose {
+		fmt.Fprintln(o.IO.ErrOut, "hermes: "+instructionsLine(p.Files))
+	}
+	return p, nil
+}
+
+func (o *Options) buildSystemPrompt(cfg *agent.Config, home string) (*sysprompt.Prompt, error) {
+	wd := cfg.WorkDir
+	if wd == "" {
+		var err error
+		if wd, err = os.Getwd(); err != nil {
+			return nil, fmt.Errorf("working directory: %w", err)
+		}
+	}
+	tools, err := agent.OfferedTools(*cfg)
+	if err != nil {
+		return nil, err
+	}
+	var protected []string
+	if o.SecretPaths != nil {
+		protected = o.SecretPaths()
+	}
+	return sysprompt.Build(sysprompt.Options{
+		WorkDir: wd, Home: home, Tools: tools, PermissionMode: cfg.PermissionMode,
+		Now: o.Now(), Replace: o.SystemPrompt, NoProjectInstructions: o.NoProjectInstructions,
+		Protected: protected,
+	}), nil
+}
+
+// instructionsLine names the instruction files used, for --verbose and
+// --print-system-prompt.
+func instructionsLine(files []sysprompt.File) string {
+	if len(files) == 0 {
+		return "project instructions: none"
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Path
+		if f.Cut {
+			names[i] += " (cut)"
+		}
+	}
+	return "project instructions: " + strings.Join(names, ", ")
+}
+
+// printSystemPrompt is --print-system-prompt: the system prompt the
+// flags and work dir give, on stdout, and the files used on stderr. No
+// credential is needed and no session is touched.
+func (o *Options) printSystemPrompt(home string) error {
+	cfg := o.agentConfig()
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	eff, err := permission.Resolve(home, wd, o.PermissionMode, o.AllowedTools, o.DisallowedTools)
+	if err != nil {
+		return err
+	}
+	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
+	p, err := o.buildSystemPrompt(&cfg, home)
+	if err != nil {
+		return err
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintln(o.IO.ErrOut, "hermes: warning: "+w)
+	}
+	fmt.Fprintln(o.IO.ErrOut, "hermes: "+instructionsLine(p.Files))
+	_, err = fmt.Fprintln(o.IO.Out, sysprompt.Text(agent.SystemBlocks(p.Blocks, o.System)))
+	return err
 }
 
 func (o *Options) check() error {
@@ -461,6 +594,8 @@ type chatSession struct {
 	lock  *agent.SessionLock // conv's session lock, held while it is in use
 	// approver asks for tool permissions in the terminal UI; nil otherwise.
 	approver *tui.Approver
+	// instructions are the project instruction files in the system prompt.
+	instructions []sysprompt.File
 }
 
 // release lets another process use the session.
