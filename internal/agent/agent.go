@@ -97,6 +97,8 @@ type Agent struct {
 	policy *permission.Policy
 	// versions is what the agent last saw of each file (stale edits).
 	versions *fileVersions
+	// serverDefs declare the server tools the rules allow.
+	serverDefs []anthropic.ToolUnionParam
 }
 
 // Usage counts tokens, sub-agents included.
@@ -175,10 +177,10 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Plan mode and whole-tool deny rules take tools off the offer.
-	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
+	serverDefs := serverToolDefs(tools, policy)
+	tools = offered(tools, policy)
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, credential.HTTPTimeout(nil, responseIdleTimeout))))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, serverDefs: serverDefs}, nil
 }
 
 // OfferedTools is the tools an agent on cfg offers the model: cfg.Tools
@@ -192,7 +194,19 @@ func OfferedTools(cfg Config) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) }), nil
+	return offered(tools, policy), nil
+}
+
+// offered is tools less those plan mode or a whole-tool deny rule take
+// off the offer, and the server tools no rule allows.
+func offered(tools []string, policy *permission.Policy) []string {
+	return slices.DeleteFunc(tools, func(t string) bool {
+		if slices.Contains(ServerTools, t) {
+			declare, _, _ := policy.ServerTool(t)
+			return !declare
+		}
+		return !policy.Offered(t)
+	})
 }
 
 func newPolicy(cfg Config) (*permission.Policy, error) {
@@ -234,8 +248,8 @@ func checkTools(names []string) ([]string, error) {
 		if n == "" || slices.Contains(out, n) {
 			continue
 		}
-		if !slices.Contains(KnownTools, n) {
-			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(KnownTools, ", "))
+		if !slices.Contains(KnownTools, n) && !slices.Contains(ServerTools, n) {
+			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(slices.Clip(KnownTools), ServerTools...), ", "))
 		}
 		out = append(out, n)
 	}
@@ -245,7 +259,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, serverDefs: a.serverDefs}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
@@ -302,6 +316,12 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 		am := fromAPI(msg)
 		res.Text = am.text()
 		calls := toolUses(am)
+		if msg.StopReason == anthropic.StopReasonPauseTurn {
+			// A long server tool turn (web search) paused by the API:
+			// sending it back lets the model go on where it stopped.
+			conv.Messages = append(conv.Messages, am)
+			continue
+		}
 		if msg.StopReason != anthropic.StopReasonToolUse || len(calls) == 0 {
 			// A tool call cut off by max_tokens can never get its result:
 			// keep it out of the history, which the API would reject.
@@ -359,7 +379,14 @@ func (a *Agent) turn(ctx context.Context, model string, system []string, conv *C
 	if len(a.tools) > 0 {
 		params.Tools = toolDefs(a.tools)
 	}
-	stream := a.client.Messages.NewStreaming(ctx, params)
+	var opts []option.RequestOption
+	for _, d := range a.serverDefs {
+		params.Tools = append(params.Tools, d)
+		if d.OfWebFetchTool20250910 != nil {
+			opts = append(opts, option.WithHeaderAdd("anthropic-beta", webFetchBeta))
+		}
+	}
+	stream := a.client.Messages.NewStreaming(ctx, params, opts...)
 	defer stream.Close()
 
 	var msg anthropic.Message
@@ -380,10 +407,21 @@ func (a *Agent) turn(ctx context.Context, model string, system []string, conv *C
 				emit(Event{Type: "thinking", Thinking: ev.Delta.Thinking, Depth: a.depth})
 			}
 		case "content_block_stop":
-			if i := int(ev.Index); i >= 0 && i < len(msg.Content) && msg.Content[i].Type == "tool_use" {
-				c := msg.Content[i]
+			i := int(ev.Index)
+			if i < 0 || i >= len(msg.Content) {
+				break
+			}
+			switch c := msg.Content[i]; c.Type {
+			case "tool_use":
 				kind, path := a.toolHints(c.Name, json.RawMessage(c.Input))
 				emit(Event{Type: "tool_use", ToolID: c.ID, Tool: c.Name, Input: json.RawMessage(c.Input), Kind: kind, Path: path, Depth: a.depth})
+			case "server_tool_use":
+				// Run by the API: shown like the other tools' calls.
+				emit(Event{Type: "tool_use", ToolID: c.ID, Tool: c.Name, Input: json.RawMessage(c.Input), Kind: KindSearch, Depth: a.depth})
+			case "web_search_tool_result", "web_fetch_tool_result":
+				text, isErr := serverResultText(json.RawMessage(c.RawJSON()))
+				text = secret.RedactShapes(text)
+				emit(Event{Type: "tool_result", ToolID: c.ToolUseID, Tool: serverToolOf(c.Type), Text: text, Output: text, IsError: isErr, Depth: a.depth})
 			}
 		case "message_stop":
 			stopped = true

@@ -128,7 +128,12 @@ func toolsText(o Options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Offered: %s. Paths are relative to the working directory; files outside it and credential stores are refused.\n", strings.Join(o.Tools, ", "))
 	var free, asked []string
+	var server []string
 	for _, t := range o.Tools {
+		if slices.Contains(permission.ServerTools, t) {
+			server = append(server, t)
+			continue
+		}
 		if permission.ReadOnly(t) {
 			free = append(free, t)
 		} else {
@@ -156,6 +161,9 @@ func toolsText(o Options) string {
 			}
 		}
 		b.WriteString("\n")
+	}
+	if len(server) > 0 {
+		fmt.Fprintf(&b, "%s run on Anthropic's servers, within the domains the permission rules allow.\n", strings.Join(server, ", "))
 	}
 	if slices.Contains(o.Tools, permission.ToolBash) {
 		if o.Sandbox != "" {

@@ -179,7 +179,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all, none for none): "+strings.Join(agent.KnownTools, ", "))
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools, ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
@@ -195,7 +195,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	_ = cmd.RegisterFlagCompletionFunc("session", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("resume", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("format", complete.Fixed("text", "json", "stream-json"))
-	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(append(slices.Clip(agent.KnownTools), agent.ServerTools...)...))
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	return cmd
 }
@@ -327,6 +327,12 @@ func (o *Options) systemPrompt(cfg *agent.Config, home string) (*sysprompt.Promp
 		return nil, err
 	}
 	cfg.System = p.Blocks
+	offered, _ := agent.OfferedTools(*cfg)
+	for _, t := range cfg.Tools {
+		if slices.Contains(agent.ServerTools, t) && !slices.Contains(offered, t) {
+			fmt.Fprintf(o.IO.ErrOut, "hermes: warning: %s is not offered: the API runs it, so hermes cannot ask you first; allow it with --allowed-tools %s (web_fetch also takes %s(domain:HOST))\n", t, t, agent.ToolWebFetch)
+		}
+	}
 	for _, w := range p.Warnings {
 		fmt.Fprintln(o.IO.ErrOut, "hermes: warning: "+w)
 	}
@@ -406,8 +412,8 @@ func (o *Options) check() error {
 		return cmdutil.FlagErrorf("invalid --format %q: use text, json or stream-json", o.Format)
 	}
 	for _, t := range o.Tools {
-		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools, t) {
-			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s", t, strings.Join(agent.KnownTools, ", "))
+		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools, t) && !slices.Contains(agent.ServerTools, t) {
+			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", t, strings.Join(agent.KnownTools, ", "), strings.Join(agent.ServerTools, ", "))
 		}
 	}
 	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
