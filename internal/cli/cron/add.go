@@ -65,7 +65,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVar(&opts.Schedule, "schedule", "", "when to run: cron fields, @hourly-style descriptor or @every DURATION (required)")
 	fl.StringVar(&opts.Prompt, "prompt", "", "the prompt to send (required)")
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else "+models.DefaultModel+")")
-	fl.StringVar(&opts.System, "system", "", "system prompt")
+	fl.StringVar(&opts.System, "system", "", "text added to the system prompt (as chat --append-system-prompt)")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
