@@ -59,6 +59,9 @@ type Config struct {
 	// a prompt stops after the model call that takes the session's cost
 	// over it, and later prompts are refused.
 	MaxBudgetUSD float64
+	// NoProjectInstructions skips the instruction files (AGENTS.md,
+	// CLAUDE.md) of a session's cwd.
+	NoProjectInstructions bool
 	// Logger receives diagnostics (never protocol, never secrets).
 	Logger *slog.Logger
 	// Warnings, when set, gets the once-per-process notice about a

@@ -44,9 +44,12 @@ const (
 
 // Config says how an Agent talks and what it may do.
 type Config struct {
-	Model     string // default DefaultModel; a Conversation's own Model wins
-	System    string // a Conversation's own System wins
-	MaxTokens int    // per API call; default DefaultMaxTokens
+	Model string // default DefaultModel; a Conversation's own Model wins
+	// System is the system prompt's text blocks (see package sysprompt),
+	// shared by sub-agents; a Conversation's own System is sent after
+	// them as one more block.
+	System    []string
+	MaxTokens int // per API call; default DefaultMaxTokens
 	Tools     []string
 	// MaxTurns bounds API calls per Send (the tool loop); default 20.
 	MaxTurns int
@@ -115,6 +118,8 @@ type Agent struct {
 	// windows are the context windows the API named, shared with
 	// sub-agents.
 	windows *windows
+	// serverDefs declare the server tools the rules allow.
+	serverDefs []anthropic.ToolUnionParam
 }
 
 // Result is the outcome of one Send.
@@ -192,10 +197,36 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Plan mode and whole-tool deny rules take tools off the offer.
-	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
+	serverDefs := serverToolDefs(tools, policy)
+	tools = offered(tools, policy)
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs}, nil
+}
+
+// OfferedTools is the tools an agent on cfg offers the model: cfg.Tools
+// less those plan mode or a whole-tool deny rule take off the offer.
+func OfferedTools(cfg Config) ([]string, error) {
+	tools, err := checkTools(cfg.Tools)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := newPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return offered(tools, policy), nil
+}
+
+// offered is tools less those plan mode or a whole-tool deny rule take
+// off the offer, and the server tools no rule allows.
+func offered(tools []string, policy *permission.Policy) []string {
+	return slices.DeleteFunc(tools, func(t string) bool {
+		if slices.Contains(ServerTools, t) {
+			declare, _, _ := policy.ServerTool(t)
+			return !declare
+		}
+		return !policy.Offered(t)
+	})
 }
 
 func newPolicy(cfg Config) (*permission.Policy, error) {
@@ -240,8 +271,8 @@ func checkTools(names []string) ([]string, error) {
 		if n == "" || slices.Contains(out, n) {
 			continue
 		}
-		if !slices.Contains(KnownTools, n) {
-			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(KnownTools, ", "))
+		if !slices.Contains(KnownTools, n) && !slices.Contains(ServerTools, n) {
+			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(slices.Clip(KnownTools), ServerTools...), ", "))
 		}
 		out = append(out, n)
 	}
@@ -251,7 +282,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
@@ -290,7 +321,7 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 
 func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emit func(Event)) (*Result, error) {
 	model := cmp.Or(conv.Model, a.cfg.Model)
-	system := cmp.Or(conv.System, a.cfg.System)
+	system := SystemBlocks(a.cfg.System, conv.System)
 	// A failed Send leaves conv as it was, compactions included.
 	orig, origCompactions, origArchive := slices.Clone(conv.Messages), conv.Compactions, conv.archive
 	rollback := func() { conv.Messages, conv.Compactions, conv.archive = orig, origCompactions, origArchive }
@@ -336,6 +367,12 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 		res.Text = am.text()
 		calls := toolUses(am)
 		over := overBudget(budget, spentBefore, res)
+		if over == nil && msg.StopReason == anthropic.StopReasonPauseTurn {
+			// A long server tool turn (web search) paused by the API:
+			// sending it back lets the model go on where it stopped.
+			conv.Messages = append(conv.Messages, am)
+			continue
+		}
 		if over != nil || msg.StopReason != anthropic.StopReasonToolUse || len(calls) == 0 {
 			// A tool call cut off by max_tokens can never get its result:
 			// keep it out of the history, which the API would reject.
@@ -361,6 +398,19 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 	}
 }
 
+// SystemBlocks is the system prompt a conversation is sent: the
+// configured blocks, then the conversation's own text (the session's
+// --append-system-prompt, a sub-agent's role), empty blocks dropped.
+func SystemBlocks(cfg []string, conv string) []string {
+	out := make([]string, 0, len(cfg)+1)
+	for _, b := range append(slices.Clip(cfg), conv) {
+		if strings.TrimSpace(b) != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 func toolUses(m Message) []Block {
 	var out []Block
 	for _, b := range m.Content {
@@ -375,7 +425,7 @@ func toolUses(m Message) []Block {
 // would pass CompactAt of the window, and once more, harder, when the API
 // still says the prompt is too long. *start (the current turn's first
 // message) moves with a compaction; the summaries' usage goes to res.
-func (a *Agent) fittedTurn(ctx context.Context, model, system string, conv *Conversation, start *int, res *Result, emit func(Event)) (*anthropic.Message, error) {
+func (a *Agent) fittedTurn(ctx context.Context, model string, system []string, conv *Conversation, start *int, res *Result, emit func(Event)) (*anthropic.Message, error) {
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		harder := attempt > 0
@@ -407,20 +457,20 @@ func (a *Agent) fittedTurn(ctx context.Context, model, system string, conv *Conv
 }
 
 // turn makes one streaming API call and returns the accumulated message.
-func (a *Agent) turn(ctx context.Context, model, system string, conv *Conversation, emit func(Event)) (*anthropic.Message, error) {
+func (a *Agent) turn(ctx context.Context, model string, system []string, conv *Conversation, emit func(Event)) (*anthropic.Message, error) {
 	return a.turnWith(ctx, model, system, conv, false, emit)
 }
 
 // turnWith is turn; noTools declares the tools (a history with tool calls
 // needs them) but lets the model use none, for summaries.
-func (a *Agent) turnWith(ctx context.Context, model, system string, conv *Conversation, noTools bool, emit func(Event)) (*anthropic.Message, error) {
+func (a *Agent) turnWith(ctx context.Context, model string, system []string, conv *Conversation, noTools bool, emit func(Event)) (*anthropic.Message, error) {
 	params := anthropic.MessageNewParams{
 		Model:     anthropic.Model(model),
 		MaxTokens: int64(a.cfg.MaxTokens),
 		Messages:  conv.params(),
 	}
-	if system != "" {
-		params.System = []anthropic.TextBlockParam{{Text: system}}
+	for _, text := range system {
+		params.System = append(params.System, anthropic.TextBlockParam{Text: text})
 	}
 	if len(a.tools) > 0 {
 		params.Tools = toolDefs(a.tools)
@@ -428,8 +478,15 @@ func (a *Agent) turnWith(ctx context.Context, model, system string, conv *Conver
 			params.ToolChoice = anthropic.ToolChoiceUnionParam{OfNone: &anthropic.ToolChoiceNoneParam{}}
 		}
 	}
+	var opts []option.RequestOption
+	for _, d := range a.serverDefs {
+		params.Tools = append(params.Tools, d)
+		if d.OfWebFetchTool20250910 != nil {
+			opts = append(opts, option.WithHeaderAdd("anthropic-beta", webFetchBeta))
+		}
+	}
 	markCacheBreakpoints(&params)
-	stream := a.client.Messages.NewStreaming(ctx, params)
+	stream := a.client.Messages.NewStreaming(ctx, params, opts...)
 	defer stream.Close()
 
 	var msg anthropic.Message
@@ -450,10 +507,21 @@ func (a *Agent) turnWith(ctx context.Context, model, system string, conv *Conver
 				emit(Event{Type: "thinking", Thinking: ev.Delta.Thinking, Depth: a.depth})
 			}
 		case "content_block_stop":
-			if i := int(ev.Index); i >= 0 && i < len(msg.Content) && msg.Content[i].Type == "tool_use" {
-				c := msg.Content[i]
+			i := int(ev.Index)
+			if i < 0 || i >= len(msg.Content) {
+				break
+			}
+			switch c := msg.Content[i]; c.Type {
+			case "tool_use":
 				kind, path := a.toolHints(c.Name, json.RawMessage(c.Input))
 				emit(Event{Type: "tool_use", ToolID: c.ID, Tool: c.Name, Input: json.RawMessage(c.Input), Kind: kind, Path: path, Depth: a.depth})
+			case "server_tool_use":
+				// Run by the API: shown like the other tools' calls.
+				emit(Event{Type: "tool_use", ToolID: c.ID, Tool: c.Name, Input: json.RawMessage(c.Input), Kind: KindSearch, Depth: a.depth})
+			case "web_search_tool_result", "web_fetch_tool_result":
+				text, isErr := serverResultText(json.RawMessage(c.RawJSON()))
+				text = secret.RedactShapes(text)
+				emit(Event{Type: "tool_result", ToolID: c.ToolUseID, Tool: serverToolOf(c.Type), Text: text, Output: text, IsError: isErr, Depth: a.depth})
 			}
 		case "message_stop":
 			stopped = true

@@ -36,7 +36,7 @@ func newAgent(t *testing.T, rt *credential.Runtime, cfg Config) *Agent {
 
 func TestSendStreamsAndKeepsContext(t *testing.T) {
 	s := newStub(t, nil)
-	a := newAgent(t, bearerRuntime(s.URL), Config{Model: "claude-haiku-5-5", System: "be brief", MaxTokens: 77})
+	a := newAgent(t, bearerRuntime(s.URL), Config{Model: "claude-haiku-5-5", System: []string{"be brief"}, MaxTokens: 77})
 	conv := NewConversation(time.Now())
 
 	var events []Event

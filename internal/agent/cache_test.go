@@ -77,7 +77,7 @@ func TestCacheBreakpointsMove(t *testing.T) {
 		anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: ToolReadFile, Input: map[string]string{"path": "a.txt"}}}},
 		anthropictest.Reply{Text: "read it"},
 	)
-	a := newAgent(t, rt, Config{Model: anthropic.ModelClaudeSonnet5_5, System: "be brief", Tools: []string{ToolReadFile}, WorkDir: dir})
+	a := newAgent(t, rt, Config{Model: anthropic.ModelClaudeSonnet5_5, System: []string{"be brief"}, Tools: []string{ToolReadFile}, WorkDir: dir})
 	conv := NewConversation(time.Now())
 	res, err := a.Send(context.Background(), conv, "read a.txt", nil)
 	if err != nil {

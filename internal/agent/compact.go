@@ -101,8 +101,11 @@ func promptTooLong(err error) (window int64, ok bool) {
 // bytes per token of its system prompt, tools and messages (the same
 // estimate the stand-in uses; real tokenizers give a little more for code,
 // which CompactAt's margin absorbs).
-func (a *Agent) estimateTokens(system string, msgs []Message) int64 {
-	n := len(system)
+func (a *Agent) estimateTokens(system []string, msgs []Message) int64 {
+	n := 0
+	for _, b := range system {
+		n += len(b)
+	}
 	if len(a.tools) > 0 {
 		b, _ := json.Marshal(toolDefs(a.tools))
 		n += len(b)
@@ -135,7 +138,7 @@ func (a *Agent) compactCut(msgs []Message, keep int64, minCut int) int {
 		if i == 0 {
 			continue
 		}
-		if i >= minCut || a.estimateTokens("", msgs[i:]) <= keep {
+		if i >= minCut || a.estimateTokens(nil, msgs[i:]) <= keep {
 			return i
 		}
 		cut = i
@@ -145,7 +148,7 @@ func (a *Agent) compactCut(msgs []Message, keep int64, minCut int) int {
 
 // compact replaces conv.Messages[:cut] by a summary the model writes,
 // keeping the rest. It returns the summary call's usage.
-func (a *Agent) compact(ctx context.Context, model, system string, conv *Conversation, cut int, focus string, emit func(Event)) (Usage, error) {
+func (a *Agent) compact(ctx context.Context, model string, system []string, conv *Conversation, cut int, focus string, emit func(Event)) (Usage, error) {
 	old := conv.Messages[:cut]
 	prompt := CompactPrompt
 	if focus = strings.TrimSpace(focus); focus != "" {
@@ -191,7 +194,7 @@ func (a *Agent) Compact(ctx context.Context, conv *Conversation, focus string, o
 		onEvent = func(Event) {}
 	}
 	model := cmp.Or(conv.Model, a.cfg.Model)
-	system := cmp.Or(conv.System, a.cfg.System)
+	system := SystemBlocks(a.cfg.System, conv.System)
 	starts := turnStarts(conv.Messages)
 	if len(starts) == 0 {
 		return nil, errors.New("nothing to compact yet: the session has no turns")
@@ -215,7 +218,7 @@ func (a *Agent) Compact(ctx context.Context, conv *Conversation, focus string, o
 // fitContext compacts conv before a request that would pass CompactAt
 // percent of the window. start is the index of the current turn's first
 // message (never cut into). harder keeps only the current turn.
-func (a *Agent) fitContext(ctx context.Context, model, system string, conv *Conversation, start int, harder bool, emit func(Event)) (Usage, bool, error) {
+func (a *Agent) fitContext(ctx context.Context, model string, system []string, conv *Conversation, start int, harder bool, emit func(Event)) (Usage, bool, error) {
 	window := a.windows.get(model, a.cfg.ContextWindow)
 	limit := window * int64(a.cfg.CompactAt) / 100
 	if !harder && a.estimateTokens(system, conv.Messages) <= limit {

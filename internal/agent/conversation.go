@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/packages/param"
 )
 
 // Conversation is one chat: what was said, with which model. It is our own
@@ -15,8 +16,9 @@ import (
 // readable and stable across SDK versions.
 type Conversation struct {
 	ID string `json:"id"`
-	// Model and System, when set, override Config.Model and Config.System
-	// for this conversation (a resumed session keeps its model).
+	// Model, when set, overrides Config.Model for this conversation (a
+	// resumed session keeps its model). System, when set, is sent after
+	// Config.System's blocks (--append-system-prompt, kept with the session).
 	Model    string    `json:"model,omitempty"`
 	System   string    `json:"system,omitempty"`
 	Created  time.Time `json:"created"`
@@ -47,6 +49,9 @@ type Block struct {
 	ToolUseID string          `json:"tool_use_id,omitempty"` // tool_result
 	Content   string          `json:"content,omitempty"`     // tool_result
 	IsError   bool            `json:"is_error,omitempty"`    // tool_result
+	// Raw is a server tool's block (server_tool_use, web_search_tool_result,
+	// web_fetch_tool_result) as the API sent it: sent back verbatim.
+	Raw json.RawMessage `json:"raw,omitempty"`
 }
 
 // NewConversation starts an empty conversation with a fresh ID.
@@ -96,6 +101,10 @@ func (c *Conversation) params() []anthropic.MessageParam {
 				blocks = append(blocks, anthropic.NewToolUseBlock(b.ID, input, b.Name))
 			case "tool_result":
 				blocks = append(blocks, anthropic.NewToolResultBlock(b.ToolUseID, b.Content, b.IsError))
+			default:
+				if serverBlock(b.Type) && json.Valid(b.Raw) {
+					blocks = append(blocks, param.Override[anthropic.ContentBlockParamUnion](b.Raw))
+				}
 			}
 		}
 		if m.Role == "assistant" {
@@ -107,8 +116,18 @@ func (c *Conversation) params() []anthropic.MessageParam {
 	return out
 }
 
-// fromAPI keeps the blocks we can send back: text and tool calls. Other
-// kinds (thinking is never enabled here) are dropped.
+// serverBlock reports whether typ is a server tool's call or result.
+func serverBlock(typ string) bool {
+	switch typ {
+	case "server_tool_use", "web_search_tool_result", "web_fetch_tool_result":
+		return true
+	}
+	return false
+}
+
+// fromAPI keeps the blocks we can send back: text, tool calls and server
+// tools' calls and results. Other kinds (thinking is never enabled here)
+// are dropped.
 func fromAPI(msg *anthropic.Message) Message {
 	m := Message{Role: "assistant"}
 	for _, c := range msg.Content {
@@ -121,6 +140,10 @@ func fromAPI(msg *anthropic.Message) Message {
 				input = json.RawMessage(`{}`)
 			}
 			m.Content = append(m.Content, Block{Type: "tool_use", ID: c.ID, Name: c.Name, Input: input})
+		default:
+			if raw := json.RawMessage(c.RawJSON()); serverBlock(c.Type) && json.Valid(raw) {
+				m.Content = append(m.Content, Block{Type: c.Type, ID: c.ID, Name: c.Name, ToolUseID: c.ToolUseID, Raw: raw})
+			}
 		}
 	}
 	return m

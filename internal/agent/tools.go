@@ -30,8 +30,40 @@ const (
 	ToolDelegate  = permission.ToolDelegate
 )
 
-// KnownTools lists every tool name, in the order help text shows them.
+// KnownTools lists every built-in tool name, in the order help text shows them.
 var KnownTools = []string{ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolWriteFile, ToolEditFile, ToolBash, ToolDelegate}
+
+// Anthropic's server tools, declared on request (Config.Tools) and run by
+// the API: only an allow rule or bypassPermissions declares them.
+const (
+	ToolWebSearch = permission.ToolWebSearch
+	ToolWebFetch  = permission.ToolWebFetch
+)
+
+// ServerTools lists the server tools Config.Tools may name.
+var ServerTools = permission.ServerTools
+
+// webFetchBeta is the anthropic-beta value web_fetch_20250910 needs.
+const webFetchBeta = "web-fetch-2025-09-10"
+
+// serverToolDefs declares the server tools among names that policy lets
+// the model use, with its domain rules.
+func serverToolDefs(names []string, policy *permission.Policy) []anthropic.ToolUnionParam {
+	var out []anthropic.ToolUnionParam
+	for _, n := range names {
+		declare, allowed, blocked := policy.ServerTool(n)
+		if !declare {
+			continue
+		}
+		switch n {
+		case ToolWebSearch:
+			out = append(out, anthropic.ToolUnionParam{OfWebSearchTool20250305: &anthropic.WebSearchTool20250305Param{AllowedDomains: allowed, BlockedDomains: blocked}})
+		case ToolWebFetch:
+			out = append(out, anthropic.ToolUnionParam{OfWebFetchTool20250910: &anthropic.WebFetchTool20250910Param{AllowedDomains: allowed, BlockedDomains: blocked}})
+		}
+	}
+	return out
+}
 
 // Limits of the file tools: the model gets a clear error or a capped
 // answer rather than output that would flood its context.

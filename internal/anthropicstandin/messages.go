@@ -12,6 +12,11 @@ import (
 type Reply struct {
 	Text     string
 	ToolUses []ToolUse
+	// ServerToolUses are server tools the API ran during this reply
+	// (web_search, web_fetch): each a server_tool_use block and its
+	// result block, before the text. One the request did not declare is
+	// left out, as the API would never call it.
+	ServerToolUses []ServerToolUse
 	// StopReason defaults to "tool_use" when there are ToolUses, else "end_turn".
 	StopReason string
 	// Usage defaults to a deterministic count from the request and reply sizes.
@@ -28,6 +33,27 @@ type ToolUse struct {
 	Name  string
 	Input any // marshalled to JSON; nil gives {}
 }
+
+// ServerToolUse is a server tool's call and result in a scripted reply.
+type ServerToolUse struct {
+	Name  string // web_search or web_fetch
+	Input any    // marshalled to JSON; nil gives {}
+	// Results are the pages found (web_search) or, first, the page
+	// fetched (web_fetch).
+	Results []WebResult
+	// ErrorCode, when set, makes the result an error
+	// ("max_uses_exceeded", "url_not_allowed", …).
+	ErrorCode string
+}
+
+// WebResult is one page of a server tool's result.
+type WebResult struct {
+	Title, URL, Text string
+}
+
+// WebFetchBeta is the anthropic-beta value a request declaring
+// web_fetch_20250910 must carry.
+const WebFetchBeta = "web-fetch-2025-09-10"
 
 // Usage is a reply's token usage.
 type Usage struct {
@@ -322,6 +348,10 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.refuseModel(w, req.Model) {
+		return
+	}
+	if problem := checkServerTools(r, req); problem != "" {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", problem)
 		return
 	}
 	segs := segments(req.Raw)

@@ -16,14 +16,17 @@ type message struct {
 }
 
 type block struct {
-	typ       string // text | tool_use
+	typ       string // text | tool_use | server_tool_use | a server tool result
 	text      string
 	id, name  string
 	inputJSON string
+	// raw is a server tool result block, sent whole in content_block_start.
+	raw map[string]any
 }
 
 func buildMessage(req *MessagesRequest, r Reply) *message {
 	m := &message{id: "msg_" + randomString(24), model: req.Model, stopReason: r.StopReason, stall: r.Stall}
+	m.blocks = append(m.blocks, serverBlocks(req, r.ServerToolUses)...)
 	if r.Text != "" || len(r.ToolUses) == 0 {
 		m.blocks = append(m.blocks, block{typ: "text", text: r.Text})
 	}
@@ -63,8 +66,11 @@ func buildMessage(req *MessagesRequest, r Reply) *message {
 }
 
 func (b block) json() map[string]any {
-	if b.typ == "tool_use" {
-		return map[string]any{"type": "tool_use", "id": b.id, "name": b.name, "input": json.RawMessage(b.inputJSON)}
+	if b.raw != nil {
+		return b.raw
+	}
+	if b.typ == "tool_use" || b.typ == "server_tool_use" {
+		return map[string]any{"type": b.typ, "id": b.id, "name": b.name, "input": json.RawMessage(b.inputJSON)}
 	}
 	return map[string]any{"type": "text", "text": b.text}
 }
@@ -121,9 +127,11 @@ func (m *message) events() []event {
 	evs := []event{{"message_start", map[string]any{"type": "message_start", "message": start}}}
 	for i, b := range m.blocks {
 		first := b.json()
-		if b.typ == "tool_use" {
+		switch {
+		case b.raw != nil:
+		case b.typ == "tool_use" || b.typ == "server_tool_use":
 			first["input"] = map[string]any{}
-		} else {
+		default:
 			first["text"] = ""
 		}
 		evs = append(evs, event{"content_block_start", map[string]any{"type": "content_block_start", "index": i, "content_block": first}})
@@ -132,7 +140,7 @@ func (m *message) events() []event {
 		}
 		for _, piece := range chunks(b) {
 			delta := map[string]any{"type": "text_delta", "text": piece}
-			if b.typ == "tool_use" {
+			if b.typ == "tool_use" || b.typ == "server_tool_use" {
 				delta = map[string]any{"type": "input_json_delta", "partial_json": piece}
 			}
 			evs = append(evs, event{"content_block_delta", map[string]any{"type": "content_block_delta", "index": i, "delta": delta}})
@@ -151,7 +159,10 @@ func (m *message) events() []event {
 // chunks splits a block's text at word boundaries, or its input JSON into
 // short pieces, so clients really have to assemble deltas.
 func chunks(b block) []string {
-	if b.typ == "tool_use" {
+	if b.raw != nil {
+		return nil
+	}
+	if b.typ == "tool_use" || b.typ == "server_tool_use" {
 		var out []string
 		for s := b.inputJSON; s != ""; {
 			n := min(len(s), 8)

@@ -48,6 +48,8 @@ type (
 	Request         = anthropicstandin.Request
 	Rule            = anthropicstandin.Rule
 	Server          = anthropicstandin.Server
+	ServerToolUse   = anthropicstandin.ServerToolUse
+	WebResult       = anthropicstandin.WebResult
 	Tool            = anthropicstandin.Tool
 	ToolUse         = anthropicstandin.ToolUse
 	Usage           = anthropicstandin.Usage
@@ -77,6 +79,7 @@ const (
 	AccessTokenPrefix          = anthropicstandin.AccessTokenPrefix
 	Scope                      = anthropicstandin.Scope
 	CacheTTL                   = anthropicstandin.CacheTTL
+	WebFetchBeta               = anthropicstandin.WebFetchBeta
 	CacheLookback              = anthropicstandin.CacheLookback
 	DefaultMinCacheTokens      = anthropicstandin.DefaultMinCacheTokens
 )

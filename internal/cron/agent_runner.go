@@ -11,6 +11,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/models"
 )
@@ -59,9 +60,8 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if job.MaxBudgetUSD > 0 {
 		budget = &agent.Budget{MaxUSD: job.MaxBudgetUSD}
 	}
-	a, err := agent.New(rt, agent.Config{
+	cfg := agent.Config{
 		Model:     model,
-		System:    job.System,
 		MaxTokens: r.MaxTokens,
 		MaxTurns:  job.MaxTurns,
 		Budget:    budget,
@@ -80,12 +80,29 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		PermissionMode: perm.Mode,
 		Allow:          perm.Allow,
 		Deny:           perm.Deny,
-	})
+	}
+	// The job's work dir gives the project instructions, read at run
+	// time like the settings files.
+	tools, err := agent.OfferedTools(cfg)
 	if err != nil {
 		return "", err
 	}
+	sp := sysprompt.Build(sysprompt.Options{WorkDir: job.Dir, Home: r.Home, Tools: tools, PermissionMode: perm.Mode, Now: now(), Protected: cfg.Protected})
+	cfg.System = sp.Blocks
+	for _, w := range sp.Warnings {
+		if r.Warnings != nil {
+			fmt.Fprintf(r.Warnings, "hermes: cron job %s: warning: %s\n", job.Name, w)
+		}
+	}
+	a, err := agent.New(rt, cfg)
+	if err != nil {
+		return "", err
+	}
+	conv := agent.NewConversation(now())
+	// The stored --system keeps its meaning: text added to the prompt.
+	conv.System = job.System
 	var denials []string
-	res, err := a.Send(ctx, agent.NewConversation(now()), job.Prompt, func(e agent.Event) {
+	res, err := a.Send(ctx, conv, job.Prompt, func(e agent.Event) {
 		if e.Type == "tool_result" && e.Denied {
 			denials = append(denials, fmt.Sprintf("✗ %s · %s", e.Tool, strings.Join(strings.Fields(e.Output), " ")))
 		}

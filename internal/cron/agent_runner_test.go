@@ -83,3 +83,28 @@ func TestAgentRunnerBudget(t *testing.T) {
 		t.Errorf("%d calls, want 1", n)
 	}
 }
+
+// A job reads the project instructions of the directory it was added
+// from (not the daemon's), keeps exactly its stored tools (none here),
+// and its stored --system is added after the default prompt.
+func TestAgentRunnerSystemPromptFromJobDir(t *testing.T) {
+	const apiKey = "sk-ant-api03-RUNNERkeyRUNNERkeyRUNNERkey"
+	api := anthropictest.New(t, anthropictest.Config{Issuer: oidctest.New(t), APIKeys: []string{apiKey}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "AGENTS.md"), []byte("Job dir rule: answer in haiku.\n"), 0o644)
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, "AGENTS.md"), []byte("User rule: sign with H.\n"), 0o600)
+	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
+	if _, err := (AgentRunner{Home: home}).Run(context.Background(), rt, Job{Name: "j", Prompt: "hi", Dir: dir, System: "Stored system text."}); err != nil {
+		t.Fatal(err)
+	}
+	m := api.MessageRequests()[0]
+	for _, want := range []string{"Working directory: " + dir, "No tools are offered", "User rule: sign with H.", "Job dir rule: answer in haiku."} {
+		if !strings.Contains(m.System, want) {
+			t.Errorf("system prompt lacks %q:\n%s", want, m.System)
+		}
+	}
+	if !strings.HasSuffix(m.System, "\nStored system text.") || len(m.Tools) != 0 {
+		t.Errorf("system = %q, tools = %v", m.System, m.Tools)
+	}
+}

@@ -63,6 +63,9 @@ type Status struct {
 	CacheWriteTokens, CacheReadTokens int64
 	// CostUSD is the session's cost in this process; nil when unknown.
 	CostUSD *float64
+	// Instructions are the project instruction files (AGENTS.md,
+	// CLAUDE.md) in the system prompt.
+	Instructions []string
 }
 
 // Config is what New needs.
@@ -94,7 +97,7 @@ var commands = []command{
 	{"/resume", "resume a saved session (picker)"},
 	{"/sessions", "list saved sessions"},
 	{"/model", "switch models (picker, or /model NAME)"},
-	{"/status", "credential, model, session, tokens and cost"},
+	{"/status", "credential, model, session, tokens, cost and instruction files"},
 	{"/compact", "summarise older turns to free context (/compact FOCUS to steer it)"},
 	{"/clear", "clear the screen (the session is kept)"},
 	{"/help", "keys and commands"},
@@ -836,6 +839,16 @@ func (m *Model) statusReport() string {
 		fmt.Fprintf(&b, "Token:      expires in %s (%s)\n", until(m.cfg.Now(), s.Expiry), s.Expiry.Local().Format("15:04:05"))
 	}
 	fmt.Fprintf(&b, "Model:      %s\nSession:    %s\nTokens:     %d in · %d out", s.Model, s.SessionID, s.InputTokens, s.OutputTokens)
+	if len(s.Instructions) == 0 {
+		b.WriteString("\nInstructions: none")
+	}
+	for i, f := range s.Instructions {
+		label := "\n              "
+		if i == 0 {
+			label = "\nInstructions: "
+		}
+		b.WriteString(label + f)
+	}
 	if s.CacheWriteTokens+s.CacheReadTokens > 0 {
 		fmt.Fprintf(&b, " · %d cache write · %d cache read", s.CacheWriteTokens, s.CacheReadTokens)
 		if all := s.InputTokens + s.CacheWriteTokens + s.CacheReadTokens; all > 0 {

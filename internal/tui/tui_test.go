@@ -68,7 +68,8 @@ func (f *fakeBackend) Compact(_ context.Context, focus string, on func(agent.Eve
 func (f *fakeBackend) Status() Status {
 	return Status{Model: f.model, SessionID: f.session, CredentialKind: "WIF", CredentialSource: "anthropic-wif (configured WIF)",
 		Expiry: time.Date(2026, 1, 1, 12, 7, 0, 0, time.UTC), InputTokens: 1200, OutputTokens: 34,
-		CacheWriteTokens: f.cacheWrite, CacheReadTokens: f.cacheRead, CostUSD: f.cost}
+		CacheWriteTokens: f.cacheWrite, CacheReadTokens: f.cacheRead, CostUSD: f.cost,
+		Instructions: []string{"/repo/AGENTS.md", "/repo/sub/CLAUDE.md"}}
 }
 
 var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -300,7 +301,8 @@ func TestSlashCommands(t *testing.T) {
 	run(m, press("tab"))
 	run(m, press("enter"))
 	sc := screen(m)
-	for _, want := range []string{"Credential: WIF · anthropic-wif", "expires in 7m", "Model:      claude-test", "Session:    s1", "1200 in · 34 out"} {
+	for _, want := range []string{"Credential: WIF · anthropic-wif", "expires in 7m", "Model:      claude-test", "Session:    s1", "1200 in · 34 out",
+		"Instructions: /repo/AGENTS.md", "\n              /repo/sub/CLAUDE.md"} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("/status lacks %q:\n%s", want, sc)
 		}

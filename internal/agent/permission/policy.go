@@ -116,6 +116,41 @@ func (p *Policy) Offered(tool string) bool {
 	return true
 }
 
+// ServerTool says whether a server tool (web_search, web_fetch) is
+// declared to the model, and for which domains. The API runs their calls
+// and the client sees them only afterwards, so nobody can be asked: the
+// tool is declared only when an allow rule names it, or in
+// bypassPermissions mode; plan mode and a whole-tool deny rule leave it
+// out. Domain rules narrow it: allowed (allow rules; nil means any
+// domain) and blocked (deny rules, which win over an allowed domain).
+func (p *Policy) ServerTool(tool string) (declare bool, allowed, blocked []string) {
+	if !slices.Contains(ServerTools, tool) || !p.Offered(tool) {
+		return false, nil, nil
+	}
+	allow, deny := p.Rules()
+	for _, r := range deny {
+		if r.Tool == tool && r.Domain() != "" {
+			blocked = append(blocked, r.Domain())
+		}
+	}
+	anyDomain := p.mode == ModeBypassPermissions
+	for _, r := range allow {
+		switch {
+		case r.Tool != tool:
+		case r.Command == "":
+			anyDomain = true
+		case r.Domain() != "" && !slices.Contains(blocked, r.Domain()):
+			allowed = append(allowed, r.Domain())
+		}
+	}
+	if anyDomain {
+		return true, nil, blocked
+	}
+	// The API takes allowed or blocked domains, not both: with an allow
+	// list, the denied domains are already left out of it.
+	return len(allowed) > 0, allowed, nil
+}
+
 // AllowForSession adds rules for the rest of the session ("yes, and don't
 // ask again").
 func (p *Policy) AllowForSession(rules ...Rule) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -32,6 +33,28 @@ const (
 
 // Tools lists every tool name rules may name.
 var Tools = []string{ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolWriteFile, ToolEditFile, ToolBash, ToolDelegate}
+
+// Anthropic's server tools: declared by hermes, run by the API.
+const (
+	ToolWebSearch = "web_search"
+	ToolWebFetch  = "web_fetch"
+)
+
+// ServerTools lists the server tools rules may name: web_search,
+// web_fetch, or one domain, web_fetch(domain:docs.example.com).
+var ServerTools = []string{ToolWebSearch, ToolWebFetch}
+
+// domainPrefix starts a server tool rule's command: "domain:HOST".
+const domainPrefix = "domain:"
+
+// Domain is a server tool rule's domain ("" for other rules).
+func (r Rule) Domain() string {
+	d, _ := strings.CutPrefix(r.Command, domainPrefix)
+	if d == r.Command {
+		return ""
+	}
+	return d
+}
 
 // claudeName maps Claude Code's tool names to ours, so rules copied from
 // a Claude Code settings file or command line keep working.
@@ -53,6 +76,10 @@ func claudeName(name string) string {
 		return ToolBash
 	case "Task":
 		return ToolDelegate
+	case "WebSearch":
+		return ToolWebSearch
+	case "WebFetch":
+		return ToolWebFetch
 	}
 	return ""
 }
@@ -128,6 +155,9 @@ func ParseRule(s string) (Rule, error) {
 	if spec == "*" || spec == "" {
 		return r, nil // bash(*), bash(): the whole tool
 	}
+	if slices.Contains(ServerTools, tool) {
+		return domainRule(s, tool, spec)
+	}
 	if EditTool(tool) {
 		// write_file(.git/**): a path rule, only to lift the refusal of
 		// git's internals (GitInternal); any other path is a mistake.
@@ -160,7 +190,22 @@ func ParseRule(s string) (Rule, error) {
 	return r, nil
 }
 
+// domainRule reads web_fetch(domain:HOST): a host name only, no scheme,
+// path, port or wildcard, so the rule says exactly what the API is told.
+func domainRule(s, tool, spec string) (Rule, error) {
+	host, ok := strings.CutPrefix(spec, domainPrefix)
+	host = strings.ToLower(strings.TrimSpace(host))
+	if !ok || host == "" || len(host) > 253 || strings.Trim(host, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" ||
+		strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") || !strings.Contains(host, ".") {
+		return Rule{}, fmt.Errorf("permission rule %q: %s takes a domain, e.g. %s(domain:docs.example.com)", s, tool, tool)
+	}
+	return Rule{Tool: tool, Command: domainPrefix + host}, nil
+}
+
 func toolName(name string) (string, error) {
+	if slices.Contains(ServerTools, name) {
+		return name, nil
+	}
 	for _, t := range Tools {
 		if name == t {
 			return t, nil

@@ -39,6 +39,8 @@ type Options struct {
 	MaxTokens       int
 	MaxTurns        int
 	MaxBudgetUSD    float64
+	// NoProjectInstructions skips AGENTS.md and CLAUDE.md in every session.
+	NoProjectInstructions bool
 }
 
 // NewCmd returns the `hermes acp` command.
@@ -89,6 +91,7 @@ allow them.`,
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "per session: stop a prompt after the model call that takes the session's cost (list price) over this many US dollars")
+	fl.BoolVar(&opts.NoProjectInstructions, "no-project-instructions", false, "do not read AGENTS.md, CLAUDE.md and CLAUDE.local.md from a session's work dir")
 	return cmd
 }
 
@@ -118,22 +121,23 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	cfg := acpserver.Config{
-		Resolve:        opts.Resolve,
-		Home:           home,
-		Getenv:         opts.Getenv,
-		Now:            opts.Now,
-		Version:        cmdutil.Version,
-		Model:          opts.Model,
-		PermissionMode: opts.PermissionMode,
-		Allow:          opts.AllowedTools,
-		Deny:           opts.DisallowedTools,
-		MaxTokens:      opts.MaxTokens,
-		MaxTurns:       opts.MaxTurns,
-		MaxBudgetUSD:   opts.MaxBudgetUSD,
-		SecretPaths:    opts.Factory.SecretPaths,
-		SecretEnv:      opts.Factory.SecretEnv,
-		Logger:         opts.Factory.Logger(), // stderr: never stdout
-		Warnings:       opts.IO.ErrOut,
+		Resolve:               opts.Resolve,
+		Home:                  home,
+		Getenv:                opts.Getenv,
+		Now:                   opts.Now,
+		Version:               cmdutil.Version,
+		Model:                 opts.Model,
+		PermissionMode:        opts.PermissionMode,
+		Allow:                 opts.AllowedTools,
+		Deny:                  opts.DisallowedTools,
+		MaxTokens:             opts.MaxTokens,
+		MaxTurns:              opts.MaxTurns,
+		NoProjectInstructions: opts.NoProjectInstructions,
+		MaxBudgetUSD:          opts.MaxBudgetUSD,
+		SecretPaths:           opts.Factory.SecretPaths,
+		SecretEnv:             opts.Factory.SecretEnv,
+		Logger:                opts.Factory.Logger(), // stderr: never stdout
+		Warnings:              opts.IO.ErrOut,
 	}
 	if opts.PermissionMode == permission.ModeBypassPermissions {
 		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)

@@ -1,5 +1,5 @@
 // Package chat implements `hermes chat`: one-shot (-q or a prompt on
-// stdin) and interactive, with sessions, opt-in tools and sub-agents.
+// stdin) and interactive, with sessions, tools and sub-agents.
 package chat
 
 import (
@@ -20,11 +20,13 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/markdown"
 	"github.com/hermes-agent/hermes/internal/models"
@@ -50,17 +52,26 @@ type Options struct {
 	Now       func() time.Time
 	Verbose   bool
 
-	Query     string
-	Model     string
-	System    string
-	MaxTokens int
-	MaxTurns  int
+	Query string
+	Model string
+	// System is --append-system-prompt (alias --system): kept with the
+	// session and sent after the system prompt. SystemPrompt
+	// (--system-prompt) replaces hermes's default text. Both may be @FILE.
+	System                string
+	SystemPrompt          string
+	PrintSystemPrompt     bool
+	NoProjectInstructions bool
+	MaxTokens             int
+	MaxTurns              int
 	// CompactAt is --compact-at (percent of the context window).
 	CompactAt int
 	// MaxBudgetUSD is --max-budget-usd (one-shot only); 0 means none.
 	MaxBudgetUSD float64
 	Format       string
+	// Tools restricts the tools offered; with ToolsGiven false (no
+	// --tools) every built-in tool is offered. "none" or "" offers none.
 	Tools        []string
+	ToolsGiven   bool
 	Session      string
 	Continue     bool
 	ListSessions bool
@@ -121,7 +132,8 @@ the prompt history ($HERMES_HOME/history), Ctrl+C clears the input, cancels
 an answer, or quits on an empty input; Esc cancels an answer. Commands:
 /new, /resume, /sessions, /model, /status, /compact, /clear, /help, /exit.
 
-Tools are opt-in (--tools). read_file, list_files, glob, grep and delegate run
+Every built-in tool is offered unless --tools restricts the set (--tools none,
+or --tools '', for none). read_file, list_files, glob, grep and delegate run
 without asking; write_file, edit_file and bash need permission: an
 --allowed-tools rule ("edit_file", "bash(go test:*)"), a permission mode, or,
 on a terminal, your answer to hermes's question. Without a terminal a call
@@ -135,8 +147,10 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Example: `  hermes chat -q "Explain WIF in one sentence"
   git diff | hermes chat --system "Review this diff"
   hermes chat -q "Summarise the failing tests" < test-output.txt
+  hermes chat -q "What does this project do?"
   hermes chat -q "Summarise the README" --tools read_file,list_files
-  hermes chat -q "Fix the lint errors" --tools read_file,grep,edit_file,bash \
+  hermes chat -q "Answer from the prompt alone" --tools none
+  hermes chat -q "Fix the lint errors" \
     --permission-mode acceptEdits --allowed-tools 'bash(go vet:*) bash(golangci-lint run:*)'
   hermes chat --list-sessions`,
 		Args: cobra.NoArgs,
@@ -147,6 +161,10 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 			// Filled here: the root fills the global flags after NewCmd.
 			opts.Resolve, opts.SecretPaths, opts.SecretEnv = f.Resolve, f.SecretPaths, f.SecretEnv
 			opts.Verbose = f.Verbose
+			opts.ToolsGiven = cmd.Flags().Changed("tools")
+			if cmd.Flags().Changed("system") && cmd.Flags().Changed("append-system-prompt") {
+				return cmdutil.FlagErrorf("--system is --append-system-prompt: give one of them")
+			}
 			opts.StdinFd = f.IO.StdinFd()
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -157,14 +175,18 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Query, "query", "q", "", "answer this prompt once and exit")
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default $HERMES_MODEL, else "+agent.DefaultModel+")")
-	fl.StringVar(&opts.System, "system", "", "system prompt")
+	fl.StringVar(&opts.SystemPrompt, "system-prompt", "", "replace hermes's default system prompt with TEXT (or @FILE)")
+	fl.StringVar(&opts.System, "append-system-prompt", "", "add TEXT (or @FILE) to the system prompt; kept with the session")
+	fl.StringVar(&opts.System, "system", "", "the same as --append-system-prompt")
+	fl.BoolVar(&opts.PrintSystemPrompt, "print-system-prompt", false, "print the system prompt that would be sent (and the instruction files used) and exit")
+	fl.BoolVar(&opts.NoProjectInstructions, "no-project-instructions", false, "do not read AGENTS.md, CLAUDE.md and CLAUDE.local.md (e.g. for untrusted checkouts)")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.IntVar(&opts.CompactAt, "compact-at", agent.DefaultCompactAt, "compact older turns into a summary before a request passes this percent of the model's context window")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "one-shot: stop after the model call that takes the answer's cost (list price) over this many US dollars, exit 1")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "enable tools (comma list): "+strings.Join(agent.KnownTools, ", "))
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools, ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
@@ -180,7 +202,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	_ = cmd.RegisterFlagCompletionFunc("session", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("resume", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("format", complete.Fixed("text", "json", "stream-json"))
-	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(append(slices.Clip(agent.KnownTools), agent.ServerTools...)...))
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	return cmd
 }
@@ -203,6 +225,12 @@ func Run(ctx context.Context, opts *Options) error {
 	store := agent.NewStore(home)
 	if opts.ListSessions {
 		return listSessions(opts, store)
+	}
+	if err := opts.readPromptFiles(); err != nil {
+		return err
+	}
+	if opts.PrintSystemPrompt {
+		return opts.printSystemPrompt(home)
 	}
 	prompt, err := opts.prompt()
 	if err != nil {
@@ -249,6 +277,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := s.permissions(&cfg, home, interactive); err != nil {
 		return err
 	}
+	sp, err := opts.systemPrompt(&cfg, home)
+	if err != nil {
+		return err
+	}
+	s.instructions = sp.Files
 	useTUI := interactive && s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd)
 	if useTUI && cfg.Approver != nil {
 		// The terminal UI asks in a dialog: it owns stdin.
@@ -271,13 +304,126 @@ func Run(ctx context.Context, opts *Options) error {
 	return s.oneShot(ctx, prompt)
 }
 
+// maxPromptFile bounds a --system-prompt or --append-system-prompt @FILE.
+const maxPromptFile = 256 << 10
+
+// readPromptFiles replaces an @FILE value of the system prompt flags with
+// the file's text.
+func (o *Options) readPromptFiles() error {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"--system-prompt", &o.SystemPrompt}, {"--append-system-prompt", &o.System}} {
+		path, ok := strings.CutPrefix(*f.v, "@")
+		if !ok {
+			continue
+		}
+		data, err := fsutil.ReadFileLimited(path, maxPromptFile)
+		if err != nil {
+			return cmdutil.FlagErrorf("%s @%s: %v", f.name, path, err)
+		}
+		*f.v = strings.TrimSpace(string(data))
+	}
+	return nil
+}
+
+// systemPrompt fills cfg.System: hermes's default text (or
+// --system-prompt) and the project instructions, for the tools cfg
+// offers in its permission mode. Warnings (a file cut or refused) go to
+// stderr; with verbose, the files used too.
+func (o *Options) systemPrompt(cfg *agent.Config, home string) (*sysprompt.Prompt, error) {
+	p, err := o.buildSystemPrompt(cfg, home)
+	if err != nil {
+		return nil, err
+	}
+	cfg.System = p.Blocks
+	offered, _ := agent.OfferedTools(*cfg)
+	for _, t := range cfg.Tools {
+		if slices.Contains(agent.ServerTools, t) && !slices.Contains(offered, t) {
+			fmt.Fprintf(o.IO.ErrOut, "hermes: warning: %s is not offered: the API runs it, so hermes cannot ask you first; allow it with --allowed-tools %s (web_fetch also takes %s(domain:HOST))\n", t, t, agent.ToolWebFetch)
+		}
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintln(o.IO.ErrOut, "hermes: warning: "+w)
+	}
+	if o.Verbose {
+		fmt.Fprintln(o.IO.ErrOut, "hermes: "+instructionsLine(p.Files))
+	}
+	return p, nil
+}
+
+func (o *Options) buildSystemPrompt(cfg *agent.Config, home string) (*sysprompt.Prompt, error) {
+	wd := cfg.WorkDir
+	if wd == "" {
+		var err error
+		if wd, err = os.Getwd(); err != nil {
+			return nil, fmt.Errorf("working directory: %w", err)
+		}
+	}
+	tools, err := agent.OfferedTools(*cfg)
+	if err != nil {
+		return nil, err
+	}
+	var protected []string
+	if o.SecretPaths != nil {
+		protected = o.SecretPaths()
+	}
+	return sysprompt.Build(sysprompt.Options{
+		WorkDir: wd, Home: home, Tools: tools, PermissionMode: cfg.PermissionMode,
+		Now: o.Now(), Replace: o.SystemPrompt, NoProjectInstructions: o.NoProjectInstructions,
+		Protected: protected,
+	}), nil
+}
+
+// instructionsLine names the instruction files used, for --verbose and
+// --print-system-prompt.
+func instructionsLine(files []sysprompt.File) string {
+	if len(files) == 0 {
+		return "project instructions: none"
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Path
+		if f.Cut {
+			names[i] += " (cut)"
+		}
+	}
+	return "project instructions: " + strings.Join(names, ", ")
+}
+
+// printSystemPrompt is --print-system-prompt: the system prompt the
+// flags and work dir give, on stdout, and the files used on stderr. No
+// credential is needed and no session is touched.
+func (o *Options) printSystemPrompt(home string) error {
+	cfg := o.agentConfig()
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	eff, err := permission.Resolve(home, wd, o.PermissionMode, o.AllowedTools, o.DisallowedTools)
+	if err != nil {
+		return err
+	}
+	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
+	p, err := o.buildSystemPrompt(&cfg, home)
+	if err != nil {
+		return err
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintln(o.IO.ErrOut, "hermes: warning: "+w)
+	}
+	fmt.Fprintln(o.IO.ErrOut, "hermes: "+instructionsLine(p.Files))
+	_, err = fmt.Fprintln(o.IO.Out, sysprompt.Text(agent.SystemBlocks(p.Blocks, o.System)))
+	return err
+}
+
 func (o *Options) check() error {
 	if !slices.Contains([]string{"text", "json", "stream-json"}, o.Format) {
 		return cmdutil.FlagErrorf("invalid --format %q: use text, json or stream-json", o.Format)
 	}
 	for _, t := range o.Tools {
-		if t = strings.TrimSpace(t); t != "" && !slices.Contains(agent.KnownTools, t) {
-			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s", t, strings.Join(agent.KnownTools, ", "))
+		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools, t) && !slices.Contains(agent.ServerTools, t) {
+			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", t, strings.Join(agent.KnownTools, ", "), strings.Join(agent.ServerTools, ", "))
 		}
 	}
 	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
@@ -413,13 +559,28 @@ func (o *Options) agentConfig() agent.Config {
 		Model:     model,
 		MaxTokens: o.MaxTokens,
 		MaxTurns:  o.MaxTurns,
-		Tools:     o.Tools,
+		Tools:     o.tools(),
 		CompactAt: o.CompactAt,
 	}
 	if o.MaxBudgetUSD > 0 {
 		cfg.Budget = &agent.Budget{MaxUSD: o.MaxBudgetUSD}
 	}
 	return cfg
+}
+
+// tools is the set offered: every built-in tool unless --tools was
+// given; "none" and "" in the list offer nothing by themselves.
+func (o *Options) tools() []string {
+	if !o.ToolsGiven {
+		return slices.Clone(agent.KnownTools)
+	}
+	out := []string{}
+	for _, t := range o.Tools {
+		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func listSessions(o *Options, store *agent.Store) error {
@@ -460,6 +621,8 @@ type chatSession struct {
 	lock  *agent.SessionLock // conv's session lock, held while it is in use
 	// approver asks for tool permissions in the terminal UI; nil otherwise.
 	approver *tui.Approver
+	// instructions are the project instruction files in the system prompt.
+	instructions []sysprompt.File
 }
 
 // release lets another process use the session.
@@ -731,7 +894,7 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 		return err
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
-	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.Tools) {
+	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.tools()) {
 		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
 	}
 	if o.IO.CanPrompt() && (interactive || o.Format == "text") {

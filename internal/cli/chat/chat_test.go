@@ -69,7 +69,8 @@ func TestOneShotText(t *testing.T) {
 	s := stub(t)
 	h := newHarness(t, s.URL, testKey)
 	h.env["HERMES_MODEL"] = "claude-haiku-5-5"
-	if err := h.run(context.Background(), "-q", "hello there", "--system", "sys", "--max-tokens", "99"); err != nil {
+	// --system-prompt replaces hermes's default; no instruction files.
+	if err := h.run(context.Background(), "-q", "hello there", "--system-prompt", "sys", "--no-project-instructions", "--max-tokens", "99"); err != nil {
 		t.Fatal(err)
 	}
 	if h.out.String() != "echo: hello there\n" {

@@ -158,6 +158,9 @@ func (b *tuiBackend) Status() tui.Status {
 		CredentialKind:   kindLabel(rt.Kind),
 		CredentialSource: rt.Source,
 	}
+	for _, f := range b.s.instructions {
+		st.Instructions = append(st.Instructions, f.Path)
+	}
 	if p, ok := rt.Tokens.(credential.Peeker); ok {
 		if tok, ok := p.Peek(); ok {
 			st.Expiry = tok.Expiry

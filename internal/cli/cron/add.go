@@ -69,7 +69,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVar(&opts.Schedule, "schedule", "", "when to run: cron fields, @hourly-style descriptor or @every DURATION (required)")
 	fl.StringVar(&opts.Prompt, "prompt", "", "the prompt to send (required)")
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else "+models.DefaultModel+")")
-	fl.StringVar(&opts.System, "system", "", "system prompt")
+	fl.StringVar(&opts.System, "system", "", "text added to the system prompt (as chat --append-system-prompt)")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "maximum model calls per run when tools are used (default "+strconv.Itoa(agent.DefaultMaxTurns)+")")

@@ -63,7 +63,7 @@ none). Changing the schedule restarts it from now.`,
 	fl.StringVar(&opts.Schedule, "schedule", "", "new schedule: cron fields, @hourly-style descriptor or @every DURATION")
 	fl.StringVar(&opts.Prompt, "prompt", "", "new prompt")
 	fl.StringVarP(&opts.Model, "model", "m", "", `new model ("" for the default)`)
-	fl.StringVar(&opts.System, "system", "", `new system prompt ("" for none)`)
+	fl.StringVar(&opts.System, "system", "", `new text added to the system prompt ("" for none)`)
 	fl.StringSliceVar(&opts.Tools, "tools", nil, `new opt-in tools, comma-separated ("" for none)`)
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", `new permission mode: default, acceptEdits, bypassPermissions or plan`)
 	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, `new rules for tool calls the job may make ("" for none)`)

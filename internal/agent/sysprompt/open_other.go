@@ -1,0 +1,5 @@
+//go:build !unix
+
+package sysprompt
+
+const openNonblock = 0
