@@ -29,7 +29,10 @@ type cacheEntry struct {
 	ExpiresAt   time.Time `json:"expires_at"`
 	ObtainedAt  time.Time `json:"obtained_at"`
 	RequestID   string    `json:"request_id,omitempty"`
-	Source      string    `json:"source,omitempty"` // non-secret description, for humans reading the dir
+	// Identity is identityOf the assertion exchanged (sha256 of its iss,
+	// sub and aud): the entry serves only that identity.
+	Identity string `json:"identity,omitempty"`
+	Source   string `json:"source,omitempty"` // non-secret description, for humans reading the dir
 }
 
 func (e *cacheEntry) token() credential.Token {
