@@ -17,7 +17,8 @@ import (
 )
 
 // CacheDir is where exchanged WIF tokens and the spent-assertion record
-// live: HERMES_HOME/cache/wif. ForgetCachedTokens removes it whole.
+// live: HERMES_HOME/cache/wif. ForgetCachedTokens removes the tokens and
+// keeps the spent record until its JWTs expire.
 func CacheDir(home string) string { return filepath.Join(home, "cache", "wif") }
 
 const cacheVersion = 1

@@ -1,18 +1,46 @@
 package wif
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // ForgetCachedTokens removes every cached WIF token (HERMES_HOME/cache/wif),
 // so that removing or replacing a WIF configuration also drops what it minted.
-// A missing cache is not an error.
+// The spent-assertion record (cache/wif/spent/, hashes only) is kept until
+// the JWTs it lists expire: re-adding the same un-rotated token file must
+// not send a used JWT again. A missing cache is not an error.
 func ForgetCachedTokens(home string) error {
-	dir := filepath.Join(home, "cache", "wif")
-	if err := os.RemoveAll(dir); err != nil {
+	dir := CacheDir(home)
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("remove cached WIF tokens in %s: %w", dir, err)
 	}
+	for _, ent := range ents {
+		if ent.Name() == "spent" && ent.IsDir() {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, ent.Name())); err != nil {
+			return fmt.Errorf("remove cached WIF tokens in %s: %w", dir, err)
+		}
+	}
+	c := newDiskCache(home)
+	c.pruneSpent(time.Now())
+	// Nothing left to remember: no empty directories either.
+	if os.Remove(c.spentDir()) == nil || !exists(c.spentDir()) {
+		os.Remove(dir)
+	}
 	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
