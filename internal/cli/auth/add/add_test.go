@@ -318,7 +318,10 @@ func TestCheckInterrupted(t *testing.T) {
 	h := newHarness(t, false, &fakePrompter{})
 	wifOpts(h, filepath.Join(t.TempDir(), "absent"))
 	h.opts.Check = true
-	h.opts.CheckWIF = func(context.Context, *authstore.WIF) (credential.Token, error) { cancel(); return credential.Token{}, canceled }
+	h.opts.CheckWIF = func(context.Context, *authstore.WIF) (credential.Token, error) {
+		cancel()
+		return credential.Token{}, canceled
+	}
 	err := Run(ctx, h.opts)
 	if err == nil || err.Error() != "the check was interrupted; nothing stored" || cmdutil.ExitCode(err) != 130 {
 		t.Errorf("wif: err = %v (exit %d)", err, cmdutil.ExitCode(err))
@@ -334,5 +337,30 @@ func TestCheckInterrupted(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(h.home, authstore.FileName)); err == nil && len(h.file(t).Pool()) != 0 {
 		t.Error("an unchecked key was stored after the interrupt")
+	}
+}
+
+// A token file that exists but holds a token hermes would refuse (here:
+// expired) is re-asked with the warning, like every other bad answer; it
+// is kept only on an explicit "use it anyway".
+func TestInteractiveBadTokenFileIsReasked(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jwt")
+	if err := os.WriteFile(bad, []byte("not-a-jwt\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &fakePrompter{selects: []int{0}, inputs: []string{bad, bad, "use it anyway"}}
+	h := newHarness(t, true, p)
+	h.opts.Type = TypeWIF
+	h.opts.WIF = WIFFlags{RuleID: "fdrl_01abc", OrgID: "12345678-90ab-cdef-1234-567890abcdef"}
+	h.opts.WIF.ServiceAccountID, h.opts.WIF.WorkspaceID = "svac_01x", "default"
+	if err := Run(context.Background(), h.opts); err != nil {
+		t.Fatalf("Run: %v\nstderr:\n%s", err, h.err)
+	}
+	if n := strings.Count(h.err.String(), "✗ identity token from file "+bad); n != 2 {
+		t.Errorf("warned %d times, want 2 (the same bad path is refused again):\n%s", n, h.err)
+	}
+	if w := h.file(t).WIF(); w == nil || w.IdentityToken.Path != bad {
+		t.Fatalf("WIF = %+v", w)
 	}
 }
