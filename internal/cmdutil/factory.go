@@ -15,7 +15,8 @@ import (
 )
 
 // Version is set at build time with -ldflags "-X .../cmdutil.Version=...".
-var Version = "0.1.0-dev"
+// Unset, BuildVersion reads the binary's own build information instead.
+var Version = ""
 
 // Factory hands every command what it needs from the outside world, so a
 // command's run function can be tested without a process or terminal.

@@ -125,7 +125,7 @@ func Run(ctx context.Context, opts *Options) error {
 		Home:                  home,
 		Getenv:                opts.Getenv,
 		Now:                   opts.Now,
-		Version:               cmdutil.Version,
+		Version:               cmdutil.BuildVersion(),
 		Model:                 opts.Model,
 		PermissionMode:        opts.PermissionMode,
 		Allow:                 opts.AllowedTools,

@@ -292,7 +292,7 @@ func (f *flow) throughGateway(ctx context.Context) ([]string, error) {
 		Getenv:    lookupEnv(f.env),
 		Stderr:    &f.inProcess,
 		Now:       time.Now,
-		UserAgent: "hermes/" + cmdutil.Version + " (demo)",
+		UserAgent: "hermes/" + cmdutil.BuildVersion() + " (demo)",
 		Logger:    logger,
 		// Its own sources: this resolver sees the demo's environment, not
 		// this process's; the token cache on disk is what it shares.

@@ -39,7 +39,7 @@ func Resolver(f *cmdutil.Factory) *resolve.Resolver {
 		BaseURL:    f.BaseURL,
 		Credential: f.Credential,
 		Now:        f.Now,
-		UserAgent:  "hermes/" + cmdutil.Version,
+		UserAgent:  "hermes/" + cmdutil.BuildVersion(),
 		Logger:     f.Logger(),
 		Verbose:    f.Verbose,
 		Sources:    f.Sources,

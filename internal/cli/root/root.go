@@ -40,7 +40,7 @@ Azure or any OIDC issuer: no static key), and brokers those credentials to any
 other tool (hermes gateway, hermes exec, hermes auth token).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       cmdutil.Version,
+		Version:       cmdutil.BuildVersion(),
 	}
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)

@@ -17,7 +17,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Print the hermes version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(f.IO.Out, "hermes %s (%s, %s/%s)\n", cmdutil.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintf(f.IO.Out, "hermes %s (%s, %s/%s)\n", cmdutil.BuildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
 		},
 	}

@@ -126,7 +126,11 @@ func (r *Resolver) Report(ctx context.Context) (*Report, error) {
 			// The winner whose next exchange is refused before it is sent
 			// (a missing token file, say) is not used: `auth token` fails
 			// with the same words, and hermes does not fall back past it.
-			if err := refusedIdentity(c, st.WIF); err != nil {
+			err := refusedIdentity(c, st.WIF)
+			if err == nil && c.wif != nil {
+				err = r.wifBlocked(ctx, c)
+			}
+			if err != nil {
 				st.State, st.Detail = StateUnusable, err.Error()
 				rep.Using = -1
 				rep.Err = err
@@ -161,6 +165,31 @@ func refusedIdentity(c *candidate, ws *WIFStatus) error {
 		return nil
 	}
 	return &identity.TokenError{Source: c.wif.Identity.Describe(), Findings: errs}
+}
+
+// wifBlocked is what the next use of c's WIF source meets before any
+// exchange, decided by the source itself (wif.Source.Blocked: the same
+// decision `auth token` runs), so status and auth token cannot disagree:
+// an assertion already exchanged, with no valid token held, is refused by
+// both. It never exchanges.
+func (r *Resolver) wifBlocked(ctx context.Context, c *candidate) error {
+	type blocker interface{ Blocked(context.Context) error }
+	if s, ok := r.statusWIF(c).(blocker); ok {
+		return s.Blocked(ctx)
+	}
+	return nil
+}
+
+// statusWIF is c's WIF token source in this process (built if needed,
+// which exchanges nothing), nil when its configuration cannot build one.
+func (r *Resolver) statusWIF(c *candidate) credential.TokenSource {
+	cfg := *c.wif
+	cfg.BaseURL, _, _ = r.baseURL(c.baseURL)
+	ts, err := r.sharedWIF(cfg)
+	if err != nil {
+		return nil
+	}
+	return ts
 }
 
 // cachedTokener is implemented by token sources that can describe the
@@ -200,10 +229,8 @@ func (r *Resolver) wifStatus(c *candidate) *WIFStatus {
 	}
 	var ct wif.Cached
 	var ok bool
-	if s, held := r.lookupWIF(cfg).(cachedTokener); held {
+	if s, held := r.statusWIF(c).(cachedTokener); held {
 		ct, ok = s.Cached()
-	} else {
-		ct, ok = wif.LoadCached(r.Home, cfg)
 	}
 	if ok {
 		ws.Cached = &CachedStatus{ObtainedAt: ct.ObtainedAt, ExpiresAt: ct.Token.Expiry, Expired: !now.Before(ct.Token.Expiry), RequestID: ct.RequestID}
@@ -245,9 +272,13 @@ func (r *Resolver) summary(win *candidate, rep *Report) string {
 	case win.mode == credential.ModeBearer:
 		how = "sent as Authorization: Bearer"
 	}
-	var refused *identity.TokenError
-	if rep.Using < 0 && errors.As(rep.Err, &refused) {
-		return fmt.Sprintf("hermes would use %s because %s, but the %s. hermes does not fall back to the sources after it: fix it, or choose another source with --credential.", win.name, why, refused)
+	if rep.Using < 0 && rep.Err != nil {
+		var refused *identity.TokenError
+		what := rep.Err.Error()
+		if errors.As(rep.Err, &refused) {
+			what = "the " + refused.Error()
+		}
+		return fmt.Sprintf("hermes would use %s because %s, but %s. hermes does not fall back to the sources after it: fix it, or choose another source with --credential.", win.name, why, strings.TrimSuffix(what, "."))
 	}
 	s := fmt.Sprintf("hermes will use %s because %s; %s, to %s (%s).", win.name, why, how, rep.BaseURL, rep.BaseURLFrom)
 	var shadowed []string

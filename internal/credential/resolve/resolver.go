@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +47,11 @@ type Resolver struct {
 	// gcp-metadata, azure-imds) and, through its Transport, the exchange.
 	// nil: the defaults (the exchange never follows redirects either way).
 	HTTPClient *http.Client
+
+	// Pending is a WIF configuration not stored yet (`auth add --check`):
+	// when set, it is the only candidate, resolved as --credential
+	// anthropic-wif would be, so it is checked before anything is stored.
+	Pending *authstore.WIF
 
 	// Sources is what this process shares between resolutions (token
 	// sources, notices given); the Factory creates one per process. nil:
@@ -130,6 +136,11 @@ func (c *candidate) description() string {
 // when given, comes first. This is the only implementation of the
 // precedence: Resolve takes the first usable candidate, Report shows them all.
 func (r *Resolver) walk() (cands []*candidate, storeErr error) {
+	if w := r.Pending; w != nil {
+		c := wifCandidate(w, authstore.WIFTarget, OriginFlag)
+		c.problem = w.IdentityToken.NotUsableHere(r.getenv)
+		return []*candidate{c}, nil
+	}
 	file, storeErr := &authstore.File{}, error(nil)
 	if r.Home != "" { // never read a relative auth.json
 		file, storeErr = authstore.Open(r.Home).Load()
@@ -416,9 +427,9 @@ func (r *Resolver) warnLoosePermissions() {
 // an unreadable auth.json is an error, not a silent fallback to whatever
 // the environment holds.
 func (r *Resolver) winner(cands []*candidate, storeErr error) (*candidate, error) {
-	if r.Credential != "" {
+	if r.Credential != "" || r.Pending != nil {
 		if c := cands[0]; !c.usable() {
-			return nil, &TargetError{Target: r.Credential, Reason: c.problem}
+			return nil, &TargetError{Target: cmp.Or(r.Credential, authstore.WIFTarget), Reason: c.problem}
 		}
 		return cands[0], nil
 	}

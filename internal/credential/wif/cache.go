@@ -17,7 +17,8 @@ import (
 )
 
 // CacheDir is where exchanged WIF tokens and the spent-assertion record
-// live: HERMES_HOME/cache/wif. ForgetCachedTokens removes it whole.
+// live: HERMES_HOME/cache/wif. ForgetCachedTokens removes the tokens and
+// keeps the spent record until its JWTs expire.
 func CacheDir(home string) string { return filepath.Join(home, "cache", "wif") }
 
 const cacheVersion = 1
@@ -29,7 +30,10 @@ type cacheEntry struct {
 	ExpiresAt   time.Time `json:"expires_at"`
 	ObtainedAt  time.Time `json:"obtained_at"`
 	RequestID   string    `json:"request_id,omitempty"`
-	Source      string    `json:"source,omitempty"` // non-secret description, for humans reading the dir
+	// Identity is identityOf the assertion exchanged (sha256 of its iss,
+	// sub and aud): the entry serves only that identity.
+	Identity string `json:"identity,omitempty"`
+	Source   string `json:"source,omitempty"` // non-secret description, for humans reading the dir
 }
 
 func (e *cacheEntry) token() credential.Token {

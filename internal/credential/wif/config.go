@@ -3,6 +3,8 @@ package wif
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/hermes-agent/hermes/internal/identity"
@@ -40,5 +42,22 @@ func (c Config) Key() string {
 		c.Identity.Command,
 	}
 	sum := sha256.Sum256([]byte(strings.Join(fields, "\x00")))
+	return hex.EncodeToString(sum[:])
+}
+
+// identityOf names whom an assertion speaks for: the sha256 of its
+// issuer, subject and audience (sorted), never the JWT. A cached token is
+// used only for the identity it was exchanged for (with Key, the cache's
+// key): a rotated JWT of the same identity reuses it, another identity
+// gets its own exchange. "" when raw cannot be read as a JWT.
+func identityOf(raw string) string {
+	c, err := identity.Inspect(raw)
+	if err != nil {
+		return ""
+	}
+	aud := slices.Clone(c.Audience)
+	slices.Sort(aud)
+	b, _ := json.Marshal([]any{"hermes-wif-identity-v1", c.Issuer, c.Subject, aud})
+	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -50,6 +50,7 @@ type exchangeResult struct {
 	Token      credential.Token
 	ObtainedAt time.Time
 	RequestID  string
+	Identity   string // identityOf the assertion exchanged
 }
 
 // ExchangeError is a failed exchange. It never contains the assertion or a
@@ -175,6 +176,20 @@ func (s *spentSet) failure(fp string) error {
 	return nil
 }
 
+// refusal is why the spent assertion fp is not sent again: the failure
+// its exchange ended with (that is the truth, not "already exchanged"),
+// or SpentAssertionError.
+func (s *spentSet) refusal(fp string, claims *identity.Claims, src identity.Source) error {
+	if ferr := s.failure(fp); ferr != nil {
+		return ferr
+	}
+	e := &SpentAssertionError{Source: src.Describe(), Mints: src.Mints()}
+	if claims != nil {
+		e.Exp = claims.Expiry
+	}
+	return e
+}
+
 func (s *spentSet) has(fp string, now time.Time) bool {
 	s.mu.Lock()
 	exp, ok := s.mem[fp]
@@ -246,16 +261,7 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 				last.Note = "not retried: " + src.Describe() + " still holds the same identity token, which already reached the server (assertions are single-use)"
 				return exchangeResult{}, last
 			}
-			if ferr := spent.failure(fp); ferr != nil {
-				// Its exchange failed: that failure is the truth, not
-				// "already exchanged".
-				return exchangeResult{}, ferr
-			}
-			e := &SpentAssertionError{Source: src.Describe(), Mints: src.Mints()}
-			if claims != nil {
-				e.Exp = claims.Expiry
-			}
-			return exchangeResult{}, e
+			return exchangeResult{}, spent.refusal(fp, claims, src)
 		}
 		var exp time.Time
 		if claims != nil {
@@ -268,6 +274,7 @@ func (x *exchanger) run(ctx context.Context, cfg Config, src identity.Source, sp
 		}
 		res, xerr := x.once(ctx, url, cfg, raw, claims)
 		if xerr == nil {
+			res.Identity = identityOf(raw)
 			return res, nil
 		}
 		xerr.Attempts = attempt

@@ -6,8 +6,10 @@
 package wif
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -50,7 +52,7 @@ func New(cfg Config, o Options) (*Source, error) {
 	if o.HTTPClient != nil {
 		x.transport = o.HTTPClient.Transport
 	}
-	return &Source{cfg: cfg, key: cfg.Key(), ident: ident, x: x, disk: disk, spent: newSpentSet(disk), now: now, logger: logger}, nil
+	return &Source{cfg: cfg, key: cfg.Key(), ident: ident, x: x, disk: disk, spent: newSpentSet(disk), now: now, logger: logger, getenv: getenvOrOS(o.Getenv)}, nil
 }
 
 // Cached is an exchanged token as status shows it.
@@ -70,18 +72,37 @@ func (s *Source) Cached() (Cached, bool) {
 	return Cached{Token: c.tok, ObtainedAt: c.obtained, RequestID: c.requestID}, true
 }
 
-// LoadCached reads cfg's entry from the shared cache under home, for a
-// process that has no Source for cfg. ok is false when there is none.
-func LoadCached(home string, cfg Config) (Cached, bool) {
-	disk := newDiskCache(home)
-	if disk == nil {
-		return Cached{}, false
+// Blocked is the error the next Token call meets before sending anything,
+// decided the way Token decides it, without exchanging and without asking
+// a minting source: nil when a held token serves (for the identity the
+// source holds now) or an exchange would be attempted; the source's
+// refusal of its identity token (file or env); or the refusal of an
+// assertion already exchanged (SpentAssertionError, or the failure its
+// exchange ended with). `hermes auth status` shows it.
+func (s *Source) Blocked(ctx context.Context) error {
+	if s.ident.Mints() {
+		return nil
 	}
-	e := disk.peek(cfg.Key())
-	if e == nil {
-		return Cached{}, false
+	if c, ok := s.cached(); ok && s.now().Before(c.syncAt) {
+		return nil
 	}
-	return Cached{Token: e.token(), ObtainedAt: e.ObtainedAt, RequestID: e.RequestID}, true
+	raw, err := s.ident.Token(ctx)
+	if err != nil {
+		return err
+	}
+	fp := identity.Fingerprint(raw)
+	if !s.spent.has(fp, s.now()) {
+		return nil
+	}
+	claims, _ := identity.Inspect(raw)
+	return s.spent.refusal(fp, claims, s.ident)
+}
+
+func getenvOrOS(getenv func(string) string) func(string) string {
+	if getenv == nil {
+		return os.Getenv
+	}
+	return getenv
 }
 
 // Spent reports whether the identity token jwt was already exchanged by a

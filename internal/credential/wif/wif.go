@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,9 +35,10 @@ type cachedToken struct {
 	refreshAt time.Time // from here on, refresh in the background
 	syncAt    time.Time // from here on, refresh before answering
 	requestID string
+	identity  string // identityOf the assertion it was exchanged for; "" unknown
 }
 
-func newCachedToken(tok credential.Token, obtained time.Time, requestID string) *cachedToken {
+func newCachedToken(tok credential.Token, obtained time.Time, requestID, identity string) *cachedToken {
 	life := tok.Expiry.Sub(obtained)
 	if life <= 0 {
 		life = 0
@@ -47,6 +49,7 @@ func newCachedToken(tok credential.Token, obtained time.Time, requestID string) 
 		refreshAt: tok.Expiry.Add(-min(refreshAhead, life/2)),
 		syncAt:    tok.Expiry.Add(-min(refreshSync, life/10)),
 		requestID: requestID,
+		identity:  identity,
 	}
 }
 
@@ -64,6 +67,7 @@ type Source struct {
 	spent  *spentSet
 	now    func() time.Time
 	logger *slog.Logger
+	getenv func(string) string // an env identity source's variable
 
 	cur atomic.Pointer[cachedToken]
 	sf  singleflight.Group
@@ -72,6 +76,7 @@ type Source struct {
 
 	mu       sync.Mutex
 	rejected string // a value the API refused: never adopted from disk again
+	idMemo   identityMemo
 }
 
 var (
@@ -82,7 +87,7 @@ var (
 
 // Token returns a valid access token, exchanging only when needed.
 func (s *Source) Token(ctx context.Context) (credential.Token, error) {
-	if c := s.cur.Load(); c != nil {
+	if c := s.cur.Load(); c != nil && s.holdsIdentity(c) {
 		now := s.now()
 		if now.Before(c.refreshAt) {
 			return c.tok, nil
@@ -107,8 +112,9 @@ func (s *Source) refresh(ctx context.Context) (credential.Token, error) {
 	select {
 	case r := <-ch:
 		if r.Err != nil {
-			// A token that still has a few seconds is better than nothing.
-			if c := s.cur.Load(); c != nil && s.now().Before(c.tok.Expiry.Add(-expiryMargin)) {
+			// A token that still has a few seconds is better than nothing,
+			// if it was exchanged for the identity the source holds now.
+			if c := s.cur.Load(); c != nil && s.holdsIdentity(c) && s.now().Before(c.tok.Expiry.Add(-expiryMargin)) {
 				s.logger.Warn("WIF token refresh failed; using the current token until it expires", "err", r.Err)
 				return c.tok, nil
 			}
@@ -142,7 +148,7 @@ func (s *Source) refreshInBackground() {
 // the token), and is marked with credential.Spend until its token is
 // cached: the process waits for it before exiting.
 func (s *Source) fetch(ctx, caller context.Context) (*cachedToken, error) {
-	if c := s.cur.Load(); c != nil && s.now().Before(c.refreshAt) {
+	if c := s.cur.Load(); c != nil && s.holdsIdentity(c) && s.now().Before(c.refreshAt) {
 		return c, nil
 	}
 	if s.disk != nil {
@@ -173,9 +179,9 @@ func (s *Source) fetch(ctx, caller context.Context) (*cachedToken, error) {
 		return nil, err
 	}
 	secret.Remember(res.Token.Value)
-	c := newCachedToken(res.Token, res.ObtainedAt, res.RequestID)
+	c := newCachedToken(res.Token, res.ObtainedAt, res.RequestID, res.Identity)
 	if reserved != nil {
-		e := &cacheEntry{AccessToken: res.Token.Value, ExpiresAt: res.Token.Expiry, ObtainedAt: res.ObtainedAt, RequestID: res.RequestID, Source: s.ident.Describe()}
+		e := &cacheEntry{AccessToken: res.Token.Value, ExpiresAt: res.Token.Expiry, ObtainedAt: res.ObtainedAt, RequestID: res.RequestID, Identity: res.Identity, Source: s.ident.Describe()}
 		if err := s.disk.commit(reserved, e); err != nil {
 			s.logger.Warn("could not write the WIF token cache; its identity token is spent, so other hermes processes fail until it rotates", "err", err)
 		}
@@ -197,8 +203,11 @@ func (s *Source) adoptFromDisk() (*cachedToken, error) {
 		s.disk.remove(s.key, e.AccessToken)
 		return nil, nil
 	}
+	c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID, e.Identity)
+	if !s.holdsIdentity(c) {
+		return nil, nil // another identity's token: this one gets its own
+	}
 	secret.Remember(e.AccessToken)
-	c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID)
 	now := s.now()
 	cur := s.cur.Load()
 	needNow := cur == nil || !now.Before(cur.syncAt)
@@ -229,15 +238,69 @@ func (s *Source) rejectedValue() string {
 // cached is what status shows: the token this process or the shared
 // cache holds, without exchanging. ok is false when there is none.
 func (s *Source) cached() (c *cachedToken, ok bool) {
-	if c := s.cur.Load(); c != nil {
+	if c := s.cur.Load(); c != nil && s.holdsIdentity(c) {
 		return c, true
 	}
 	if s.disk != nil {
 		if e := s.disk.peek(s.key); e != nil {
-			return newCachedToken(e.token(), e.ObtainedAt, e.RequestID), true
+			if c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID, e.Identity); s.holdsIdentity(c) {
+				return c, true
+			}
 		}
 	}
 	return nil, false
+}
+
+// holdsIdentity reports whether c may serve the identity the source holds
+// now. A source that mints (its identity is known only from a fresh JWT)
+// and an identity token that cannot be read right now (a vanished file:
+// the next exchange will say why) do not disqualify a held token.
+func (s *Source) holdsIdentity(c *cachedToken) bool {
+	id := s.currentIdentity()
+	return id == "" || id == c.identity
+}
+
+// identityMemo remembers the identity of the last assertion read, so the
+// hot path re-reads a token file only when it changed.
+// A file is re-read when its inode, size or modification time changed
+// (a rotation by rename or a symlink swap gives a new inode).
+type identityMemo struct {
+	raw      string      // env: the value the identity was computed from
+	file     os.FileInfo // file: as it was when read
+	identity string
+}
+
+// currentIdentity is identityOf the assertion a file or env source holds
+// now; "" for a minting source or one that cannot be read.
+func (s *Source) currentIdentity() string {
+	switch s.cfg.Identity.Source {
+	case identity.SourceEnv:
+		raw := s.getenv(s.cfg.Identity.Env)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.idMemo.raw != raw || raw == "" {
+			s.idMemo = identityMemo{raw: raw, identity: identityOf(raw)}
+		}
+		return s.idMemo.identity
+	case identity.SourceFile:
+		fi, err := os.Stat(s.cfg.Identity.Path)
+		if err != nil {
+			return ""
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		m := s.idMemo
+		if m.identity != "" && m.file != nil && os.SameFile(m.file, fi) && m.file.Size() == fi.Size() && m.file.ModTime().Equal(fi.ModTime()) {
+			return m.identity
+		}
+		raw, err := fsutil.ReadFileLimited(s.cfg.Identity.Path, 4*identity.MaxTokenBytes)
+		if err != nil {
+			return ""
+		}
+		s.idMemo = identityMemo{file: fi, identity: identityOf(string(raw))}
+		return s.idMemo.identity
+	}
+	return ""
 }
 
 // Peek implements Peeker: the token in memory or in the shared disk

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/oidctest"
@@ -177,5 +178,33 @@ func TestWIFRefreshAheadInBackground(t *testing.T) {
 	}
 	if n := w.API.ExchangeCount(); n != 2 {
 		t.Fatalf("exchanges = %d, want 2", n)
+	}
+}
+
+// A long-running process (gateway, chat): when the token file starts
+// holding another identity's JWT, the token exchanged for the previous
+// identity is not served; the new identity gets its own exchange. A
+// rotated JWT of the same identity keeps the token.
+func TestWIFNewIdentityInProcessGetsOwnExchange(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	path := w.TokenFile(oidctest.Claims{Subject: "repo:acme/app:ref:refs/heads/main"})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: path})
+	rt := mustResolve(t, w.resolver())
+	first := mustToken(t, rt.Tokens)
+
+	w.WriteJWT(path, w.Iss.Mint(oidctest.Claims{Subject: "repo:acme/app:ref:refs/heads/main"}))
+	if got := mustToken(t, rt.Tokens); got.Value != first.Value || w.API.ExchangeCount() != 1 {
+		t.Fatalf("same identity, rotated JWT: exchanges = %d, token changed = %v; want the cached token", w.API.ExchangeCount(), got.Value != first.Value)
+	}
+
+	w.WriteJWT(path, w.Iss.Mint(oidctest.Claims{Subject: "repo:acme/intruder:ref:refs/heads/main"}))
+	second := mustToken(t, rt.Tokens)
+	if second.Value == first.Value || w.API.ExchangeCount() != 2 {
+		t.Fatalf("another subject: exchanges = %d, same token = %v; want its own exchange", w.API.ExchangeCount(), second.Value == first.Value)
+	}
+	// A second process sharing HERMES_HOME reuses the new identity's token.
+	other := mustResolve(t, &resolve.Resolver{Home: w.Home, Getenv: w.Getenv, Now: w.Now, UserAgent: "hermes/test"})
+	if got := mustToken(t, other.Tokens); got.Value != second.Value || w.API.ExchangeCount() != 2 {
+		t.Fatalf("second process: exchanges = %d; want the shared token", w.API.ExchangeCount())
 	}
 }

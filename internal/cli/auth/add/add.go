@@ -15,6 +15,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
+	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -50,8 +51,8 @@ type Options struct {
 	Home     func() (string, error)
 	Getenv   func(string) string
 	Now      func() time.Time
-	// CheckWIF performs one live exchange with the stored WIF configuration.
-	CheckWIF func(ctx context.Context) (credential.Token, error)
+	// CheckWIF performs one live exchange with w, before it is stored.
+	CheckWIF func(ctx context.Context, w *authstore.WIF) (credential.Token, error)
 
 	Provider string
 	Type     string
@@ -96,11 +97,12 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Getenv:   f.Getenv,
 		Now:      f.Now,
 	}
-	opts.CheckWIF = func(ctx context.Context) (credential.Token, error) {
+	opts.CheckWIF = func(ctx context.Context, w *authstore.WIF) (credential.Token, error) {
 		// The check goes through the one resolver, pinned to the
-		// configuration just stored.
-		f.Credential = authstore.WIFTarget
-		rt, err := f.Resolve(ctx)
+		// configuration about to be stored.
+		r := factory.Resolver(f)
+		r.Credential, r.Pending = "", w
+		rt, err := r.Resolve(ctx)
 		if err != nil {
 			return credential.Token{}, err
 		}
@@ -186,7 +188,7 @@ before an exchange.`,
 	fl.StringVar(&opts.WIF.TokenSource, "identity-token-source", "", "fetch the OIDC identity token: github-actions, gcp-metadata or azure-imds (wif)")
 	fl.StringVar(&opts.WIF.TokenCommand, "identity-token-command", "", "run this command to print the OIDC identity token (wif)")
 	fl.StringVar(&opts.WIF.Audience, "audience", "", "audience to request with --identity-token-source (default https://api.anthropic.com)")
-	fl.BoolVar(&opts.Check, "check", false, "check the credential with one live call: a token exchange after storing (wif), GET /v1/models before storing (api-key)")
+	fl.BoolVar(&opts.Check, "check", false, "check the credential with one live call before storing it (wif: a token exchange, api-key: GET /v1/models); nothing is stored when the check fails")
 	fl.BoolVar(&opts.Force, "force", false, "store an API key that does not look like an Anthropic key (sk-ant-…) (api-key)")
 	_ = cmd.RegisterFlagCompletionFunc("type", complete.Fixed(TypeAPIKey, TypeWIF, TypeOAuth))
 	_ = cmd.RegisterFlagCompletionFunc("identity-token-source", complete.Fixed("github-actions", "gcp-metadata", "azure-imds"))

@@ -105,7 +105,7 @@ func newHarness(t *testing.T, tty bool, p *fakePrompter) *harness {
 			Home:   func() (string, error) { return home, nil },
 			Getenv: func(string) string { return "" },
 			Now:    func() time.Time { return now },
-			CheckWIF: func(context.Context) (credential.Token, error) {
+			CheckWIF: func(context.Context, *authstore.WIF) (credential.Token, error) {
 				return credential.Token{}, errors.New("CheckWIF not expected")
 			},
 		},
@@ -195,10 +195,13 @@ func TestCheckSuccess(t *testing.T) {
 	wifOpts(h, filepath.Join(t.TempDir(), "absent"))
 	h.opts.Check = true
 	const minted = "sk-ant-oat01-SENTINELMINTED0123456789abcdef"
-	h.opts.CheckWIF = func(context.Context) (credential.Token, error) {
-		// The configuration is stored before the check runs.
-		if h.file(t).WIF() == nil {
-			t.Error("check ran before the configuration was stored")
+	h.opts.CheckWIF = func(_ context.Context, w *authstore.WIF) (credential.Token, error) {
+		// The configuration is checked before it is stored.
+		if _, err := os.Stat(filepath.Join(h.home, authstore.FileName)); err == nil {
+			t.Error("the configuration was stored before the check")
+		}
+		if w == nil || w.FederationRuleID != "fdrl_01abc" {
+			t.Errorf("checked %+v, not the configuration being added", w)
 		}
 		return credential.Token{Value: minted, Expiry: h.now.Add(time.Hour)}, nil
 	}
@@ -214,19 +217,22 @@ func TestCheckSuccess(t *testing.T) {
 	h.noSecrets(t, minted)
 }
 
-func TestCheckFailureKeepsConfigAndExits4(t *testing.T) {
+// One --check rule for every --type (issue 27): a failed check stores
+// nothing, exits 4 and says how to store anyway.
+func TestCheckFailureStoresNothingAndExits4(t *testing.T) {
 	h := newHarness(t, false, &fakePrompter{})
 	wifOpts(h, filepath.Join(t.TempDir(), "absent"))
 	h.opts.Check = true
-	h.opts.CheckWIF = func(context.Context) (credential.Token, error) {
+	h.opts.CheckWIF = func(context.Context, *authstore.WIF) (credential.Token, error) {
 		return credential.Token{}, errors.New("exchange refused: 401")
 	}
 	err := Run(context.Background(), h.opts)
-	if cmdutil.ExitCode(err) != 4 || !strings.Contains(err.Error(), "stored, but the check failed: exchange refused") {
+	if cmdutil.ExitCode(err) != 4 || !strings.Contains(err.Error(), "the check failed, so the WIF configuration was not stored: exchange refused") ||
+		!strings.Contains(err.Error(), "run the same command without --check") {
 		t.Fatalf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
 	}
-	if h.file(t).WIF() == nil {
-		t.Fatal("configuration dropped after a failed check")
+	if _, err := os.Stat(filepath.Join(h.home, authstore.FileName)); err == nil && h.file(t).WIF() != nil {
+		t.Fatal("configuration stored after a failed check")
 	}
 }
 
@@ -312,9 +318,12 @@ func TestCheckInterrupted(t *testing.T) {
 	h := newHarness(t, false, &fakePrompter{})
 	wifOpts(h, filepath.Join(t.TempDir(), "absent"))
 	h.opts.Check = true
-	h.opts.CheckWIF = func(context.Context) (credential.Token, error) { cancel(); return credential.Token{}, canceled }
+	h.opts.CheckWIF = func(context.Context, *authstore.WIF) (credential.Token, error) {
+		cancel()
+		return credential.Token{}, canceled
+	}
 	err := Run(ctx, h.opts)
-	if err == nil || err.Error() != "the WIF configuration was stored, but the check was interrupted" || cmdutil.ExitCode(err) != 130 {
+	if err == nil || err.Error() != "the check was interrupted; nothing stored" || cmdutil.ExitCode(err) != 130 {
 		t.Errorf("wif: err = %v (exit %d)", err, cmdutil.ExitCode(err))
 	}
 
@@ -328,5 +337,30 @@ func TestCheckInterrupted(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(h.home, authstore.FileName)); err == nil && len(h.file(t).Pool()) != 0 {
 		t.Error("an unchecked key was stored after the interrupt")
+	}
+}
+
+// A token file that exists but holds a token hermes would refuse (here:
+// expired) is re-asked with the warning, like every other bad answer; it
+// is kept only on an explicit "use it anyway".
+func TestInteractiveBadTokenFileIsReasked(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jwt")
+	if err := os.WriteFile(bad, []byte("not-a-jwt\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &fakePrompter{selects: []int{0}, inputs: []string{bad, bad, "use it anyway"}}
+	h := newHarness(t, true, p)
+	h.opts.Type = TypeWIF
+	h.opts.WIF = WIFFlags{RuleID: "fdrl_01abc", OrgID: "12345678-90ab-cdef-1234-567890abcdef"}
+	h.opts.WIF.ServiceAccountID, h.opts.WIF.WorkspaceID = "svac_01x", "default"
+	if err := Run(context.Background(), h.opts); err != nil {
+		t.Fatalf("Run: %v\nstderr:\n%s", err, h.err)
+	}
+	if n := strings.Count(h.err.String(), "✗ identity token from file "+bad); n != 2 {
+		t.Errorf("warned %d times, want 2 (the same bad path is refused again):\n%s", n, h.err)
+	}
+	if w := h.file(t).WIF(); w == nil || w.IdentityToken.Path != bad {
+		t.Fatalf("WIF = %+v", w)
 	}
 }

@@ -149,9 +149,9 @@ func checkKeyBeforeStoring(ctx context.Context, opts *Options, key string) error
 		msg := secret.Redact(err.Error(), key)
 		var apiErr *anthropic.Error
 		if errors.As(err, &apiErr) && (apiErr.StatusCode == 401 || apiErr.StatusCode == 403) {
-			return &checkError{fmt.Sprintf("the API refused the key %s (HTTP %d); nothing stored: check the key, or its workspace and base URL", secret.Mask(key), apiErr.StatusCode)}
+			return &checkError{fmt.Sprintf("the API refused the key %s (HTTP %d); nothing stored: check the key, or its workspace and base URL (to store it anyway, run the same command without --check)", secret.Mask(key), apiErr.StatusCode)}
 		}
-		return &checkError{fmt.Sprintf("could not check the key %s: %s; nothing stored (run without --check to store it unchecked)", secret.Mask(key), msg)}
+		return &checkError{fmt.Sprintf("could not check the key %s: %s; nothing stored (to store it anyway, run the same command without --check)", secret.Mask(key), msg)}
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "The API accepted the key.")
 	return nil

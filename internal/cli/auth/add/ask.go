@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/identity"
@@ -40,9 +42,10 @@ var (
 )
 
 // askValid asks question until check accepts the answer, saying at once
-// what is wrong with a bad one. confirm, when set, may accept an answer
-// check refused if it is given twice in a row (a token file CI writes
-// later).
+// what is wrong with a bad one. confirm, when set, lets the user keep an
+// answer check refused, but only explicitly: the bad answer is re-asked
+// with the warning and confirm, and kept only when the next answer is
+// useAnyway (a token file CI writes later).
 func (o *Options) askValid(ctx context.Context, question string, check func(string) error, confirm string) (string, error) {
 	var last string
 	var err error
@@ -52,22 +55,27 @@ func (o *Options) askValid(ctx context.Context, question string, check func(stri
 		if err != nil {
 			return "", err
 		}
+		if confirm != "" && last != "" && strings.EqualFold(strings.TrimSpace(v), useAnyway) {
+			return last, nil
+		}
 		if err = check(v); err == nil {
 			return v, nil
 		}
-		if confirm != "" && v != "" && v == last {
-			return v, nil
-		}
-		last = v
+		last = ""
 		fmt.Fprintf(o.IO.ErrOut, "  ✗ %v\n", err)
 		if confirm != "" && v != "" {
+			last = v
 			fmt.Fprintf(o.IO.ErrOut, "  %s\n", confirm)
 		}
 	}
 	return "", err
 }
 
-// checkTokenFile refuses a path with no file behind it yet.
+// useAnyway is the answer that keeps a value a check refused.
+const useAnyway = "use it anyway"
+
+// checkTokenFile refuses a path with no file behind it yet, or whose file
+// holds a token hermes would refuse at exchange time.
 func checkTokenFile(v string) error {
 	if v == "" {
 		return errors.New("the path is missing")
@@ -82,6 +90,9 @@ func checkTokenFile(v string) error {
 		return fmt.Errorf("no file at %s", abs)
 	case fi.IsDir():
 		return fmt.Errorf("%s is a directory, not a token file", abs)
+	}
+	if errs := identity.Errors(identity.CheckFile(abs, time.Now())); len(errs) > 0 {
+		return &identity.TokenError{Source: "file " + abs, Findings: errs}
 	}
 	return nil
 }
@@ -136,7 +147,7 @@ func askMissingWIF(ctx context.Context, opts *Options) error {
 	}
 	switch s := sourceMenu[i]; s.kind {
 	case identity.SourceFile:
-		return ask(&wf.TokenFile, s.question, checkTokenFile, "Enter the same path again to keep it (a file written later, e.g. by CI).")
+		return ask(&wf.TokenFile, s.question, checkTokenFile, `Enter another path, or "`+useAnyway+`" to keep this one (a file written later, e.g. by CI).`)
 	case identity.SourceEnv:
 		return ask(&wf.TokenEnv, s.question, checkEnv)
 	case identity.SourceCommand:

@@ -67,7 +67,7 @@ func addOAuth(ctx context.Context, opts *Options) error {
 	}
 	l := &oauth.Login{
 		Config: cfg,
-		Client: &oauth.Client{UserAgent: "hermes/" + cmdutil.Version, Now: opts.Now},
+		Client: &oauth.Client{UserAgent: "hermes/" + cmdutil.BuildVersion(), Now: opts.Now},
 		Stderr: opts.IO.ErrOut,
 		Paste:  func(ctx context.Context) (string, error) { return readPaste(ctx, opts) },
 	}

@@ -97,8 +97,9 @@ func TestInteractiveMenuWIFOnPTY(t *testing.T) {
 	}
 }
 
-// A token file path with no file behind it is questioned at once; giving
-// the same path again keeps it (CI may write the file later).
+// A token file path with no file behind it is questioned at once and
+// re-asked; the same path again is refused again; only "use it anyway"
+// keeps it (CI may write the file later).
 func TestInteractiveMissingTokenFileOnPTY(t *testing.T) {
 	t.Parallel()
 	home := filepath.Join(t.TempDir(), "hermes")
@@ -111,9 +112,12 @@ func TestInteractiveMissingTokenFileOnPTY(t *testing.T) {
 	term.Expect("Path of the identity token file: ")
 	term.Send(missing + "\n")
 	term.Expect("no file at " + missing)
-	term.Expect("Enter the same path again to keep it")
+	term.Expect(`or "use it anyway" to keep this one`)
 	term.Expect("Path of the identity token file: ")
 	term.Send(missing + "\n")
+	term.Expect("no file at " + missing)
+	term.Expect("Path of the identity token file: ")
+	term.Send("use it anyway\n")
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("hermes: %v\n%s", err, term.Output())
 	}

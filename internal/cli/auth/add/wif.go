@@ -14,6 +14,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
 )
@@ -40,6 +41,12 @@ func addWIF(ctx context.Context, opts *Options) error {
 	}
 	warnAboutToken(opts, w.IdentityToken)
 
+	var checked credential.Token
+	if opts.Check {
+		if checked, err = check(ctx, opts, w); err != nil {
+			return err
+		}
+	}
 	store, err := openStore(opts)
 	if err != nil {
 		return err
@@ -56,8 +63,9 @@ func addWIF(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	// Tokens minted for an earlier configuration must not outlive it.
-	if err := wif.ForgetCachedTokens(store.Home()); err != nil {
+	// Tokens minted for an earlier configuration must not outlive it; the
+	// one the check just exchanged for this configuration is kept.
+	if err := wif.ForgetCachedTokens(store.Home(), checked.Value); err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
 	}
 	printStored(opts, store, w, previous, pooled)
@@ -68,7 +76,7 @@ func addWIF(ctx context.Context, opts *Options) error {
 		}
 	}
 	if opts.Check {
-		return check(ctx, opts)
+		printChecked(opts, checked)
 	}
 	return nil
 }
@@ -189,24 +197,31 @@ func printStored(opts *Options, store *authstore.Store, w, previous *authstore.W
 	}
 }
 
-// check performs one live exchange through the resolver. The configuration
-// stays stored when it fails: the token may simply not exist yet here.
-func check(ctx context.Context, opts *Options) error {
-	tok, err := opts.CheckWIF(ctx)
+// check performs one live exchange through the resolver with w, before
+// anything is stored: a failed check stores nothing (the rule of every
+// --check), and says how to store the configuration anyway.
+func check(ctx context.Context, opts *Options, w *authstore.WIF) (credential.Token, error) {
+	tok, err := opts.CheckWIF(ctx, w)
 	if err != nil && ctx.Err() != nil {
 		// Ctrl-C: exit 130 and say so, not "check failed: … context canceled".
-		return fmt.Errorf("the WIF configuration was stored, but the check was %w", cmdutil.ErrCancel)
+		return tok, fmt.Errorf("the check was %w; nothing stored", cmdutil.ErrCancel)
 	}
 	if err != nil {
 		// Exit 4 whatever the cause: the credential does not work (yet).
-		return &cmdutil.ExitCodeError{Code: cmdutil.ExitAuth, Err: fmt.Errorf("the WIF configuration was stored, but the check failed: %w", err)}
+		return tok, &cmdutil.ExitCodeError{Code: cmdutil.ExitAuth, Err: fmt.Errorf("the check failed, so the WIF configuration was not stored: %w\n%s", err, storeAnyway)}
 	}
+	return tok, nil
+}
+
+// storeAnyway is how to store a configuration whose check failed.
+const storeAnyway = "to store it anyway (e.g. the token exists only in CI), run the same command without --check"
+
+func printChecked(opts *Options, tok credential.Token) {
 	msg := "✓ exchange ok"
 	if !tok.Expiry.IsZero() {
 		msg += ", token expires in " + tok.Expiry.Sub(opts.Now()).Round(time.Second).String()
 	}
 	fmt.Fprintln(opts.IO.Out, msg)
-	return nil
 }
 
 // profileName mirrors the SDK's rule, so a bad name is a usage error
