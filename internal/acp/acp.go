@@ -21,6 +21,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -53,8 +54,11 @@ type Config struct {
 	// files add to them per session.
 	PermissionMode string
 	Allow, Deny    []string
-	MaxTokens      int
-	MaxTurns       int
+	// Sandbox is --sandbox and --sandbox-network; settings files fill
+	// the rest per session (permission.ResolveSandbox).
+	Sandbox   permission.SandboxFlags
+	MaxTokens int
+	MaxTurns  int
 	// Logger receives diagnostics (never protocol, never secrets).
 	Logger *slog.Logger
 	// Warnings, when set, gets the once-per-process notice about a

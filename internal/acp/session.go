@@ -14,6 +14,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
@@ -186,6 +187,9 @@ func (s *Server) agentConfig(rt *credential.Runtime, id, cwd string) (agent.Conf
 		return agent.Config{}, err
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
+	if cfg.Sandbox, err = permission.ResolveSandbox(s.cfg.Home, cwd, s.cfg.Sandbox); err != nil {
+		return agent.Config{}, err
+	}
 	s.mu.Lock()
 	fs := s.clientCaps.Fs
 	s.mu.Unlock()

@@ -26,6 +26,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -67,6 +68,10 @@ type Config struct {
 	// from (--credential env:VAR, an identity-token variable). Callers
 	// fill it with the resolver's SecretEnv.
 	ProtectedEnv []string
+	// Sandbox bounds what a bash command can do (--sandbox,
+	// --sandbox-network); the zero value is workspace-write without
+	// network. The protected paths above are hidden inside it.
+	Sandbox sandbox.Policy
 
 	// PermissionMode is one of PermissionModes; "" means ModeDefault.
 	PermissionMode string
@@ -94,6 +99,8 @@ type Agent struct {
 	policy *permission.Policy
 	// versions is what the agent last saw of each file (stale edits).
 	versions *fileVersions
+	// sandboxer builds bash's sandbox; tests swap in a kernel without one.
+	sandboxer *sandbox.Sandbox
 }
 
 // Usage counts tokens, sub-agents included.
@@ -168,6 +175,9 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if cfg.WorkDir, err = filepath.Abs(cfg.WorkDir); err != nil {
 		return nil, fmt.Errorf("working directory for the file tools: %w", err)
 	}
+	if cfg.Sandbox.Mode, err = sandbox.ParseMode(string(cfg.Sandbox.Mode)); err != nil {
+		return nil, err
+	}
 	policy, err := newPolicy(cfg)
 	if err != nil {
 		return nil, err
@@ -175,7 +185,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	// Plan mode and whole-tool deny rules take tools off the offer.
 	tools = slices.DeleteFunc(tools, func(t string) bool { return !policy.Offered(t) })
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(boundResponses(maxResponseBytes, credential.HTTPTimeout(nil, responseIdleTimeout))))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, sandboxer: &sandbox.Sandbox{}}, nil
 }
 
 func newPolicy(cfg Config) (*permission.Policy, error) {
@@ -228,7 +238,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, sandboxer: a.sandboxer}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue

@@ -162,3 +162,27 @@ func withEnv(env []string, name, value string) []string {
 	})
 	return append(out, name+"="+value)
 }
+
+// Probe runs `true` in a workspace-write sandbox and reports why it
+// could not, if it could not: for tests that need a real sandbox (and
+// skip, saying why, on a kernel without one).
+func (s *Sandbox) Probe() error {
+	dir, err := os.MkdirTemp("", "hermes-sandbox-probe-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	r, err := s.Command(Policy{Mode: WorkspaceWrite}, Request{WorkDir: dir, Command: "true", Env: []string{"PATH=" + os.Getenv("PATH")}})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := r.Start(); err != nil {
+		return err
+	}
+	werr := r.Cmd.Wait()
+	if err := r.SetupError(); err != nil {
+		return err
+	}
+	return werr
+}

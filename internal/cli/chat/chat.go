@@ -29,6 +29,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/markdown"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/tui"
 )
 
@@ -65,6 +66,11 @@ type Options struct {
 	PermissionMode  string
 	AllowedTools    []string
 	DisallowedTools []string
+	// Sandbox and SandboxNetwork are --sandbox and --sandbox-network
+	// (nil: not given); the settings files fill the rest
+	// (permission.ResolveSandbox).
+	Sandbox        string
+	SandboxNetwork *bool
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
@@ -101,6 +107,7 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		},
 	}
 	var asJSON bool
+	var sandboxNetwork bool
 	cmd := &cobra.Command{
 		Use:   "chat",
 		Short: "Chat with Claude, interactively or one-shot",
@@ -121,7 +128,10 @@ without asking; write_file, edit_file and bash need permission: an
 --allowed-tools rule ("edit_file", "bash(go test:*)"), a permission mode, or,
 on a terminal, your answer to hermes's question. Without a terminal a call
 no rule allows is denied and the model is told which rule would allow it.
-bash runs as you, in the working directory, without hermes's credentials.
+bash runs as you, in the working directory, without hermes's credentials,
+inside an OS sandbox (--sandbox, default workspace-write: writes only in the
+work dir and a private TMPDIR, .git read-only, no network unless
+--sandbox-network, credential stores and ~/.ssh unreadable).
 
 Sessions are kept in $HERMES_HOME/sessions; --session ID (or -r ID)
 continues one, -c the most recent. A session is used by one hermes process at a time.
@@ -143,6 +153,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 			opts.Resolve, opts.SecretPaths, opts.SecretEnv = f.Resolve, f.SecretPaths, f.SecretEnv
 			opts.Verbose = f.Verbose
 			opts.StdinFd = f.IO.StdinFd()
+			opts.SandboxNetwork = cmdutil.SandboxNetwork(cmd.Flags(), sandboxNetwork)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -162,6 +173,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
+	cmdutil.SandboxFlags(fl, &opts.Sandbox, &sandboxNetwork)
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
 	// here that is /resume inside the chat.)
@@ -272,6 +284,11 @@ func (o *Options) check() error {
 	}
 	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
 		return cmdutil.FlagErrorf("--permission-mode: %v", err)
+	}
+	if o.Sandbox != "" {
+		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
+			return cmdutil.FlagErrorf("--sandbox: %v", err)
+		}
 	}
 	if _, err := permission.ParseRules(o.AllowedTools); err != nil {
 		return cmdutil.FlagErrorf("--allowed-tools: %v", err)
@@ -656,10 +673,21 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.Tools) {
 		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
 	}
+	if cfg.Sandbox, err = permission.ResolveSandbox(home, wd, permission.SandboxFlags{Mode: o.Sandbox, Network: o.SandboxNetwork}); err != nil {
+		return err
+	}
+	if w := cfg.Sandbox.Warning(); w != "" && offersBash(o.Tools) {
+		fmt.Fprintln(o.IO.ErrOut, w)
+	}
 	if o.IO.CanPrompt() && (interactive || o.Format == "text") {
 		cfg.Approver = NewTerminalApprover(prompt.New(o.IO), o.IO.ErrOut)
 	}
 	return nil
+}
+
+// offersBash reports whether --tools (none: every tool) includes bash.
+func offersBash(tools []string) bool {
+	return len(tools) == 0 || slices.ContainsFunc(tools, func(t string) bool { return strings.TrimSpace(t) == agent.ToolBash })
 }
 
 func hasRiskyTool(tools []string) bool {
