@@ -55,7 +55,12 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if err != nil {
 		return "", err
 	}
+	box, err := permission.ResolveSandbox(r.Home, job.Dir, permission.SandboxFlags{Mode: job.Sandbox, Network: job.SandboxNetwork})
+	if err != nil {
+		return "", err
+	}
 	a, err := agent.New(rt, agent.Config{
+		Sandbox:   box,
 		Model:     model,
 		System:    job.System,
 		MaxTokens: r.MaxTokens,

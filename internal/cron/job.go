@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // Run statuses.
@@ -37,6 +38,10 @@ type Job struct {
 	PermissionMode  string   `json:"permission_mode,omitempty"`
 	AllowedTools    []string `json:"allowed_tools,omitempty"`
 	DisallowedTools []string `json:"disallowed_tools,omitempty"`
+	// Sandbox and SandboxNetwork are --sandbox and --sandbox-network as
+	// given ("" and nil: the settings files at run time decide).
+	Sandbox        string `json:"sandbox,omitempty"`
+	SandboxNetwork *bool  `json:"sandbox_network,omitempty"`
 	// Dir is the working directory of the file tools: where the job was added.
 	Dir    string `json:"dir,omitempty"`
 	Paused bool   `json:"paused,omitempty"`
@@ -103,6 +108,11 @@ func (j Job) Validate(now time.Time) error {
 	}
 	if _, err := permission.ParseRules(j.AllowedTools); err != nil {
 		return fmt.Errorf("allowed tools: %w", err)
+	}
+	if j.Sandbox != "" {
+		if _, err := sandbox.ParseMode(j.Sandbox); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
 	}
 	if _, err := permission.ParseRules(j.DisallowedTools); err != nil {
 		return fmt.Errorf("disallowed tools: %w", err)

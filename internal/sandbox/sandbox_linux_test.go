@@ -246,3 +246,32 @@ func TestHelperRefusesToRunOutsideItsNamespaces(t *testing.T) {
 		t.Fatal("the helper ran as an ordinary process")
 	}
 }
+
+// BenchmarkRun is the cost of one bash call, `true`, without a sandbox
+// (danger-full-access) and in each sandboxed mode: the difference is the
+// sandbox's per-call overhead (namespaces, the helper's re-exec, mounts,
+// Landlock).
+func BenchmarkRun(b *testing.B) {
+	work := b.TempDir()
+	for _, p := range []Policy{{Mode: DangerFullAccess}, {Mode: WorkspaceWrite}, {Mode: ReadOnly}, {Mode: WorkspaceWrite, Network: true}} {
+		name := string(p.Mode)
+		if p.Network {
+			name += "+network"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				r, err := (&Sandbox{}).Command(p, Request{WorkDir: work, Protected: []string{b.TempDir()}, Command: "true", Env: []string{"PATH=" + os.Getenv("PATH")}})
+				if err != nil {
+					b.Skip(err)
+				}
+				if err := r.Start(); err != nil {
+					b.Skip(err)
+				}
+				if err := r.Cmd.Wait(); err != nil {
+					b.Fatal(err, r.SetupError())
+				}
+				r.Close()
+			}
+		})
+	}
+}
