@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hermes-agent/hermes/internal/hermestest"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/scripttest"
 )
 
@@ -14,6 +17,21 @@ import (
 // so scripts exercise the built program end to end.
 func TestMain(m *testing.M) {
 	hermestest.Main(m)
+}
+
+// condition adds [sandbox]: bash's OS sandbox works on this kernel (a
+// script that needs it skips, saying why, where it does not).
+func condition(cond string) (bool, error) {
+	if cond != "sandbox" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	sandboxProbe.Do(func() { sandboxProbe.err = (&sandbox.Sandbox{}).Probe() })
+	return sandboxProbe.err == nil, nil
+}
+
+var sandboxProbe struct {
+	sync.Once
+	err error
 }
 
 // TestScripts runs every testdata/script/*.txtar against the binary. The
@@ -27,5 +45,6 @@ func TestScripts(t *testing.T) {
 		Cmds:                scripttest.Cmds(),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		Condition:           condition,
 	})
 }

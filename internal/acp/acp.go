@@ -21,6 +21,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -53,8 +54,11 @@ type Config struct {
 	// files add to them per session.
 	PermissionMode string
 	Allow, Deny    []string
-	MaxTokens      int
-	MaxTurns       int
+	// Sandbox is --sandbox and --sandbox-network; settings files fill
+	// the rest per session (permission.ResolveSandbox).
+	Sandbox   permission.SandboxFlags
+	MaxTokens int
+	MaxTurns  int
 	// MaxBudgetUSD, when > 0, is each session's budget (--max-budget-usd):
 	// a prompt stops after the model call that takes the session's cost
 	// over it, and later prompts are refused.

@@ -14,6 +14,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/models"
@@ -190,13 +191,16 @@ func (s *Server) agentConfig(rt *credential.Runtime, id, cwd string) (agent.Conf
 		return agent.Config{}, err
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
+	if cfg.Sandbox, err = permission.ResolveSandbox(s.cfg.Home, cwd, s.cfg.Sandbox); err != nil {
+		return agent.Config{}, err
+	}
 	// The session's cwd gives the project instructions, as for a chat
 	// started there.
 	tools, err := agent.OfferedTools(cfg)
 	if err != nil {
 		return agent.Config{}, err
 	}
-	sp := sysprompt.Build(sysprompt.Options{WorkDir: cwd, Home: s.cfg.Home, Tools: tools, PermissionMode: cfg.PermissionMode,
+	sp := sysprompt.Build(sysprompt.Options{WorkDir: cwd, Home: s.cfg.Home, Tools: tools, PermissionMode: cfg.PermissionMode, Sandbox: string(cfg.Sandbox.Mode),
 		Now: s.cfg.Now(), NoProjectInstructions: s.cfg.NoProjectInstructions, Protected: cfg.Protected})
 	cfg.System = sp.Blocks
 	for _, w := range sp.Warnings {

@@ -27,6 +27,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/models"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -70,12 +71,12 @@ type Config struct {
 	// from (--credential env:VAR, an identity-token variable). Callers
 	// fill it with the resolver's SecretEnv.
 	ProtectedEnv []string
-
-	// Sandbox is the bash sandbox mode: "read-only", "workspace-write"
-	// or "danger-full-access"; "" means workspace-write. The file tools
-	// write git's internals (.git/config, hooks/) only with
+	// Sandbox bounds what a bash command can do (--sandbox,
+	// --sandbox-network); the zero value is workspace-write without
+	// network. The protected paths above are hidden inside it. The file
+	// tools write git's internals (.git/config, hooks/) only with
 	// bypassPermissions and danger-full-access, or a rule naming them.
-	Sandbox string
+	Sandbox sandbox.Policy
 
 	// PermissionMode is one of PermissionModes; "" means ModeDefault.
 	PermissionMode string
@@ -120,6 +121,8 @@ type Agent struct {
 	windows *windows
 	// serverDefs declare the server tools the rules allow.
 	serverDefs []anthropic.ToolUnionParam
+	// sandboxer builds bash's sandbox; tests swap in a kernel without one.
+	sandboxer *sandbox.Sandbox
 }
 
 // Result is the outcome of one Send.
@@ -193,6 +196,9 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if cfg.WorkDir, err = filepath.Abs(cfg.WorkDir); err != nil {
 		return nil, fmt.Errorf("working directory for the file tools: %w", err)
 	}
+	if cfg.Sandbox.Mode, err = sandbox.ParseMode(string(cfg.Sandbox.Mode)); err != nil {
+		return nil, err
+	}
 	policy, err := newPolicy(cfg)
 	if err != nil {
 		return nil, err
@@ -200,7 +206,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	serverDefs := serverToolDefs(tools, policy)
 	tools = offered(tools, policy)
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs}, nil
+	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}}, nil
 }
 
 // OfferedTools is the tools an agent on cfg offers the model: cfg.Tools
@@ -282,7 +288,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs, sandboxer: a.sandboxer}
 	for _, t := range a.tools {
 		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue

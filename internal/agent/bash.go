@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // Limits of the bash tool.
@@ -45,24 +46,46 @@ func (a *Agent) bash(ctx context.Context, b Block, in toolInput) (toolResult, er
 	if r, ok, err := a.permit(ctx, ToolBash, command, req); !ok || err != nil {
 		return r, err
 	}
-	return runBash(ctx, a.cfg.WorkDir, command, timeout, credential.ScrubEnv(os.Environ(), a.cfg.ProtectedEnv...))
+	box := bashBox{sb: a.sandboxer, policy: a.cfg.Sandbox, protected: a.protected}
+	return runBash(ctx, box, a.cfg.WorkDir, command, timeout, credential.ScrubEnv(os.Environ(), a.cfg.ProtectedEnv...))
 }
 
-// runBash runs command with bash -c in dir, in its own process group,
-// with env scrubbed of credentials. On timeout or cancellation the whole
-// group gets SIGTERM, then SIGKILL after a grace period, so a child that
-// ignores SIGTERM dies too; whatever the command left running in the
-// background is killed when the shell exits.
-func runBash(ctx context.Context, dir, command string, timeout time.Duration, env []string) (toolResult, error) {
+// bashBox is the sandbox a command runs in: the agent's policy, with its
+// protected paths (the one list the file tools refuse too) hidden.
+type bashBox struct {
+	sb        *sandbox.Sandbox
+	policy    sandbox.Policy
+	protected []string
+}
+
+// runBash runs command with bash -c in dir inside box's sandbox, in its
+// own process group, with env scrubbed of credentials. Sandboxed, bash is
+// the init of its own PID namespace: when it exits or is killed, the
+// kernel kills everything the command started, setsid or double-forked
+// away or not. On timeout or cancellation the whole group gets SIGTERM,
+// then SIGKILL after a grace period, so a child that ignores SIGTERM dies
+// too; whatever the command left running in the background is killed
+// when the shell exits. A kernel that cannot build the sandbox refuses
+// the command: it never runs unsandboxed.
+func runBash(ctx context.Context, box bashBox, dir, command string, timeout time.Duration, env []string) (toolResult, error) {
 	out := &headTail{}
-	cmd := exec.Command("bash", "-c", command)
-	cmd.Dir = dir
-	cmd.Env = scrubEnv(env)
+	if box.sb == nil {
+		box.sb = &sandbox.Sandbox{}
+	}
+	run, err := box.sb.Command(box.policy, sandbox.Request{WorkDir: dir, Protected: box.protected, Command: command, Env: scrubEnv(env)})
+	if err != nil {
+		return errResult("%v", err), nil
+	}
+	defer run.Close()
+	cmd := run.Cmd
 	cmd.Stdin = nil
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = bashPipeWait
-	if err := cmd.Start(); err != nil {
+	if err := run.Start(); err != nil {
+		var ue *sandbox.UnavailableError
+		if errors.As(err, &ue) {
+			return errResult("%v", err), nil
+		}
 		return errResult("could not start bash: %v", err), nil
 	}
 	pgid := cmd.Process.Pid
@@ -86,6 +109,9 @@ func runBash(ctx context.Context, dir, command string, timeout time.Duration, en
 	syscall.Kill(-pgid, syscall.SIGKILL)
 	if ctx.Err() != nil {
 		return toolResult{}, ctx.Err()
+	}
+	if err := run.SetupError(); err != nil {
+		return errResult("%v", err), nil
 	}
 
 	text := out.String()

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // TestGitConfigWriteRefused is the review's finding: in acceptEdits with
@@ -79,8 +81,8 @@ func TestGitInternalsRefusedEverywhere(t *testing.T) {
 		"default":                   {PermissionMode: ModeDefault, Approver: &recordingApprover{ans: Approval{Allow: true}}},
 		"acceptEdits":               {PermissionMode: ModeAcceptEdits},
 		"bypassPermissions":         {PermissionMode: ModeBypassPermissions},
-		"bypass + workspace-write":  {PermissionMode: ModeBypassPermissions, Sandbox: "workspace-write"},
-		"acceptEdits + full access": {PermissionMode: ModeAcceptEdits, Sandbox: "danger-full-access"},
+		"bypass + workspace-write":  {PermissionMode: ModeBypassPermissions, Sandbox: sandbox.Policy{Mode: sandbox.WorkspaceWrite}},
+		"acceptEdits + full access": {PermissionMode: ModeAcceptEdits, Sandbox: sandbox.Policy{Mode: sandbox.DangerFullAccess}},
 		"rule for hooks only":       {PermissionMode: ModeAcceptEdits, Allow: []string{"write_file(.git/hooks/**)"}},
 	}
 	for name, cfg := range configs {
@@ -101,7 +103,7 @@ func TestGitInternalsRefusedEverywhere(t *testing.T) {
 	// The exceptions.
 	a := toolAgent(t, dir, Config{PermissionMode: ModeAcceptEdits, Allow: []string{"write_file(.git/hooks/**)"}})
 	wantOK(t, call(t, a, ToolWriteFile, map[string]any{"path": ".git/hooks/pre-commit", "content": "#!/bin/sh\n"}), "created")
-	a = toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions, Sandbox: "danger-full-access"})
+	a = toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions, Sandbox: sandbox.Policy{Mode: sandbox.DangerFullAccess}})
 	wantOK(t, call(t, a, ToolWriteFile, map[string]any{"path": ".git/info/exclude", "content": "x\n"}), "created")
 	// Ordinary files that only look alike are not refused.
 	a = toolAgent(t, dir, Config{PermissionMode: ModeAcceptEdits})

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // protectedPaths makes Config.Protected absolute, and adds each one's
@@ -99,7 +100,7 @@ func (a *Agent) guard(shown, rel string) (toolResult, bool) {
 // only with bypassPermissions and the danger-full-access sandbox, or an
 // allow rule that names the path (write_file(.git/**)).
 func (a *Agent) guardGit(tool, shown, rel string) (toolResult, bool) {
-	if a.policy.Mode() == ModeBypassPermissions && a.cfg.Sandbox == "danger-full-access" {
+	if a.policy.Mode() == ModeBypassPermissions && a.cfg.Sandbox.Mode == sandbox.DangerFullAccess {
 		return toolResult{}, true
 	}
 	inside := permission.GitInternal(rel)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 	"os"
 	"path/filepath"
 	"strings"
@@ -248,13 +249,18 @@ func TestBashTool(t *testing.T) {
 	}
 }
 
+// unsandboxed runs bash as before the sandbox (danger-full-access), for
+// the tests of the process-group handling, whose pid files hold pids of
+// hermes's own PID namespace. bash_sandbox_test.go has the sandboxed ones.
+var unsandboxed = sandbox.Policy{Mode: sandbox.DangerFullAccess}
+
 // TestBashTimeoutKillsGroup: a child that ignores SIGTERM is killed with
 // the whole process group when the timeout hits.
 func TestBashTimeoutKillsGroup(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "child.pid")
-	a := toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions})
+	a := toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions, Sandbox: unsandboxed})
 	cmd := fmt.Sprintf(`bash -c 'trap "" TERM; echo $$ > %s; while :; do sleep 1; done' ; echo never`, pidFile)
 	r := call(t, a, ToolBash, map[string]any{"command": cmd, "timeout_ms": 300})
 	wantErr(t, r, "killed: timed out after 300ms")
@@ -267,7 +273,7 @@ func TestBashBackgroundProcess(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "bg.pid")
-	a := toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions})
+	a := toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions, Sandbox: unsandboxed})
 	r := call(t, a, ToolBash, map[string]any{"command": fmt.Sprintf(`(trap "" TERM; echo $BASHPID > %s; exec sleep 600) & echo started`, pidFile)})
 	wantOK(t, r, "started")
 	assertDead(t, pidFile)
@@ -279,7 +285,7 @@ func TestBashCancelKillsGroup(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "c.pid")
-	a := toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions})
+	a := toolAgent(t, dir, Config{PermissionMode: ModeBypassPermissions, Sandbox: unsandboxed})
 	ctx, cancel := context.WithCancel(context.Background())
 	fifo := filepath.Join(dir, "ready")
 	done := make(chan error, 1)
@@ -330,7 +336,7 @@ func assertDead(t *testing.T, pidFile string) {
 func TestBashEnvHasNoCredential(t *testing.T) {
 	t.Parallel()
 	env := []string{"PATH=" + os.Getenv("PATH"), "ANTHROPIC_API_KEY=sk-ant-api03-SENTINEL", "ANTHROPIC_AUTH_TOKEN=SENTINEL2", "HERMES_HOME=/h", "CLAUDE_CODE_OAUTH_TOKEN=SENTINEL3", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=SENTINEL4", "KEEP=yes"}
-	r, err := runBash(context.Background(), t.TempDir(), "env", time.Minute, env)
+	r, err := runBash(context.Background(), bashBox{}, t.TempDir(), "env", time.Minute, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,7 +544,7 @@ func TestSendCancelKillsBash(t *testing.T) {
 	s := newStub(t, func(w wireRequest) stubReply {
 		return stubReply{ToolUses: []stubToolUse{{ID: "toolu_1", Name: "bash", Input: map[string]string{"command": fmt.Sprintf(`trap "" TERM; echo $$ > %s; while :; do sleep 1; done`, pidFile)}}}}
 	})
-	a := newAgent(t, bearerRuntime(s.URL), Config{Tools: []string{"bash"}, WorkDir: dir, PermissionMode: ModeBypassPermissions})
+	a := newAgent(t, bearerRuntime(s.URL), Config{Tools: []string{"bash"}, WorkDir: dir, PermissionMode: ModeBypassPermissions, Sandbox: unsandboxed})
 	conv := NewConversation(time.Now())
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {

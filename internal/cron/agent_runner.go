@@ -56,11 +56,16 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if err != nil {
 		return "", err
 	}
+	box, err := permission.ResolveSandbox(r.Home, job.Dir, permission.SandboxFlags{Mode: job.Sandbox, Network: job.SandboxNetwork})
+	if err != nil {
+		return "", err
+	}
 	var budget *agent.Budget
 	if job.MaxBudgetUSD > 0 {
 		budget = &agent.Budget{MaxUSD: job.MaxBudgetUSD}
 	}
 	cfg := agent.Config{
+		Sandbox:   box,
 		Model:     model,
 		MaxTokens: r.MaxTokens,
 		MaxTurns:  job.MaxTurns,
@@ -87,7 +92,7 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 	if err != nil {
 		return "", err
 	}
-	sp := sysprompt.Build(sysprompt.Options{WorkDir: job.Dir, Home: r.Home, Tools: tools, PermissionMode: perm.Mode, Now: now(), Protected: cfg.Protected})
+	sp := sysprompt.Build(sysprompt.Options{WorkDir: job.Dir, Home: r.Home, Tools: tools, PermissionMode: perm.Mode, Sandbox: string(box.Mode), Now: now(), Protected: cfg.Protected})
 	cfg.System = sp.Blocks
 	for _, w := range sp.Warnings {
 		if r.Warnings != nil {

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // Run statuses.
@@ -42,6 +43,10 @@ type Job struct {
 	// MaxBudgetUSD stops a run after the model call that takes its cost
 	// (list price) over it; 0: no budget.
 	MaxBudgetUSD float64 `json:"max_budget_usd,omitempty"`
+	// Sandbox and SandboxNetwork are --sandbox and --sandbox-network as
+	// given ("" and nil: the settings files at run time decide).
+	Sandbox        string `json:"sandbox,omitempty"`
+	SandboxNetwork *bool  `json:"sandbox_network,omitempty"`
 	// Dir is the working directory of the file tools: where the job was added.
 	Dir    string `json:"dir,omitempty"`
 	Paused bool   `json:"paused,omitempty"`
@@ -108,6 +113,11 @@ func (j Job) Validate(now time.Time) error {
 	}
 	if _, err := permission.ParseRules(j.AllowedTools); err != nil {
 		return fmt.Errorf("allowed tools: %w", err)
+	}
+	if j.Sandbox != "" {
+		if _, err := sandbox.ParseMode(j.Sandbox); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
 	}
 	if _, err := permission.ParseRules(j.DisallowedTools); err != nil {
 		return fmt.Errorf("disallowed tools: %w", err)

@@ -43,6 +43,13 @@ var chatFlags = []struct {
 	{"--permission-mode", func(j Job) []string { return []string{j.PermissionMode} }},
 	{"--allowed-tools", func(j Job) []string { return j.AllowedTools }},
 	{"--disallowed-tools", func(j Job) []string { return j.DisallowedTools }},
+	{"--sandbox", func(j Job) []string { return []string{j.Sandbox} }},
+	{"--sandbox-network", func(j Job) []string {
+		if j.SandboxNetwork == nil {
+			return nil
+		}
+		return []string{strconv.FormatBool(*j.SandboxNetwork)}
+	}},
 }
 
 // ChatArgs are the container args that run job once: `hermes chat -q PROMPT …`.

@@ -19,6 +19,8 @@ type Settings struct {
 		Allow []string `json:"allow"`
 		Deny  []string `json:"deny"`
 	} `json:"permissions"`
+	// Sandbox is the bash sandbox (see ResolveSandbox).
+	Sandbox *SandboxSetting `json:"sandbox"`
 	// Path is the file it was read from.
 	Path string `json:"-"`
 }
@@ -57,6 +59,9 @@ func LoadSettings(path string, strict bool) (*Settings, error) {
 		return nil, fmt.Errorf("settings %s is not valid JSON: %v; fix or remove it", path, err)
 	}
 	s.Path = path
+	if err := s.Sandbox.check(); err != nil {
+		return nil, fmt.Errorf("settings %s: sandbox: %w", path, err)
+	}
 	for _, list := range [][]string{s.Permissions.Allow, s.Permissions.Deny} {
 		if _, err := ParseRules(list); err != nil {
 			return nil, fmt.Errorf("settings %s: %w", path, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // PermissionModes are the values of --permission-mode.
@@ -36,6 +37,8 @@ type Options struct {
 	PermissionMode  string
 	AllowedTools    []string
 	DisallowedTools []string
+	Sandbox         string
+	SandboxNetwork  *bool
 	MaxTokens       int
 	MaxTurns        int
 	MaxBudgetUSD    float64
@@ -50,6 +53,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, HermesHome: f.HermesHome, Getenv: f.Getenv, Now: f.Now, Factory: f}
+	var sandboxNetwork bool
 	cmd := &cobra.Command{
 		Use:   "acp",
 		Short: "Run hermes as an Agent Client Protocol agent for editors (Zed, JetBrains, Neovim, Emacs)",
@@ -72,6 +76,7 @@ allow them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve
+			opts.SandboxNetwork = cmdutil.SandboxNetwork(cmd.Flags(), sandboxNetwork)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -88,6 +93,7 @@ allow them.`,
 	// Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool rules allowed without asking, comma- or space-separated, e.g. edit_file,'bash(git diff:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool rules always refused (wins over every allow), e.g. 'bash(git push:*)'", "disallowedTools")
+	cmdutil.SandboxFlags(fl, &opts.Sandbox, &sandboxNetwork)
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "per session: stop a prompt after the model call that takes the session's cost (list price) over this many US dollars")
@@ -104,6 +110,11 @@ func (o *Options) check() error {
 	}
 	if _, err := permission.ParseRules(o.DisallowedTools); err != nil {
 		return cmdutil.FlagErrorf("--disallowed-tools: %v", err)
+	}
+	if o.Sandbox != "" {
+		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
+			return cmdutil.FlagErrorf("--sandbox: %v", err)
+		}
 	}
 	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
 		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
@@ -133,6 +144,7 @@ func Run(ctx context.Context, opts *Options) error {
 		MaxTokens:             opts.MaxTokens,
 		MaxTurns:              opts.MaxTurns,
 		NoProjectInstructions: opts.NoProjectInstructions,
+		Sandbox:               permission.SandboxFlags{Mode: opts.Sandbox, Network: opts.SandboxNetwork},
 		MaxBudgetUSD:          opts.MaxBudgetUSD,
 		SecretPaths:           opts.Factory.SecretPaths,
 		SecretEnv:             opts.Factory.SecretEnv,
@@ -141,6 +153,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if opts.PermissionMode == permission.ModeBypassPermissions {
 		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)
+	}
+	if opts.Sandbox == string(sandbox.DangerFullAccess) {
+		// Settings files may choose it per session too; the flag is
+		// what applies to every one.
+		fmt.Fprintln(opts.IO.ErrOut, sandbox.Policy{Mode: sandbox.DangerFullAccess}.Warning())
 	}
 	// Stdout is the protocol's alone: the resolver (shadowed-credential
 	// notices) and the logger write to stderr.

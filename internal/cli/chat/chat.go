@@ -31,6 +31,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/markdown"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/termtext"
 	"github.com/hermes-agent/hermes/internal/tui"
 )
@@ -81,6 +82,11 @@ type Options struct {
 	PermissionMode  string
 	AllowedTools    []string
 	DisallowedTools []string
+	// Sandbox and SandboxNetwork are --sandbox and --sandbox-network
+	// (nil: not given); the settings files fill the rest
+	// (permission.ResolveSandbox).
+	Sandbox        string
+	SandboxNetwork *bool
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
@@ -117,6 +123,7 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		},
 	}
 	var asJSON bool
+	var sandboxNetwork bool
 	cmd := &cobra.Command{
 		Use:   "chat",
 		Short: "Chat with Claude, interactively or one-shot",
@@ -138,7 +145,10 @@ without asking; write_file, edit_file and bash need permission: an
 --allowed-tools rule ("edit_file", "bash(go test:*)"), a permission mode, or,
 on a terminal, your answer to hermes's question. Without a terminal a call
 no rule allows is denied and the model is told which rule would allow it.
-bash runs as you, in the working directory, without hermes's credentials.
+bash runs as you, in the working directory, without hermes's credentials,
+inside an OS sandbox (--sandbox, default workspace-write: writes only in the
+work dir and a private TMPDIR, .git read-only, no network unless
+--sandbox-network, credential stores and ~/.ssh unreadable).
 
 Sessions are kept in $HERMES_HOME/sessions; --session ID (or -r ID)
 continues one, -c the most recent. A session is used by one hermes process at a time.
@@ -166,6 +176,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 				return cmdutil.FlagErrorf("--system is --append-system-prompt: give one of them")
 			}
 			opts.StdinFd = f.IO.StdinFd()
+			opts.SandboxNetwork = cmdutil.SandboxNetwork(cmd.Flags(), sandboxNetwork)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -191,6 +202,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
+	cmdutil.SandboxFlags(fl, &opts.Sandbox, &sandboxNetwork)
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
 	// here that is /resume inside the chat.)
@@ -369,7 +381,7 @@ func (o *Options) buildSystemPrompt(cfg *agent.Config, home string) (*sysprompt.
 		protected = o.SecretPaths()
 	}
 	return sysprompt.Build(sysprompt.Options{
-		WorkDir: wd, Home: home, Tools: tools, PermissionMode: cfg.PermissionMode,
+		WorkDir: wd, Home: home, Tools: tools, PermissionMode: cfg.PermissionMode, Sandbox: string(cfg.Sandbox.Mode),
 		Now: o.Now(), Replace: o.SystemPrompt, NoProjectInstructions: o.NoProjectInstructions,
 		Protected: protected,
 	}), nil
@@ -405,6 +417,9 @@ func (o *Options) printSystemPrompt(home string) error {
 		return err
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
+	if cfg.Sandbox, err = permission.ResolveSandbox(home, wd, permission.SandboxFlags{Mode: o.Sandbox, Network: o.SandboxNetwork}); err != nil {
+		return err
+	}
 	p, err := o.buildSystemPrompt(&cfg, home)
 	if err != nil {
 		return err
@@ -428,6 +443,11 @@ func (o *Options) check() error {
 	}
 	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
 		return cmdutil.FlagErrorf("--permission-mode: %v", err)
+	}
+	if o.Sandbox != "" {
+		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
+			return cmdutil.FlagErrorf("--sandbox: %v", err)
+		}
 	}
 	if _, err := permission.ParseRules(o.AllowedTools); err != nil {
 		return cmdutil.FlagErrorf("--allowed-tools: %v", err)
@@ -896,6 +916,12 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
 	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.tools()) {
 		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
+	}
+	if cfg.Sandbox, err = permission.ResolveSandbox(home, wd, permission.SandboxFlags{Mode: o.Sandbox, Network: o.SandboxNetwork}); err != nil {
+		return err
+	}
+	if w := cfg.Sandbox.Warning(); w != "" && slices.Contains(o.tools(), agent.ToolBash) {
+		fmt.Fprintln(o.IO.ErrOut, w)
 	}
 	if o.IO.CanPrompt() && (interactive || o.Format == "text") {
 		cfg.Approver = NewTerminalApprover(prompt.New(o.IO), o.IO.ErrOut)

@@ -19,6 +19,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/models"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 type addOptions struct {
@@ -40,6 +41,9 @@ type addOptions struct {
 	PermissionMode  string
 	AllowedTools    []string
 	DisallowedTools []string
+	Sandbox         string
+	SandboxNetwork  *bool
+	sandboxNetwork  bool
 }
 
 func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *addOptions) error) *cobra.Command {
@@ -59,6 +63,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 		Args: exactArgs(1, "NAME --schedule SPEC --prompt TEXT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
+			opts.SandboxNetwork = cmdutil.SandboxNetwork(cmd.Flags(), opts.sandboxNetwork)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -79,6 +84,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls the job may make: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied", "disallowedTools")
+	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.sandboxNetwork)
 	return cmd
 }
 
@@ -95,6 +101,7 @@ func addRun(ctx context.Context, opts *addOptions) error {
 		Model: strings.TrimSpace(opts.Model), System: opts.System, Tools: opts.Tools,
 		PermissionMode: opts.PermissionMode, AllowedTools: opts.AllowedTools, DisallowedTools: opts.DisallowedTools,
 		MaxTurns: opts.MaxTurns, MaxBudgetUSD: opts.MaxBudgetUSD,
+		Sandbox: opts.Sandbox, SandboxNetwork: opts.SandboxNetwork,
 		Created: now, Anchor: now,
 	}
 	if err := job.Validate(now); err != nil {
@@ -120,6 +127,9 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	next, _ := job.Next()
 	if job.PermissionMode == permission.ModeBypassPermissions && slices.ContainsFunc(job.Tools, func(t string) bool { return !permission.ReadOnly(t) }) {
 		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)
+	}
+	if w := (sandbox.Policy{Mode: sandbox.Mode(job.Sandbox)}).Warning(); w != "" && slices.Contains(job.Tools, agent.ToolBash) {
+		fmt.Fprintln(opts.IO.ErrOut, w)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Added cron job %q; next run %s (runs only while 'hermes cron daemon' is running)\n", job.Name, formatTime(next))
 	models.WarnDeprecated(opts.IO.ErrOut, job.Model, now)

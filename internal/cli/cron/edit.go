@@ -30,6 +30,8 @@ type editOptions struct {
 	Tools                           []string
 	PermissionMode                  string
 	AllowedTools, DisallowedTools   []string
+	Sandbox                         string
+	SandboxNetwork                  bool
 	set                             func(flag string) bool
 }
 
@@ -68,6 +70,7 @@ none). Changing the schedule restarts it from now.`,
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", `new permission mode: default, acceptEdits, bypassPermissions or plan`)
 	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, `new rules for tool calls the job may make ("" for none)`)
 	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, `new rules for tool calls always denied ("" for none)`)
+	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.SandboxNetwork)
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
@@ -127,6 +130,13 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		}
 		if opts.set("permission-mode") {
 			edited.PermissionMode = strings.TrimSpace(opts.PermissionMode)
+		}
+		if opts.set("sandbox") {
+			edited.Sandbox = strings.TrimSpace(opts.Sandbox)
+		}
+		if opts.set("sandbox-network") {
+			network := opts.SandboxNetwork
+			edited.SandboxNetwork = &network
 		}
 		if opts.set("allowed-tools") {
 			edited.AllowedTools = nonEmpty(opts.AllowedTools)

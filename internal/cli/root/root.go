@@ -25,6 +25,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cli/version"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/secret"
 	"github.com/hermes-agent/hermes/internal/termtext"
 )
@@ -121,6 +122,17 @@ func interrupted(err error) error {
 
 // Main runs hermes with args and returns the process exit code.
 func Main(args []string) int {
+	// The sandbox helper (hermes re-executed to run one bash command)
+	// comes first: before cobra, before any other set-up.
+	if len(args) > 0 && args[0] == sandbox.HelperArg {
+		return sandbox.Helper(args[1:])
+	}
+	// No child (bash, exec's command, an MCP server) may read hermes's
+	// /proc/<pid>/environ or memory, where credentials live.
+	if err := undumpable(); err != nil {
+		fmt.Fprintf(os.Stderr, "hermes: cannot protect this process's memory and environment from its children: %v\n", err)
+		return cmdutil.ExitError
+	}
 	f := factory.New()
 	// SIGTERM (a service manager, a CI runner cancelling a job, kill) is
 	// an interrupt like Ctrl-C: the command winds down instead of the

@@ -25,7 +25,9 @@ func (r *Resolver) SecretPaths() []string {
 		paths = append(paths, filepath.Join(x, "anthropic"))
 	}
 	if h := r.getenv("HOME"); h != "" {
-		paths = append(paths, filepath.Join(h, ".config", "anthropic"))
+		// ~/.ssh too: keys are credentials, and bash's sandbox hides
+		// this same list.
+		paths = append(paths, filepath.Join(h, ".config", "anthropic"), filepath.Join(h, ".ssh"))
 	}
 	cands, _ := r.walk()
 	for _, c := range cands {
