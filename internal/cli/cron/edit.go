@@ -32,6 +32,8 @@ type editOptions struct {
 	AllowedTools, DisallowedTools   []string
 	Sandbox                         string
 	SandboxNetwork                  bool
+	MaxTurns                        int
+	MaxBudgetUSD                    float64
 	set                             func(flag string) bool
 }
 
@@ -71,6 +73,8 @@ none). Changing the schedule restarts it from now.`,
 	fl.StringArrayVar(&opts.AllowedTools, "allowed-tools", nil, `new rules for tool calls the job may make ("" for none)`)
 	fl.StringArrayVar(&opts.DisallowedTools, "disallowed-tools", nil, `new rules for tool calls always denied ("" for none)`)
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.SandboxNetwork)
+	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "new maximum model calls per run (0 for the default)")
+	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "new budget per run in US dollars (list price; 0 for none)")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
@@ -78,7 +82,8 @@ none). Changing the schedule restarts it from now.`,
 }
 
 func editRun(ctx context.Context, opts *editOptions) error {
-	fields := []string{"schedule", "prompt", "model", "system", "tools", "permission-mode", "allowed-tools", "disallowed-tools"}
+	fields := []string{"schedule", "prompt", "model", "system", "tools", "permission-mode", "allowed-tools", "disallowed-tools",
+		"sandbox", "sandbox-network", "max-turns", "max-budget-usd"}
 	var changed []string
 	for _, f := range fields {
 		if opts.set(f) {
@@ -86,7 +91,10 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		}
 	}
 	if len(changed) == 0 {
-		return cmdutil.FlagErrorf("nothing to change: give at least one of --schedule, --prompt, --model, --system, --tools, --permission-mode, --allowed-tools, --disallowed-tools")
+		return cmdutil.FlagErrorf("nothing to change: give at least one of --%s", strings.Join(fields, ", --"))
+	}
+	if opts.MaxTurns < 0 || opts.MaxBudgetUSD < 0 {
+		return cmdutil.FlagErrorf("--max-turns and --max-budget-usd must be positive")
 	}
 	if opts.set("prompt") && strings.TrimSpace(opts.Prompt) == "" {
 		return cmdutil.FlagErrorf("--prompt cannot be empty")
@@ -137,6 +145,12 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		if opts.set("sandbox-network") {
 			network := opts.SandboxNetwork
 			edited.SandboxNetwork = &network
+		}
+		if opts.set("max-turns") {
+			edited.MaxTurns = opts.MaxTurns
+		}
+		if opts.set("max-budget-usd") {
+			edited.MaxBudgetUSD = opts.MaxBudgetUSD
 		}
 		if opts.set("allowed-tools") {
 			edited.AllowedTools = nonEmpty(opts.AllowedTools)
