@@ -839,16 +839,6 @@ func (m *Model) statusReport() string {
 		fmt.Fprintf(&b, "Token:      expires in %s (%s)\n", until(m.cfg.Now(), s.Expiry), s.Expiry.Local().Format("15:04:05"))
 	}
 	fmt.Fprintf(&b, "Model:      %s\nSession:    %s\nTokens:     %d in · %d out", s.Model, s.SessionID, s.InputTokens, s.OutputTokens)
-	if len(s.Instructions) == 0 {
-		b.WriteString("\nInstructions: none")
-	}
-	for i, f := range s.Instructions {
-		label := "\n              "
-		if i == 0 {
-			label = "\nInstructions: "
-		}
-		b.WriteString(label + f)
-	}
 	if s.CacheWriteTokens+s.CacheReadTokens > 0 {
 		fmt.Fprintf(&b, " · %d cache write · %d cache read", s.CacheWriteTokens, s.CacheReadTokens)
 		if all := s.InputTokens + s.CacheWriteTokens + s.CacheReadTokens; all > 0 {
@@ -860,6 +850,16 @@ func (m *Model) statusReport() string {
 		fmt.Fprintf(&b, "\nCost:       %s (list price, this run)", agent.FormatUSD(*s.CostUSD))
 	case s.InputTokens+s.OutputTokens > 0:
 		b.WriteString("\nCost:       unknown (no price for this model)")
+	}
+	if len(s.Instructions) == 0 {
+		b.WriteString("\nInstructions: none")
+	}
+	for i, f := range s.Instructions {
+		label := "\n              "
+		if i == 0 {
+			label = "\nInstructions: "
+		}
+		b.WriteString(label + f)
 	}
 	return b.String()
 }
