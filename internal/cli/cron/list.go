@@ -57,6 +57,10 @@ type jobView struct {
 	PermissionMode  string   `json:"permission_mode,omitempty"`
 	AllowedTools    []string `json:"allowed_tools,omitempty"`
 	DisallowedTools []string `json:"disallowed_tools,omitempty"`
+	Sandbox         string   `json:"sandbox,omitempty"`
+	SandboxNetwork  *bool    `json:"sandbox_network,omitempty"`
+	MaxTurns        int      `json:"max_turns,omitempty"`
+	MaxBudgetUSD    float64  `json:"max_budget_usd,omitempty"`
 }
 
 func listRun(opts *listOptions) error {
@@ -70,7 +74,8 @@ func listRun(opts *listOptions) error {
 	}
 	views := make([]jobView, 0, len(jobs))
 	for _, j := range jobs {
-		v := jobView{Name: j.Name, Schedule: j.Schedule, Prompt: j.Prompt, Model: j.Model, System: j.System, Tools: j.Tools, PermissionMode: j.PermissionMode, AllowedTools: j.AllowedTools, DisallowedTools: j.DisallowedTools, Paused: j.Paused, LastRun: j.LastRun}
+		v := jobView{Name: j.Name, Schedule: j.Schedule, Prompt: j.Prompt, Model: j.Model, System: j.System, Tools: j.Tools, PermissionMode: j.PermissionMode, AllowedTools: j.AllowedTools, DisallowedTools: j.DisallowedTools,
+			Sandbox: j.Sandbox, SandboxNetwork: j.SandboxNetwork, MaxTurns: j.MaxTurns, MaxBudgetUSD: j.MaxBudgetUSD, Paused: j.Paused, LastRun: j.LastRun}
 		if next, err := j.Next(); err != nil {
 			v.Problem = err.Error()
 		} else if !j.Paused {
