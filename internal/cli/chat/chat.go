@@ -408,16 +408,7 @@ func instructionsLine(files []sysprompt.File) string {
 // credential is needed and no session is touched.
 func (o *Options) printSystemPrompt(home string) error {
 	cfg := o.agentConfig()
-	wd, err := os.Getwd()
-	if err != nil {
-		return fmt.Errorf("working directory: %w", err)
-	}
-	eff, err := permission.Resolve(home, wd, o.PermissionMode, o.AllowedTools, o.DisallowedTools)
-	if err != nil {
-		return err
-	}
-	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
-	if cfg.Sandbox, err = permission.ResolveSandbox(home, wd, permission.SandboxFlags{Mode: o.Sandbox, Network: o.SandboxNetwork}); err != nil {
+	if err := o.resolvePolicy(&cfg, home); err != nil {
 		return err
 	}
 	p, err := o.buildSystemPrompt(&cfg, home)
@@ -900,11 +891,9 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-// permissions fills cfg's permission settings from the flags and the
-// settings files, warns once about bypassPermissions, and, on a terminal
-// (text output, stdin and stderr terminals), sets an Approver that asks.
-func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bool) error {
-	o := s.opts
+// resolvePolicy fills cfg's permission mode, rules and sandbox from the
+// flags and the settings files (HERMES_HOME's and the work dir's).
+func (o *Options) resolvePolicy(cfg *agent.Config, home string) error {
 	wd, err := os.Getwd()
 	if err != nil {
 		return fmt.Errorf("working directory: %w", err)
@@ -914,11 +903,20 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 		return err
 	}
 	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
-	if eff.Mode == permission.ModeBypassPermissions && hasRiskyTool(o.tools()) {
-		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
-	}
-	if cfg.Sandbox, err = permission.ResolveSandbox(home, wd, permission.SandboxFlags{Mode: o.Sandbox, Network: o.SandboxNetwork}); err != nil {
+	cfg.Sandbox, err = permission.ResolveSandbox(home, wd, permission.SandboxFlags{Mode: o.Sandbox, Network: o.SandboxNetwork})
+	return err
+}
+
+// permissions fills cfg's permission settings from the flags and the
+// settings files, warns once about bypassPermissions, and, on a terminal
+// (text output, stdin and stderr terminals), sets an Approver that asks.
+func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bool) error {
+	o := s.opts
+	if err := o.resolvePolicy(cfg, home); err != nil {
 		return err
+	}
+	if cfg.PermissionMode == permission.ModeBypassPermissions && hasRiskyTool(o.tools()) {
+		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
 	}
 	if w := cfg.Sandbox.Warning(); w != "" && slices.Contains(o.tools(), agent.ToolBash) {
 		fmt.Fprintln(o.IO.ErrOut, w)
