@@ -150,14 +150,15 @@ func (t *Transport) checkOrigin(u *url.URL) error {
 	if err != nil {
 		return fmt.Errorf("invalid base URL %q: %w", t.Runtime.BaseURL, err)
 	}
-	if !strings.EqualFold(want.Scheme, u.Scheme) || !strings.EqualFold(canonicalHost(want), canonicalHost(u)) {
+	if !strings.EqualFold(want.Scheme, u.Scheme) || !strings.EqualFold(CanonicalHost(want), CanonicalHost(u)) {
 		return &OriginError{Want: want.Scheme + "://" + want.Host, Got: u.Scheme + "://" + u.Host}
 	}
 	return nil
 }
 
-// canonicalHost is host:port with the scheme's default port made explicit.
-func canonicalHost(u *url.URL) string {
+// CanonicalHost is host:port with the scheme's default port made
+// explicit, so two spellings of one origin compare equal.
+func CanonicalHost(u *url.URL) string {
 	if u.Port() != "" {
 		return u.Host
 	}

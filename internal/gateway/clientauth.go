@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 )
 
@@ -556,20 +557,7 @@ func sameOrigin(a, b string) bool {
 	if errA != nil || errB != nil {
 		return false
 	}
-	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(originHost(ua), originHost(ub))
-}
-
-func originHost(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return u.Host + ":443"
-	case "http":
-		return u.Host + ":80"
-	}
-	return u.Host
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(credential.CanonicalHost(ua), credential.CanonicalHost(ub))
 }
 
 func isLoopbackHost(h string) bool {
