@@ -368,16 +368,7 @@ func TestTokenRotationDuringAndBetweenStreams(t *testing.T) {
 }
 
 func TestFirstSSEEventUnbuffered(t *testing.T) {
-	h := newHarness(t, "tok", nil)
-	h.up.hold = make(chan struct{})
-	defer close(h.up.hold)
-	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/messages", strings.NewReader(`{"stream":true}`))
-	req.Header.Set("X-Api-Key", testKey)
-	resp, err := h.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := heldStream(t)
 	// The upstream is parked after its first event: reading it proves the
 	// gateway did not wait for more.
 	line, err := bufio.NewReader(resp.Body).ReadString('\n')

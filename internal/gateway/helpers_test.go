@@ -216,3 +216,21 @@ func (h *harness) assertNoLocalKey(t testing.TB) {
 		t.Errorf("access log carries the gateway key")
 	}
 }
+
+// heldStream opens a stream through a new harness whose upstream parks
+// after its first SSE event; the response is closed and the upstream let
+// go when the test ends.
+func heldStream(t *testing.T) *http.Response {
+	t.Helper()
+	h := newHarness(t, "tok", nil)
+	h.up.hold = make(chan struct{})
+	t.Cleanup(func() { close(h.up.hold) })
+	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/messages", strings.NewReader(`{"stream":true}`))
+	req.Header.Set("X-Api-Key", testKey)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}

@@ -144,16 +144,7 @@ func TestGraceEndCutsWithErrorEvent(t *testing.T) {
 // the bound (main held the client as long as the upstream stalled).
 func TestStalledStreamEndsWithErrorEvent(t *testing.T) {
 	t.Setenv("HERMES_HTTP_TIMEOUT", "300ms")
-	h := newHarness(t, "tok", nil)
-	h.up.hold = make(chan struct{})
-	defer close(h.up.hold)
-	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/messages", strings.NewReader(`{"stream":true}`))
-	req.Header.Set("X-Api-Key", testKey)
-	resp, err := h.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := heldStream(t)
 	body, err := readAllBounded(t, resp.Body)
 	if err != nil || !strings.Contains(body, "message_start") || !strings.Contains(body, "event: error") || !strings.Contains(body, "HERMES_HTTP_TIMEOUT") {
 		t.Errorf("stalled stream: %v\n%s", err, body)
