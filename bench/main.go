@@ -170,7 +170,7 @@ var shippedFlags = []string{"build", "-trimpath", "-ldflags", "-s -w"}
 
 // build compiles hermes and a hello-world into dir.
 func build(dir string) (hermes, hello string, err error) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin := goBinary()
 	hermes = filepath.Join(dir, "hermes")
 	hcmd := exec.Command(gobin, append(shippedFlags, "-o", hermes, "./cmd/hermes")...)
 	hcmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -245,7 +245,7 @@ func measure(n int, mk func() *exec.Cmd) procStat {
 
 // goBench runs one Go benchmark and returns its result line's numbers.
 func goBench(pkg, name string) string {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin := goBinary()
 	out, err := exec.Command(gobin, "test", "-run", "^$", "-bench", "^"+name+"$", "-benchmem", "-count", "1", pkg).CombinedOutput()
 	if err != nil {
 		return "FAILED: " + err.Error()
@@ -485,3 +485,12 @@ func pct(ds []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }
+
+// goBinary is the go command on PATH: the toolchain this bench was started
+// with (`go run ./bench`), which is also the one that builds hermes.
+func goBinary() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return "go"
+}

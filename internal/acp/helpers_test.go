@@ -130,13 +130,6 @@ func (c *testClient) toolCalls() (starts []*sdk.SessionUpdateToolCall, updates [
 	return starts, updates
 }
 
-func (c *testClient) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.updates = nil
-	c.asked = nil
-}
-
 // env is one hermes process's world: a home, an environment, a stand-in.
 type env struct {
 	t    *testing.T

@@ -78,9 +78,7 @@ func runExec(w *world) outcome {
 	if rest, ok := strings.CutPrefix(o.stdout, "status="); ok {
 		line, _, _ := strings.Cut(rest, "\n")
 		if n, err := strconv.Atoi(line); err == nil && n != 0 {
-			if strings.Contains(o.stderr, "client: ") {
-				o.stderr = strings.Replace(o.stderr, "client: ", "\nclient: ", 1)
-			}
+			o.stderr = strings.Replace(o.stderr, "client: ", "\nclient: ", 1)
 			o.code = n
 		}
 	}

@@ -59,6 +59,7 @@ func TestReadOnlyHome(t *testing.T) {
 	if o.code != 0 {
 		w.checkMessage(o, []string{w.hh, "read-only"}, false)
 	}
+	checkStore(t, w.hh, before)
 	// Cold: the token must be exchanged and cannot be cached.
 	w.rotateJWT()
 	unmountAndExpire(t, w)

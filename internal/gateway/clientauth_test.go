@@ -560,7 +560,7 @@ func TestClientIssuerTokenGoesToItsIssuerOnly(t *testing.T) {
 		elsewhereMu.Unlock()
 		resp, err := http.Get(jwksFrom)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()

@@ -1,5 +1,7 @@
 package models_test
 
+//lint:file-ignore SA1019 the model catalogue names deprecated and retired models on purpose
+
 import (
 	"bufio"
 	"io/fs"

@@ -147,6 +147,7 @@ func ReadClaudeCode(path string) (*ClaudeCodeLogin, error) {
 func readClaude(path string) (outer map[string]json.RawMessage, inner json.RawMessage, mode fs.FileMode, err error) {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		//lint:ignore ST1005 "Claude Code" is a product name
 		return nil, nil, 0, fmt.Errorf("Claude Code's credentials file %s does not exist: log in with `claude` first (or set CLAUDE_CONFIG_DIR)", path)
 	}
 	if err != nil {

@@ -61,7 +61,7 @@ func keySet(t *testing.T, iss *oidctest.Issuer) jose.JSONWebKeySet {
 func verify(t *testing.T, iss *oidctest.Issuer, jwt string) (map[string]any, error) {
 	t.Helper()
 	set := keySet(t, iss)
-	sig, err := jose.ParseSigned(jwt, []jose.SignatureAlgorithm{jose.RS256})
+	sig, err := jose.ParseSignedCompact(jwt, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, err
 	}

@@ -320,6 +320,7 @@ func restrict(sp spec, shm bool) error {
 	abi, err := llsyscall.LandlockGetABIVersion()
 	if err != nil || abi < 1 {
 		if err == nil {
+			//lint:ignore ST1005 "Landlock" is a proper noun
 			err = errors.New("Landlock ABI version 0")
 		}
 		return &kernelError{landlockFeature, err}

@@ -53,11 +53,10 @@ func (a *Approver) wait() tea.Cmd {
 // dialog is a pending approval on screen.
 type dialog struct {
 	approvalMsg
-	choice   int
-	asking   bool // typing the reason for a "no"
-	reason   []rune
-	answered bool
-	scroll   int // first body line shown
+	choice int
+	asking bool // typing the reason for a "no"
+	reason []rune
+	scroll int // first body line shown
 }
 
 // choices are the dialog's answers: "don't ask again" only when there

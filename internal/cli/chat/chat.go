@@ -883,14 +883,6 @@ func (s sgrOnly) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n-1]) + "…"
-	}
-	return s
-}
-
 // resolvePolicy fills cfg's permission mode, rules and sandbox from the
 // flags and the settings files (HERMES_HOME's and the work dir's).
 func (o *Options) resolvePolicy(cfg *agent.Config, home string) error {

@@ -1,5 +1,7 @@
 package chat
 
+//lint:file-ignore SA1019 the model catalogue names deprecated and retired models on purpose
+
 import (
 	"context"
 	"errors"

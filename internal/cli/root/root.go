@@ -63,6 +63,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 
 	// Wrong flags are usage errors (exit 2), with a pointer to --help.
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		//lint:ignore ST1005 the usage hint is a sentence the user reads last
 		return &cmdutil.FlagError{Err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
 

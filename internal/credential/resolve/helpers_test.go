@@ -14,17 +14,13 @@ import (
 // WIF source's tests and cmd/hermes's process tests); this file adds the
 // resolver on it.
 
-type (
-	world     struct{ *credentialtest.World }
-	fakeClock = credentialtest.FakeClock
-)
+type world struct{ *credentialtest.World }
 
 const testAPIKey = credentialtest.APIKey
 
 var (
-	newFakeClock = credentialtest.NewFakeClock
-	mustToken    = credentialtest.MustToken
-	exitCode     = credentialtest.ExitCode
+	mustToken = credentialtest.MustToken
+	exitCode  = credentialtest.ExitCode
 )
 
 func newWorld(t *testing.T, cfg anthropictest.Config, issOpts ...oidctest.Option) *world {

@@ -519,11 +519,6 @@ func (r *Resolver) sharedWIF(cfg wif.Config) (credential.TokenSource, error) {
 	})
 }
 
-// lookupWIF returns this process's source for cfg, if it has one.
-func (r *Resolver) lookupWIF(cfg wif.Config) credential.TokenSource {
-	return r.Sources.Lookup(r.wifKey(cfg))
-}
-
 // wifKey: one source per HERMES_HOME (its disk cache) and configuration.
 func (r *Resolver) wifKey(cfg wif.Config) string { return "wif\x00" + r.Home + "\x00" + cfg.Key() }
 

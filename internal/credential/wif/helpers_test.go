@@ -15,10 +15,7 @@ import (
 // WIF source's tests and cmd/hermes's process tests); this file adds the
 // resolver on it.
 
-type (
-	world     struct{ *credentialtest.World }
-	fakeClock = credentialtest.FakeClock
-)
+type world struct{ *credentialtest.World }
 
 const testAPIKey = credentialtest.APIKey
 
