@@ -67,6 +67,8 @@ func TestLineChatSessionCommands(t *testing.T) {
 		"again",
 		"/resume "+older.ID,
 		"/resume", "", // a choice left without picking
+		"/resume", "9", // a number not listed
+		"/resume", "what changed?", // no number: the next prompt
 		"/quit",
 		"never read",
 	)
@@ -81,6 +83,8 @@ func TestLineChatSessionCommands(t *testing.T) {
 		"Resumed session " + earlier.ID + ".",
 		"echo: again",
 		"Resumed session " + older.ID + ".",
+		"There is no 9 here; nothing picked.",
+		"echo: what changed?",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -90,7 +94,7 @@ func TestLineChatSessionCommands(t *testing.T) {
 		t.Errorf("/status did not count the answer's tokens:\n%s", out)
 	}
 	reqs := s.MessageRequests()
-	if len(reqs) != 2 || len(reqs[1].Messages) != 3 || reqs[1].Messages[0].Content[0].Text != "the earlier question" {
+	if len(reqs) != 3 || len(reqs[1].Messages) != 3 || reqs[1].Messages[0].Content[0].Text != "the earlier question" || reqs[2].LastUserText() != "what changed?" {
 		t.Fatalf("the prompt after /resume was not sent in the resumed session: %+v", reqs)
 	}
 	if sess.Conversation().ID != older.ID {

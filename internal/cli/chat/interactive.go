@@ -142,8 +142,8 @@ func (u *lineUI) Clear() {
 }
 
 // Choose prints the items numbered, the current one marked *, and reads
-// the number of the one picked. Enter picks none, a /command runs, and
-// anything else is the next prompt.
+// the number of the one picked. Enter (or a number not listed) picks
+// none, a /command runs, and anything else is the next prompt.
 func (u *lineUI) Choose(title string, items []chatcore.Choice, cursor int, then func(string)) {
 	out := u.s.opts.IO.Out
 	fmt.Fprintln(out, title+":")
@@ -159,7 +159,11 @@ func (u *lineUI) Choose(title string, items []chatcore.Choice, cursor int, then 
 	if !ok {
 		return
 	}
-	if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= len(items) {
+	if n, err := strconv.Atoi(answer); err == nil {
+		if n < 1 || n > len(items) {
+			u.Error(fmt.Sprintf("There is no %d here; nothing picked.", n))
+			return
+		}
 		then(items[n-1].Value)
 		return
 	}
