@@ -271,7 +271,7 @@ func offerModels(ui UI, list []Choice, err error) {
 		return
 	}
 	cur := ui.Backend().Status().Model
-	cursor := 0
+	cursor := -1 // the current model may not be listed
 	for i, c := range list {
 		if models.Matches(c.Value, cur) {
 			cursor = i
