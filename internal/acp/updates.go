@@ -10,6 +10,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // turn turns one prompt's agent events into session/update notifications.
@@ -108,7 +109,7 @@ func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
 	case "list_files":
 		info.kind, info.title = sdk.ToolKindSearch, "List "+shown(cmpStr(in.Path, "."))
 	case "glob", "grep":
-		info.kind, info.title = sdk.ToolKindSearch, name+" "+oneLine(in.Pattern, 80)
+		info.kind, info.title = sdk.ToolKindSearch, name+" "+termtext.OneLine(in.Pattern, 80)
 	case "write_file":
 		info.kind, info.title = sdk.ToolKindEdit, "Write "+shown(in.Path)
 		if abs != "" && in.Content != nil {
@@ -122,9 +123,9 @@ func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
 			info.diff = &d
 		}
 	case "bash":
-		info.kind, info.title = sdk.ToolKindExecute, oneLine(in.Command, 120)
+		info.kind, info.title = sdk.ToolKindExecute, termtext.OneLine(in.Command, 120)
 	case "delegate":
-		info.kind, info.title = sdk.ToolKindThink, "Delegate: "+oneLine(in.Task, 100)
+		info.kind, info.title = sdk.ToolKindThink, "Delegate: "+termtext.OneLine(in.Task, 100)
 	}
 	return info
 }
@@ -226,19 +227,11 @@ func promptText(blocks []sdk.ContentBlock) (string, error) {
 	return b.String(), nil
 }
 
-func shown(p string) string { return oneLine(p, 100) }
+func shown(p string) string { return termtext.OneLine(p, 100) }
 
 func cmpStr(v, def string) string {
 	if v != "" {
 		return v
 	}
 	return def
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n-1]) + "…"
-	}
-	return s
 }

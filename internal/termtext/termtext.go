@@ -113,3 +113,14 @@ func csiLen(s string) int {
 	}
 	return len(s)
 }
+
+// OneLine is s with each run of white space (newlines too) as one space,
+// cut to n runes, the last of them an ellipsis: a title, a command or a
+// pattern shown on one line.
+func OneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
+}

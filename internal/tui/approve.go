@@ -10,6 +10,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // Approver is the agent.Approver of the terminal UI: a tool call that
@@ -190,7 +191,7 @@ func (m *Model) bodyHeight() int { return max(3, m.height/2-4) }
 func (m *Model) dialogLines() []string {
 	d := m.dialog
 	r := d.req
-	lines := []string{st.user.Render("hermes wants to " + oneLine(agent.ShowText(secret.RedactShapes(r.Title)), m.width-20))}
+	lines := []string{st.user.Render("hermes wants to " + termtext.OneLine(agent.ShowText(secret.RedactShapes(r.Title)), m.width-20))}
 	body, h := m.dialogBody(), m.bodyHeight()
 	d.scroll = max(min(d.scroll, len(body)-h), 0)
 	end := min(d.scroll+h, len(body))
@@ -201,7 +202,7 @@ func (m *Model) dialogLines() []string {
 		lines = append(lines, st.dim.Render(fmt.Sprintf("  lines %d-%d of %d · PgUp/PgDn/Space scroll", d.scroll+1, end, len(body))))
 	}
 	if len(r.Unruled) > 0 {
-		lines = append(lines, st.dim.Render("  no rule can allow "+oneLine(agent.ShowText(strings.Join(r.Unruled, "; ")), max(m.width-40, 20))+": asked each time"))
+		lines = append(lines, st.dim.Render("  no rule can allow "+termtext.OneLine(agent.ShowText(strings.Join(r.Unruled, "; ")), max(m.width-40, 20))+": asked each time"))
 	}
 	for i, c := range d.choices() {
 		// Wrapped, not cut: the rules named must be read in full.

@@ -657,3 +657,34 @@ func TestCompactCommand(t *testing.T) {
 		t.Error("still busy after /compact")
 	}
 }
+
+// TestProgramContextEndsBackgroundWork: the UI's background work runs
+// under the program's context (Config.Context), so when the program ends
+// a running answer stops and a model check returns, without Esc.
+func TestProgramContextEndsBackgroundWork(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &fakeBackend{hold: true, model: "claude-test", session: "s1"}
+	m := New(Config{Backend: b, Context: ctx, Now: func() time.Time { return now }, History: OpenHistory(filepath.Join(t.TempDir(), "history")),
+		CheckModel: func(ctx context.Context, name string) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	typeText(m, "slow")
+	m.Update(press("enter"))
+	m.Update(m.waitEvent()()) // the first delta: the answer is running
+	if !m.busy {
+		t.Fatal("not answering")
+	}
+	cancel()
+	run(m, m.waitEvent()()) // returns only once the answer's context ended
+	if m.busy || !strings.Contains(screen(m), "(cancelled)") {
+		t.Fatalf("the answer outlived the program's context:\n%s", screen(m))
+	}
+	typeText(m, "/model claude-x")
+	run(m, press("enter")) // the check waits for its context's end
+	if sc := screen(m); b.model != "claude-test" || !strings.Contains(sc, "context canceled") || !strings.Contains(sc, "Model stays claude-test") {
+		t.Fatalf("model check after the end: model %q\n%s", b.model, sc)
+	}
+}

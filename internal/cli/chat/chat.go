@@ -21,6 +21,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
+	"github.com/hermes-agent/hermes/internal/chatcore"
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
@@ -259,8 +260,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	s := &chatSession{opts: opts, store: store, conv: conv, lock: lock}
-	defer s.release()
+	s := newChatSession(opts, store, conv, lock)
+	defer s.Release()
 	// Resolve once and keep the runtime: its transport asks the token
 	// source per request, so a long chat never holds an expired token.
 	rt, err := opts.Resolve(ctx)
@@ -293,7 +294,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	s.instructions = sp.Files
+	for _, f := range sp.Files {
+		s.Instructions = append(s.Instructions, f.Path)
+	}
 	useTUI := interactive && s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd)
 	if useTUI && cfg.Approver != nil {
 		// The terminal UI asks in a dialog: it owns stdin.
@@ -304,9 +307,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	s.rt, s.agent = rt, a
+	s.Runtime, s.Agent = rt, a
 	// A deprecated model is warned about once per run, as the SDKs do.
-	models.WarnDeprecated(opts.IO.ErrOut, s.model(), opts.Now())
+	models.WarnDeprecated(opts.IO.ErrOut, s.Model(), opts.Now())
 	if interactive {
 		if useTUI {
 			return s.runTUI(ctx, home)
@@ -536,7 +539,7 @@ func (o *Options) conversation(store *agent.Store) (*agent.Conversation, *agent.
 	if id != "" {
 		conv, lock, err = store.Open(id)
 	} else {
-		conv, lock, err = newConversation(store, o.Now())
+		conv, lock, err = chatcore.NewConversation(store, o.Now())
 	}
 	if err != nil {
 		return nil, nil, err
@@ -546,17 +549,6 @@ func (o *Options) conversation(store *agent.Store) (*agent.Conversation, *agent.
 	}
 	if o.System != "" {
 		conv.System = o.System
-	}
-	return conv, lock, nil
-}
-
-// newConversation starts a session and takes its lock at once, so a
-// `hermes chat -c` started meanwhile cannot pick it up too.
-func newConversation(store *agent.Store, now time.Time) (*agent.Conversation, *agent.SessionLock, error) {
-	conv := agent.NewConversation(now)
-	lock, err := store.Lock(conv.ID)
-	if err != nil {
-		return nil, nil, err
 	}
 	return conv, lock, nil
 }
@@ -621,82 +613,20 @@ func listSessions(o *Options, store *agent.Store) error {
 	return tw.Flush()
 }
 
-// chatSession is one run of the command: the runtime, agent and the
-// conversation being continued.
+// chatSession is one run of the command: the session controller (the
+// runtime, agent and conversation being continued) and the options.
 type chatSession struct {
-	opts  *Options
-	rt    *credential.Runtime
-	agent *agent.Agent
-	store *agent.Store
-	conv  *agent.Conversation
-	lock  *agent.SessionLock // conv's session lock, held while it is in use
+	*chatcore.Session
+	opts *Options
 	// approver asks for tool permissions in the terminal UI; nil otherwise.
 	approver *tui.Approver
-	// instructions are the project instruction files in the system prompt.
-	instructions []sysprompt.File
 }
 
-// release lets another process use the session.
-func (s *chatSession) release() {
-	if s.lock != nil {
-		s.lock.Unlock()
-		s.lock = nil
-	}
-}
-
-// send runs one prompt and saves the session when it succeeded.
-func (s *chatSession) send(ctx context.Context, prompt string, onEvent func(agent.Event)) (*agent.Result, error) {
-	res, err := s.agent.Send(ctx, s.conv, prompt, onEvent)
-	if be := (*agent.BudgetError)(nil); errors.As(err, &be) && res != nil {
-		// Stopped by --max-budget-usd: the partial answer is kept.
-		if serr := s.store.Save(s.conv, s.opts.Now()); serr != nil {
-			return res, fmt.Errorf("%w; the answer was not saved to the session: %v", err, serr)
-		}
-		return res, err
-	}
-	if err != nil {
-		return nil, s.explain(ctx, err)
-	}
-	if err := s.store.Save(s.conv, s.opts.Now()); err != nil {
-		return res, fmt.Errorf("the answer was not saved to the session: %w", err)
-	}
-	return res, nil
-}
-
-// compact runs /compact [focus] and saves the compacted session (the
-// replaced turns go to its side file).
-func (s *chatSession) compact(ctx context.Context, focus string, onEvent func(agent.Event)) (*agent.Result, error) {
-	res, err := s.agent.Compact(ctx, s.conv, focus, onEvent)
-	if err != nil {
-		return nil, s.explain(ctx, err)
-	}
-	if err := s.store.Save(s.conv, s.opts.Now()); err != nil {
-		return res, fmt.Errorf("the compacted session was not saved: %w", err)
-	}
-	return res, nil
-}
-
-// explain maps errors to the spec's exit codes: a refused credential is an
-// AuthError (4) naming the credential used, an interrupt is ErrCancel (130).
-// Errors from the resolver already carry their exit code and explanation.
-func (s *chatSession) explain(ctx context.Context, err error) error {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-		return cmdutil.ErrCancel
-	}
-	var ue *models.UnavailableError
-	if errors.As(err, &ue) {
-		// The default to offer is HERMES_MODEL, unless that is the
-		// refused model itself.
-		if env := s.opts.Getenv("HERMES_MODEL"); env != "" && env != ue.Model {
-			ue.Default = env
-		}
-		return err
-	}
-	var ae *agent.APIError
-	if errors.As(err, &ae) && ae.IsAuth() {
-		return &cmdutil.AuthError{Err: fmt.Errorf("%w\nThe credential used was %s; check it with `hermes auth status --check`", err, s.rt.Source)}
-	}
-	return err
+// newChatSession is the run's session on conv (whose lock it holds); Run
+// fills the agent, runtime and instruction files once resolved.
+func newChatSession(opts *Options, store *agent.Store, conv *agent.Conversation, lock *agent.SessionLock) *chatSession {
+	cfg := chatcore.Config{Store: store, Now: opts.Now, Getenv: opts.Getenv, Model: opts.agentConfig().Model, System: opts.System}
+	return &chatSession{Session: chatcore.New(cfg, conv, lock), opts: opts}
 }
 
 // result is the JSON shape of a one-shot answer.
@@ -750,7 +680,7 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 	switch s.opts.Format {
 	case "json":
 		var calls toolCalls
-		res, err := s.send(ctx, prompt, calls.event)
+		res, err := s.Send(ctx, prompt, calls.event)
 		if res == nil {
 			return err
 		}
@@ -762,7 +692,7 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 		return err // a budget stop: the partial answer above, exit 1
 	case "stream-json":
 		enc := json.NewEncoder(out)
-		res, err := s.send(ctx, prompt, func(e agent.Event) { enc.Encode(e) })
+		res, err := s.Send(ctx, prompt, func(e agent.Event) { enc.Encode(e) })
 		if res == nil {
 			return err
 		}
@@ -772,13 +702,13 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 		return err
 	}
 	tw := s.newTextWriter(out, s.opts.IO.IsStdoutTTY())
-	_, err := s.send(ctx, prompt, tw.event)
+	_, err := s.Send(ctx, prompt, tw.event)
 	tw.finish()
 	return err
 }
 
 func (s *chatSession) result(res *agent.Result, typ string) result {
-	return result{Type: typ, Text: res.Text, Model: res.Model, StopReason: res.StopReason, Usage: res.Usage, TotalCostUSD: res.TotalCostUSD(), SessionID: s.conv.ID, Turns: res.Turns}
+	return result{Type: typ, Text: res.Text, Model: res.Model, StopReason: res.StopReason, Usage: res.Usage, TotalCostUSD: res.TotalCostUSD(), SessionID: s.Conversation().ID, Turns: res.Turns}
 }
 
 // textWriter prints a streamed answer: the top agent's text to out

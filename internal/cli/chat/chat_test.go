@@ -315,7 +315,7 @@ func TestInteractiveCommandsAndCancel(t *testing.T) {
 
 	lines <- "one"
 	lines <- "two"
-	firstID := sess.conv.ID
+	firstID := sess.Conversation().ID
 	lines <- "/model claude-opus-5-5"
 	lines <- "three"
 	lines <- "/new"
@@ -323,7 +323,7 @@ func TestInteractiveCommandsAndCancel(t *testing.T) {
 	lines <- "/bogus"
 	// Cancel an answer that never comes: point the agent at the hanging API.
 	rt := credential.NewStaticRuntime(hangURL, credential.ModeAPIKey, credential.KindAPIKey, "test", testKey)
-	sess.agent, _ = agent.New(rt, h.opts().agentConfig())
+	sess.Agent, _ = agent.New(rt, h.opts().agentConfig())
 	lines <- "hang"
 	<-arrived
 	interrupts <- struct{}{}
@@ -356,14 +356,14 @@ func TestInteractiveCommandsAndCancel(t *testing.T) {
 		t.Errorf("first session: %v, %+v", err, first)
 	}
 	// The cancelled prompt was not kept.
-	if last := sess.conv.Messages; len(last) != 2 {
+	if last := sess.Conversation().Messages; len(last) != 2 {
 		t.Errorf("second session has %d messages, want 2", len(last))
 	}
 	// /new took the new session's lock.
-	if _, err := agent.NewStore(h.home).Lock(sess.conv.ID); !errors.Is(err, agent.ErrSessionInUse) {
+	if _, err := agent.NewStore(h.home).Lock(sess.Conversation().ID); !errors.Is(err, agent.ErrSessionInUse) {
 		t.Errorf("the session /new started is not locked: %v", err)
 	}
-	sess.release()
+	sess.Release()
 	assertNoSecret(t, h, testKey)
 }
 
@@ -377,7 +377,9 @@ func (h *harness) session(ctx context.Context) (*chatSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &chatSession{opts: o, rt: h.rt, agent: a, store: agent.NewStore(h.home), conv: agent.NewConversation(time.Now())}, nil
+	s := newChatSession(o, agent.NewStore(h.home), agent.NewConversation(time.Now()), nil)
+	s.Runtime, s.Agent = h.rt, a
+	return s, nil
 }
 
 // assertNoSecret checks stdout, stderr and every session file (the

@@ -5,16 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hermes-agent/hermes/internal/agent"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/term"
 
-	"github.com/hermes-agent/hermes/internal/cmdutil"
-	"github.com/hermes-agent/hermes/internal/models"
+	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/chatcore"
 )
 
 // lineReader reads the user's next line; io.EOF ends the chat.
@@ -67,19 +67,13 @@ func (s *chatSession) interactive(ctx context.Context) error {
 // without a terminal. interrupts cancels the answer being written.
 func (s *chatSession) loop(ctx context.Context, lr lineReader, interrupts <-chan struct{}) error {
 	out := s.opts.IO.Out
-	tty := s.opts.IO.IsStdoutTTY()
-	fmt.Fprintf(out, "hermes chat · model %s · session %s · credential %s\n", s.model(), s.conv.ID, s.rt.Source)
+	fmt.Fprintf(out, "hermes chat · model %s · session %s · credential %s\n", s.Model(), s.Conversation().ID, s.Runtime.Source)
 	fmt.Fprintln(out, "Type /help for commands; /exit or Ctrl-D quits; Ctrl-C cancels an answer.")
-	if s.resumed() {
-		if r, ok := models.Retirement(s.model()); ok && r.Past(s.opts.Now()) {
-			fmt.Fprintf(out, "This session's model %s reached end-of-life on %s.\n", r.Model, r.Date())
-			if quit := s.offerModel(lr, s.suggestedModel(r.Model)); quit {
-				return nil
-			}
-		}
-	}
-	for {
-		line, err := lr.ReadLine()
+	ui := &lineUI{s: s, ctx: ctx, lr: lr, interrupts: interrupts}
+	// A session on a retired model: say so and offer the default.
+	chatcore.ShowModelNotice(ui)
+	for !ui.quit {
+		line, err := ui.readLine()
 		if errors.Is(err, io.EOF) {
 			fmt.Fprintln(out)
 			return nil
@@ -87,195 +81,176 @@ func (s *chatSession) loop(ctx context.Context, lr lineReader, interrupts <-chan
 		if err != nil {
 			return fmt.Errorf("read input: %w", err)
 		}
-		line = strings.TrimSpace(line)
-		switch {
+		switch line = strings.TrimSpace(line); {
 		case line == "":
-			continue
-		case strings.HasPrefix(line, "/"):
-			if quit := s.command(ctx, line); quit {
-				return nil
-			}
-			continue
+		case chatcore.IsCommand(line):
+			chatcore.Run(ui, line)
+		default:
+			ui.Ask(line)
 		}
-		var ue *models.UnavailableError
-		if err := s.ask(ctx, line, tty, interrupts); errors.As(err, &ue) && ue.Suggestion() != "" {
-			// The model was refused (retired?): offer the default and,
-			// when taken, ask the same question again.
-			if quit := s.offerModel(lr, ue.Suggestion()); quit {
-				return nil
-			}
-			if s.model() == ue.Suggestion() {
-				s.ask(ctx, line, tty, interrupts)
-			}
-		}
+	}
+	return nil
+}
+
+// lineUI is the line chat as chatcore.UI: notes and errors are lines on
+// stdout, a choice or a question reads the next input line, and work runs
+// where it is asked for (the chat waits for it).
+type lineUI struct {
+	s          *chatSession
+	ctx        context.Context
+	lr         lineReader
+	interrupts <-chan struct{}
+	quit       bool
+	// unread is a line read as the answer to a choice that was none
+	// (the next prompt): the loop takes it next.
+	unread *string
+}
+
+// lineKeys is the first part of the line chat's /help.
+const lineKeys = `Keys
+  Enter               send
+  Ctrl-C              cancel the answer being written
+  Ctrl-D              quit`
+
+// backgroundTimeout bounds a model check or list run for /model.
+const backgroundTimeout = 30 * time.Second
+
+func (u *lineUI) readLine() (string, error) {
+	if l := u.unread; l != nil {
+		u.unread = nil
+		return *l, nil
+	}
+	return u.lr.ReadLine()
+}
+
+func (u *lineUI) Backend() chatcore.Backend   { return u.s.Session }
+func (u *lineUI) Models() chatcore.ModelHooks { return u.s.Hooks() }
+func (u *lineUI) Now() time.Time              { return u.s.opts.Now() }
+func (u *lineUI) Keys() string                { return lineKeys }
+func (u *lineUI) Note(text string)            { fmt.Fprintln(u.s.opts.IO.Out, text) }
+func (u *lineUI) Error(text string)           { fmt.Fprintln(u.s.opts.IO.Out, text) }
+func (u *lineUI) Busy() bool                  { return false }
+func (u *lineUI) Quit()                       { u.quit = true }
+func (u *lineUI) ShowSession(bool)            {}
+
+// Clear clears a terminal's screen and scrollback; a stream that is no
+// terminal has nothing to clear.
+func (u *lineUI) Clear() {
+	if u.s.opts.IO.IsStdoutTTY() {
+		fmt.Fprint(u.s.opts.IO.Out, "\x1b[H\x1b[2J\x1b[3J")
 	}
 }
 
-// resumed reports whether the chat continues a stored session.
-func (s *chatSession) resumed() bool { return len(s.conv.Messages) > 0 }
-
-// suggestedModel is the model to offer instead of a retired one:
-// HERMES_MODEL or the default, unless that is the retired model itself.
-func (s *chatSession) suggestedModel(retired string) string {
-	return (&models.UnavailableError{Model: retired, Default: models.Pick(s.opts.Getenv("HERMES_MODEL"))}).Suggestion()
-}
-
-// offerModel asks whether to switch the session to model; Enter or "y"
-// switches. It reports whether the input ended (the chat quits).
-func (s *chatSession) offerModel(lr lineReader, model string) (quit bool) {
-	out := s.opts.IO.Out
-	fmt.Fprintf(out, "Switch this session to %s? [Y/n] (or /model NAME)\n", model)
-	answer, err := lr.ReadLine()
-	if err != nil {
-		fmt.Fprintln(out)
-		return true
-	}
-	answer = strings.TrimSpace(answer)
-	switch {
-	case strings.HasPrefix(answer, "/"):
-		return s.command(context.Background(), answer)
-	case answer == "" || strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes"):
-		s.conv.Model = model
-		fmt.Fprintf(out, "Model: %s\n", model)
-	default:
-		fmt.Fprintf(out, "Model stays %s; /model NAME changes it.\n", s.model())
-	}
-	return false
-}
-
-// command runs a slash command and reports whether the chat should end.
-func (s *chatSession) command(ctx context.Context, line string) (quit bool) {
-	out := s.opts.IO.Out
-	name, arg, _ := strings.Cut(line, " ")
-	arg = strings.TrimSpace(arg)
-	switch name {
-	case "/exit", "/quit":
-		return true
-	case "/new":
-		conv, lock, err := newConversation(s.store, s.opts.Now())
-		if err != nil {
-			fmt.Fprintf(s.opts.IO.ErrOut, "Could not start a new session: %v\n", err)
-			break
-		}
-		conv.Model, conv.System = s.conv.Model, s.conv.System
-		s.release()
-		s.conv, s.lock = conv, lock
-		fmt.Fprintf(out, "New session %s.\n", conv.ID)
-	case "/model":
-		if arg == "" {
-			s.listModels(ctx)
-			break
-		}
-		s.switchModel(ctx, arg)
-	case "/compact":
-		res, err := s.compact(ctx, arg, func(e agent.Event) {
-			if e.Type == "compact" && e.Depth == 0 {
-				fmt.Fprintf(out, "(%s; the original turns are kept in the session's side file)\n", e.Text)
-			}
-		})
-		if err != nil {
-			fmt.Fprintf(s.opts.IO.ErrOut, "Could not compact the session: %v\n", err)
-			break
-		}
-		fmt.Fprintf(out, "Session %s compacted (%s).\n", s.conv.ID, agent.UsageSummary(res.Usage))
-	case "/help":
-		fmt.Fprintln(out, "/new          start a new session\n/model        list the models your credential can use\n/model NAME   switch models for this session\n/compact [FOCUS]  summarise older turns to free context\n/exit         quit (also Ctrl-D)\nCtrl-C cancels the answer being written.")
-	default:
-		fmt.Fprintf(out, "Unknown command %s. Commands: /new, /model NAME, /compact [FOCUS], /exit, /help\n", name)
-	}
-	return false
-}
-
-// listModels prints the models the API offers (GET /v1/models), the one
-// in use and the default marked.
-func (s *chatSession) listModels(ctx context.Context) {
-	out := s.opts.IO.Out
-	current := s.model()
-	fmt.Fprintf(out, "Model: %s (change it with /model NAME)\n", current)
-	list, err := models.List(ctx, s.rt, s.opts.Getenv("HERMES_MODEL"))
-	if err != nil {
-		fmt.Fprintf(out, "Could not list the models: %v\n", err)
-		return
-	}
-	for _, m := range list {
+// Choose prints the items numbered, the current one marked *, and reads
+// the number of the one picked. Enter (or a number not listed) picks
+// none, a /command runs, and anything else is the next prompt.
+func (u *lineUI) Choose(title string, items []chatcore.Choice, cursor int, then func(string)) {
+	out := u.s.opts.IO.Out
+	fmt.Fprintln(out, title+":")
+	for i, c := range items {
 		mark := "  "
-		if models.Matches(m.ID, current) {
+		if i == cursor {
 			mark = "* "
 		}
-		line := mark + m.ID
-		if m.Default {
-			line += " (default)"
-		}
-		if m.Lifecycle == "deprecated" {
-			line += " (deprecated)"
-		}
-		fmt.Fprintln(out, line)
+		fmt.Fprintf(out, "%3d %s%s\n", i+1, mark, c.Label)
 	}
-}
-
-// switchModel checks name with the API (GET /v1/models/NAME) and switches
-// the session to it. A refused model keeps the current one and says why;
-// when the API cannot be asked, the switch happens and the first answer
-// will tell.
-func (s *chatSession) switchModel(ctx context.Context, name string) {
-	out := s.opts.IO.Out
-	_, err := models.Check(ctx, s.rt, name)
-	var ue *models.UnavailableError
-	if errors.As(err, &ue) {
-		if env := s.opts.Getenv("HERMES_MODEL"); env != "" && env != name {
-			ue.Default = env
-		}
-		fmt.Fprintf(out, "error: %v\nModel stays %s.\n", err, s.model())
+	fmt.Fprintf(out, "Type a number to pick one (Enter: none).\n")
+	answer, ok := u.answer()
+	if !ok {
 		return
 	}
-	s.conv.Model = name
-	fmt.Fprintf(out, "Model: %s\n", name)
-	if err != nil {
-		fmt.Fprintf(out, "(could not check it with the API: %v)\n", err)
-	}
-	models.WarnDeprecated(s.opts.IO.ErrOut, name, s.opts.Now())
-}
-
-// model is the model the next answer will use.
-func (s *chatSession) model() string {
-	for _, m := range []string{s.conv.Model, s.opts.agentConfig().Model} {
-		if m != "" {
-			return m
+	if n, err := strconv.Atoi(answer); err == nil {
+		if n < 1 || n > len(items) {
+			u.Error(fmt.Sprintf("There is no %d here; nothing picked.", n))
+			return
 		}
+		then(items[n-1].Value)
+		return
 	}
-	return models.DefaultModel
+	if answer != "" {
+		u.unread = &answer
+	}
 }
 
-// ask answers one prompt, streaming, until done or interrupted. Errors are
-// shown (and returned) and the chat goes on.
-func (s *chatSession) ask(ctx context.Context, prompt string, tty bool, interrupts <-chan struct{}) error {
-	actx, cancel := context.WithCancel(ctx)
+// Confirm asks question [Y/n]; Enter or y says yes, a /command runs.
+func (u *lineUI) Confirm(question, _, _, hint string, then func(bool)) {
+	fmt.Fprintf(u.s.opts.IO.Out, "%s [Y/n] (or %s)\n", question, hint)
+	answer, ok := u.answer()
+	if !ok {
+		return
+	}
+	then(answer == "" || strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes"))
+}
+
+// answer reads the answer to a question: ok is false when the input
+// ended (the chat quits) or the answer was a /command, which has run.
+func (u *lineUI) answer() (string, bool) {
+	answer, err := u.readLine()
+	if err != nil {
+		fmt.Fprintln(u.s.opts.IO.Out)
+		u.quit = true
+		return "", false
+	}
+	answer = strings.TrimSpace(answer)
+	if chatcore.IsCommand(answer) {
+		chatcore.Run(u, answer)
+		return "", false
+	}
+	return answer, true
+}
+
+func (u *lineUI) Go(work func(ctx context.Context) func()) {
+	ctx, cancel := context.WithTimeout(u.ctx, backgroundTimeout)
+	then := work(ctx)
+	cancel()
+	then()
+}
+
+func (u *lineUI) Ask(prompt string) {
+	_, err := u.stream(func(ctx context.Context, on func(agent.Event)) (*agent.Result, error) {
+		return u.s.Send(ctx, prompt, on)
+	})
+	chatcore.AnswerDone(u, err, prompt)
+}
+
+func (u *lineUI) Stream(call func(ctx context.Context, on func(agent.Event)) (*agent.Result, error)) {
+	_, err := u.stream(call)
+	chatcore.AnswerDone(u, err, "")
+}
+
+// stream runs call, printing its events as they arrive, until done or
+// interrupted.
+func (u *lineUI) stream(call func(ctx context.Context, on func(agent.Event)) (*agent.Result, error)) (*agent.Result, error) {
+	actx, cancel := context.WithCancel(u.ctx)
 	defer cancel()
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
 		select {
-		case <-interrupts:
+		case <-u.interrupts:
 			cancel()
 		case <-finished:
 		}
 	}()
 
-	out := s.opts.IO.Out
-	tw := s.newTextWriter(out, tty)
+	out := u.s.opts.IO.Out
+	tty := u.s.opts.IO.IsStdoutTTY()
+	tw := u.s.newTextWriter(out, tty)
 	if tty {
 		tw.before = startSpinner(out)
 	}
-	_, err := s.send(actx, prompt, tw.event)
+	res, err := call(actx, func(e agent.Event) {
+		if e.Type == "compact" && e.Depth == 0 {
+			// /compact: in the transcript, as the full-screen UI says it.
+			tw.started()
+			tw.endLine()
+			fmt.Fprintf(out, "(%s; the original turns are kept in the session's side file)\n", e.Text)
+			return
+		}
+		tw.event(e)
+	})
 	tw.finish()
-	switch {
-	case err == nil:
-	case errors.Is(err, cmdutil.ErrCancel):
-		fmt.Fprintln(out, "(cancelled)")
-	default:
-		fmt.Fprintf(out, "error: %v\n", err)
-	}
-	return err
+	return res, err
 }
 
 // startSpinner animates until the returned stop is called (first token).

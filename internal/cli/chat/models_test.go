@@ -73,8 +73,8 @@ func TestInteractiveModelRefusedAndRetiredSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess.conv, sess.lock = conv, lock
-	defer sess.release()
+	sess.Adopt(conv, lock)
+	defer sess.Release()
 
 	lines := make(chanReader)
 	done := make(chan error)
@@ -108,8 +108,8 @@ func TestInteractiveModelRefusedAndRetiredSession(t *testing.T) {
 	if len(reqs) != 2 || reqs[0].Model != anthropic.ModelClaudeSonnet4_5 || reqs[1].Model != models.Default() || reqs[1].LastUserText() != "still there?" {
 		t.Fatalf("requests: %+v", reqs)
 	}
-	if sess.conv.Model != models.Default() {
-		t.Errorf("session model %q after a refused /model", sess.conv.Model)
+	if sess.Conversation().Model != models.Default() {
+		t.Errorf("session model %q after a refused /model", sess.Conversation().Model)
 	}
 }
 
@@ -137,21 +137,21 @@ func TestTUIModelHooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sess.release()
-	err = sess.checkModel(context.Background(), "claude-3-7-sonnet-20250219")
+	defer sess.Release()
+	err = sess.CheckModel(context.Background(), "claude-3-7-sonnet-20250219")
 	var ue *models.UnavailableError
 	if !errors.As(err, &ue) {
 		t.Fatalf("checkModel of a retired model = %v", err)
 	}
 	assertRefusal(t, err.Error(), "claude-3-7-sonnet-20250219", anthropic.ModelClaudeOpus5_5)
-	if err := sess.checkModel(context.Background(), anthropic.ModelClaudeHaiku5_5); err != nil {
+	if err := sess.CheckModel(context.Background(), anthropic.ModelClaudeHaiku5_5); err != nil {
 		t.Fatalf("checkModel of a served model = %v", err)
 	}
-	notice, offer := sess.modelNotice(anthropic.ModelClaudeSonnet4_5)
+	notice, offer := sess.ModelNotice(anthropic.ModelClaudeSonnet4_5)
 	if !strings.Contains(notice, "claude-sonnet-4-5 reached end-of-life on November 30, 2026") || offer != anthropic.ModelClaudeOpus5_5 {
 		t.Fatalf("retired: notice %q, offer %q", notice, offer)
 	}
-	if notice, offer := sess.modelNotice(models.Default()); notice != "" || offer != "" {
+	if notice, offer := sess.ModelNotice(models.Default()); notice != "" || offer != "" {
 		t.Fatalf("the default: notice %q, offer %q", notice, offer)
 	}
 }
