@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
-	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/termtext"
@@ -60,8 +60,8 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 // output is the JSON shape: the report plus the live check.
 type output struct {
 	*resolve.Report
-	Check *credential.CheckResult `json:"check,omitempty"`
-	Error string                  `json:"error,omitempty"`
+	Check *apiclient.CheckResult `json:"check,omitempty"`
+	Error string                 `json:"error,omitempty"`
 }
 
 // Run prints the report and, with --check, the result of a live call.
@@ -84,15 +84,15 @@ func Run(ctx context.Context, opts *Options) error {
 		rt, err := r.Resolve(ctx)
 		if err != nil {
 			checkErr = err
-			out.Check = &credential.CheckResult{Error: err.Error()}
+			out.Check = &apiclient.CheckResult{Error: err.Error()}
 		} else {
-			out.Check = rt.Check(ctx)
+			out.Check = apiclient.Check(ctx, rt)
 			checkErr = out.Check.Err()
 		}
 		if checkErr != nil && ctx.Err() != nil {
 			// Ctrl-C, not a failed credential: say so, without Go's
 			// "context canceled".
-			out.Check = &credential.CheckResult{Error: cmdutil.ErrCancel.Error()}
+			out.Check = &apiclient.CheckResult{Error: cmdutil.ErrCancel.Error()}
 			checkErr = cmdutil.ErrCancel
 		}
 	}
