@@ -104,7 +104,7 @@ func addRun(ctx context.Context, opts *addOptions) error {
 		Sandbox: opts.Sandbox, SandboxNetwork: opts.SandboxNetwork,
 		Created: now, Anchor: now,
 	}
-	if err := job.Validate(now); err != nil {
+	if err := validate(job, now); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
 	if len(job.Tools) > 0 {

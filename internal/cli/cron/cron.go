@@ -66,7 +66,7 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut},
+		Runner:  agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut},
 		Clock:   factoryClock{f},
 	}
 }

@@ -158,7 +158,7 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		if opts.set("disallowed-tools") {
 			edited.DisallowedTools = nonEmpty(opts.DisallowedTools)
 		}
-		if err := edited.Validate(now); err != nil {
+		if err := validate(edited, now); err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
 		*j = edited
