@@ -14,7 +14,6 @@ import (
 	acpserver "github.com/hermes-agent/hermes/internal/acp"
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -85,7 +84,7 @@ allow them.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; loaded sessions too, so it also moves a session off a retired model)")
-	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
+	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cobra.FixedCompletions(permission.Modes, cobra.ShellCompDirectiveNoFileComp))
 	// Not comma-split slices: the rules split themselves (commas or spaces

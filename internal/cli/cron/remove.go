@@ -46,7 +46,7 @@ func newRemoveCmd(f *cmdutil.Factory, runF func(context.Context, *nameOptions) e
 	}
 	cmd := nameCmd("remove", "Remove a job and its run records", newNameOptions(f), runF)
 	cmd.Aliases = []string{"rm"}
-	return cmd
+	return cmdutil.MarkOffline(cmd)
 }
 
 func removeRun(ctx context.Context, opts *nameOptions) error {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -29,9 +28,10 @@ type Options struct {
 	Check    bool
 }
 
-// NewCmd returns the `hermes auth status` command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	opts := &Options{IO: f.IO}
+// NewCmd returns the `hermes auth status` command; newResolver builds the
+// resolver for the current settings (wired by the root).
+func NewCmd(f *cmdutil.Factory, newResolver func() *resolve.Resolver) *cobra.Command {
+	opts := &Options{IO: f.IO, Resolver: newResolver}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show every credential source, which one wins and why",
@@ -47,7 +47,6 @@ authenticated API call (GET /v1/models). Exits 4 when nothing resolves.
 JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Resolver = func() *resolve.Resolver { return factory.Resolver(f) }
 			opts.Now = f.Now
 			return Run(cmd.Context(), opts)
 		},
