@@ -79,7 +79,7 @@ type Config struct {
 	// bypassPermissions and danger-full-access, or a rule naming them.
 	Sandbox sandbox.Policy
 
-	// PermissionMode is one of PermissionModes; "" means ModeDefault.
+	// PermissionMode is one of permission.Modes(); "" means ModeDefault.
 	PermissionMode string
 	// Allow and Deny are permission rules ("edit_file", "bash(go test:*)");
 	// Deny wins over Allow and over every mode.

@@ -208,7 +208,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	_ = cmd.RegisterFlagCompletionFunc("resume", completeSessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteFixed("text", "json", "stream-json"))
 	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(append(slices.Clip(agent.KnownTools), agent.ServerTools...)...))
-	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes...))
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	return cmd
 }
 

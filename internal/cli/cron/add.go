@@ -79,7 +79,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "maximum model calls per run when tools are used (default "+strconv.Itoa(agent.DefaultMaxTurns)+")")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "stop a run after the model call that takes its cost (list price) over this many US dollars; the run fails")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
-	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes...))
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools...))
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls the job may make: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied", "disallowedTools")

@@ -74,7 +74,7 @@ none). Changing the schedule restarts it from now.`,
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.SandboxNetwork)
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "new maximum model calls per run (0 for the default)")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "new budget per run in US dollars (list price; 0 for none)")
-	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes...))
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools...))
 	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
 	return cmd
