@@ -114,31 +114,26 @@ func SmallCallError(ctx context.Context, request string, err error) error {
 	return err
 }
 
-// limitBody fails reading a response body past n bytes.
+// limitBody fails reading a response body past n bytes with
+// errBodyTooLarge (a body of exactly n bytes is read whole).
 func limitBody(n int64) option.Middleware {
 	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		resp, err := next(req)
 		if err == nil && resp.Body != nil {
-			resp.Body = &limitedBody{ReadCloser: resp.Body, left: n}
+			resp.Body = tooLargeBody{http.MaxBytesReader(nil, resp.Body, n)}
 		}
 		return resp, err
 	}
 }
 
-type limitedBody struct {
-	io.ReadCloser
-	left int64
-}
+// tooLargeBody says what a body past the bound means here: not the API.
+type tooLargeBody struct{ io.ReadCloser }
 
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, errBodyTooLarge
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
+func (b tooLargeBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		err = errBodyTooLarge
+	}
 	return n, err
 }
 
