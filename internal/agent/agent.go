@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/sandbox"
@@ -78,7 +79,7 @@ type Config struct {
 	// bypassPermissions and danger-full-access, or a rule naming them.
 	Sandbox sandbox.Policy
 
-	// PermissionMode is one of PermissionModes; "" means ModeDefault.
+	// PermissionMode is one of permission.Modes(); "" means ModeDefault.
 	PermissionMode string
 	// Allow and Deny are permission rules ("edit_file", "bash(go test:*)");
 	// Deny wins over Allow and over every mode.
@@ -205,7 +206,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	}
 	serverDefs := serverToolDefs(tools, policy)
 	tools = offered(tools, policy)
-	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
+	client := apiclient.New(rt, option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
 	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}}, nil
 }
 

@@ -21,9 +21,6 @@ const (
 	ModePlan = "plan"
 )
 
-// PermissionModes lists the accepted Config.PermissionMode values.
-var PermissionModes = []string{ModeDefault, ModeAcceptEdits, ModeBypassPermissions, ModePlan}
-
 // Approver is asked before a tool call that needs permission and is not
 // already allowed or denied by the rules. nil Config.Approver: nobody can be
 // asked (no terminal, cron, CI) → such calls are denied with a message that

@@ -24,7 +24,10 @@ type ModelEntry struct {
 
 // Models is what GET /v1/models lists, newest first as the API orders
 // them: the SDK's current model constants, plus the retired Sonnet 4.5.
-var Models = []ModelEntry{
+// A copy: a test cannot change the catalogue another test sees.
+func Models() []ModelEntry { return slices.Clone(models) }
+
+var models = []ModelEntry{
 	{anthropic.ModelClaudeFable5_2, "Claude Fable 5.2", "2026-11-18T00:00:00Z", "active", ""},
 	{anthropic.ModelClaudeHaiku5_5, "Claude Haiku 5.5", "2026-10-28T00:00:00Z", "active", ""},
 	{anthropic.ModelClaudeSonnet5_5, "Claude Sonnet 5.5", "2026-10-28T00:00:00Z", "active", ""},
@@ -43,7 +46,7 @@ var Models = []ModelEntry{
 // modelByName finds a catalogue entry by id or by alias (the id without
 // its -YYYYMMDD date), as GET /v1/models/{id} resolves aliases.
 func modelByName(name string) (ModelEntry, bool) {
-	for _, m := range Models {
+	for _, m := range models {
 		if m.ID == name || aliasOf(m.ID) == name {
 			return m, true
 		}
@@ -140,7 +143,7 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
 	if len(lifecycles) == 0 {
 		lifecycles = []string{"active", "deprecated"}
 	}
-	list := slices.DeleteFunc(slices.Clone(Models), func(m ModelEntry) bool { return !slices.Contains(lifecycles, m.Lifecycle) })
+	list := slices.DeleteFunc(slices.Clone(models), func(m ModelEntry) bool { return !slices.Contains(lifecycles, m.Lifecycle) })
 	// The cursors, in this order: before_id's page ends where it says and
 	// starts limit models earlier (not before after_id's).
 	start, end := 0, len(list)

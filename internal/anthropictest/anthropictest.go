@@ -31,8 +31,8 @@ func HashCredential(v string) string { return anthropicstandin.HashCredential(v)
 // EstimateTokens is anthropicstandin.EstimateTokens.
 func EstimateTokens(b []byte) int { return anthropicstandin.EstimateTokens(b) }
 
-// Models is the stand-in's model list.
-var Models = anthropicstandin.Models
+// Models is the stand-in's model list (a copy).
+func Models() []ModelEntry { return anthropicstandin.Models() }
 
 type (
 	CacheStats      = anthropicstandin.CacheStats

@@ -234,11 +234,11 @@ func TestCountTokensAndModels(t *testing.T) {
 		t.Fatalf("count_tokens = %+v, %v", n, err)
 	}
 	page, err := client.Models.List(ctx, anthropic.ModelListParams{})
-	if err != nil || len(page.Data) != len(anthropictest.Models)-1 { // all but the retired one
+	if err != nil || len(page.Data) != len(anthropictest.Models())-1 { // all but the retired one
 		t.Fatalf("models = %+v, %v", page, err)
 	}
-	m, err := client.Models.Get(ctx, anthropictest.Models[0].ID, anthropic.ModelGetParams{})
-	if err != nil || m.ID != anthropictest.Models[0].ID {
+	m, err := client.Models.Get(ctx, anthropictest.Models()[0].ID, anthropic.ModelGetParams{})
+	if err != nil || m.ID != anthropictest.Models()[0].ID {
 		t.Fatalf("model = %+v, %v", m, err)
 	}
 	if _, err := client.Models.Get(ctx, "nope", anthropic.ModelGetParams{}); err == nil {

@@ -39,7 +39,7 @@ func TestModelsPaginateLikeTheAPI(t *testing.T) {
 		}
 		params.AfterID = anthropic.String(page.LastID)
 	}
-	if want := len(anthropictest.Models) - 1; len(ids) != want || pages != 3 {
+	if want := len(anthropictest.Models()) - 1; len(ids) != want || pages != 3 {
 		t.Fatalf("%d models in %d pages, want %d in 3", len(ids), pages, want)
 	}
 	// before_id walks back; lifecycle=retired lists the retired model.

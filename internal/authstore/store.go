@@ -154,6 +154,31 @@ func (s *Store) UpdateSpending(ctx context.Context, fn func(*File) error) error 
 	return s.update(ctx, fn, true)
 }
 
+// AddInPlace adds a pool entry for an OAuth login that lives in another
+// file (Claude Code's, an SDK profile's), or finds the one that already
+// points at e.File: one login is registered once.
+func (s *Store) AddInPlace(ctx context.Context, e Entry) (Entry, error) {
+	e.AuthType = AuthTypeOAuth
+	err := s.Update(ctx, func(f *File) error {
+		for _, p := range f.CredentialPool[ProviderAnthropic] {
+			if p.File == e.File {
+				e = p
+				return errUnchanged
+			}
+		}
+		var aerr error
+		e, aerr = f.AddEntry(e)
+		return aerr
+	})
+	if errors.Is(err, errUnchanged) {
+		err = nil
+	}
+	return e, err
+}
+
+// errUnchanged aborts an Update that has nothing to write.
+var errUnchanged = errors.New("unchanged")
+
 // reserveSlack is what a spending update may add to auth.json beyond its
 // current size: a rotated pair is the size of the old one, give or take.
 const reserveSlack = 16 << 10

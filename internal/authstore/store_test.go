@@ -304,3 +304,31 @@ func TestConcurrentGoroutinesLoseNothing(t *testing.T) {
 		t.Fatalf("%d entries, want 20", len(f.Pool()))
 	}
 }
+
+// A login used in place is registered once: adding the same file again
+// finds the entry (its id, its label) instead of adding a second one.
+func TestAddInPlaceRegistersAFileOnce(t *testing.T) {
+	s := authstore.Open(t.TempDir())
+	ctx := context.Background()
+	first, err := s.AddInPlace(ctx, authstore.Entry{Label: "cc", Source: authstore.SourceClaudeCode, File: "/x/.credentials.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.ID == "" || first.AuthType != authstore.AuthTypeOAuth {
+		t.Fatalf("first: %+v", first)
+	}
+	again, err := s.AddInPlace(ctx, authstore.Entry{Label: "other", Source: authstore.SourceClaudeCode, File: "/x/.credentials.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != first.ID || again.Label != "cc" {
+		t.Errorf("again: %+v, want the first entry %+v", again, first)
+	}
+	f, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.CredentialPool[authstore.ProviderAnthropic]); n != 1 {
+		t.Errorf("%d pool entries, want 1", n)
+	}
+}

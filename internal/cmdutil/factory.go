@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/secret"
@@ -53,6 +55,17 @@ type Factory struct {
 	// identity-token variable): children never inherit them. Wired by
 	// factory.New; nil means none.
 	SecretEnv func() []string
+
+	// Behaviour one command offers another, wired by the root (commands
+	// import cmdutil, never each other); nil means not offered.
+
+	// CompleteModel completes a model id from the API: `hermes models`
+	// owns the list; chat, cron and acp complete --model with it
+	// (CompleteModels).
+	CompleteModel cobra.CompletionFunc
+	// AddCredential runs the interactive `hermes auth add`: chat offers it
+	// when an interactive chat on a terminal finds no credential at all.
+	AddCredential func(ctx context.Context) error
 }
 
 // New returns a factory bound to the real process, without its credential

@@ -10,7 +10,9 @@ import (
 // recorded in the binary — the module version (`go install …@v1.2.3`
 // gives v1.2.3, a checkout a pseudo-version), the VCS revision and whether
 // the tree was modified — so no build claims a version it is not.
-var BuildVersion = sync.OnceValue(func() string {
+func BuildVersion() string { return buildVersion() }
+
+var buildVersion = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()
 	return versionFrom(Version, bi, ok)
 })

@@ -91,7 +91,8 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// Validate checks a job before it is stored.
+// Validate checks a job before it is stored. Its tool names are the
+// command layer's to check (internal/cli/cron): only the agent knows them.
 func (j Job) Validate(now time.Time) error {
 	if err := ValidateName(j.Name); err != nil {
 		return err
@@ -103,9 +104,6 @@ func (j Job) Validate(now time.Time) error {
 		return fmt.Errorf("job %q has an empty prompt", j.Name)
 	}
 	if err := ValidateModel(j.Model); err != nil {
-		return err
-	}
-	if err := ValidateTools(j.Tools); err != nil {
 		return err
 	}
 	if _, err := permission.CheckMode(j.PermissionMode); err != nil {

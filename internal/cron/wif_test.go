@@ -8,9 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
+	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -52,13 +57,34 @@ func newWIFWorld(t *testing.T, ttl time.Duration) *wifWorld {
 		}
 		return r.Resolve(ctx)
 	}
-	h := newHarness(t, resolve, AgentRunner{Now: clock.Now})
+	h := newHarness(t, resolve, RunnerFunc(oneMessage))
 	h.clock = clock
 	h.daemon.Exec.Clock = clock
 	h.store = &Store{Dir: filepath.Join(home, "cron")}
 	h.daemon.Exec.Store = h.store
 	w.harness = h
 	return w
+}
+
+// oneMessage is the daemon's work in these tests: the job's prompt as one
+// API call on the runtime resolved for the run, its text the output.
+// (The real runner, the agent, is internal/cli/cron's: the scheduler
+// does not depend on it.)
+func oneMessage(ctx context.Context, rt *credential.Runtime, job Job) (string, error) {
+	client := apiclient.New(rt, option.WithMaxRetries(2))
+	msg, err := client.Messages.New(ctx, anthropic.MessageNewParams{
+		Model:     models.DefaultModel,
+		MaxTokens: 100,
+		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(job.Prompt))},
+	})
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for _, b := range msg.Content {
+		out.WriteString(b.Text)
+	}
+	return out.String(), nil
 }
 
 // rotateJWT writes a JWT issued at at, the time of the coming run.

@@ -41,7 +41,7 @@ func TestShippedTextNamesOnlyCurrentModels(t *testing.T) {
 		t.Skipf("not at the repository root: %v", err)
 	}
 	known := map[string]bool{}
-	for _, m := range anthropictest.Models {
+	for _, m := range anthropictest.Models() {
 		known[m.ID] = true
 	}
 	for _, m := range []string{models.DefaultModel, anthropic.ModelClaudeHaiku4_5, anthropic.ModelClaudeOpus4_5, anthropic.ModelClaudeSonnet4_5,

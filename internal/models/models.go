@@ -16,6 +16,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -64,7 +65,7 @@ const maxPages = 100
 // marked; defaultModel "" means DefaultModel.
 func List(ctx context.Context, rt *credential.Runtime, defaultModel ...string) ([]Info, error) {
 	def := Pick(defaultModel...)
-	client := rt.NewSmallCallClient()
+	client := apiclient.NewSmallCall(rt)
 	params := anthropic.ModelListParams{Limit: anthropic.Int(pageSize)}
 	var out []Info
 	for range maxPages {
@@ -151,7 +152,7 @@ func listError(ctx context.Context, request string, err error) error {
 	}
 	// A bound hit is said with the request; errors from the credential
 	// layer carry their own exit code and text.
-	return credential.SmallCallError(ctx, request, err)
+	return apiclient.SmallCallError(ctx, request, err)
 }
 
 // Check asks the API about one model (GET /v1/models/{name}, which also
@@ -159,7 +160,7 @@ func listError(ctx context.Context, request string, err error) error {
 // *UnavailableError; other failures are returned as they are, so a caller
 // can tell "refused" from "could not ask".
 func Check(ctx context.Context, rt *credential.Runtime, name string) (Info, error) {
-	client := rt.NewSmallCallClient()
+	client := apiclient.NewSmallCall(rt)
 	m, err := client.Models.Get(ctx, name, anthropic.ModelGetParams{})
 	if err != nil {
 		var ae *anthropic.Error

@@ -66,7 +66,7 @@ func TestListFollowsEveryPage(t *testing.T) {
 			}
 		}
 	}
-	if len(list) != len(anthropictest.Models)-1 || defaults != 1 {
+	if len(list) != len(anthropictest.Models())-1 || defaults != 1 {
 		t.Fatalf("listed %v (%d defaults), want every non-retired stand-in model and one default", ids, defaults)
 	}
 	pages := 0

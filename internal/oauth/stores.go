@@ -209,16 +209,27 @@ func (c ClaudeCodeFile) Load() (Pair, error) {
 // Update never writes NeedsLogin into Claude Code's file: the file is
 // Claude Code's, and a refused refresh is reported, not recorded.
 func (c ClaudeCodeFile) Update(ctx context.Context, fn func(Pair) (*Pair, error)) error {
-	lk, err := fsutil.LockFile(ctx, c.LockPath)
+	return updateInPlace(ctx, c.LockPath, c.Path, c.Load, fn, c.write)
+}
+
+// updateInPlace is the Update of a credentials file hermes uses in place
+// (Claude Code's, an SDK profile's): under lockPath's cross-process lock
+// it loads the pair, reserves the space to rewrite path before fn spends
+// the refresh token (a full disk fails here, with the login intact), and
+// writes what fn returns. Nothing is written when fn fails, returns nil,
+// or returns a pair that needs a login: the file is not hermes's to mark.
+func updateInPlace(ctx context.Context, lockPath, path string, load func() (Pair, error),
+	fn func(Pair) (*Pair, error), write func(*fsutil.Reserved, Pair) error) error {
+	lk, err := fsutil.LockFile(ctx, lockPath)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	cur, err := c.Load()
+	cur, err := load()
 	if err != nil {
 		return err
 	}
-	res, err := reserveFor(c.Path)
+	res, err := reserveFor(path)
 	if err != nil {
 		return err
 	}
@@ -227,7 +238,7 @@ func (c ClaudeCodeFile) Update(ctx context.Context, fn func(Pair) (*Pair, error)
 	if err != nil || next == nil || next.NeedsLogin != "" {
 		return err
 	}
-	return c.write(res, *next)
+	return write(res, *next)
 }
 
 // reserveFor reserves the space to rewrite the credentials file at path
@@ -309,24 +320,11 @@ func (s ProfileStore) Load() (Pair, error) {
 }
 
 func (s ProfileStore) Update(ctx context.Context, fn func(Pair) (*Pair, error)) error {
-	lk, err := fsutil.LockFile(ctx, s.LockPath)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	cur, err := s.Load()
-	if err != nil {
-		return err
-	}
-	res, err := reserveFor(s.Path)
-	if err != nil {
-		return err
-	}
-	defer res.Abort()
-	next, err := fn(cur)
-	if err != nil || next == nil || next.NeedsLogin != "" {
-		return err
-	}
+	return updateInPlace(ctx, s.LockPath, s.Path, s.Load, fn, s.write)
+}
+
+// write puts next into the credentials file, keeping its other fields.
+func (s ProfileStore) write(res *fsutil.Reserved, next Pair) error {
 	c, err := s.read()
 	if err != nil {
 		return err

@@ -41,15 +41,15 @@ const (
 	DangerFullAccess Mode = "danger-full-access"
 )
 
-// Modes lists the modes, for help texts and errors.
-var Modes = []Mode{ReadOnly, WorkspaceWrite, DangerFullAccess}
+// modes lists the modes.
+var modes = []Mode{ReadOnly, WorkspaceWrite, DangerFullAccess}
 
 // ParseMode checks s; "" is workspace-write.
 func ParseMode(s string) (Mode, error) {
 	if s == "" {
 		return WorkspaceWrite, nil
 	}
-	if m := Mode(s); slices.Contains(Modes, m) {
+	if m := Mode(s); slices.Contains(modes, m) {
 		return m, nil
 	}
 	return "", fmt.Errorf("unknown sandbox mode %q: use read-only, workspace-write or danger-full-access", s)

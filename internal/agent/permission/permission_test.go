@@ -373,3 +373,16 @@ func FuzzCheckCommand(f *testing.F) {
 		}
 	})
 }
+
+// The mode list is a copy: a caller that changes it changes nobody
+// else's list (an exported slice would let any package add a mode).
+func TestModesIsACopy(t *testing.T) {
+	m := Modes()
+	m[0] = "allowEverything"
+	if got := Modes()[0]; got != ModeDefault {
+		t.Errorf("Modes()[0] = %q after a caller changed its copy, want %q", got, ModeDefault)
+	}
+	if _, err := CheckMode("allowEverything"); err == nil {
+		t.Error("a mode added to a caller's copy is accepted")
+	}
+}

@@ -19,16 +19,19 @@ const (
 // ModeBypassPermissions and tools that need permission.
 const BypassWarning = "warning: --permission-mode bypassPermissions: write_file, edit_file and bash run without asking (bash runs as you); only --disallowed-tools rules still apply"
 
-// Modes lists the accepted modes.
-var Modes = []string{ModeDefault, ModeAcceptEdits, ModeBypassPermissions, ModePlan}
+// Modes lists the accepted modes (a new slice each call: callers may not
+// change the list for everyone).
+func Modes() []string {
+	return []string{ModeDefault, ModeAcceptEdits, ModeBypassPermissions, ModePlan}
+}
 
 // CheckMode validates a mode; "" is ModeDefault.
 func CheckMode(mode string) (string, error) {
 	if mode == "" {
 		return ModeDefault, nil
 	}
-	if !slices.Contains(Modes, mode) {
-		return "", fmt.Errorf("unknown permission mode %q: choose from %s", mode, strings.Join(Modes, ", "))
+	if !slices.Contains(Modes(), mode) {
+		return "", fmt.Errorf("unknown permission mode %q: choose from %s", mode, strings.Join(Modes(), ", "))
 	}
 	return mode, nil
 }

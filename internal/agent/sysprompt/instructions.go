@@ -21,8 +21,8 @@ const (
 	MaxImportDepth = 5
 )
 
-// InstructionNames are the files read in each directory, in this order.
-var InstructionNames = []string{"AGENTS.md", "CLAUDE.md", "CLAUDE.local.md"}
+// instructionNames are the files read in each directory, in this order.
+var instructionNames = []string{"AGENTS.md", "CLAUDE.md", "CLAUDE.local.md"}
 
 // File is one instruction file that went into the prompt.
 type File struct {
@@ -80,7 +80,7 @@ func FindInstructions(workDir, repoRoot, home string, protected []string) *Instr
 	boundary := cmpOr(repoRoot, workDir)
 	if r := openReader(boundary, protected, &in.Warnings); r != nil {
 		for _, dir := range dirsDown(boundary, workDir) {
-			for _, name := range InstructionNames {
+			for _, name := range instructionNames {
 				if s, ok := r.top(filepath.Join(dir, name), true); ok {
 					sources = append(sources, s)
 				}

@@ -14,15 +14,11 @@ import (
 	acpserver "github.com/hermes-agent/hermes/internal/acp"
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 )
-
-// PermissionModes are the values of --permission-mode.
-var PermissionModes = permission.Modes
 
 // Options is everything `hermes acp` reads.
 type Options struct {
@@ -85,9 +81,9 @@ allow them.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Model, "model", "m", "", "model for every session (default $HERMES_MODEL, else "+agent.DefaultModel+"; loaded sessions too, so it also moves a session off a retired model)")
-	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
+	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "default", "default (ask the editor), acceptEdits, bypassPermissions or plan")
-	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cobra.FixedCompletions(permission.Modes, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	// Not comma-split slices: the rules split themselves (commas or spaces
 	// outside parentheses), and a command may hold a quote. Repeatable;
 	// Claude Code's spellings (--allowedTools) add to the same lists.
@@ -102,8 +98,8 @@ allow them.`,
 }
 
 func (o *Options) check() error {
-	if !slices.Contains(PermissionModes, o.PermissionMode) {
-		return cmdutil.FlagErrorf("invalid --permission-mode %q: use %s", o.PermissionMode, strings.Join(PermissionModes, ", "))
+	if !slices.Contains(permission.Modes(), o.PermissionMode) {
+		return cmdutil.FlagErrorf("invalid --permission-mode %q: use %s", o.PermissionMode, strings.Join(permission.Modes(), ", "))
 	}
 	if _, err := permission.ParseRules(o.AllowedTools); err != nil {
 		return cmdutil.FlagErrorf("--allowed-tools: %v", err)

@@ -22,8 +22,6 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/chatcore"
-	"github.com/hermes-agent/hermes/internal/cli/auth/add"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
@@ -111,17 +109,12 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
-		IO:         f.IO,
-		HermesHome: f.HermesHome,
-		Getenv:     f.Getenv,
-		Now:        f.Now,
-		Interrupts: osInterrupts,
-		AddCredential: func(ctx context.Context) error {
-			cmd := add.NewCmd(f)
-			cmd.SetArgs([]string{"anthropic"})
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			return cmd.ExecuteContext(ctx)
-		},
+		IO:            f.IO,
+		HermesHome:    f.HermesHome,
+		Getenv:        f.Getenv,
+		Now:           f.Now,
+		Interrupts:    osInterrupts,
+		AddCredential: f.AddCredential,
 	}
 	var asJSON bool
 	var sandboxNetwork bool
@@ -211,12 +204,12 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	cmd.MarkFlagsMutuallyExclusive("session", "resume")
 	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
 	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
-	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
-	_ = cmd.RegisterFlagCompletionFunc("session", complete.Sessions(f))
-	_ = cmd.RegisterFlagCompletionFunc("resume", complete.Sessions(f))
-	_ = cmd.RegisterFlagCompletionFunc("format", complete.Fixed("text", "json", "stream-json"))
-	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(append(slices.Clip(agent.KnownTools), agent.ServerTools...)...))
-	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
+	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
+	_ = cmd.RegisterFlagCompletionFunc("session", completeSessions(f))
+	_ = cmd.RegisterFlagCompletionFunc("resume", completeSessions(f))
+	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteFixed("text", "json", "stream-json"))
+	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(append(slices.Clip(agent.KnownTools), agent.ServerTools...)...))
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	return cmd
 }
 

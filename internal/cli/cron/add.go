@@ -14,7 +14,6 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -75,13 +74,13 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVar(&opts.Prompt, "prompt", "", "the prompt to send (required)")
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else "+models.DefaultModel+")")
 	fl.StringVar(&opts.System, "system", "", "text added to the system prompt (as chat --append-system-prompt)")
-	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
+	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
 	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "maximum model calls per run when tools are used (default "+strconv.Itoa(agent.DefaultMaxTurns)+")")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "stop a run after the model call that takes its cost (list price) over this many US dollars; the run fails")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
-	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
-	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools...))
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls the job may make: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied", "disallowedTools")
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.sandboxNetwork)
@@ -104,7 +103,7 @@ func addRun(ctx context.Context, opts *addOptions) error {
 		Sandbox: opts.Sandbox, SandboxNetwork: opts.SandboxNetwork,
 		Created: now, Anchor: now,
 	}
-	if err := job.Validate(now); err != nil {
+	if err := validate(job, now); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
 	if len(job.Tools) > 0 {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 )
@@ -39,7 +38,7 @@ expired token. Jobs and their run records live in $HERMES_HOME/cron.`,
 	// Subcommands that take job names complete them from this factory's
 	// HERMES_HOME (set here, not in a package variable: commands are
 	// built concurrently in tests).
-	jobs, names := complete.CronJobs(f), complete.CronJobNames(f)
+	jobs, names := completeJob(f), completeJobNames(f)
 	for _, sub := range cmd.Commands() {
 		switch sub.Annotations[annotationJobArgs] {
 		case "true":
@@ -66,7 +65,7 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  cron.AgentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut},
+		Runner:  agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut},
 		Clock:   factoryClock{f},
 	}
 }

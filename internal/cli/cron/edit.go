@@ -11,7 +11,6 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -75,9 +74,9 @@ none). Changing the schedule restarts it from now.`,
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.SandboxNetwork)
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "new maximum model calls per run (0 for the default)")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "new budget per run in US dollars (list price; 0 for none)")
-	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
-	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
-	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
+	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools...))
+	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
 	return cmd
 }
 
@@ -158,7 +157,7 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		if opts.set("disallowed-tools") {
 			edited.DisallowedTools = nonEmpty(opts.DisallowedTools)
 		}
-		if err := edited.Validate(now); err != nil {
+		if err := validate(edited, now); err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
 		*j = edited

@@ -57,7 +57,7 @@ pod works in an empty /work.
 	fl.StringVar(&opts.Kube.ServiceAccount, "service-account", cron.DefaultKubeServiceAccount, "service account whose projected token is the WIF identity")
 	fl.StringVar(&opts.Kube.ConfigMap, "configmap", cron.DefaultKubeConfigMap, "ConfigMap with ANTHROPIC_FEDERATION_RULE_ID and ANTHROPIC_ORGANIZATION_ID")
 	fl.StringVar(&opts.Kube.Audience, "audience", cron.DefaultKubeAudience, "audience of the projected service-account token")
-	return cmd
+	return cmdutil.MarkOffline(cmd)
 }
 
 func exportRun(opts *exportOptions) error {

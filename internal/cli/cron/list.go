@@ -37,7 +37,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	return cmd
+	return cmdutil.MarkOffline(cmd)
 }
 
 // jobView is a job as `list --json` shows it.

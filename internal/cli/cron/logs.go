@@ -46,7 +46,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	}
 	cmd.Flags().IntVarP(&opts.Limit, "limit", "n", 1, "how many of the most recent runs to show (0: all kept)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the run records as JSON")
-	return cmd
+	return cmdutil.MarkOffline(cmd)
 }
 
 func logsRun(opts *logsOptions) error {

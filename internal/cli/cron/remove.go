@@ -23,9 +23,10 @@ func newNameOptions(f *cmdutil.Factory) *nameOptions {
 	return &nameOptions{IO: f.IO, Store: func() (*cron.Store, error) { return openStore(f) }, Now: f.Now}
 }
 
-// nameCmd is a subcommand taking one job name.
+// nameCmd is a subcommand taking one job name that changes only the job
+// store (remove, pause, resume): offline.
 func nameCmd(use, short string, opts *nameOptions, run func(context.Context, *nameOptions) error) *cobra.Command {
-	return &cobra.Command{
+	return cmdutil.MarkOffline(&cobra.Command{
 		Use:         use + " NAME",
 		Short:       short,
 		Args:        exactArgs(1, "NAME"),
@@ -37,7 +38,7 @@ func nameCmd(use, short string, opts *nameOptions, run func(context.Context, *na
 			}
 			return run(cmd.Context(), opts)
 		},
-	}
+	})
 }
 
 func newRemoveCmd(f *cmdutil.Factory, runF func(context.Context, *nameOptions) error) *cobra.Command {

@@ -5,6 +5,8 @@ package factory
 
 import (
 	"context"
+	"io"
+	"log/slog"
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -27,6 +29,17 @@ func Wire(f *cmdutil.Factory) {
 	}
 	f.SecretPaths = func() []string { return Resolver(f).SecretPaths() }
 	f.SecretEnv = func() []string { return Resolver(f).SecretEnv() }
+}
+
+// ResolveQuietly resolves like f.Resolve without a notice or a log line:
+// shell completion must print nothing.
+func ResolveQuietly(f *cmdutil.Factory) func(context.Context) (*credential.Runtime, error) {
+	return func(ctx context.Context) (*credential.Runtime, error) {
+		r := Resolver(f)
+		r.Stderr = io.Discard
+		r.Logger = slog.New(slog.DiscardHandler)
+		return r.Resolve(ctx)
+	}
 }
 
 // Resolver is the credential resolver for f's current settings.

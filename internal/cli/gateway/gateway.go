@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -239,9 +240,12 @@ func printBanner(w io.Writer, addr net.Addr, rt *credential.Runtime, keyPath str
 	fmt.Fprintf(w, "Point clients at it:\n  ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=$(cat %s)\n", base, shellQuote(keyPath))
 }
 
+// shellQuote quotes s for a POSIX shell when it needs it. A string the
+// POSIX variant cannot express (a control character) is single-quoted,
+// which any POSIX shell reads byte for byte.
 func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-		return s
+	if q, err := syntax.Quote(s, syntax.LangPOSIX); err == nil {
+		return q
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

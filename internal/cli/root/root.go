@@ -14,8 +14,9 @@ import (
 
 	acpcmd "github.com/hermes-agent/hermes/internal/cli/acp"
 	"github.com/hermes-agent/hermes/internal/cli/auth"
+	"github.com/hermes-agent/hermes/internal/cli/auth/add"
+	authshared "github.com/hermes-agent/hermes/internal/cli/auth/shared"
 	"github.com/hermes-agent/hermes/internal/cli/chat"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cli/cron"
 	"github.com/hermes-agent/hermes/internal/cli/demo"
 	execcmd "github.com/hermes-agent/hermes/internal/cli/exec"
@@ -25,6 +26,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cli/version"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/secret"
 	"github.com/hermes-agent/hermes/internal/termtext"
@@ -49,7 +51,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.BaseURL, "base-url", "", "Anthropic API base URL (else ANTHROPIC_BASE_URL, else the credential's own, else https://api.anthropic.com)")
 	pf.StringVar(&f.Credential, "credential", "", "use this credential: a pool entry (number, id, label), anthropic-wif, env:VAR or profile:NAME")
-	_ = cmd.RegisterFlagCompletionFunc("credential", complete.Credential(f))
+	_ = cmd.RegisterFlagCompletionFunc("credential", authshared.CompleteCredential(f))
 	pf.BoolVar(&f.Verbose, "verbose", false, "log what hermes does to stderr (never secrets)")
 
 	// An invalid HERMES_HTTP_TIMEOUT is a usage error before any command
@@ -67,8 +69,10 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 		return &cmdutil.FlagError{Err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
 
+	newResolver := func() *resolve.Resolver { return factory.Resolver(f) }
+	wire(f, newResolver)
 	cmd.AddCommand(
-		auth.NewCmd(f),
+		auth.NewCmd(f, newResolver),
 		chat.NewCmd(f),
 		gateway.NewCmd(f),
 		execcmd.NewCmd(f),
@@ -82,29 +86,39 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 	return cmd
 }
 
-// offlineCommands never make an HTTP request, so HERMES_HTTP_TIMEOUT is
-// not theirs to refuse (shell completion, help and version must always
-// work). Every other command, and any new one, checks it.
-var offlineCommands = map[string]bool{
-	"hermes version": true, "hermes help": true, "hermes completion": true,
-	"hermes __complete": true, "hermes __completeNoDesc": true,
-	"hermes auth list": true, "hermes auth logout": true, "hermes auth remove": true, "hermes auth switch": true,
-	"hermes cron list": true, "hermes cron logs": true, "hermes cron pause": true, "hermes cron resume": true,
-	"hermes cron remove": true, "hermes cron export": true,
+// wire hands commands what other commands offer, through the Factory:
+// commands import cmdutil, never each other.
+func wire(f *cmdutil.Factory, newResolver func() *resolve.Resolver) {
+	f.CompleteModel = modelscmd.CompleteModels(f, factory.ResolveQuietly(f))
+	f.AddCredential = func(ctx context.Context) error {
+		cmd := add.NewCmd(f, newResolver)
+		cmd.SetArgs([]string{"anthropic"})
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
+		return cmd.ExecuteContext(ctx)
+	}
 }
 
-// offline reports whether c is a group (run alone, it shows its help) or
-// one of offlineCommands, or belongs to one (`completion bash`).
+// offline reports whether c never makes an HTTP request, so
+// HERMES_HTTP_TIMEOUT is not its to refuse: a group (run alone, it shows
+// its help), a command marked with cmdutil.MarkOffline, or one of cobra's
+// own (help, completion and the shell's __complete requests, which must
+// always work). Every other command, and any new one, checks it.
 func offline(c *cobra.Command) bool {
-	if c.HasSubCommands() {
+	if c.HasSubCommands() || cmdutil.IsOffline(c) {
 		return true
 	}
-	for ; c != nil; c = c.Parent() {
-		if offlineCommands[c.CommandPath()] {
+	for ; c.HasParent(); c = c.Parent() {
+		if !c.Parent().HasParent() && cobraOwn[c.Name()] {
 			return true
 		}
 	}
 	return false
+}
+
+// cobraOwn are the commands cobra adds to the root itself.
+var cobraOwn = map[string]bool{
+	"help": true, "completion": true,
+	cobra.ShellCompRequestCmd: true, cobra.ShellCompNoDescRequestCmd: true,
 }
 
 // interrupted is the error of a command the user interrupted: just

@@ -12,7 +12,7 @@ import (
 
 // NewCmd returns the `hermes version` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	return cmdutil.MarkOffline(&cobra.Command{
 		Use:   "version",
 		Short: "Print the hermes version",
 		Args:  cobra.NoArgs,
@@ -20,5 +20,5 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			_, err := fmt.Fprintf(f.IO.Out, "hermes %s (%s, %s/%s)\n", cmdutil.BuildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
 		},
-	}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/identity"
@@ -25,12 +26,12 @@ func TestNewClientUsesOnlyTheRuntimeCredential(t *testing.T) {
 	t.Setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
 	w.ConfigureWIF(identity.Config{Source: identity.SourceFile, Path: w.TokenFile(oidctest.Claims{})})
 	rt := mustResolve(t, w.resolver())
-	res := rt.Check(context.Background())
+	res := apiclient.Check(context.Background(), rt)
 	if !res.OK || res.APIStatus != 200 || res.APIRequestID == "" || res.ExchangeRequestID == "" {
 		t.Fatalf("check: %+v", res)
 	}
 	key := credential.NewStaticRuntime(w.API.URL, credential.ModeAPIKey, credential.KindAPIKey, "t", testAPIKey)
-	c := key.NewClient()
+	c := apiclient.New(key)
 	if _, err := c.Models.List(context.Background(), anthropic.ModelListParams{}); err != nil {
 		t.Fatal(err)
 	}

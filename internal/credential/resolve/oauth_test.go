@@ -12,6 +12,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/credential"
 )
@@ -23,7 +24,7 @@ func (w *world) addOAuth(access, refresh string, exp time.Time) {
 
 func listModels(t *testing.T, rt *credential.Runtime) {
 	t.Helper()
-	client := rt.NewClient()
+	client := apiclient.New(rt)
 	if _, err := client.Models.List(context.Background(), anthropic.ModelListParams{}); err != nil {
 		t.Fatalf("models: %v", err)
 	}

@@ -14,10 +14,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
-	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/prompt"
 )
@@ -88,8 +87,10 @@ type WIFFlags struct {
 	Audience                                       string
 }
 
-// NewCmd returns the `hermes auth add` command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd returns the `hermes auth add` command; newResolver builds the
+// resolver for the current settings (wired by the root), through which
+// --check exchanges.
+func NewCmd(f *cmdutil.Factory, newResolver func() *resolve.Resolver) *cobra.Command {
 	opts := &Options{
 		IO:       f.IO,
 		Prompter: prompt.New(f.IO),
@@ -100,7 +101,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	opts.CheckWIF = func(ctx context.Context, w *authstore.WIF) (credential.Token, error) {
 		// The check goes through the one resolver, pinned to the
 		// configuration about to be stored.
-		r := factory.Resolver(f)
+		r := newResolver()
 		r.Credential, r.Pending = "", w
 		rt, err := r.Resolve(ctx)
 		if err != nil {
@@ -190,8 +191,8 @@ before an exchange.`,
 	fl.StringVar(&opts.WIF.Audience, "audience", "", "audience to request with --identity-token-source (default https://api.anthropic.com)")
 	fl.BoolVar(&opts.Check, "check", false, "check the credential with one live call before storing it (wif: a token exchange, api-key: GET /v1/models); nothing is stored when the check fails")
 	fl.BoolVar(&opts.Force, "force", false, "store an API key that does not look like an Anthropic key (sk-ant-…) (api-key)")
-	_ = cmd.RegisterFlagCompletionFunc("type", complete.Fixed(TypeAPIKey, TypeWIF, TypeOAuth))
-	_ = cmd.RegisterFlagCompletionFunc("identity-token-source", complete.Fixed("github-actions", "gcp-metadata", "azure-imds"))
+	_ = cmd.RegisterFlagCompletionFunc("type", cmdutil.CompleteFixed(TypeAPIKey, TypeWIF, TypeOAuth))
+	_ = cmd.RegisterFlagCompletionFunc("identity-token-source", cmdutil.CompleteFixed("github-actions", "gcp-metadata", "azure-imds"))
 	fl.StringVar(&opts.SaveProfile, "save-profile", "", "also write an Anthropic SDK profile NAME to ANTHROPIC_CONFIG_DIR (wif with a file source; oauth)")
 	fl.BoolVar(&opts.OAuth.NoBrowser, "no-browser", false, "print the login URL and read the pasted CODE#STATE instead of opening a browser (oauth)")
 	fl.BoolVar(&opts.OAuth.FromClaudeCode, "from-claude-code", false, "use Claude Code's login in place (oauth)")

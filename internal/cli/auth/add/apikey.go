@@ -10,6 +10,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/authstore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
@@ -167,7 +168,7 @@ func (e *checkError) ExitCode() int { return exitcode.Auth }
 // a valid key and spends no tokens.
 func checkAPIKeyLive(ctx context.Context, baseURL, key string) error {
 	rt := credential.NewStaticRuntime(baseURL, credential.ModeAPIKey, credential.KindAPIKey, "auth add --check", key)
-	client := rt.NewClient(option.WithMaxRetries(1))
+	client := apiclient.New(rt, option.WithMaxRetries(1))
 	_, err := client.Models.List(ctx, anthropic.ModelListParams{Limit: anthropic.Int(1)})
 	return err
 }

@@ -215,7 +215,7 @@ func saveOAuthProfile(ctx context.Context, opts *Options, store *authstore.Store
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "Wrote SDK profile %q to %s (credentials in %s)\n", opts.SaveProfile, config.ProfilePath(dir, opts.SaveProfile), path)
-	e, err := AddInPlace(ctx, store, authstore.Entry{
+	e, err := store.AddInPlace(ctx, authstore.Entry{
 		Label: firstNonEmpty(opts.Label, "profile:"+opts.SaveProfile), Source: authstore.SourceSDKProfile,
 		Profile: opts.SaveProfile, File: path, ClientID: cfg.ClientID, TokenURL: cfg.TokenURL,
 		Account: tok.AccountEmail, BaseURL: base, AddedAt: opts.Now().UTC(),
@@ -225,27 +225,6 @@ func saveOAuthProfile(ctx context.Context, opts *Options, store *authstore.Store
 	}
 	fmt.Fprintf(opts.IO.Out, "hermes uses it in place as %s (the SDK and hermes share one refresh token, never two copies)\n", e.ID)
 	return nil
-}
-
-// AddInPlace adds (or finds) a pool entry for a login that lives in
-// another file; existing is true when the file was already registered.
-func AddInPlace(ctx context.Context, store *authstore.Store, e authstore.Entry) (authstore.Entry, error) {
-	e.AuthType = authstore.AuthTypeOAuth
-	err := store.Update(ctx, func(f *authstore.File) error {
-		for _, p := range f.CredentialPool[authstore.ProviderAnthropic] {
-			if p.File == e.File {
-				e = p
-				return errUnchanged
-			}
-		}
-		var aerr error
-		e, aerr = f.AddEntry(e)
-		return aerr
-	})
-	if errors.Is(err, errUnchanged) {
-		err = nil
-	}
-	return e, err
 }
 
 // addClaudeCode registers Claude Code's login, used in place.
@@ -266,7 +245,7 @@ func addClaudeCode(ctx context.Context, opts *Options) error {
 		return err
 	}
 	cfg := opts.oauthConfig()
-	e, err := AddInPlace(ctx, store, authstore.Entry{
+	e, err := store.AddInPlace(ctx, authstore.Entry{
 		Label: firstNonEmpty(opts.Label, authstore.SourceClaudeCode), Source: authstore.SourceClaudeCode, File: path,
 		ClientID: cfg.ClientID, TokenURL: cfg.TokenURL, Scopes: strings.Join(login.Scopes, " "),
 		BaseURL: opts.BaseURL, AddedAt: opts.Now().UTC(),

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/fsutil"
@@ -96,7 +95,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if path == "" {
 			path = config.ProfileCredentialsPath(dir, opts.Name)
 		}
-		e, err := add.AddInPlace(ctx, store, authstore.Entry{Label: "profile:" + opts.Name, Source: authstore.SourceSDKProfile,
+		e, err := store.AddInPlace(ctx, authstore.Entry{Label: "profile:" + opts.Name, Source: authstore.SourceSDKProfile,
 			Profile: opts.Name, File: path, ClientID: a.UserOAuth.ClientID, BaseURL: cfg.BaseURL, Scopes: a.UserOAuth.Scope, AddedAt: opts.Now().UTC()})
 		if err != nil {
 			return err

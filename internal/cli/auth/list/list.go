@@ -75,7 +75,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON (shape in the help above)")
-	return cmd
+	return cmdutil.MarkOffline(cmd)
 }
 
 // Row is one credential in `--json` output.

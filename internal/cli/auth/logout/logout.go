@@ -27,7 +27,7 @@ type Options struct {
 // NewCmd returns the `hermes auth logout` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IO, Home: f.HermesHome, Getenv: f.Getenv}
-	return &cobra.Command{
+	return cmdutil.MarkOffline(&cobra.Command{
 		Use:   "logout [anthropic]",
 		Short: "Remove every stored Anthropic credential",
 		Long: `Remove every stored Anthropic credential from HERMES_HOME/auth.json (the
@@ -42,7 +42,7 @@ variables that are still set.`,
 			}
 			return Run(cmd.Context(), opts)
 		},
-	}
+	})
 }
 
 // errNothing aborts the update when there is nothing to remove, so that

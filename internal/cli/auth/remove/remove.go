@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
+	"github.com/hermes-agent/hermes/internal/cli/auth/shared"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -26,7 +26,7 @@ type Options struct {
 // NewCmd returns the `hermes auth remove` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IO, Home: f.HermesHome}
-	return &cobra.Command{
+	return cmdutil.MarkOffline(&cobra.Command{
 		Use:   "remove [anthropic] TARGET",
 		Short: "Remove one stored Anthropic credential",
 		Long: `Remove one credential from HERMES_HOME/auth.json. TARGET is, in this order
@@ -43,7 +43,7 @@ anthropic-wif also drops its cached tokens.`,
 			}
 			return nil
 		},
-		ValidArgsFunction: complete.Targets(f),
+		ValidArgsFunction: shared.CompleteTargets(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Provider, opts.Target = authstore.ProviderAnthropic, args[len(args)-1]
 			if len(args) == 2 {
@@ -51,7 +51,7 @@ anthropic-wif also drops its cached tokens.`,
 			}
 			return Run(cmd.Context(), opts)
 		},
-	}
+	})
 }
 
 // Run removes the target.

@@ -11,10 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/apiclient"
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
-	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/termtext"
@@ -29,9 +28,10 @@ type Options struct {
 	Check    bool
 }
 
-// NewCmd returns the `hermes auth status` command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	opts := &Options{IO: f.IO}
+// NewCmd returns the `hermes auth status` command; newResolver builds the
+// resolver for the current settings (wired by the root).
+func NewCmd(f *cmdutil.Factory, newResolver func() *resolve.Resolver) *cobra.Command {
+	opts := &Options{IO: f.IO, Resolver: newResolver}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show every credential source, which one wins and why",
@@ -47,7 +47,6 @@ authenticated API call (GET /v1/models). Exits 4 when nothing resolves.
 JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Resolver = func() *resolve.Resolver { return factory.Resolver(f) }
 			opts.Now = f.Now
 			return Run(cmd.Context(), opts)
 		},
@@ -60,8 +59,8 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 // output is the JSON shape: the report plus the live check.
 type output struct {
 	*resolve.Report
-	Check *credential.CheckResult `json:"check,omitempty"`
-	Error string                  `json:"error,omitempty"`
+	Check *apiclient.CheckResult `json:"check,omitempty"`
+	Error string                 `json:"error,omitempty"`
 }
 
 // Run prints the report and, with --check, the result of a live call.
@@ -84,15 +83,15 @@ func Run(ctx context.Context, opts *Options) error {
 		rt, err := r.Resolve(ctx)
 		if err != nil {
 			checkErr = err
-			out.Check = &credential.CheckResult{Error: err.Error()}
+			out.Check = &apiclient.CheckResult{Error: err.Error()}
 		} else {
-			out.Check = rt.Check(ctx)
+			out.Check = apiclient.Check(ctx, rt)
 			checkErr = out.Check.Err()
 		}
 		if checkErr != nil && ctx.Err() != nil {
 			// Ctrl-C, not a failed credential: say so, without Go's
 			// "context canceled".
-			out.Check = &credential.CheckResult{Error: cmdutil.ErrCancel.Error()}
+			out.Check = &apiclient.CheckResult{Error: cmdutil.ErrCancel.Error()}
 			checkErr = cmdutil.ErrCancel
 		}
 	}

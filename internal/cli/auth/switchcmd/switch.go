@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-agent/hermes/internal/authstore"
-	"github.com/hermes-agent/hermes/internal/cli/complete"
+	"github.com/hermes-agent/hermes/internal/cli/auth/shared"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
@@ -23,7 +23,7 @@ type Options struct {
 // NewCmd returns the `hermes auth switch` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IO, Home: f.HermesHome}
-	return &cobra.Command{
+	return cmdutil.MarkOffline(&cobra.Command{
 		Use:   "switch [anthropic] TARGET",
 		Short: "Make a stored credential the one hermes uses",
 		Long: `Make a stored pool credential the one hermes uses: it moves to the front of
@@ -39,12 +39,12 @@ when there is one, is always used before the pool: remove it, or pass
 			}
 			return nil
 		},
-		ValidArgsFunction: complete.Targets(f),
+		ValidArgsFunction: shared.CompleteTargets(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[len(args)-1]
 			return Run(cmd.Context(), opts)
 		},
-	}
+	})
 }
 
 // Run moves the target to the front of the pool.

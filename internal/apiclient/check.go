@@ -1,4 +1,4 @@
-package credential
+package apiclient
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/exitcode"
 )
 
@@ -36,7 +37,7 @@ type CheckResult struct {
 func (c *CheckResult) Err() error { return c.err }
 
 // Check gets a token (exchanging if needed) and lists models with it.
-func (rt *Runtime) Check(ctx context.Context) *CheckResult {
+func Check(ctx context.Context, rt *credential.Runtime) *CheckResult {
 	res := &CheckResult{}
 	fail := func(err error) *CheckResult {
 		res.err, res.Error = err, err.Error()
@@ -52,7 +53,7 @@ func (rt *Runtime) Check(ctx context.Context) *CheckResult {
 	}
 	var resp *http.Response
 	// A 429 or 529 once is not a failed check; a hung or runaway server is.
-	client := rt.NewSmallCallClient()
+	client := NewSmallCall(rt)
 	_, err = client.Models.List(ctx, anthropic.ModelListParams{}, option.WithResponseInto(&resp))
 	if resp != nil {
 		res.APIStatus = resp.StatusCode
@@ -91,11 +92,11 @@ const (
 
 var errBodyTooLarge = fmt.Errorf("the response is larger than %d MiB: not the Anthropic API? (check the base URL)", smallCallMaxBody>>20)
 
-// NewSmallCallClient is rt's client for small calls: retried as every
+// NewSmallCall is rt's client for small calls: retried as every
 // other path is (429 and 529, retry-after honoured), each attempt bounded.
-func (rt *Runtime) NewSmallCallClient() anthropic.Client {
-	return rt.NewClient(option.WithMaxRetries(2),
-		option.WithRequestTimeout(HTTPTimeout(nil, smallCallTimeout)),
+func NewSmallCall(rt *credential.Runtime) anthropic.Client {
+	return New(rt, option.WithMaxRetries(2),
+		option.WithRequestTimeout(credential.HTTPTimeout(nil, smallCallTimeout)),
 		option.WithMiddleware(limitBody(smallCallMaxBody)))
 }
 
@@ -106,38 +107,33 @@ func SmallCallError(ctx context.Context, request string, err error) error {
 	switch {
 	case ctx.Err() != nil:
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: no answer within %s (%s)", request, HTTPTimeout(nil, smallCallTimeout), HTTPTimeoutEnv)
+		return fmt.Errorf("%s: no answer within %s (%s)", request, credential.HTTPTimeout(nil, smallCallTimeout), credential.HTTPTimeoutEnv)
 	case errors.Is(err, errBodyTooLarge):
 		return fmt.Errorf("%s: %w", request, errBodyTooLarge)
 	}
 	return err
 }
 
-// limitBody fails reading a response body past n bytes.
+// limitBody fails reading a response body past n bytes with
+// errBodyTooLarge (a body of exactly n bytes is read whole).
 func limitBody(n int64) option.Middleware {
 	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		resp, err := next(req)
 		if err == nil && resp.Body != nil {
-			resp.Body = &limitedBody{ReadCloser: resp.Body, left: n}
+			resp.Body = tooLargeBody{http.MaxBytesReader(nil, resp.Body, n)}
 		}
 		return resp, err
 	}
 }
 
-type limitedBody struct {
-	io.ReadCloser
-	left int64
-}
+// tooLargeBody says what a body past the bound means here: not the API.
+type tooLargeBody struct{ io.ReadCloser }
 
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, errBodyTooLarge
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
+func (b tooLargeBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		err = errBodyTooLarge
+	}
 	return n, err
 }
 

@@ -1,4 +1,4 @@
-package credential
+package apiclient
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
+	"github.com/hermes-agent/hermes/internal/credential"
 )
 
 // closedURL is a loopback base URL nothing listens on (connection refused).
@@ -30,8 +32,8 @@ func TestNewClientUnreachable(t *testing.T) {
 	t.Parallel()
 	const key = "sk-ant-api03-SENTINEL-unreachable-9d1e"
 	base := closedURL(t, "bob:hunter2-proxy-password@")
-	rt := NewStaticRuntime(base, ModeAPIKey, KindAPIKey, "test", key)
-	client := rt.NewClient(option.WithMaxRetries(0))
+	rt := credential.NewStaticRuntime(base, credential.ModeAPIKey, credential.KindAPIKey, "test", key)
+	client := New(rt, option.WithMaxRetries(0))
 	_, err := client.Models.List(context.Background(), anthropic.ModelListParams{})
 	var ue *UnreachableError
 	if !errors.As(err, &ue) {
@@ -58,10 +60,10 @@ func TestNewClientUnreachable(t *testing.T) {
 // A cancelled request stays a cancellation (an interrupt, exit 130).
 func TestNewClientCancelledIsNotUnreachable(t *testing.T) {
 	t.Parallel()
-	rt := NewStaticRuntime(closedURL(t, ""), ModeAPIKey, KindAPIKey, "test", "sk-ant-api03-unused-unused-1")
+	rt := credential.NewStaticRuntime(closedURL(t, ""), credential.ModeAPIKey, credential.KindAPIKey, "test", "sk-ant-api03-unused-unused-1")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	client := rt.NewClient(option.WithMaxRetries(0))
+	client := New(rt, option.WithMaxRetries(0))
 	_, err := client.Models.List(ctx, anthropic.ModelListParams{})
 	var ue *UnreachableError
 	if errors.As(err, &ue) || !errors.Is(err, context.Canceled) {

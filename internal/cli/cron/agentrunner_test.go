@@ -11,6 +11,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/anthropictest"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/oidctest"
 )
 
@@ -27,8 +28,8 @@ func TestAgentRunnerProtectsCredentialStores(t *testing.T) {
 	os.WriteFile(filepath.Join(home, "auth.json"), []byte(`{"version":1,"credential_pool":{"anthropic":[{"secret":"`+stored+`"}]}}`), 0o600)
 
 	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
-	r := AgentRunner{SecretPaths: func() []string { return []string{home} }}
-	out, err := r.Run(context.Background(), rt, Job{Name: "j", Prompt: "read it", Tools: []string{"read_file"}, Dir: dir})
+	r := agentRunner{SecretPaths: func() []string { return []string{home} }}
+	out, err := r.Run(context.Background(), rt, cron.Job{Name: "j", Prompt: "read it", Tools: []string{"read_file"}, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestAgentRunnerShowsDenials(t *testing.T) {
 		anthropictest.Reply{Text: "All done."})
 	dir := t.TempDir()
 	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
-	out, err := AgentRunner{Home: t.TempDir()}.Run(context.Background(), rt, Job{Name: "j", Prompt: "make it", Tools: []string{"bash"}, Dir: dir, AllowedTools: []string{"bash(echo:*)"}})
+	out, err := agentRunner{Home: t.TempDir()}.Run(context.Background(), rt, cron.Job{Name: "j", Prompt: "make it", Tools: []string{"bash"}, Dir: dir, AllowedTools: []string{"bash(echo:*)"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestAgentRunnerBudget(t *testing.T) {
 	api.Script(anthropictest.Reply{Text: "partial", ToolUses: []anthropictest.ToolUse{{Name: "list_files", Input: map[string]string{}}}},
 		anthropictest.Reply{Text: "never"})
 	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
-	out, err := AgentRunner{Home: t.TempDir()}.Run(context.Background(), rt, Job{Name: "j", Prompt: "go", Tools: []string{"list_files"}, Dir: t.TempDir(), MaxBudgetUSD: 1e-9})
+	out, err := agentRunner{Home: t.TempDir()}.Run(context.Background(), rt, cron.Job{Name: "j", Prompt: "go", Tools: []string{"list_files"}, Dir: t.TempDir(), MaxBudgetUSD: 1e-9})
 	var be *agent.BudgetError
 	if !errors.As(err, &be) || out != "partial" {
 		t.Fatalf("out %q, err %v", out, err)
@@ -95,7 +96,7 @@ func TestAgentRunnerSystemPromptFromJobDir(t *testing.T) {
 	home := t.TempDir()
 	os.WriteFile(filepath.Join(home, "AGENTS.md"), []byte("User rule: sign with H.\n"), 0o600)
 	rt := credential.NewStaticRuntime(api.URL, credential.ModeAPIKey, credential.KindAPIKey, "test", apiKey)
-	if _, err := (AgentRunner{Home: home}).Run(context.Background(), rt, Job{Name: "j", Prompt: "hi", Dir: dir, System: "Stored system text."}); err != nil {
+	if _, err := (agentRunner{Home: home}).Run(context.Background(), rt, cron.Job{Name: "j", Prompt: "hi", Dir: dir, System: "Stored system text."}); err != nil {
 		t.Fatal(err)
 	}
 	m := api.MessageRequests()[0]

@@ -1,4 +1,8 @@
-package credential
+// Package apiclient builds Anthropic SDK clients on a resolved credential
+// (internal/credential's Runtime) and makes the small calls hermes needs
+// (a credential check). It is the one place beside the agent, models and
+// the gateway that links the SDK, so the credential core stays a leaf.
+package apiclient
 
 import (
 	"context"
@@ -10,15 +14,16 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
-// NewClient builds an SDK client on the runtime: the base URL and the
+// New builds an SDK client on the runtime: the base URL and the
 // runtime's HTTP client (whose transport adds the credential per request),
 // with the SDK's environment defaults off and no credential option, so the
 // SDK never adds a credential of its own nor picks one up from the
 // environment. opts come last and may add headers, retries, middleware.
-func (rt *Runtime) NewClient(opts ...option.RequestOption) anthropic.Client {
+func New(rt *credential.Runtime, opts ...option.RequestOption) anthropic.Client {
 	base := []option.RequestOption{
 		option.WithoutEnvironmentDefaults(),
 		option.WithBaseURL(rt.BaseURL),
@@ -45,9 +50,9 @@ func credentialErrors(baseURL string, req *http.Request, next option.MiddlewareN
 		return res, nil
 	}
 	var (
-		redirect    *RedirectError
-		origin      *OriginError
-		unavailable *UnavailableError
+		redirect    *credential.RedirectError
+		origin      *credential.OriginError
+		unavailable *credential.UnavailableError
 		inner       error
 		final       bool
 	)

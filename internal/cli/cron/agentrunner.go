@@ -13,12 +13,15 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/models"
 )
 
-// AgentRunner runs a job's prompt as a new one-shot conversation with
-// internal/agent, over the runtime resolved for this run.
-type AgentRunner struct {
+// agentRunner is the daemon's and `cron run`'s cron.Runner: it runs a
+// job's prompt as a new one-shot conversation with internal/agent, over
+// the runtime resolved for this run. It lives here, not in internal/cron,
+// so the scheduler does not depend on the agent.
+type agentRunner struct {
 	// DefaultModel is used when the job names none (HERMES_MODEL); empty:
 	// the agent's default.
 	DefaultModel string
@@ -42,8 +45,8 @@ type AgentRunner struct {
 	SecretEnv func() []string
 }
 
-// Run implements Runner.
-func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (string, error) {
+// Run implements cron.Runner.
+func (r agentRunner) Run(ctx context.Context, rt *credential.Runtime, job cron.Job) (string, error) {
 	model := models.Pick(job.Model, r.DefaultModel)
 	now := time.Now
 	if r.Now != nil {
@@ -141,19 +144,28 @@ func denialNote(denials []string) string {
 	return fmt.Sprintf("\n\n[hermes: %d tool call(s) denied by the permission rules]\n%s", len(denials), strings.Join(denials, "\n"))
 }
 
-func (r AgentRunner) protected() []string {
+func (r agentRunner) protected() []string {
 	if r.SecretPaths == nil {
 		return nil
 	}
 	return r.SecretPaths()
 }
 
-// ValidateTools reports tool names the agent does not know.
-func ValidateTools(tools []string) error {
+// validateTools reports tool names the agent does not know.
+func validateTools(tools []string) error {
 	for _, t := range tools {
 		if !slices.Contains(agent.KnownTools, t) {
 			return fmt.Errorf("unknown tool %q: the tools are %s", t, strings.Join(agent.KnownTools, ", "))
 		}
 	}
 	return nil
+}
+
+// validate is job.Validate plus the check of its tool names, which only
+// the agent knows.
+func validate(job cron.Job, now time.Time) error {
+	if err := job.Validate(now); err != nil {
+		return err
+	}
+	return validateTools(job.Tools)
 }
