@@ -176,7 +176,7 @@ type Event struct {
 // ErrTurnLimit is wrapped by Send when the tool loop hits Config.MaxTurns.
 var ErrTurnLimit = errors.New("tool loop limit reached")
 
-// New builds an agent on rt. The SDK client comes from rt.NewClient: no
+// New builds an agent on rt. The SDK client comes from apiclient.New: no
 // credential option and no environment defaults, the runtime's transport
 // adds the credential to each request, so the SDK can never pick up an
 // ambient key. Sub-agents share this client.
