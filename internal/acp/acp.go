@@ -110,7 +110,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Tools == nil {
-		cfg.Tools = agent.KnownTools
+		cfg.Tools = agent.KnownTools()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{

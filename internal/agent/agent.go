@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/sandbox"
@@ -107,7 +108,7 @@ type Config struct {
 type Agent struct {
 	client anthropic.Client
 	cfg    Config
-	tools  []string
+	tools  []tools.Tool
 	depth  int
 	// protected is cfg.Protected, absolute and symlink-resolved too.
 	protected []string
@@ -183,7 +184,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if rt == nil {
 		return nil, errors.New("agent: no credential runtime")
 	}
-	tools, err := checkTools(cfg.Tools)
+	names, err := checkTools(cfg.Tools)
 	if err != nil {
 		return nil, err
 	}
@@ -203,10 +204,9 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	serverDefs := serverToolDefs(tools, policy)
-	tools = offered(tools, policy)
+	serverDefs := serverToolDefs(names, policy)
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: builtins(offered(names, policy)), protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}}, nil
 }
 
 // OfferedTools is the tools an agent on cfg offers the model: cfg.Tools
@@ -223,10 +223,22 @@ func OfferedTools(cfg Config) ([]string, error) {
 	return offered(tools, policy), nil
 }
 
-// offered is tools less those plan mode or a whole-tool deny rule take
+// builtins is the built-in tools among names (server tools are declared
+// apart).
+func builtins(names []string) []tools.Tool {
+	var out []tools.Tool
+	for _, n := range names {
+		if t := tools.Builtin(n); t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// offered is names less those plan mode or a whole-tool deny rule take
 // off the offer, and the server tools no rule allows.
-func offered(tools []string, policy *permission.Policy) []string {
-	return slices.DeleteFunc(tools, func(t string) bool {
+func offered(names []string, policy *permission.Policy) []string {
+	return slices.DeleteFunc(slices.Clone(names), func(t string) bool {
 		if slices.Contains(ServerTools, t) {
 			declare, _, _ := policy.ServerTool(t)
 			return !declare
@@ -277,8 +289,8 @@ func checkTools(names []string) ([]string, error) {
 		if n == "" || slices.Contains(out, n) {
 			continue
 		}
-		if !slices.Contains(KnownTools, n) && !slices.Contains(ServerTools, n) {
-			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(slices.Clip(KnownTools), ServerTools...), ", "))
+		if tools.Builtin(n) == nil && !slices.Contains(ServerTools, n) {
+			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(KnownTools(), ServerTools...), ", "))
 		}
 		out = append(out, n)
 	}
@@ -290,7 +302,7 @@ func checkTools(names []string) ([]string, error) {
 func (a *Agent) child() *Agent {
 	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs, sandboxer: a.sandboxer}
 	for _, t := range a.tools {
-		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
+		if t.Name() == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
 		}
 		c.tools = append(c.tools, t)
@@ -590,20 +602,14 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 
 // toolHints are a tool_use's Kind and, for file tools, the absolute path
 // it works on (for editors that show and follow the location).
-func (a *Agent) toolHints(tool string, input json.RawMessage) (kind, path string) {
-	switch tool {
-	case ToolReadFile, ToolListFiles:
-		kind = KindRead
-	case ToolGlob, ToolGrep:
-		kind = KindSearch
-	case ToolWriteFile, ToolEditFile:
-		kind = KindEdit
-	case ToolBash:
-		kind = KindExecute
-	case ToolDelegate:
-		return KindDelegate, ""
-	default:
+func (a *Agent) toolHints(name string, input json.RawMessage) (kind, path string) {
+	t := tools.Find(a.tools, name)
+	if t == nil {
 		return KindOther, ""
+	}
+	kind = string(t.Kind())
+	if t.Kind() == tools.Delegate || t.Kind() == tools.Other || tools.Builtin(name) == nil {
+		return kind, ""
 	}
 	var in struct {
 		Path string `json:"path"`

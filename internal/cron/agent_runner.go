@@ -151,8 +151,8 @@ func (r AgentRunner) protected() []string {
 // ValidateTools reports tool names the agent does not know.
 func ValidateTools(tools []string) error {
 	for _, t := range tools {
-		if !slices.Contains(agent.KnownTools, t) {
-			return fmt.Errorf("unknown tool %q: the tools are %s", t, strings.Join(agent.KnownTools, ", "))
+		if !slices.Contains(agent.KnownTools(), t) {
+			return fmt.Errorf("unknown tool %q: the tools are %s", t, strings.Join(agent.KnownTools(), ", "))
 		}
 	}
 	return nil

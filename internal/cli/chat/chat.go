@@ -197,7 +197,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "one-shot: stop after the model call that takes the answer's cost (list price) over this many US dollars, exit 1")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools, ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools(), ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
@@ -214,7 +214,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	_ = cmd.RegisterFlagCompletionFunc("session", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("resume", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("format", complete.Fixed("text", "json", "stream-json"))
-	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(append(slices.Clip(agent.KnownTools), agent.ServerTools...)...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(append(slices.Clip(agent.KnownTools()), agent.ServerTools...)...))
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	return cmd
 }
@@ -428,8 +428,8 @@ func (o *Options) check() error {
 		return cmdutil.FlagErrorf("invalid --format %q: use text, json or stream-json", o.Format)
 	}
 	for _, t := range o.Tools {
-		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools, t) && !slices.Contains(agent.ServerTools, t) {
-			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", t, strings.Join(agent.KnownTools, ", "), strings.Join(agent.ServerTools, ", "))
+		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools(), t) && !slices.Contains(agent.ServerTools, t) {
+			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", t, strings.Join(agent.KnownTools(), ", "), strings.Join(agent.ServerTools, ", "))
 		}
 	}
 	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
@@ -583,7 +583,7 @@ func (o *Options) agentConfig() agent.Config {
 // given; "none" and "" in the list offer nothing by themselves.
 func (o *Options) tools() []string {
 	if !o.ToolsGiven {
-		return slices.Clone(agent.KnownTools)
+		return slices.Clone(agent.KnownTools())
 	}
 	out := []string{}
 	for _, t := range o.Tools {

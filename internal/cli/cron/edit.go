@@ -76,7 +76,7 @@ none). Changing the schedule restarts it from now.`,
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "new maximum model calls per run (0 for the default)")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "new budget per run in US dollars (list price; 0 for none)")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
-	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools()...))
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	return cmd
 }
