@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -89,6 +90,11 @@ type Config struct {
 	Approver Approver
 	// Files, when set, backs the file tools' text reads and writes.
 	Files TextFiles
+	// MoreTools, when set, adds tools from elsewhere (MCP servers'),
+	// offered beside the built-in ones under the same policy; sub-agents
+	// see them too. Their Tools is called before each API call and may
+	// wait for servers still starting.
+	MoreTools ToolSource
 
 	// ContextWindow overrides the model's context window in tokens (0:
 	// the window the API last named, else models.ContextWindow).
@@ -101,6 +107,11 @@ type Config struct {
 	Budget *Budget
 
 	bounds responseBounds // zero: the limits in bound.go; tests lower them
+}
+
+// ToolSource gives tools from outside the agent (MCP servers).
+type ToolSource interface {
+	Tools(ctx context.Context) []tools.Tool
 }
 
 // Agent runs conversations. It is safe for concurrent use by several
@@ -124,6 +135,10 @@ type Agent struct {
 	serverDefs []anthropic.ToolUnionParam
 	// sandboxer builds bash's sandbox; tests swap in a kernel without one.
 	sandboxer *sandbox.Sandbox
+	// seen is the last list of every offered tool (built-in and
+	// MoreTools'), shared with sub-agents, for what runs without a
+	// context (estimates, hints).
+	seen *atomic.Pointer[[]tools.Tool]
 }
 
 // Result is the outcome of one Send.
@@ -206,7 +221,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	}
 	serverDefs := serverToolDefs(names, policy)
 	client := rt.NewClient(option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
-	return &Agent{client: client, cfg: cfg, tools: builtins(offered(names, policy)), protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: builtins(offered(names, policy)), protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}, seen: &atomic.Pointer[[]tools.Tool]{}}, nil
 }
 
 // OfferedTools is the tools an agent on cfg offers the model: cfg.Tools
@@ -300,7 +315,7 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs, sandboxer: a.sandboxer}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs, sandboxer: a.sandboxer, seen: a.seen}
 	for _, t := range a.tools {
 		if t.Name() == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
@@ -490,8 +505,8 @@ func (a *Agent) turnWith(ctx context.Context, model string, system []string, con
 	for _, text := range system {
 		params.System = append(params.System, anthropic.TextBlockParam{Text: text})
 	}
-	if len(a.tools) > 0 {
-		params.Tools = toolDefs(a.tools)
+	if ts := a.allTools(ctx); len(ts) > 0 {
+		params.Tools = toolDefs(ts)
 		if noTools {
 			params.ToolChoice = anthropic.ToolChoiceUnionParam{OfNone: &anthropic.ToolChoiceNoneParam{}}
 		}
@@ -595,7 +610,7 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 		if content == "" {
 			content = "(no output)"
 		}
-		blocks[i] = Block{Type: "tool_result", ToolUseID: calls[i].ID, Content: content, IsError: r.isError}
+		blocks[i] = Block{Type: "tool_result", ToolUseID: calls[i].ID, Content: content, IsError: r.isError, Images: r.images}
 	}
 	return blocks, usage, nil
 }
@@ -603,7 +618,7 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 // toolHints are a tool_use's Kind and, for file tools, the absolute path
 // it works on (for editors that show and follow the location).
 func (a *Agent) toolHints(name string, input json.RawMessage) (kind, path string) {
-	t := tools.Find(a.tools, name)
+	t := tools.Find(a.knownTools(), name)
 	if t == nil {
 		return KindOther, ""
 	}

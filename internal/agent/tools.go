@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -122,7 +123,7 @@ func toolDefs(ts []tools.Tool) []anthropic.ToolUnionParam {
 // runTool executes one tool call. Failures are tool results with is_error,
 // for the model to read; only cancellation is returned as an error.
 func (a *Agent) runTool(ctx context.Context, model string, b Block, emit func(Event)) (toolResult, error) {
-	t := tools.Find(a.tools, b.Name)
+	t := tools.Find(a.allTools(ctx), b.Name)
 	if t == nil {
 		return errResult("unknown tool %q", b.Name), nil
 	}
@@ -287,4 +288,33 @@ func (a *Agent) toolNames() []string {
 		out = append(out, t.Name())
 	}
 	return out
+}
+
+// allTools is every tool offered now: the built-in ones, then MoreTools'
+// that the policy offers (plan mode offers only read-only ones; a
+// whole-tool deny rule takes one off).
+func (a *Agent) allTools(ctx context.Context) []tools.Tool {
+	if a.cfg.MoreTools == nil {
+		return a.tools
+	}
+	out := slices.Clip(a.tools)
+	for _, t := range a.cfg.MoreTools.Tools(ctx) {
+		if tools.Builtin(t.Name()) == nil && tools.Find(out, t.Name()) == nil && a.policy.OfferedKind(t.Name(), t.Kind()) {
+			out = append(out, t)
+		}
+	}
+	if a.seen != nil {
+		a.seen.Store(&out)
+	}
+	return out
+}
+
+// knownTools is the last allTools, or the built-in ones before the first.
+func (a *Agent) knownTools() []tools.Tool {
+	if a.seen != nil {
+		if p := a.seen.Load(); p != nil {
+			return *p
+		}
+	}
+	return a.tools
 }
