@@ -29,6 +29,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/markdown"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
 	"github.com/hermes-agent/hermes/internal/sandbox"
@@ -87,6 +88,10 @@ type Options struct {
 	// (permission.ResolveSandbox).
 	Sandbox        string
 	SandboxNetwork *bool
+	// MCPConfig and StrictMCPConfig are --mcp-config (files or JSON)
+	// and --strict-mcp-config (only those servers).
+	MCPConfig       []string
+	StrictMCPConfig bool
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
@@ -203,6 +208,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &sandboxNetwork)
+	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
 	// here that is /resume inside the chat.)
@@ -295,6 +301,12 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	s.instructions = sp.Files
 	useTUI := interactive && s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd)
+	servers, flushMCP, err := opts.openMCP(ctx, &cfg, home, useTUI)
+	if err != nil {
+		return err
+	}
+	defer servers.Close()
+	defer flushMCP()
 	if useTUI && cfg.Approver != nil {
 		// The terminal UI asks in a dialog: it owns stdin.
 		s.approver = tui.NewApprover()
@@ -434,6 +446,9 @@ func (o *Options) check() error {
 	}
 	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
 		return cmdutil.FlagErrorf("--permission-mode: %v", err)
+	}
+	if err := mcp.CheckFlags(o.MCPConfig); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
 	}
 	if o.Sandbox != "" {
 		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
