@@ -13,6 +13,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 )
 
@@ -98,6 +99,18 @@ func (r AgentRunner) Run(ctx context.Context, rt *credential.Runtime, job Job) (
 		if r.Warnings != nil {
 			fmt.Fprintf(r.Warnings, "hermes: cron job %s: warning: %s\n", job.Name, w)
 		}
+	}
+	// MCP servers: the job's --mcp-config, and (unless strict) the
+	// user's and its directory's approved project servers. Nobody can be
+	// asked: an unapproved one is skipped with a line on stderr.
+	servers, err := mcp.Open(ctx, mcp.Setup{HermesHome: r.Home, WorkDir: job.Dir, Flags: job.MCPConfig, Strict: job.StrictMCPConfig,
+		ProtectedEnv: cfg.ProtectedEnv, Stderr: r.Warnings})
+	if err != nil {
+		return "", fmt.Errorf("cron job %s: %w", job.Name, err)
+	}
+	defer servers.Close()
+	if servers != nil {
+		cfg.MoreTools = servers
 	}
 	a, err := agent.New(rt, cfg)
 	if err != nil {

@@ -297,3 +297,16 @@ func CheckFlags(values []string) error {
 	}
 	return nil
 }
+
+// AbsFlags is --mcp-config values with file paths made absolute against
+// dir (for a cron job, which runs from elsewhere); JSON stays as given.
+func AbsFlags(values []string, dir string) []string {
+	var out []string
+	for _, v := range values {
+		if !strings.HasPrefix(strings.TrimSpace(v), "{") && !filepath.IsAbs(v) {
+			v = filepath.Join(dir, v)
+		}
+		out = append(out, v)
+	}
+	return out
+}

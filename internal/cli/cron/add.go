@@ -18,6 +18,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 )
@@ -44,6 +45,8 @@ type addOptions struct {
 	Sandbox         string
 	SandboxNetwork  *bool
 	sandboxNetwork  bool
+	MCPConfig       []string
+	StrictMCPConfig bool
 }
 
 func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *addOptions) error) *cobra.Command {
@@ -85,6 +88,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls the job may make: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied", "disallowedTools")
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.sandboxNetwork)
+	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
 	return cmd
 }
 
@@ -107,12 +111,16 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	if err := job.Validate(now); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	if len(job.Tools) > 0 {
+	if err := mcp.CheckFlags(opts.MCPConfig); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
+	if len(job.Tools) > 0 || len(opts.MCPConfig) > 0 {
 		dir, err := opts.Getwd()
 		if err != nil {
 			return fmt.Errorf("working directory for the job's file tools: %w", err)
 		}
 		job.Dir = dir
+		job.MCPConfig, job.StrictMCPConfig = mcp.AbsFlags(opts.MCPConfig, dir), opts.StrictMCPConfig
 	}
 	store, err := opts.Store()
 	if err != nil {
