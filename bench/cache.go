@@ -36,7 +36,7 @@ func (w *world) cacheSession(hermes string, prompts int) (string, error) {
 			anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: agent.ToolReadFile, Input: map[string]string{"path": "NOTES.md"}}}},
 			anthropictest.Reply{Text: fmt.Sprintf("Answer %d: the notes say what the project does, in forty lines.", i+1)},
 		)
-		args := []string{"chat", "-q", fmt.Sprintf("Question %d: read NOTES.md and tell me what it says.", i+1), "--tools", strings.Join(agent.KnownTools, ",")}
+		args := []string{"chat", "-q", fmt.Sprintf("Question %d: read NOTES.md and tell me what it says.", i+1), "--tools", strings.Join(agent.KnownTools(), ",")}
 		if i > 0 {
 			args = append(args, "-c")
 		}

@@ -69,8 +69,13 @@ type Config struct {
 	// Logger receives diagnostics (never protocol, never secrets).
 	Logger *slog.Logger
 	// Warnings, when set, gets the once-per-process notice about a
-	// deprecated model a session uses (models.WarnDeprecated): stderr.
+	// deprecated model a session uses (models.WarnDeprecated), and MCP
+	// servers skipped or failed: stderr.
 	Warnings io.Writer
+	// MCPConfig and StrictMCPConfig are --mcp-config and
+	// --strict-mcp-config; each session adds the editor's servers.
+	MCPConfig       []string
+	StrictMCPConfig bool
 }
 
 // Server is the ACP agent: one per connection, any number of sessions.
@@ -110,7 +115,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Tools == nil {
-		cfg.Tools = agent.KnownTools
+		cfg.Tools = agent.KnownTools()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
@@ -207,6 +212,7 @@ func (s *Server) Initialize(ctx context.Context, req sdk.InitializeRequest) (sdk
 			PromptCapabilities: sdk.PromptCapabilities{
 				EmbeddedContext: true,
 			},
+			McpCapabilities: sdk.McpCapabilities{Http: true, Sse: true},
 			SessionCapabilities: sdk.SessionCapabilities{
 				Close: &sdk.SessionCloseCapabilities{},
 				List:  &sdk.SessionListCapabilities{},

@@ -17,6 +17,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -29,6 +30,7 @@ type session struct {
 	cwd   string
 	agent *agent.Agent
 	lock  *agent.SessionLock
+	mcp   *mcp.Manager // the session's MCP servers, nil when none
 
 	mu     sync.Mutex
 	conv   *agent.Conversation
@@ -45,6 +47,10 @@ func (ss *session) release() {
 	if ss.lock != nil {
 		ss.lock.Unlock()
 		ss.lock = nil
+	}
+	if ss.mcp != nil {
+		ss.mcp.Close()
+		ss.mcp = nil
 	}
 }
 
@@ -64,7 +70,7 @@ func (s *Server) NewSession(ctx context.Context, req sdk.NewSessionRequest) (sdk
 	if err != nil {
 		return sdk.NewSessionResponse{}, err
 	}
-	ss, err := s.open(ctx, conv, lock, cwd, len(req.McpServers))
+	ss, err := s.open(ctx, conv, lock, cwd, req.McpServers)
 	if err != nil {
 		lock.Unlock()
 		return sdk.NewSessionResponse{}, err
@@ -99,7 +105,7 @@ func (s *Server) LoadSession(ctx context.Context, req sdk.LoadSessionRequest) (s
 		}
 		return sdk.LoadSessionResponse{}, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
 	}
-	ss, err := s.open(ctx, conv, lock, cwd, len(req.McpServers))
+	ss, err := s.open(ctx, conv, lock, cwd, req.McpServers)
 	if err != nil {
 		lock.Unlock()
 		return sdk.LoadSessionResponse{}, err
@@ -129,14 +135,10 @@ func (s *Server) enter() bool {
 }
 
 // open builds the session's agent and registers it.
-func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent.SessionLock, cwd string, mcp int) (*session, error) {
+func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent.SessionLock, cwd string, editorServers []sdk.McpServer) (*session, error) {
 	rt, err := s.runtime(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if mcp > 0 {
-		// Accepted so editors that always send their servers still work.
-		s.log.Info("MCP servers from the client are ignored: hermes does not run MCP servers yet", "count", mcp)
 	}
 	if s.cfg.Model != "" {
 		conv.Model = s.cfg.Model
@@ -145,12 +147,20 @@ func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent
 	if err != nil {
 		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
 	}
-	a, err := agent.New(rt, cfg)
+	servers, err := s.openMCP(ctx, cwd, cfg.ProtectedEnv, editorServers)
 	if err != nil {
 		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
 	}
+	if servers != nil {
+		cfg.MoreTools = servers
+	}
+	a, err := agent.New(rt, cfg)
+	if err != nil {
+		servers.Close()
+		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
+	}
 	models.WarnDeprecated(s.cfg.Warnings, models.Pick(conv.Model, cfg.Model), s.cfg.Now())
-	ss := &session{id: conv.ID, cwd: cwd, agent: a, lock: lock, conv: conv}
+	ss := &session{id: conv.ID, cwd: cwd, agent: a, lock: lock, conv: conv, mcp: servers}
 	s.mu.Lock()
 	s.sessions[ss.id] = ss
 	s.mu.Unlock()

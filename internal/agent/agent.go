@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/apiclient"
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/sandbox"
@@ -89,6 +91,11 @@ type Config struct {
 	Approver Approver
 	// Files, when set, backs the file tools' text reads and writes.
 	Files TextFiles
+	// MoreTools, when set, adds tools from elsewhere (MCP servers'),
+	// offered beside the built-in ones under the same policy; sub-agents
+	// see them too. Their Tools is called before each API call and may
+	// wait for servers still starting.
+	MoreTools ToolSource
 
 	// ContextWindow overrides the model's context window in tokens (0:
 	// the window the API last named, else models.ContextWindow).
@@ -103,12 +110,17 @@ type Config struct {
 	bounds responseBounds // zero: the limits in bound.go; tests lower them
 }
 
+// ToolSource gives tools from outside the agent (MCP servers).
+type ToolSource interface {
+	Tools(ctx context.Context) []tools.Tool
+}
+
 // Agent runs conversations. It is safe for concurrent use by several
 // conversations.
 type Agent struct {
 	client anthropic.Client
 	cfg    Config
-	tools  []string
+	tools  []tools.Tool
 	depth  int
 	// protected is cfg.Protected, absolute and symlink-resolved too.
 	protected []string
@@ -124,6 +136,10 @@ type Agent struct {
 	serverDefs []anthropic.ToolUnionParam
 	// sandboxer builds bash's sandbox; tests swap in a kernel without one.
 	sandboxer *sandbox.Sandbox
+	// seen is the last list of every offered tool (built-in and
+	// MoreTools'), shared with sub-agents, for what runs without a
+	// context (estimates, hints).
+	seen *atomic.Pointer[[]tools.Tool]
 }
 
 // Result is the outcome of one Send.
@@ -184,7 +200,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if rt == nil {
 		return nil, errors.New("agent: no credential runtime")
 	}
-	tools, err := checkTools(cfg.Tools)
+	names, err := checkTools(cfg.Tools)
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +220,9 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	serverDefs := serverToolDefs(tools, policy)
-	tools = offered(tools, policy)
+	serverDefs := serverToolDefs(names, policy)
 	client := apiclient.New(rt, option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
-	return &Agent{client: client, cfg: cfg, tools: tools, protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: builtins(offered(names, policy)), protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}, seen: &atomic.Pointer[[]tools.Tool]{}}, nil
 }
 
 // OfferedTools is the tools an agent on cfg offers the model: cfg.Tools
@@ -224,10 +239,22 @@ func OfferedTools(cfg Config) ([]string, error) {
 	return offered(tools, policy), nil
 }
 
-// offered is tools less those plan mode or a whole-tool deny rule take
+// builtins is the built-in tools among names (server tools are declared
+// apart).
+func builtins(names []string) []tools.Tool {
+	var out []tools.Tool
+	for _, n := range names {
+		if t := tools.Builtin(n); t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// offered is names less those plan mode or a whole-tool deny rule take
 // off the offer, and the server tools no rule allows.
-func offered(tools []string, policy *permission.Policy) []string {
-	return slices.DeleteFunc(tools, func(t string) bool {
+func offered(names []string, policy *permission.Policy) []string {
+	return slices.DeleteFunc(slices.Clone(names), func(t string) bool {
 		if slices.Contains(ServerTools, t) {
 			declare, _, _ := policy.ServerTool(t)
 			return !declare
@@ -278,8 +305,8 @@ func checkTools(names []string) ([]string, error) {
 		if n == "" || slices.Contains(out, n) {
 			continue
 		}
-		if !slices.Contains(KnownTools, n) && !slices.Contains(ServerTools, n) {
-			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(slices.Clip(KnownTools), ServerTools...), ", "))
+		if tools.Builtin(n) == nil && !slices.Contains(ServerTools, n) {
+			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(KnownTools(), ServerTools...), ", "))
 		}
 		out = append(out, n)
 	}
@@ -289,9 +316,9 @@ func checkTools(names []string) ([]string, error) {
 // child is a sub-agent one level deeper: same client (so same runtime and
 // token source), no delegate tool once the depth limit is reached.
 func (a *Agent) child() *Agent {
-	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs, sandboxer: a.sandboxer}
+	c := &Agent{client: a.client, cfg: a.cfg, depth: a.depth + 1, protected: a.protected, policy: a.policy, versions: a.versions, windows: a.windows, serverDefs: a.serverDefs, sandboxer: a.sandboxer, seen: a.seen}
 	for _, t := range a.tools {
-		if t == ToolDelegate && c.depth >= a.cfg.MaxDepth {
+		if t.Name() == ToolDelegate && c.depth >= a.cfg.MaxDepth {
 			continue
 		}
 		c.tools = append(c.tools, t)
@@ -479,8 +506,8 @@ func (a *Agent) turnWith(ctx context.Context, model string, system []string, con
 	for _, text := range system {
 		params.System = append(params.System, anthropic.TextBlockParam{Text: text})
 	}
-	if len(a.tools) > 0 {
-		params.Tools = toolDefs(a.tools)
+	if ts := a.allTools(ctx); len(ts) > 0 {
+		params.Tools = toolDefs(ts)
 		if noTools {
 			params.ToolChoice = anthropic.ToolChoiceUnionParam{OfNone: &anthropic.ToolChoiceNoneParam{}}
 		}
@@ -584,27 +611,21 @@ func (a *Agent) runTools(ctx context.Context, model string, calls []Block, emit 
 		if content == "" {
 			content = "(no output)"
 		}
-		blocks[i] = Block{Type: "tool_result", ToolUseID: calls[i].ID, Content: content, IsError: r.isError}
+		blocks[i] = Block{Type: "tool_result", ToolUseID: calls[i].ID, Content: content, IsError: r.isError, Images: r.images}
 	}
 	return blocks, usage, nil
 }
 
 // toolHints are a tool_use's Kind and, for file tools, the absolute path
 // it works on (for editors that show and follow the location).
-func (a *Agent) toolHints(tool string, input json.RawMessage) (kind, path string) {
-	switch tool {
-	case ToolReadFile, ToolListFiles:
-		kind = KindRead
-	case ToolGlob, ToolGrep:
-		kind = KindSearch
-	case ToolWriteFile, ToolEditFile:
-		kind = KindEdit
-	case ToolBash:
-		kind = KindExecute
-	case ToolDelegate:
-		return KindDelegate, ""
-	default:
+func (a *Agent) toolHints(name string, input json.RawMessage) (kind, path string) {
+	t := tools.Find(a.knownTools(), name)
+	if t == nil {
 		return KindOther, ""
+	}
+	kind = string(t.Kind())
+	if t.Kind() == tools.Delegate || t.Kind() == tools.Other || tools.Builtin(name) == nil {
+		return kind, ""
 	}
 	var in struct {
 		Path string `json:"path"`

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
 
 // Permission modes (Config.PermissionMode), Claude Code's values.
@@ -76,12 +78,12 @@ type TextFiles interface {
 
 // Tool kinds (Event.Kind on "tool_use"), ACP's tool_call kinds.
 const (
-	KindRead     = "read"
-	KindEdit     = "edit"
-	KindExecute  = "execute"
-	KindSearch   = "search"
-	KindDelegate = "delegate"
-	KindOther    = "other"
+	KindRead     = string(tools.Read)
+	KindEdit     = string(tools.Edit)
+	KindExecute  = string(tools.Execute)
+	KindSearch   = string(tools.Search)
+	KindDelegate = string(tools.Delegate)
+	KindOther    = string(tools.Other)
 )
 
 // ShowText is s made safe to show on a terminal in an approval question:

@@ -11,14 +11,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // Limits of the bash tool.
 const (
-	defaultBashTimeout = 2 * time.Minute
-	maxBashTimeout     = 10 * time.Minute
+	defaultBashTimeout = tools.DefaultBashTimeout
+	maxBashTimeout     = tools.MaxBashTimeout
 	// bashOutputHead and bashOutputTail are what is kept of long output.
 	bashOutputHead = 16 << 10
 	bashOutputTail = 16 << 10
@@ -30,7 +31,7 @@ const (
 	bashPipeWait = time.Second
 )
 
-func (a *Agent) bash(ctx context.Context, b Block, in toolInput) (toolResult, error) {
+func (a *Agent) bash(ctx context.Context, b tools.Call, in tools.BashInput) (toolResult, error) {
 	command := in.Command
 	if strings.TrimSpace(command) == "" {
 		return errResult("bash needs a command"), nil

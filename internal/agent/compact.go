@@ -106,8 +106,8 @@ func (a *Agent) estimateTokens(system []string, msgs []Message) int64 {
 	for _, b := range system {
 		n += len(b)
 	}
-	if len(a.tools) > 0 {
-		b, _ := json.Marshal(toolDefs(a.tools))
+	if ts := a.knownTools(); len(ts) > 0 {
+		b, _ := json.Marshal(toolDefs(ts))
 		n += len(b)
 	}
 	b, _ := json.Marshal(msgs)

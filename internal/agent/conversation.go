@@ -2,6 +2,7 @@ package agent
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/param"
+
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
 
 // Conversation is one chat: what was said, with which model. It is our own
@@ -49,6 +52,9 @@ type Block struct {
 	ToolUseID string          `json:"tool_use_id,omitempty"` // tool_result
 	Content   string          `json:"content,omitempty"`     // tool_result
 	IsError   bool            `json:"is_error,omitempty"`    // tool_result
+	// Images are a tool_result's image blocks (an MCP tool's), after
+	// its text.
+	Images []tools.Image `json:"images,omitempty"`
 	// Raw is a server tool's block (server_tool_use, web_search_tool_result,
 	// web_fetch_tool_result) as the API sent it: sent back verbatim.
 	Raw json.RawMessage `json:"raw,omitempty"`
@@ -100,7 +106,7 @@ func (c *Conversation) params() []anthropic.MessageParam {
 				}
 				blocks = append(blocks, anthropic.NewToolUseBlock(b.ID, input, b.Name))
 			case "tool_result":
-				blocks = append(blocks, anthropic.NewToolResultBlock(b.ToolUseID, b.Content, b.IsError))
+				blocks = append(blocks, toolResultParam(b))
 			default:
 				if serverBlock(b.Type) && json.Valid(b.Raw) {
 					blocks = append(blocks, param.Override[anthropic.ContentBlockParamUnion](b.Raw))
@@ -158,4 +164,15 @@ func (m Message) text() string {
 		}
 	}
 	return b.String()
+}
+
+// toolResultParam is a tool_result block: its text, then its images.
+func toolResultParam(b Block) anthropic.ContentBlockParamUnion {
+	p := anthropic.NewToolResultBlock(b.ToolUseID, b.Content, b.IsError)
+	for _, img := range b.Images {
+		p.OfToolResult.Content = append(p.OfToolResult.Content, anthropic.ToolResultBlockParamContentUnion{OfImage: &anthropic.ImageBlockParam{
+			Source: anthropic.ImageBlockParamSourceUnion{OfBase64: &anthropic.Base64ImageSourceParam{
+				Data: base64.StdEncoding.EncodeToString(img.Data), MediaType: anthropic.Base64ImageSourceMediaType(img.MediaType)}}}})
+	}
+	return p
 }

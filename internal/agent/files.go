@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
 
 // fileVersions remembers, per absolute path, the content the agent last
@@ -67,7 +68,7 @@ func (a *Agent) readText(ctx context.Context, f *os.File, abs string, max int64)
 	return string(data), false, nil
 }
 
-func (a *Agent) readFile(ctx context.Context, in toolInput) toolResult {
+func (a *Agent) readFile(ctx context.Context, in tools.ReadFileInput) toolResult {
 	p := in.Path
 	if p == "" {
 		return errResult("read_file needs a path")
@@ -166,7 +167,7 @@ type fileChange struct {
 // changeFile runs write_file and edit_file: work-dir and credential-store
 // checks first (whatever the permission mode), then the planned change,
 // then permission (with the diff to show), then the write.
-func (a *Agent) changeFile(ctx context.Context, b Block, in toolInput) (toolResult, error) {
+func (a *Agent) changeFile(ctx context.Context, b tools.Call, in fileEdit) (toolResult, error) {
 	c, r, ok := a.planChange(ctx, b.Name, in)
 	if !ok {
 		return r, nil
@@ -192,7 +193,14 @@ func (a *Agent) changeFile(ctx context.Context, b Block, in toolInput) (toolResu
 	return toolResult{content: fmt.Sprintf("wrote %s (%d bytes)", c.shown, len(c.new))}, nil
 }
 
-func (a *Agent) planChange(ctx context.Context, tool string, in toolInput) (fileChange, toolResult, bool) {
+// fileEdit is write_file's or edit_file's input.
+type fileEdit struct {
+	Path, Content        string // write_file
+	OldString, NewString string // edit_file
+	ReplaceAll           bool
+}
+
+func (a *Agent) planChange(ctx context.Context, tool string, in fileEdit) (fileChange, toolResult, bool) {
 	c := fileChange{tool: tool, shown: in.Path}
 	if in.Path == "" {
 		return c, errResult("%s needs a path", tool), false
@@ -333,7 +341,12 @@ func (a *Agent) writeChange(ctx context.Context, c fileChange) error {
 // permit decides a call of a tool that may need permission: the rules,
 // then the Approver. ok is false with the denial as a tool result.
 func (a *Agent) permit(ctx context.Context, tool, command string, req ApprovalRequest) (toolResult, bool, error) {
-	v := a.policy.Check(tool, command)
+	return a.permitKind(ctx, tool, tools.KindOf(tool), command, req)
+}
+
+// permitKind is permit for a tool of kind.
+func (a *Agent) permitKind(ctx context.Context, tool string, kind tools.Kind, command string, req ApprovalRequest) (toolResult, bool, error) {
+	v := a.policy.CheckKind(tool, kind, command)
 	switch v.Decision {
 	case permission.Allow:
 		return toolResult{}, true, nil

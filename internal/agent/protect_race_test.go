@@ -18,7 +18,7 @@ func TestReadFileSymlinkSwapRace(t *testing.T) {
 	t.Parallel()
 	w := newCredWorld(t)
 	a := newAgent(t, bearerRuntime("http://127.0.0.1:1"), Config{
-		WorkDir: w.work, Tools: KnownTools, Protected: []string{w.home, w.sdk, w.token},
+		WorkDir: w.work, Tools: KnownTools(), Protected: []string{w.home, w.sdk, w.token},
 	})
 	plain := filepath.Join(w.work, "plain")
 	write(t, filepath.Join(plain, "auth.json"), `{"harmless":true}`)
@@ -70,7 +70,7 @@ func TestReadFileSymlinkSwapRace(t *testing.T) {
 func TestReadFileSwapAfterPathCheck(t *testing.T) {
 	w := newCredWorld(t)
 	a := newAgent(t, bearerRuntime("http://127.0.0.1:1"), Config{
-		WorkDir: w.work, Tools: KnownTools, Protected: []string{w.home, w.sdk, w.token},
+		WorkDir: w.work, Tools: KnownTools(), Protected: []string{w.home, w.sdk, w.token},
 	})
 	swap := filepath.Join(w.work, "swap")
 	for _, tc := range []struct{ file, target string }{

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
 
 // Limits of the search tools.
@@ -100,7 +102,7 @@ func (a *Agent) walkFiles(ctx context.Context, dir string, fn func(rel string, d
 	return ctx.Err()
 }
 
-func (a *Agent) glob(in toolInput) toolResult {
+func (a *Agent) glob(ctx context.Context, in tools.GlobInput) toolResult {
 	pat := strings.TrimPrefix(filepath.ToSlash(strings.TrimSpace(in.Pattern)), "./")
 	if pat == "" {
 		return errResult("glob needs a pattern, e.g. **/*.go")
@@ -118,7 +120,7 @@ func (a *Agent) glob(in toolInput) toolResult {
 	}
 	var hits []hit
 	more := false
-	err := a.walkFiles(context.Background(), base, func(p string, d fs.DirEntry) bool {
+	err := a.walkFiles(ctx, base, func(p string, d fs.DirEntry) bool {
 		rel := p
 		if b := filepath.ToSlash(base); b != "." {
 			rel = strings.TrimPrefix(p, b+"/")
@@ -184,7 +186,7 @@ func matchSegs(pat, name []string) bool {
 	return len(name) == 0
 }
 
-func (a *Agent) grep(ctx context.Context, in toolInput) toolResult {
+func (a *Agent) grep(ctx context.Context, in tools.GrepInput) toolResult {
 	if in.Pattern == "" {
 		return errResult("grep needs a pattern (an RE2 regular expression)")
 	}

@@ -5,33 +5,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // ToolSummary is a tool call's input in a few words, for the one-line
-// display of a call on a terminal: the path, pattern, command or task.
+// display of a call on a terminal: the path, pattern, command or task (the
+// tool value's own summary), masked and cut.
 func ToolSummary(tool string, input json.RawMessage) string {
-	var in struct {
-		Path, Pattern, Command, Task string
-	}
-	json.Unmarshal(input, &in)
-	var s string
-	switch tool {
-	case ToolBash:
-		s = in.Command
-	case ToolGlob, ToolGrep:
-		s = in.Pattern
-		if in.Path != "" {
-			s += " in " + in.Path
-		}
-	case ToolDelegate:
-		s = in.Task
-	default:
-		s = in.Path
-	}
-	if s == "" && tool != ToolListFiles {
-		s = string(input)
-	}
+	s := tools.Summary(tools.Builtin(tool), input)
 	// The input is the model's text, which may quote a key it was shown.
 	return summaryLine(secret.RedactShapes(s), 80)
 }

@@ -9,29 +9,32 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/exitcode"
 )
 
 // Tool names accepted by Config.Tools (and `hermes chat --tools`).
 const (
-	ToolReadFile  = permission.ToolReadFile
-	ToolListFiles = permission.ToolListFiles
-	ToolGlob      = permission.ToolGlob
-	ToolGrep      = permission.ToolGrep
-	ToolWriteFile = permission.ToolWriteFile
-	ToolEditFile  = permission.ToolEditFile
-	ToolBash      = permission.ToolBash
-	ToolDelegate  = permission.ToolDelegate
+	ToolReadFile  = tools.NameReadFile
+	ToolListFiles = tools.NameListFiles
+	ToolGlob      = tools.NameGlob
+	ToolGrep      = tools.NameGrep
+	ToolWriteFile = tools.NameWriteFile
+	ToolEditFile  = tools.NameEditFile
+	ToolBash      = tools.NameBash
+	ToolDelegate  = tools.NameDelegate
 )
 
-// KnownTools lists every built-in tool name, in the order help text shows them.
-var KnownTools = []string{ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolWriteFile, ToolEditFile, ToolBash, ToolDelegate}
+// KnownTools is every built-in tool name, in the order help text shows
+// them (package tools' registry).
+func KnownTools() []string { return tools.Names() }
 
 // Anthropic's server tools, declared on request (Config.Tools) and run by
 // the API: only an allow rule or bypassPermissions declares them.
@@ -65,14 +68,13 @@ func serverToolDefs(names []string, policy *permission.Policy) []anthropic.ToolU
 	return out
 }
 
-// Limits of the file tools: the model gets a clear error or a capped
-// answer rather than output that would flood its context.
+// Limits of the file tools (package tools declares them to the model).
 const (
-	MaxReadBytes    = 256 << 10
-	MaxListEntries  = 1000
-	MaxGlobResults  = 500
-	MaxGrepMatches  = 500
-	maxToolInputLen = 1 << 20 // write_file content can be big
+	MaxReadBytes    = tools.MaxReadBytes
+	MaxListEntries  = tools.MaxListEntries
+	MaxGlobResults  = tools.MaxGlobResults
+	MaxGrepMatches  = tools.MaxGrepMatches
+	maxToolInputLen = tools.MaxInputLen
 	// maxRangeFileBytes bounds a file read_file pages through with
 	// offset/limit, and a file edit_file changes.
 	maxRangeFileBytes = 16 << 20
@@ -84,6 +86,25 @@ type toolResult struct {
 	isError bool
 	denied  bool  // refused by the permission rules or the user
 	usage   Usage // tokens a sub-agent spent
+	images  []tools.Image
+}
+
+// value is r as package tools spells a result.
+func (r toolResult) value() tools.Result {
+	out := tools.Result{Content: r.content, IsError: r.isError, Denied: r.denied, Images: r.images}
+	if r.usage != (Usage{}) {
+		out.Usage = r.usage
+	}
+	return out
+}
+
+// fromValue is a tool's result as the agent keeps it.
+func fromValue(v tools.Result) toolResult {
+	r := toolResult{content: v.Content, isError: v.IsError, denied: v.Denied, images: v.Images}
+	if u, ok := v.Usage.(Usage); ok {
+		r.usage = u
+	}
+	return r
 }
 
 func errResult(format string, args ...any) toolResult {
@@ -91,114 +112,40 @@ func errResult(format string, args ...any) toolResult {
 }
 
 // toolDefs are the tool declarations sent to the API.
-func toolDefs(names []string) []anthropic.ToolUnionParam {
-	str := func(d string) map[string]any { return map[string]any{"type": "string", "description": d} }
-	var out []anthropic.ToolUnionParam
-	for _, n := range names {
-		var desc string
-		var props map[string]any
-		var required []string
-		switch n {
-		case ToolReadFile:
-			desc = fmt.Sprintf("Read a UTF-8 text file inside the working directory (relative path). Whole files up to %d KiB; for bigger files, or a part, give offset (first line, from 1) and limit (number of lines).", MaxReadBytes>>10)
-			props = map[string]any{"path": str("file path relative to the working directory"),
-				"offset": map[string]any{"type": "integer", "description": "first line to read, counting from 1"},
-				"limit":  map[string]any{"type": "integer", "description": "number of lines to read"}}
-			required = []string{"path"}
-		case ToolListFiles:
-			desc = "List the entries of a directory inside the working directory (relative path, default \".\"). Directories end with /."
-			props = map[string]any{"path": str("directory path relative to the working directory")}
-		case ToolGlob:
-			desc = fmt.Sprintf("Find files whose path matches a glob pattern (** matches any number of directories, e.g. **/*.go), newest first, skipping what .gitignore ignores; at most %d.", MaxGlobResults)
-			props = map[string]any{"pattern": str("glob pattern relative to path"), "path": str("directory to search, default the working directory")}
-			required = []string{"pattern"}
-		case ToolGrep:
-			desc = fmt.Sprintf("Search file contents with an RE2 regular expression; prints file:line:text for each matching line, skipping binary files and what .gitignore ignores; at most %d matches.", MaxGrepMatches)
-			props = map[string]any{"pattern": str("RE2 regular expression"), "path": str("file or directory to search, default the working directory"),
-				"glob":        str("only files matching this glob, e.g. *.go or **/*.md"),
-				"ignore_case": map[string]any{"type": "boolean", "description": "match case-insensitively"}}
-			required = []string{"pattern"}
-		case ToolWriteFile:
-			desc = "Create or overwrite a text file inside the working directory (parent directories are created; an existing file keeps its mode; read an existing file first)."
-			props = map[string]any{"path": str("file path relative to the working directory"), "content": str("the complete new content")}
-			required = []string{"path", "content"}
-		case ToolEditFile:
-			desc = "Replace exact text in a file you have read: old_string must occur exactly once (add surrounding lines to make it unique) unless replace_all is true. Fails if the file changed since you read it."
-			props = map[string]any{"path": str("file path relative to the working directory"), "old_string": str("the exact text to replace"),
-				"new_string":  str("the replacement text"),
-				"replace_all": map[string]any{"type": "boolean", "description": "replace every occurrence"}}
-			required = []string{"path", "old_string", "new_string"}
-		case ToolBash:
-			desc = fmt.Sprintf("Run a command with bash -c in the working directory and return its exit code and output (stdout and stderr together; long output keeps its head and tail). Default timeout %v, at most %v. Background processes are stopped when the command ends.", defaultBashTimeout, maxBashTimeout)
-			props = map[string]any{"command": str("the bash command line"), "timeout_ms": map[string]any{"type": "integer", "description": "timeout in milliseconds"}}
-			required = []string{"command"}
-		case ToolDelegate:
-			desc = "Hand a self-contained task to a sub-agent that has the same tools and permissions and returns its final answer. Several delegate calls in one turn run in parallel."
-			props = map[string]any{"task": str("the complete task; the sub-agent sees nothing else of this conversation")}
-			required = []string{"task"}
-		}
-		t := anthropic.ToolUnionParamOfTool(anthropic.ToolInputSchemaParam{Properties: props, Required: required}, n)
-		t.OfTool.Description = anthropic.String(desc)
-		out = append(out, t)
+func toolDefs(ts []tools.Tool) []anthropic.ToolUnionParam {
+	out := make([]anthropic.ToolUnionParam, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.Definition())
 	}
 	return out
-}
-
-// toolInput is every tool's input; each tool reads its own fields.
-type toolInput struct {
-	Path       string `json:"path"`
-	Task       string `json:"task"`
-	Offset     int    `json:"offset"`
-	Limit      int    `json:"limit"`
-	Pattern    string `json:"pattern"`
-	Glob       string `json:"glob"`
-	IgnoreCase bool   `json:"ignore_case"`
-	Content    string `json:"content"`
-	OldString  string `json:"old_string"`
-	NewString  string `json:"new_string"`
-	ReplaceAll bool   `json:"replace_all"`
-	Command    string `json:"command"`
-	TimeoutMS  int64  `json:"timeout_ms"`
 }
 
 // runTool executes one tool call. Failures are tool results with is_error,
 // for the model to read; only cancellation is returned as an error.
 func (a *Agent) runTool(ctx context.Context, model string, b Block, emit func(Event)) (toolResult, error) {
-	if !a.hasTool(b.Name) {
+	t := tools.Find(a.allTools(ctx), b.Name)
+	if t == nil {
 		return errResult("unknown tool %q", b.Name), nil
 	}
 	if len(b.Input) > maxToolInputLen {
 		return errResult("tool input is larger than %d bytes", maxToolInputLen), nil
 	}
-	var in toolInput
-	if err := json.Unmarshal(b.Input, &in); err != nil {
-		return errResult("invalid input for %s: %v", b.Name, err), nil
+	if !json.Valid(b.Input) {
+		return errResult("invalid input for %s: not JSON", b.Name), nil
 	}
-	switch b.Name {
-	case ToolReadFile:
-		return a.readFile(ctx, in), nil
-	case ToolListFiles:
-		return a.listFiles(in.Path), nil
-	case ToolGlob:
-		return a.glob(in), nil
-	case ToolGrep:
-		return a.grep(ctx, in), nil
-	case ToolWriteFile, ToolEditFile:
-		return a.changeFile(ctx, b, in)
-	case ToolBash:
-		return a.bash(ctx, b, in)
-	default:
-		return a.delegate(ctx, model, in.Task, emit)
-	}
-}
-
-func (a *Agent) hasTool(name string) bool {
-	for _, t := range a.tools {
-		if t == name {
-			return true
+	if tools.Builtin(b.Name) == nil {
+		// A tool from outside (an MCP server): the policy decides
+		// here, deny rules first, as it does inside bash for bash.
+		req := ApprovalRequest{ToolID: b.ID, Tool: b.Name, Input: b.Input, Title: b.Name + " " + oneLineCut(ToolSummary(b.Name, b.Input), 200)}
+		if r, ok, err := a.permitKind(ctx, b.Name, t.Kind(), "", req); !ok || err != nil {
+			return r, err
 		}
 	}
-	return false
+	v, err := t.Run(ctx, agentEnv{a: a, model: model, emit: emit}, tools.Call{ID: b.ID, Name: b.Name, Input: b.Input, Model: model})
+	if err != nil {
+		return toolResult{}, err
+	}
+	return fromValue(v), nil
 }
 
 // openRoot opens the working directory as an os.Root: every path below it
@@ -332,4 +279,42 @@ func (a *Agent) delegate(ctx context.Context, model, task string, emit func(Even
 		text = "(the sub-agent returned no text)"
 	}
 	return toolResult{content: text, usage: res.Usage}, nil
+}
+
+// toolNames is the names of the tools a offers.
+func (a *Agent) toolNames() []string {
+	out := make([]string, 0, len(a.tools))
+	for _, t := range a.tools {
+		out = append(out, t.Name())
+	}
+	return out
+}
+
+// allTools is every tool offered now: the built-in ones, then MoreTools'
+// that the policy offers (plan mode offers only read-only ones; a
+// whole-tool deny rule takes one off).
+func (a *Agent) allTools(ctx context.Context) []tools.Tool {
+	if a.cfg.MoreTools == nil {
+		return a.tools
+	}
+	out := slices.Clip(a.tools)
+	for _, t := range a.cfg.MoreTools.Tools(ctx) {
+		if tools.Builtin(t.Name()) == nil && tools.Find(out, t.Name()) == nil && a.policy.OfferedKind(t.Name(), t.Kind()) {
+			out = append(out, t)
+		}
+	}
+	if a.seen != nil {
+		a.seen.Store(&out)
+	}
+	return out
+}
+
+// knownTools is the last allTools, or the built-in ones before the first.
+func (a *Agent) knownTools() []tools.Tool {
+	if a.seen != nil {
+		if p := a.seen.Load(); p != nil {
+			return *p
+		}
+	}
+	return a.tools
 }

@@ -19,7 +19,7 @@ func toolAgent(t *testing.T, dir string, cfg Config) *Agent {
 	t.Helper()
 	cfg.WorkDir = dir
 	if cfg.Tools == nil {
-		cfg.Tools = KnownTools
+		cfg.Tools = KnownTools()
 	}
 	return newAgent(t, bearerRuntime("http://127.0.0.1:1"), cfg)
 }
@@ -401,8 +401,8 @@ func TestPermissionsGateTools(t *testing.T) {
 		t.Errorf("deny: %+v", r)
 	}
 	a = toolAgent(t, dir, Config{PermissionMode: ModePlan})
-	if strings.Join(a.tools, ",") != "read_file,list_files,glob,grep,delegate" {
-		t.Errorf("plan mode offers %v", a.tools)
+	if strings.Join(a.toolNames(), ",") != "read_file,list_files,glob,grep,delegate" {
+		t.Errorf("plan mode offers %v", a.toolNames())
 	}
 	if _, err := New(bearerRuntime("http://x"), Config{PermissionMode: "yolo"}); err == nil {
 		t.Error("bad mode accepted")
@@ -641,4 +641,17 @@ func TestDelegateInheritsPermissions(t *testing.T) {
 	if strings.Join(subTools, ",") != "read_file" {
 		t.Errorf("plan-mode sub-agent offered %v, want only read_file", subTools)
 	}
+}
+
+// glob walks with the call's context: a cancelled call stops walking.
+func TestGlobHonoursCancellation(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for i := range 50 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%d.go", i)), nil, 0o644)
+	}
+	a := toolAgent(t, dir, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	wantErr(t, callCtx(t, ctx, a, ToolGlob, map[string]any{"pattern": "**/*.go"}), "canceled")
 }

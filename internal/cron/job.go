@@ -47,6 +47,10 @@ type Job struct {
 	// given ("" and nil: the settings files at run time decide).
 	Sandbox        string `json:"sandbox,omitempty"`
 	SandboxNetwork *bool  `json:"sandbox_network,omitempty"`
+	// MCPConfig and StrictMCPConfig are --mcp-config (files made
+	// absolute, or JSON) and --strict-mcp-config, read at run time.
+	MCPConfig       []string `json:"mcp_config,omitempty"`
+	StrictMCPConfig bool     `json:"strict_mcp_config,omitempty"`
 	// Dir is the working directory of the file tools: where the job was added.
 	Dir    string `json:"dir,omitempty"`
 	Paused bool   `json:"paused,omitempty"`

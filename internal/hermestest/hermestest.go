@@ -33,6 +33,7 @@ import (
 	"testing"
 
 	"github.com/hermes-agent/hermes/internal/cli/root"
+	"github.com/hermes-agent/hermes/internal/mcpstandin"
 )
 
 // Name is the command name the copy is installed under: TestMain runs
@@ -51,6 +52,9 @@ var binary string
 func Main(m *testing.M) {
 	if filepath.Base(os.Args[0]) == Name {
 		os.Exit(root.Main(os.Args[1:]))
+	}
+	if filepath.Base(os.Args[0]) == mcpstandin.Name {
+		os.Exit(mcpstandin.Main())
 	}
 	os.Exit(run(m))
 }
@@ -72,6 +76,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	binary = filepath.Join(dir, Name)
+	// The MCP stand-in server, for scripts' .mcp.json files.
+	if err := os.Link(binary, filepath.Join(dir, mcpstandin.Name)); err != nil {
+		fmt.Fprintln(os.Stderr, "hermestest: install mcp-standin:", err)
+		return 1
+	}
 	// For scripts and children that find hermes on PATH (testscript's
 	// `exec hermes`, the Action's shell steps).
 	os.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))

@@ -18,7 +18,8 @@ import (
 // stdout is every protocol line hermes wrote, stderr its stderr. A script
 // cannot do this with stdin alone: requests are answered concurrently, and
 // the prompt needs the id session/new returns. With !, hermes must exit
-// non-zero.
+// non-zero. $ACP_MCP_SERVERS, when set, is session/new's mcpServers (a
+// JSON array), as an editor sends its MCP servers.
 func cmdACPPrompt(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 1 {
 		ts.Fatalf("usage: acpprompt TEXT [FLAG...]")
@@ -62,7 +63,11 @@ func cmdACPPrompt(ts *testscript.TestScript, neg bool, args []string) {
 	go func() {
 		defer close(done)
 		call(1, "initialize", map[string]any{"protocolVersion": 1, "clientCapabilities": map[string]any{}})
-		res := call(2, "session/new", map[string]any{"cwd": ts.Getenv("WORK"), "mcpServers": []any{}})
+		var servers any = []any{}
+		if v := ts.Getenv("ACP_MCP_SERVERS"); v != "" {
+			ts.Check(json.Unmarshal([]byte(v), &servers))
+		}
+		res := call(2, "session/new", map[string]any{"cwd": ts.Getenv("WORK"), "mcpServers": servers})
 		if r, ok := res["result"].(map[string]any); ok {
 			call(3, "session/prompt", map[string]any{"sessionId": r["sessionId"], "prompt": []any{map[string]any{"type": "text", "text": args[0]}}})
 		}

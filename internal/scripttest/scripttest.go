@@ -135,5 +135,6 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 		"waithttp":  cmdWaitHTTP,
 		"httpget":   cmdHTTPGet,
 		"acpprompt": cmdACPPrompt,
+		"mcphttp":   cmdMCPHTTP,
 	}
 }

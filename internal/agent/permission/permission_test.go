@@ -386,3 +386,45 @@ func TestModesIsACopy(t *testing.T) {
 		t.Error("a mode added to a caller's copy is accepted")
 	}
 }
+
+func TestMCPRules(t *testing.T) {
+	for _, c := range []struct{ in, want, err string }{
+		{"mcp__github", "mcp__github", ""},
+		{"mcp__github__*", "mcp__github", ""},
+		{"mcp__github__create_issue", "mcp__github__create_issue", ""},
+		{"mcp__", "", "unknown tool"},
+		{"mcp__a b", "", "unknown tool"},
+		{"mcp__github(x)", "", "only bash takes a command"},
+	} {
+		r, err := ParseRule(c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("ParseRule(%q) = %v, %v; want error %q", c.in, r, err, c.err)
+			}
+			continue
+		}
+		if err != nil || r.String() != c.want {
+			t.Errorf("ParseRule(%q) = %v, %v; want %s", c.in, r, err, c.want)
+		}
+	}
+	p, _ := New(ModeDefault, []Rule{{Tool: "mcp__gh"}}, []Rule{{Tool: "mcp__gh__delete_repo"}})
+	if v := p.Check("mcp__gh__list", ""); v.Decision != Allow {
+		t.Errorf("server rule: %v", v)
+	}
+	if v := p.Check("mcp__gh__delete_repo", ""); v.Decision != Deny {
+		t.Errorf("deny tool: %v", v)
+	}
+	// A server rule does not reach a server whose name it prefixes.
+	if v := p.Check("mcp__ghx__list", ""); v.Decision != Ask || v.Hint() != "allow it with --allowed-tools 'mcp__ghx__list'" {
+		t.Errorf("other server: %v %s", v, v.Hint())
+	}
+	// Unknown tools ask, never allow; plan mode offers none.
+	plan, _ := New(ModePlan, []Rule{{Tool: "mcp__gh"}}, nil)
+	if plan.Offered("mcp__gh__list") || plan.Check("mcp__gh__list", "").Decision != Deny {
+		t.Error("plan mode offers an MCP tool")
+	}
+	// A project rule for a server cannot widen a user's rule for one tool.
+	if got := Narrow([]Rule{{Tool: "mcp__gh__list"}}, []Rule{{Tool: "mcp__gh"}}); len(got) != 1 || got[0].Tool != "mcp__gh__list" {
+		t.Errorf("Narrow = %v", got)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
 
 // Permission modes, Claude Code's values.
@@ -106,13 +108,19 @@ func (p *Policy) Mode() string { return p.mode }
 // Offered reports whether tool is offered to the model at all: plan mode
 // offers only read-only tools, and a tool denied as a whole is not offered.
 func (p *Policy) Offered(tool string) bool {
-	if p.mode == ModePlan && !ReadOnly(tool) {
+	return p.OfferedKind(tool, tools.KindOf(tool))
+}
+
+// OfferedKind is Offered for a tool of kind (an MCP server's tool, whose
+// kind the agent knows).
+func (p *Policy) OfferedKind(tool string, kind tools.Kind) bool {
+	if p.mode == ModePlan && !kind.ReadOnly() {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, r := range p.deny {
-		if r.Tool == tool && r.Command == "" {
+		if names(r.Tool, tool) && r.Command == "" {
 			return false
 		}
 	}
@@ -191,6 +199,13 @@ func (p *Policy) Rules() (allow, deny []Rule) {
 // plan mode refuses the rest; bypassPermissions allows; acceptEdits allows
 // the file tools; allow rules allow; anything else is Ask.
 func (p *Policy) Check(tool, command string) Verdict {
+	return p.CheckKind(tool, tools.KindOf(tool), command)
+}
+
+// CheckKind is Check for a tool of kind: an MCP server's tool is Other
+// (asks like bash) unless the user opted in to the server's read-only
+// hints.
+func (p *Policy) CheckKind(tool string, kind tools.Kind, command string) Verdict {
 	allow, deny := p.Rules()
 	var parts []Part
 	var perr error
@@ -201,17 +216,17 @@ func (p *Policy) Check(tool, command string) Verdict {
 		return v
 	}
 	switch {
-	case ReadOnly(tool):
+	case kind.ReadOnly():
 		return Verdict{Decision: Allow}
 	case p.mode == ModePlan:
 		return Verdict{Decision: Deny, Reason: fmt.Sprintf("%s is not available in plan mode (read-only tools only)", tool)}
 	case p.mode == ModeBypassPermissions:
 		return Verdict{Decision: Allow}
-	case p.mode == ModeAcceptEdits && EditTool(tool):
+	case p.mode == ModeAcceptEdits && kind == tools.Edit:
 		return Verdict{Decision: Allow}
 	}
 	for _, r := range allow {
-		if r.Tool == tool && r.Command == "" {
+		if names(r.Tool, tool) && r.Command == "" {
 			return Verdict{Decision: Allow}
 		}
 	}
@@ -251,7 +266,7 @@ func (p *Policy) Check(tool, command string) Verdict {
 func checkDeny(tool string, deny []Rule, parts []Part, perr error) (Verdict, bool) {
 	var cmdRules []Rule
 	for _, r := range deny {
-		if r.Tool != tool {
+		if !names(r.Tool, tool) {
 			continue
 		}
 		if r.Command == "" {

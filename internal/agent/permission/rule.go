@@ -17,22 +17,24 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
 
-// Tool names, the same as the agent's (agent.KnownTools).
+// The built-in tools' names (package tools owns them).
 const (
-	ToolReadFile  = "read_file"
-	ToolListFiles = "list_files"
-	ToolGlob      = "glob"
-	ToolGrep      = "grep"
-	ToolWriteFile = "write_file"
-	ToolEditFile  = "edit_file"
-	ToolBash      = "bash"
-	ToolDelegate  = "delegate"
+	ToolReadFile  = tools.NameReadFile
+	ToolListFiles = tools.NameListFiles
+	ToolGlob      = tools.NameGlob
+	ToolGrep      = tools.NameGrep
+	ToolWriteFile = tools.NameWriteFile
+	ToolEditFile  = tools.NameEditFile
+	ToolBash      = tools.NameBash
+	ToolDelegate  = tools.NameDelegate
 )
 
-// Tools lists every tool name rules may name.
-var Tools = []string{ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolWriteFile, ToolEditFile, ToolBash, ToolDelegate}
+// Tools lists every built-in tool name rules may name.
+func Tools() []string { return tools.Names() }
 
 // Anthropic's server tools: declared by hermes, run by the API.
 const (
@@ -84,18 +86,14 @@ func claudeName(name string) string {
 	return ""
 }
 
-// ReadOnly reports whether tool only reads: it runs without asking and is
-// the only kind offered in plan mode.
-func ReadOnly(tool string) bool {
-	switch tool {
-	case ToolReadFile, ToolListFiles, ToolGlob, ToolGrep, ToolDelegate:
-		return true
-	}
-	return false
-}
+// ReadOnly reports whether the built-in tool only reads: it runs without
+// asking and is the only kind offered in plan mode. Any other tool (an
+// MCP server's) is not.
+func ReadOnly(tool string) bool { return tools.KindOf(tool).ReadOnly() }
 
-// EditTool reports whether tool changes files (allowed by acceptEdits).
-func EditTool(tool string) bool { return tool == ToolWriteFile || tool == ToolEditFile }
+// EditTool reports whether the built-in tool changes files (allowed by
+// acceptEdits).
+func EditTool(tool string) bool { return tools.KindOf(tool) == tools.Edit }
 
 // Rule is one permission rule: a whole tool ("edit_file", "bash"), or a
 // bash command ("bash(git status)") or command prefix ("bash(go test:*)").
@@ -203,18 +201,55 @@ func domainRule(s, tool, spec string) (Rule, error) {
 }
 
 func toolName(name string) (string, error) {
-	if slices.Contains(ServerTools, name) {
+	if slices.Contains(ServerTools, name) || tools.Builtin(name) != nil {
 		return name, nil
-	}
-	for _, t := range Tools {
-		if name == t {
-			return t, nil
-		}
 	}
 	if t := claudeName(name); t != "" {
 		return t, nil
 	}
-	return "", fmt.Errorf("unknown tool %q: choose from %s", name, strings.Join(Tools, ", "))
+	if t, ok := mcpRuleName(name); ok {
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown tool %q: choose from %s, or an MCP server's tools as mcp__SERVER or mcp__SERVER__TOOL", name, strings.Join(Tools(), ", "))
+}
+
+// MCPPrefix starts the name of every MCP server's tool: mcp__SERVER__TOOL.
+const MCPPrefix = "mcp__"
+
+// mcpRuleName reads an MCP rule's tool: mcp__SERVER (every tool of the
+// server; mcp__SERVER__* is the same) or mcp__SERVER__TOOL.
+func mcpRuleName(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, MCPPrefix)
+	if !ok {
+		return "", false
+	}
+	server, tool, hasTool := strings.Cut(rest, "__")
+	if tool == "*" {
+		tool, hasTool = "", false
+	}
+	if !validMCPPart(server) || hasTool && tool == "" {
+		return "", false
+	}
+	if !hasTool {
+		return MCPPrefix + server, true
+	}
+	return MCPPrefix + server + "__" + tool, true
+}
+
+func validMCPPart(s string) bool {
+	return s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == "" && !strings.Contains(s, "__")
+}
+
+// names reports whether rule tool name rt applies to a call of tool: the
+// same name, or an MCP server rule (mcp__SERVER) for one of its tools.
+func names(rt, tool string) bool {
+	if rt == tool {
+		return true
+	}
+	if !strings.HasPrefix(rt, MCPPrefix) || strings.Contains(strings.TrimPrefix(rt, MCPPrefix), "__") {
+		return false
+	}
+	return strings.HasPrefix(tool, rt+"__")
 }
 
 // SplitRules splits a flag value or settings entry into rule strings:
@@ -275,7 +310,7 @@ func ParseRules(specs []string) ([]Rule, error) {
 // covers reports whether rule r allows everything rule o allows (used to
 // keep project settings from widening the user's).
 func (r Rule) covers(o Rule) bool {
-	if r.Tool != o.Tool {
+	if !names(r.Tool, o.Tool) {
 		return false
 	}
 	if r.Command == "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	MaxBudgetUSD    float64
 	// NoProjectInstructions skips AGENTS.md and CLAUDE.md in every session.
 	NoProjectInstructions bool
+	// MCPConfig and StrictMCPConfig are --mcp-config and --strict-mcp-config.
+	MCPConfig       []string
+	StrictMCPConfig bool
 }
 
 // NewCmd returns the `hermes acp` command.
@@ -94,6 +98,7 @@ allow them.`,
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per prompt when tools are used")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "per session: stop a prompt after the model call that takes the session's cost (list price) over this many US dollars")
 	fl.BoolVar(&opts.NoProjectInstructions, "no-project-instructions", false, "do not read AGENTS.md, CLAUDE.md and CLAUDE.local.md from a session's work dir")
+	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
 	return cmd
 }
 
@@ -111,6 +116,9 @@ func (o *Options) check() error {
 		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
 			return cmdutil.FlagErrorf("--sandbox: %v", err)
 		}
+	}
+	if err := mcp.CheckFlags(o.MCPConfig); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
 	}
 	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
 		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
@@ -146,6 +154,8 @@ func Run(ctx context.Context, opts *Options) error {
 		SecretEnv:             opts.Factory.SecretEnv,
 		Logger:                opts.Factory.Logger(), // stderr: never stdout
 		Warnings:              opts.IO.ErrOut,
+		MCPConfig:             opts.MCPConfig,
+		StrictMCPConfig:       opts.StrictMCPConfig,
 	}
 	if opts.PermissionMode == permission.ModeBypassPermissions {
 		fmt.Fprintln(opts.IO.ErrOut, permission.BypassWarning)

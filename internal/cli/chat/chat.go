@@ -28,6 +28,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/markdown"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
 	"github.com/hermes-agent/hermes/internal/sandbox"
@@ -86,6 +87,10 @@ type Options struct {
 	// (permission.ResolveSandbox).
 	Sandbox        string
 	SandboxNetwork *bool
+	// MCPConfig and StrictMCPConfig are --mcp-config (files or JSON)
+	// and --strict-mcp-config (only those servers).
+	MCPConfig       []string
+	StrictMCPConfig bool
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
@@ -191,12 +196,13 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "one-shot: stop after the model call that takes the answer's cost (list price) over this many US dollars, exit 1")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools, ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools(), ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &sandboxNetwork)
+	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
 	// here that is /resume inside the chat.)
@@ -208,7 +214,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	_ = cmd.RegisterFlagCompletionFunc("session", completeSessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("resume", completeSessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteFixed("text", "json", "stream-json"))
-	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(append(slices.Clip(agent.KnownTools), agent.ServerTools...)...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(append(slices.Clip(agent.KnownTools()), agent.ServerTools...)...))
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	return cmd
 }
@@ -291,6 +297,12 @@ func Run(ctx context.Context, opts *Options) error {
 		s.Instructions = append(s.Instructions, f.Path)
 	}
 	useTUI := interactive && s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd)
+	servers, flushMCP, err := opts.openMCP(ctx, &cfg, home, useTUI)
+	if err != nil {
+		return err
+	}
+	defer servers.Close()
+	defer flushMCP()
 	if useTUI && cfg.Approver != nil {
 		// The terminal UI asks in a dialog: it owns stdin.
 		s.approver = tui.NewApprover()
@@ -424,12 +436,15 @@ func (o *Options) check() error {
 		return cmdutil.FlagErrorf("invalid --format %q: use text, json or stream-json", o.Format)
 	}
 	for _, t := range o.Tools {
-		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools, t) && !slices.Contains(agent.ServerTools, t) {
-			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", t, strings.Join(agent.KnownTools, ", "), strings.Join(agent.ServerTools, ", "))
+		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools(), t) && !slices.Contains(agent.ServerTools, t) {
+			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", t, strings.Join(agent.KnownTools(), ", "), strings.Join(agent.ServerTools, ", "))
 		}
 	}
 	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
 		return cmdutil.FlagErrorf("--permission-mode: %v", err)
+	}
+	if err := mcp.CheckFlags(o.MCPConfig); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
 	}
 	if o.Sandbox != "" {
 		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
@@ -568,7 +583,7 @@ func (o *Options) agentConfig() agent.Config {
 // given; "none" and "" in the list offer nothing by themselves.
 func (o *Options) tools() []string {
 	if !o.ToolsGiven {
-		return slices.Clone(agent.KnownTools)
+		return slices.Clone(agent.KnownTools())
 	}
 	out := []string{}
 	for _, t := range o.Tools {

@@ -144,7 +144,7 @@ func TestToolsOfferedByDefault(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{nil, agent.KnownTools},
+		{nil, agent.KnownTools()},
 		{[]string{"--tools", "read_file,grep"}, []string{"read_file", "grep"}},
 		{[]string{"--tools", "none"}, nil},
 		{[]string{"--tools", ""}, nil},

@@ -17,6 +17,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 )
@@ -43,6 +44,8 @@ type addOptions struct {
 	Sandbox         string
 	SandboxNetwork  *bool
 	sandboxNetwork  bool
+	MCPConfig       []string
+	StrictMCPConfig bool
 }
 
 func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *addOptions) error) *cobra.Command {
@@ -75,15 +78,16 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default: HERMES_MODEL at run time, else "+models.DefaultModel+")")
 	fl.StringVar(&opts.System, "system", "", "text added to the system prompt (as chat --append-system-prompt)")
 	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools, ", "))
+	fl.StringSliceVar(&opts.Tools, "tools", nil, "opt-in tools, comma-separated: "+strings.Join(agent.KnownTools(), ", "))
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "maximum model calls per run when tools are used (default "+strconv.Itoa(agent.DefaultMaxTurns)+")")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "stop a run after the model call that takes its cost (list price) over this many US dollars; the run fails")
 	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default, acceptEdits, bypassPermissions or plan (nobody is asked in a cron run: what no rule allows is denied)")
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
-	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools()...))
 	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls the job may make: edit_file, 'bash(go test:*)'", "allowedTools")
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied", "disallowedTools")
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.sandboxNetwork)
+	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
 	return cmd
 }
 
@@ -106,12 +110,16 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	if err := validate(job, now); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	if len(job.Tools) > 0 {
+	if err := mcp.CheckFlags(opts.MCPConfig); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
+	if len(job.Tools) > 0 || len(opts.MCPConfig) > 0 {
 		dir, err := opts.Getwd()
 		if err != nil {
 			return fmt.Errorf("working directory for the job's file tools: %w", err)
 		}
 		job.Dir = dir
+		job.MCPConfig, job.StrictMCPConfig = mcp.AbsFlags(opts.MCPConfig, dir), opts.StrictMCPConfig
 	}
 	store, err := opts.Store()
 	if err != nil {

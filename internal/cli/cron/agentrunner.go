@@ -14,6 +14,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/cron"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 )
 
@@ -102,6 +103,18 @@ func (r agentRunner) Run(ctx context.Context, rt *credential.Runtime, job cron.J
 			fmt.Fprintf(r.Warnings, "hermes: cron job %s: warning: %s\n", job.Name, w)
 		}
 	}
+	// MCP servers: the job's --mcp-config, and (unless strict) the
+	// user's and its directory's approved project servers. Nobody can be
+	// asked: an unapproved one is skipped with a line on stderr.
+	servers, err := mcp.Open(ctx, mcp.Setup{HermesHome: r.Home, WorkDir: job.Dir, Flags: job.MCPConfig, Strict: job.StrictMCPConfig,
+		ProtectedEnv: cfg.ProtectedEnv, Stderr: r.Warnings})
+	if err != nil {
+		return "", fmt.Errorf("cron job %s: %w", job.Name, err)
+	}
+	defer servers.Close()
+	if servers != nil {
+		cfg.MoreTools = servers
+	}
 	a, err := agent.New(rt, cfg)
 	if err != nil {
 		return "", err
@@ -154,8 +167,8 @@ func (r agentRunner) protected() []string {
 // validateTools reports tool names the agent does not know.
 func validateTools(tools []string) error {
 	for _, t := range tools {
-		if !slices.Contains(agent.KnownTools, t) {
-			return fmt.Errorf("unknown tool %q: the tools are %s", t, strings.Join(agent.KnownTools, ", "))
+		if !slices.Contains(agent.KnownTools(), t) {
+			return fmt.Errorf("unknown tool %q: the tools are %s", t, strings.Join(agent.KnownTools(), ", "))
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 )
 
@@ -33,6 +34,8 @@ type editOptions struct {
 	SandboxNetwork                  bool
 	MaxTurns                        int
 	MaxBudgetUSD                    float64
+	MCPConfig                       []string
+	StrictMCPConfig                 bool
 	set                             func(flag string) bool
 }
 
@@ -74,15 +77,16 @@ none). Changing the schedule restarts it from now.`,
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.SandboxNetwork)
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "new maximum model calls per run (0 for the default)")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "new budget per run in US dollars (list price; 0 for none)")
+	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
-	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools()...))
 	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
 	return cmd
 }
 
 func editRun(ctx context.Context, opts *editOptions) error {
 	fields := []string{"schedule", "prompt", "model", "system", "tools", "permission-mode", "allowed-tools", "disallowed-tools",
-		"sandbox", "sandbox-network", "max-turns", "max-budget-usd"}
+		"sandbox", "sandbox-network", "max-turns", "max-budget-usd", "mcp-config", "strict-mcp-config"}
 	var changed []string
 	for _, f := range fields {
 		if opts.set(f) {
@@ -98,8 +102,11 @@ func editRun(ctx context.Context, opts *editOptions) error {
 	if opts.set("prompt") && strings.TrimSpace(opts.Prompt) == "" {
 		return cmdutil.FlagErrorf("--prompt cannot be empty")
 	}
+	if err := mcp.CheckFlags(nonEmpty(opts.MCPConfig)); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
 	var dir string
-	if opts.set("tools") && len(opts.Tools) > 0 {
+	if opts.set("tools") && len(opts.Tools) > 0 || opts.set("mcp-config") {
 		d, err := opts.Getwd()
 		if err != nil {
 			return fmt.Errorf("working directory for the job's file tools: %w", err)
@@ -134,6 +141,16 @@ func editRun(ctx context.Context, opts *editOptions) error {
 				// (re)configured from.
 				edited.Dir = dir
 			}
+		}
+		if opts.set("mcp-config") {
+			// Replaces the job's servers ("" for none).
+			edited.MCPConfig = mcp.AbsFlags(nonEmpty(opts.MCPConfig), dir)
+			if edited.Dir == "" && len(edited.MCPConfig) > 0 {
+				edited.Dir = dir
+			}
+		}
+		if opts.set("strict-mcp-config") {
+			edited.StrictMCPConfig = opts.StrictMCPConfig
 		}
 		if opts.set("permission-mode") {
 			edited.PermissionMode = strings.TrimSpace(opts.PermissionMode)

@@ -22,6 +22,7 @@ import (
 	execcmd "github.com/hermes-agent/hermes/internal/cli/exec"
 	"github.com/hermes-agent/hermes/internal/cli/factory"
 	"github.com/hermes-agent/hermes/internal/cli/gateway"
+	mcpcmd "github.com/hermes-agent/hermes/internal/cli/mcp"
 	modelscmd "github.com/hermes-agent/hermes/internal/cli/models"
 	"github.com/hermes-agent/hermes/internal/cli/version"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
@@ -81,6 +82,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 		demo.NewCmd(f),
 		version.NewCmd(f),
 		acpcmd.NewCmd(f),
+		mcpcmd.NewCmd(f),
 	)
 	cmdutil.ArgsAsFlagErrors(cmd)
 	return cmd
