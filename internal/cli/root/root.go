@@ -14,6 +14,7 @@ import (
 
 	acpcmd "github.com/hermes-agent/hermes/internal/cli/acp"
 	"github.com/hermes-agent/hermes/internal/cli/auth"
+	botcmd "github.com/hermes-agent/hermes/internal/cli/bot"
 	"github.com/hermes-agent/hermes/internal/cli/chat"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cli/cron"
@@ -76,6 +77,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 		demo.NewCmd(f),
 		version.NewCmd(f),
 		acpcmd.NewCmd(f),
+		botcmd.NewCmd(f),
 	)
 	cmdutil.ArgsAsFlagErrors(cmd)
 	return cmd
