@@ -93,15 +93,15 @@ func Setup(env *testscript.Env) error {
 	env.Values[doublesKey{}] = d
 	ghaURL, ghaToken := d.Issuer.GitHubActions()
 	for k, v := range map[string]string{
-		"STUB_URL":     d.Stub.URL,
-		"OIDC_ISSUER":  d.Issuer.URL,
-		"RULE_ID":      anthropictest.DefaultRuleID,
-		"ORG_ID":       anthropictest.DefaultOrgID,
-		"STUB_API_KEY": StubAPIKey,
-		"GHA_URL":      ghaURL,
-		"GHA_TOKEN":    ghaToken,
-		"GCE_HOST":     d.Issuer.GCEMetadataHost(),
-		"AZURE_IMDS":   d.Issuer.AzureIMDSEndpoint(),
+		"STUB_URL":       d.Stub.URL,
+		"OIDC_ISSUER":    d.Issuer.URL,
+		"RULE_ID":        anthropictest.DefaultRuleID,
+		"ORG_ID":         anthropictest.DefaultOrgID,
+		"STUB_API_KEY":   StubAPIKey,
+		"GHA_URL":        ghaURL,
+		"GHA_TOKEN":      ghaToken,
+		"GCE_HOST":       d.Issuer.GCEMetadataHost(),
+		"AZURE_IMDS":     d.Issuer.AzureIMDSEndpoint(),
 		"TELEGRAM_URL":   d.Telegram.URL,
 		"TELEGRAM_TOKEN": TelegramToken,
 	} {
