@@ -80,3 +80,14 @@ func requestError(platform, method string, err error, secrets ...string) error {
 	}
 	return &PlatformError{Platform: platform, Method: method, Code: "request failed", Description: secret.RedactShapes(secret.Redact(err.Error(), secrets...), secrets...)}
 }
+
+// rememberSecrets masks values in every later log line and error.
+func rememberSecrets(values ...string) {
+	var set []string
+	for _, v := range values {
+		if v != "" {
+			set = append(set, v)
+		}
+	}
+	secret.Remember(set...)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/hermes-agent/hermes/internal/slacktest"
 	"github.com/hermes-agent/hermes/internal/telegramtest"
 )
 
@@ -98,6 +99,114 @@ func telegramMessages(tg *telegramtest.Server) string {
 	var b strings.Builder
 	for _, m := range tg.Messages() {
 		fmt.Fprintf(&b, "chat=%d id=%d edits=%d text=%q\n", m.ChatID, m.MessageID, m.Edits, m.Text)
+	}
+	return b.String()
+}
+
+// cmdSlack: slack SUBCOMMAND ... — drive and inspect the Slack stand-in:
+//
+//	slack connected                 wait (up to 30 s) for a Socket Mode connection
+//	slack mention USER CHANNEL TEXT [thread=TS]   an app_mention over Socket Mode (waits for the ack)
+//	slack dm USER CHANNEL TEXT      a direct message over Socket Mode
+//	slack post URL USER CHANNEL TEXT [sign=valid|forged|stale] [dm=true]
+//	                                an Events API POST; prints status=N
+//	slack verify URL CHALLENGE      a url_verification POST; prints status and body
+//	slack wait CHANNEL REGEXP       wait (up to 30 s) for a bot message matching REGEXP
+//	slack messages | calls
+//	slack fault METHOD status=N [retry-after=S] [times=N]
+func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("slack does not support !")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: slack connected|mention|dm|post|verify|wait|messages|calls|fault ...")
+	}
+	sl := doubles(ts).Slack
+	_ = ts.Stdout()
+	switch args[0] {
+	case "connected":
+		if !sl.Connected(30 * time.Second) {
+			ts.Fatalf("slack: no Socket Mode connection within 30 s")
+		}
+	case "mention", "dm":
+		if len(args) < 4 {
+			ts.Fatalf("usage: slack %s USER CHANNEL TEXT [thread=TS]", args[0])
+		}
+		kv := keyValues(ts, args[4:], "thread")
+		env, err := sl.Event(slacktest.Incoming{User: args[1], Channel: args[2], Text: args[3], DM: args[0] == "dm", ThreadTS: kv["thread"]})
+		ts.Check(err)
+		deadline := time.Now().Add(30 * time.Second)
+		for !sl.Acked(env) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("slack: envelope %s not acknowledged within 30 s", env)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		fmt.Fprintf(ts.Stdout(), "acked %s\n", env)
+	case "post":
+		if len(args) < 5 {
+			ts.Fatalf("usage: slack post URL USER CHANNEL TEXT [sign=valid|forged|stale] [dm=true]")
+		}
+		kv := keyValues(ts, args[5:], "sign", "dm")
+		how := map[string]slacktest.Signing{"": slacktest.SignValid, "valid": slacktest.SignValid, "forged": slacktest.SignForged, "stale": slacktest.SignStale}[kv["sign"]]
+		status, err := sl.PostEvent(args[1], slacktest.Incoming{User: args[2], Channel: args[3], Text: args[4], DM: kv["dm"] == "true"}, how)
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "status=%d\n", status)
+	case "verify":
+		if len(args) != 3 {
+			ts.Fatalf("usage: slack verify URL CHALLENGE")
+		}
+		status, body, err := sl.PostURLVerification(args[1], args[2])
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "status=%d body=%s\n", status, body)
+	case "wait":
+		if len(args) != 3 {
+			ts.Fatalf("usage: slack wait CHANNEL REGEXP")
+		}
+		re, err := regexp.Compile(args[2])
+		ts.Check(err)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			for _, m := range sl.Messages() {
+				if m.Channel == args[1] && re.MatchString(m.Text) {
+					fmt.Fprintf(ts.Stdout(), "ts=%s thread=%s edits=%d text=%q\n", m.TS, m.ThreadTS, m.Edits, m.Text)
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("slack wait: no message in %s matches %q; messages: %s", args[1], args[2], slackMessages(sl))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	case "messages":
+		fmt.Fprint(ts.Stdout(), slackMessages(sl))
+	case "calls":
+		for _, c := range sl.Calls() {
+			fmt.Fprintf(ts.Stdout(), "%s status=%d channel=%s\n", c.Method, c.Status, c.Channel)
+		}
+	case "fault":
+		if len(args) < 3 {
+			ts.Fatalf("usage: slack fault METHOD status=N [retry-after=S] [times=N]")
+		}
+		kv := keyValues(ts, args[2:], "status", "retry-after", "times")
+		n := func(k string, def int) int {
+			if kv[k] == "" {
+				return def
+			}
+			v, err := strconv.Atoi(kv[k])
+			ts.Check(err)
+			return v
+		}
+		sl.SetFault(args[1], slacktest.Fault{Status: n("status", 429), RetryAfter: n("retry-after", 0), Times: n("times", 1)})
+	default:
+		ts.Fatalf("unknown slack subcommand %q", args[0])
+	}
+}
+
+func slackMessages(sl *slacktest.Server) string {
+	var b strings.Builder
+	for _, m := range sl.Messages() {
+		fmt.Fprintf(&b, "channel=%s ts=%s thread=%s edits=%d text=%q\n", m.Channel, m.TS, m.ThreadTS, m.Edits, m.Text)
 	}
 	return b.String()
 }

@@ -17,6 +17,9 @@
 //	AZURE_IMDS    HERMES_AZURE_IMDS_ENDPOINT value (base URL)
 //	TELEGRAM_URL  the Telegram Bot API stand-in's base URL
 //	TELEGRAM_TOKEN the bot token it accepts (a sentinel)
+//	SLACK_URL     the Slack stand-in's Web API URL (…/api/)
+//	SLACK_BOT, SLACK_APP, SLACK_SECRET  the tokens and signing secret it
+//	              accepts (sentinels)
 //	GORACE        hermestest's options (no one-second sleep at every exit
 //	              of a race-enabled hermes)
 //
@@ -35,6 +38,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/slacktest"
 	"github.com/hermes-agent/hermes/internal/telegramtest"
 )
 
@@ -46,6 +50,14 @@ const StubAPIKey = "sk-ant-api03-SENTINEL-scripttest-key-4f9c2a7e1b"
 // accepts; a sentinel too.
 const TelegramToken = "7000000001:AAH-SENTINEL-telegram-bot-token-9d3e5"
 
+// The Slack stand-in's bot and app-level tokens and signing secret;
+// sentinels as well.
+const (
+	SlackBotToken      = "xoxb-1-SENTINEL-slack-bot-token-5e81c"
+	SlackAppToken      = "xapp-1-SENTINEL-slack-app-token-0b7d2"
+	SlackSigningSecret = "SENTINEL-slack-signing-secret-6a2f9"
+)
+
 type doublesKey struct{}
 
 // Doubles are a script's running issuer and stand-in.
@@ -54,6 +66,8 @@ type Doubles struct {
 	Stub   *anthropictest.Server
 	// Telegram is the Bot API stand-in.
 	Telegram *telegramtest.Server
+	// Slack is the Slack stand-in.
+	Slack *slacktest.Server
 
 	mu   sync.Mutex
 	jwts []string // minted by mintjwt
@@ -104,6 +118,10 @@ func Setup(env *testscript.Env) error {
 		"AZURE_IMDS":     d.Issuer.AzureIMDSEndpoint(),
 		"TELEGRAM_URL":   d.Telegram.URL,
 		"TELEGRAM_TOKEN": TelegramToken,
+		"SLACK_URL":      d.Slack.APIURL(),
+		"SLACK_BOT":      SlackBotToken,
+		"SLACK_APP":      SlackAppToken,
+		"SLACK_SECRET":   SlackSigningSecret,
 	} {
 		env.Setenv(k, v)
 	}
@@ -126,10 +144,18 @@ func startDoubles() (*Doubles, error) {
 		iss.Close()
 		return nil, fmt.Errorf("start Telegram stand-in: %w", err)
 	}
-	return &Doubles{Issuer: iss, Stub: stub, Telegram: tg}, nil
+	sl, err := slacktest.Start(slacktest.Config{BotToken: SlackBotToken, AppToken: SlackAppToken, SigningSecret: SlackSigningSecret})
+	if err != nil {
+		tg.Close()
+		stub.Close()
+		iss.Close()
+		return nil, fmt.Errorf("start Slack stand-in: %w", err)
+	}
+	return &Doubles{Issuer: iss, Stub: stub, Telegram: tg, Slack: sl}, nil
 }
 
 func (d *Doubles) close() {
+	d.Slack.Close()
 	d.Telegram.Close()
 	d.Stub.Close()
 	d.Issuer.Close()
@@ -155,5 +181,6 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 		"httpget":   cmdHTTPGet,
 		"acpprompt": cmdACPPrompt,
 		"telegram":  cmdTelegram,
+		"slack":     cmdSlack,
 	}
 }

@@ -38,6 +38,7 @@ type Options struct {
 
 	Allow             []string
 	TelegramTokenFile string
+	SlackListen       string
 	Listen            string
 	Model             string
 	MaxTokens         int
@@ -63,9 +64,14 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
   Telegram   TELEGRAM_BOT_TOKEN (or --telegram-token-file): long polling, no
              public URL; private chats, and groups when mentioned or replied to.
+  Slack      SLACK_BOT_TOKEN, and SLACK_APP_TOKEN for Socket Mode (no public
+             URL) and/or --slack-listen ADDR for the Events API over HTTP
+             (requests signed with SLACK_SIGNING_SECRET, at most 5 minutes
+             old); answers in the thread of a mention, or in the DM.
 
 Nobody may talk to it until allowed: --allow telegram:USER_ID (a user),
-telegram:CHAT_ID (a group, negative), repeatable, and the "allow" list of
+telegram:CHAT_ID (a group, negative), slack:TEAM/USER_ID or
+slack:TEAM/CHANNEL_ID, repeatable, and the "allow" list of
 $HERMES_HOME/bot.json. Anyone else gets a refusal naming their id, and
 nothing they wrote reaches the model.
 
@@ -88,8 +94,9 @@ and exits 0. --listen ADDR serves /healthz and /readyz.`,
 		},
 	}
 	fl := cmd.Flags()
-	cmdutil.ListFlag(fl, &opts.Allow, "allow", "who may talk to the bot: telegram:USER_ID, telegram:CHAT_ID (repeatable; also bot.json's \"allow\")")
+	cmdutil.ListFlag(fl, &opts.Allow, "allow", "who may talk to the bot: telegram:USER_ID, telegram:CHAT_ID, slack:TEAM/USER_ID, slack:TEAM/CHANNEL_ID (repeatable; also bot.json's \"allow\")")
 	fl.StringVar(&opts.TelegramTokenFile, "telegram-token-file", "", "read the Telegram bot token from FILE (else $TELEGRAM_BOT_TOKEN)")
+	fl.StringVar(&opts.SlackListen, "slack-listen", "", "serve Slack's Events API on ADDR (host:port; needs SLACK_SIGNING_SECRET)")
 	fl.StringVar(&opts.Listen, "listen", "", "serve /healthz and /readyz on ADDR (host:port)")
 	fl.StringVarP(&opts.Model, "model", "m", "", "model (default $HERMES_MODEL, else "+agent.DefaultModel+"); /model changes it per chat")
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
@@ -136,11 +143,19 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if tgToken == "" {
-		return cmdutil.FlagErrorf("no platform to serve: set TELEGRAM_BOT_TOKEN (or --telegram-token-file)")
+	slackBot, slackApp, signing := opts.env("SLACK_BOT_TOKEN"), opts.env("SLACK_APP_TOKEN"), opts.env("SLACK_SIGNING_SECRET")
+	if err := checkSlack(slackBot, slackApp, signing, opts.SlackListen); err != nil {
+		return err
+	}
+	if tgToken == "" && slackBot == "" {
+		return cmdutil.FlagErrorf("no platform to serve: set TELEGRAM_BOT_TOKEN (or --telegram-token-file), or SLACK_BOT_TOKEN with SLACK_APP_TOKEN or --slack-listen")
 	}
 	// From here on every log line and error masks the platform secrets.
-	secret.Remember(tgToken)
+	for _, v := range []string{tgToken, slackBot, slackApp, signing} {
+		if v != "" {
+			secret.Remember(v)
+		}
+	}
 
 	rt, err := opts.Resolve(ctx)
 	if err != nil {
@@ -159,10 +174,26 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	b := &bot.Bot{Agent: a, Runtime: rt, Store: agent.NewStore(home), Threads: threads, Allow: allow, Model: acfg.Model, Now: opts.Now, Log: log}
-	httpClient := &http.Client{Timeout: 0}
-	tg := &bot.Telegram{
-		Client: &bot.TelegramClient{BaseURL: opts.envOr("HERMES_TELEGRAM_API_URL", bot.DefaultTelegramAPI), Token: tgToken, HTTP: httpClient},
-		Home:   home, Log: log,
+	var adapters []bot.Adapter
+	var names []string
+	if tgToken != "" {
+		adapters = append(adapters, &bot.Telegram{
+			// No client timeout: getUpdates holds the request for its
+			// long-poll timeout; contexts bound every call.
+			Client: &bot.TelegramClient{BaseURL: opts.envOr("HERMES_TELEGRAM_API_URL", bot.DefaultTelegramAPI), Token: tgToken, HTTP: &http.Client{}},
+			Home:   home, Log: log,
+		})
+		names = append(names, "Telegram")
+	}
+	if slackBot != "" {
+		adapters = append(adapters, &bot.Slack{
+			API:        bot.NewSlackAPI(opts.envOr("HERMES_SLACK_API_URL", bot.DefaultSlackAPI), slackBot, slackApp),
+			SocketMode: slackApp != "", Listen: opts.SlackListen, SigningSecret: signing, Log: log, Now: opts.Now,
+			OnListen: func(addr string) {
+				fmt.Fprintf(opts.IO.ErrOut, "hermes bot: Slack Events API on http://%s/slack/events\n", addr)
+			},
+		})
+		names = append(names, "Slack")
 	}
 	if allow.Len() == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, "hermes bot: nobody is allowed yet: everyone gets a refusal naming their id; allow people with --allow or bot.json")
@@ -173,10 +204,25 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "hermes bot: stopping; answers in flight may finish (a second signal cuts them short)")
 	})
 	defer stop()
-	srv := &bot.Server{Bot: b, Adapters: []bot.Adapter{tg}, Listen: opts.Listen, Grace: opts.Grace, Force: force,
+	srv := &bot.Server{Bot: b, Adapters: adapters, Listen: opts.Listen, Grace: opts.Grace, Force: force,
 		OnListen: func(addr string) { fmt.Fprintf(opts.IO.ErrOut, "hermes bot: health on http://%s/healthz\n", addr) }}
-	fmt.Fprintf(opts.IO.ErrOut, "hermes bot: serving Telegram with %s; %d allowed\n", rt.Source, allow.Len())
+	fmt.Fprintf(opts.IO.ErrOut, "hermes bot: serving %s with %s; %d allowed\n", strings.Join(names, " and "), rt.Source, allow.Len())
 	return srv.Run(ctx)
+}
+
+func (o *Options) env(name string) string { return strings.TrimSpace(o.Getenv(name)) }
+
+// checkSlack refuses a Slack set-up that cannot receive anything.
+func checkSlack(botToken, appToken, signing, listen string) error {
+	switch {
+	case botToken == "" && (appToken != "" || listen != ""):
+		return cmdutil.FlagErrorf("Slack needs SLACK_BOT_TOKEN (the xoxb- token) to answer")
+	case listen != "" && signing == "":
+		return cmdutil.FlagErrorf("--slack-listen needs SLACK_SIGNING_SECRET (Basic Information → App Credentials): unsigned requests are refused")
+	case botToken != "" && appToken == "" && listen == "":
+		return cmdutil.FlagErrorf("SLACK_BOT_TOKEN is set but nothing receives Slack's events: set SLACK_APP_TOKEN (Socket Mode) or --slack-listen ADDR (Events API)")
+	}
+	return nil
 }
 
 func (o *Options) envOr(name, def string) string {
