@@ -47,6 +47,9 @@ type Job struct {
 	// given ("" and nil: the settings files at run time decide).
 	Sandbox        string `json:"sandbox,omitempty"`
 	SandboxNetwork *bool  `json:"sandbox_network,omitempty"`
+	// Deliver, when set, is the chat each run's answer is posted to:
+	// telegram:CHAT_ID or slack:CHANNEL_ID (see internal/bot).
+	Deliver string `json:"deliver,omitempty"`
 	// Dir is the working directory of the file tools: where the job was added.
 	Dir    string `json:"dir,omitempty"`
 	Paused bool   `json:"paused,omitempty"`

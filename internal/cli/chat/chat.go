@@ -21,6 +21,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
+	"github.com/hermes-agent/hermes/internal/bot"
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
@@ -87,6 +88,11 @@ type Options struct {
 	// (permission.ResolveSandbox).
 	Sandbox        string
 	SandboxNetwork *bool
+
+	// Deliver (one-shot) posts the answer to a chat too:
+	// telegram:CHAT_ID or slack:CHANNEL_ID (`cron export --kubernetes`
+	// carries a job's --deliver here).
+	Deliver string
 
 	// StdinFd is the terminal behind IO.In for raw-mode line editing.
 	StdinFd int
@@ -210,6 +216,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	cmd.MarkFlagsMutuallyExclusive("session", "resume")
 	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
 	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
+	fl.StringVar(&opts.Deliver, "deliver", "", "one-shot: also post the answer to telegram:CHAT_ID or slack:CHANNEL_ID (with TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN)")
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
 	_ = cmd.RegisterFlagCompletionFunc("session", complete.Sessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("resume", complete.Sessions(f))
@@ -251,6 +258,9 @@ func Run(ctx context.Context, opts *Options) error {
 	interactive := prompt == ""
 	if interactive && opts.MaxBudgetUSD > 0 {
 		return cmdutil.FlagErrorf("--max-budget-usd is for one-shot runs (-q TEXT or a prompt on stdin); /status shows an interactive chat's cost")
+	}
+	if interactive && opts.Deliver != "" {
+		return cmdutil.FlagErrorf("--deliver needs a prompt: pass -q TEXT or pipe one on stdin")
 	}
 	if interactive && opts.Format != "text" {
 		return cmdutil.FlagErrorf("--format %s needs a prompt: pass -q TEXT or pipe one on stdin", opts.Format)
@@ -313,7 +323,10 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		return s.interactive(ctx)
 	}
-	return s.oneShot(ctx, prompt)
+	if err := s.oneShot(ctx, prompt); err != nil || opts.Deliver == "" {
+		return err
+	}
+	return bot.Deliver(ctx, opts.Getenv, opts.Deliver, s.answer)
 }
 
 // maxPromptFile bounds a --system-prompt or --append-system-prompt @FILE.
@@ -451,6 +464,11 @@ func (o *Options) check() error {
 	}
 	if o.CompactAt < 10 || o.CompactAt > 100 {
 		return cmdutil.FlagErrorf("--compact-at %d: give a percent of the context window between 10 and 100 (default %d)", o.CompactAt, agent.DefaultCompactAt)
+	}
+	if o.Deliver != "" {
+		if _, _, err := bot.ParseTarget(o.Deliver); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
 	}
 	if o.MaxBudgetUSD < 0 {
 		return cmdutil.FlagErrorf("--max-budget-usd must be a positive amount in US dollars, like 0.50")
@@ -634,6 +652,8 @@ type chatSession struct {
 	approver *tui.Approver
 	// instructions are the project instruction files in the system prompt.
 	instructions []sysprompt.File
+	// answer is the last answer's text (for --deliver).
+	answer string
 }
 
 // release lets another process use the session.
@@ -657,6 +677,7 @@ func (s *chatSession) send(ctx context.Context, prompt string, onEvent func(agen
 	if err != nil {
 		return nil, s.explain(ctx, err)
 	}
+	s.answer = res.Text
 	if err := s.store.Save(s.conv, s.opts.Now()); err != nil {
 		return res, fmt.Errorf("the answer was not saved to the session: %w", err)
 	}
