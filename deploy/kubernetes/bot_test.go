@@ -46,7 +46,9 @@ func TestBotManifests(t *testing.T) {
 			t.Errorf("%s probe must GET %s", p.name, p.path)
 			continue
 		}
-		if got := probe.HTTPGet.Port.String(); got != port && !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.Name == got && strconv.Itoa(int(cp.ContainerPort)) == port }) {
+		if got := probe.HTTPGet.Port.String(); got != port && !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool {
+			return cp.Name == got && strconv.Itoa(int(cp.ContainerPort)) == port
+		}) {
 			t.Errorf("%s probe port %s is not --listen's %s", p.name, got, port)
 		}
 	}
