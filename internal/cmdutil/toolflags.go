@@ -34,11 +34,17 @@ type ToolFlags struct {
 	network bool
 }
 
-// Register adds the flags to fl.
-func (t *ToolFlags) Register(fl *pflag.FlagSet) {
+// Register adds the flags to fl; asks says whether the command asks on a
+// terminal about what no rule allows (chat) or denies it (bot).
+func (t *ToolFlags) Register(fl *pflag.FlagSet, asks bool) {
+	mode, allowed := "default (deny what no rule allows)", "tool calls allowed, comma- or space-separated: edit_file, 'bash(go test:*)'"
+	if asks {
+		mode, allowed = "default (ask)", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'"
+	}
 	fl.StringSliceVar(&t.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools, ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
-	fl.StringVar(&t.PermissionMode, "permission-mode", "", "default (deny what no rule allows), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
-	ListFlag(fl, &t.AllowedTools, "allowed-tools", "tool calls allowed, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
+	fl.StringVar(&t.PermissionMode, "permission-mode", "", mode+", acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
+	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
+	ListFlag(fl, &t.AllowedTools, "allowed-tools", allowed, "allowedTools")
 	ListFlag(fl, &t.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
 	SandboxFlags(fl, &t.Sandbox, &t.network)
 }

@@ -3,6 +3,7 @@ package scripttest
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 // cmdTelegram: telegram SUBCOMMAND ... — drive and inspect the Telegram
 // stand-in:
 //
+//	telegram env                set TELEGRAM_BOT_TOKEN and HERMES_TELEGRAM_API_URL
 //	telegram send FROM TEXT [chat=ID] [type=group] [reply=bot]
 //	telegram wait CHAT REGEXP   wait (up to 30 s) for a bot message in CHAT matching REGEXP
 //	telegram messages           every bot message as it reads now
@@ -39,6 +41,9 @@ func cmdTelegram(ts *testscript.TestScript, neg bool, args []string) {
 		return n
 	}
 	switch args[0] {
+	case "env":
+		ts.Setenv("TELEGRAM_BOT_TOKEN", TelegramToken)
+		ts.Setenv("HERMES_TELEGRAM_API_URL", tg.URL)
 	case "send":
 		if len(args) < 3 {
 			ts.Fatalf("usage: telegram send FROM TEXT [chat=ID] [type=group] [reply=bot]")
@@ -105,6 +110,8 @@ func telegramMessages(tg *telegramtest.Server) string {
 
 // cmdSlack: slack SUBCOMMAND ... — drive and inspect the Slack stand-in:
 //
+//	slack env [-no-app] [-no-secret]  set SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
+//	                                SLACK_SIGNING_SECRET, HERMES_SLACK_API_URL
 //	slack connected                 wait (up to 30 s) for a Socket Mode connection
 //	slack mention USER CHANNEL TEXT [thread=TS]   an app_mention over Socket Mode (waits for the ack)
 //	slack dm USER CHANNEL TEXT      a direct message over Socket Mode
@@ -124,6 +131,17 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 	sl := doubles(ts).Slack
 	_ = ts.Stdout()
 	switch args[0] {
+	case "env":
+		ts.Setenv("SLACK_BOT_TOKEN", SlackBotToken)
+		ts.Setenv("HERMES_SLACK_API_URL", sl.APIURL())
+		ts.Setenv("SLACK_APP_TOKEN", "")
+		ts.Setenv("SLACK_SIGNING_SECRET", "")
+		if !slices.Contains(args[1:], "-no-app") {
+			ts.Setenv("SLACK_APP_TOKEN", SlackAppToken)
+		}
+		if !slices.Contains(args[1:], "-no-secret") {
+			ts.Setenv("SLACK_SIGNING_SECRET", SlackSigningSecret)
+		}
 	case "connected":
 		if !sl.Connected(30 * time.Second) {
 			ts.Fatalf("slack: no Socket Mode connection within 30 s")

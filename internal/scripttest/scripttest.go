@@ -15,11 +15,10 @@
 //	GHA_TOKEN     ACTIONS_ID_TOKEN_REQUEST_TOKEN value
 //	GCE_HOST      GCE_METADATA_HOST value (host:port)
 //	AZURE_IMDS    HERMES_AZURE_IMDS_ENDPOINT value (base URL)
-//	TELEGRAM_URL  the Telegram Bot API stand-in's base URL
-//	TELEGRAM_TOKEN the bot token it accepts (a sentinel)
-//	SLACK_URL     the Slack stand-in's Web API URL (…/api/)
-//	SLACK_BOT, SLACK_APP, SLACK_SECRET  the tokens and signing secret it
-//	              accepts (sentinels)
+//	TELEGRAM_URL  the Telegram Bot API stand-in's base URL (`telegram env`
+//	              sets TELEGRAM_BOT_TOKEN and HERMES_TELEGRAM_API_URL)
+//	SLACK_URL     the Slack stand-in's Web API URL (…/api/; `slack env`
+//	              sets the SLACK_* tokens and HERMES_SLACK_API_URL)
 //	GORACE        hermestest's options (no one-second sleep at every exit
 //	              of a race-enabled hermes)
 //
@@ -107,21 +106,19 @@ func Setup(env *testscript.Env) error {
 	env.Values[doublesKey{}] = d
 	ghaURL, ghaToken := d.Issuer.GitHubActions()
 	for k, v := range map[string]string{
-		"STUB_URL":       d.Stub.URL,
-		"OIDC_ISSUER":    d.Issuer.URL,
-		"RULE_ID":        anthropictest.DefaultRuleID,
-		"ORG_ID":         anthropictest.DefaultOrgID,
-		"STUB_API_KEY":   StubAPIKey,
-		"GHA_URL":        ghaURL,
-		"GHA_TOKEN":      ghaToken,
-		"GCE_HOST":       d.Issuer.GCEMetadataHost(),
-		"AZURE_IMDS":     d.Issuer.AzureIMDSEndpoint(),
-		"TELEGRAM_URL":   d.Telegram.URL,
-		"TELEGRAM_TOKEN": TelegramToken,
-		"SLACK_URL":      d.Slack.APIURL(),
-		"SLACK_BOT":      SlackBotToken,
-		"SLACK_APP":      SlackAppToken,
-		"SLACK_SECRET":   SlackSigningSecret,
+		"STUB_URL":     d.Stub.URL,
+		"OIDC_ISSUER":  d.Issuer.URL,
+		"RULE_ID":      anthropictest.DefaultRuleID,
+		"ORG_ID":       anthropictest.DefaultOrgID,
+		"STUB_API_KEY": StubAPIKey,
+		"GHA_URL":      ghaURL,
+		"GHA_TOKEN":    ghaToken,
+		"GCE_HOST":     d.Issuer.GCEMetadataHost(),
+		"AZURE_IMDS":   d.Issuer.AzureIMDSEndpoint(),
+		"TELEGRAM_URL": d.Telegram.URL,
+		// The platform secrets are not in every script's environment
+		// (a bash tool would print them): `telegram env`, `slack env`.
+		"SLACK_URL": d.Slack.APIURL(),
 	} {
 		env.Setenv(k, v)
 	}

@@ -102,7 +102,7 @@ and exits 0. --listen ADDR serves /healthz and /readyz.`,
 	fl.IntVar(&opts.MaxTokens, "max-tokens", agent.DefaultMaxTokens, "maximum tokens per answer")
 	fl.IntVar(&opts.MaxTurns, "max-turns", agent.DefaultMaxTurns, "maximum model calls per message when tools are used")
 	fl.DurationVar(&opts.Grace, "grace", 30*time.Second, "how long answers in flight may finish after SIGTERM (a second signal cuts it short)")
-	opts.Tools.Register(fl)
+	opts.Tools.Register(fl, false)
 	return cmd
 }
 
