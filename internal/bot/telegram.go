@@ -38,8 +38,17 @@ type TelegramClient struct {
 // maxTelegramResponse bounds one Bot API response.
 const maxTelegramResponse = 8 << 20
 
+// callTimeout bounds a call whose context has no deadline: a platform
+// that never answers must not hold an answer (or a shutdown) forever.
+const callTimeout = 60 * time.Second
+
 // Call posts params to method and decodes the result into out.
 func (c *TelegramClient) Call(ctx context.Context, method string, params, out any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+	}
 	body, err := json.Marshal(params)
 	if err != nil {
 		return err
@@ -162,9 +171,11 @@ func (t *Telegram) Serve(ctx context.Context, b *Bot) error {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		var updates []tgUpdate
-		err := t.Client.Call(ctx, "getUpdates", map[string]any{
+		pctx, cancel := context.WithTimeout(ctx, poll+callTimeout)
+		err := t.Client.Call(pctx, "getUpdates", map[string]any{
 			"offset": t.offset(), "timeout": int(poll / time.Second), "allowed_updates": []string{"message"},
 		}, &updates)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				break
