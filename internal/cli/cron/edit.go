@@ -11,6 +11,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/bot"
 	"github.com/hermes-agent/hermes/internal/cli/complete"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
@@ -34,6 +35,7 @@ type editOptions struct {
 	SandboxNetwork                  bool
 	MaxTurns                        int
 	MaxBudgetUSD                    float64
+	Deliver                         string
 	set                             func(flag string) bool
 }
 
@@ -75,6 +77,7 @@ none). Changing the schedule restarts it from now.`,
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.SandboxNetwork)
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "new maximum model calls per run (0 for the default)")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "new budget per run in US dollars (list price; 0 for none)")
+	fl.StringVar(&opts.Deliver, "deliver", "", `new chat for each run's answer: telegram:CHAT_ID or slack:CHANNEL_ID ("" for none)`)
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", complete.Fixed(permission.Modes...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", complete.Fixed(agent.KnownTools...))
 	_ = cmd.RegisterFlagCompletionFunc("model", complete.Models(f))
@@ -83,7 +86,7 @@ none). Changing the schedule restarts it from now.`,
 
 func editRun(ctx context.Context, opts *editOptions) error {
 	fields := []string{"schedule", "prompt", "model", "system", "tools", "permission-mode", "allowed-tools", "disallowed-tools",
-		"sandbox", "sandbox-network", "max-turns", "max-budget-usd"}
+		"sandbox", "sandbox-network", "max-turns", "max-budget-usd", "deliver"}
 	var changed []string
 	for _, f := range fields {
 		if opts.set(f) {
@@ -95,6 +98,11 @@ func editRun(ctx context.Context, opts *editOptions) error {
 	}
 	if opts.MaxTurns < 0 || opts.MaxBudgetUSD < 0 {
 		return cmdutil.FlagErrorf("--max-turns and --max-budget-usd must be positive")
+	}
+	if opts.set("deliver") && strings.TrimSpace(opts.Deliver) != "" {
+		if _, _, err := bot.ParseTarget(opts.Deliver); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
 	}
 	if opts.set("prompt") && strings.TrimSpace(opts.Prompt) == "" {
 		return cmdutil.FlagErrorf("--prompt cannot be empty")
@@ -151,6 +159,9 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		}
 		if opts.set("max-budget-usd") {
 			edited.MaxBudgetUSD = opts.MaxBudgetUSD
+		}
+		if opts.set("deliver") {
+			edited.Deliver = strings.TrimSpace(opts.Deliver)
 		}
 		if opts.set("allowed-tools") {
 			edited.AllowedTools = nonEmpty(opts.AllowedTools)
