@@ -65,6 +65,7 @@ type objects struct {
 	netpols     []networkingv1.NetworkPolicy
 	cronJobs    []batchv1.CronJob
 	namespaces  []corev1.Namespace
+	pvcs        []corev1.PersistentVolumeClaim
 }
 
 // splitDocs splits a YAML stream into documents.
@@ -113,6 +114,8 @@ func decodeStrict(t *testing.T, name string, data []byte, into *objects) {
 			into.pdbs = append(into.pdbs, strict[policyv1.PodDisruptionBudget](doc, &err))
 		case "networking.k8s.io/v1 NetworkPolicy":
 			into.netpols = append(into.netpols, strict[networkingv1.NetworkPolicy](doc, &err))
+		case "v1 PersistentVolumeClaim":
+			into.pvcs = append(into.pvcs, strict[corev1.PersistentVolumeClaim](doc, &err))
 		case "batch/v1 CronJob":
 			into.cronJobs = append(into.cronJobs, strict[batchv1.CronJob](doc, &err))
 		default:
@@ -181,6 +184,7 @@ func (o *objects) merge(s *objects) {
 	o.netpols = append(o.netpols, s.netpols...)
 	o.cronJobs = append(o.cronJobs, s.cronJobs...)
 	o.namespaces = append(o.namespaces, s.namespaces...)
+	o.pvcs = append(o.pvcs, s.pvcs...)
 }
 
 // hermesCommand parses a container's args with the real command tree, as

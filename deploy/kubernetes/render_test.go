@@ -28,7 +28,7 @@ func render(t *testing.T, dir string) []byte {
 // transformations (namespace, labels, image) land where they should.
 func TestKustomizeRender(t *testing.T) {
 	t.Parallel()
-	for _, dir := range []string{".", "gateway", "sidecar", "cronjob"} {
+	for _, dir := range []string{".", "gateway", "sidecar", "cronjob", "bot"} {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
 			out := render(t, dir)
@@ -72,5 +72,5 @@ func TestKustomizeRender(t *testing.T) {
 
 func count(o *objects) int {
 	return len(o.deployments) + len(o.services) + len(o.accounts) + len(o.configMaps) +
-		len(o.pdbs) + len(o.netpols) + len(o.cronJobs) + len(o.namespaces)
+		len(o.pdbs) + len(o.netpols) + len(o.cronJobs) + len(o.namespaces) + len(o.pvcs)
 }

@@ -51,6 +51,9 @@ type Job struct {
 	// absolute, or JSON) and --strict-mcp-config, read at run time.
 	MCPConfig       []string `json:"mcp_config,omitempty"`
 	StrictMCPConfig bool     `json:"strict_mcp_config,omitempty"`
+	// Deliver, when set, is the chat each run's answer is posted to:
+	// telegram:CHAT_ID or slack:CHANNEL_ID (see internal/bot).
+	Deliver string `json:"deliver,omitempty"`
 	// Dir is the working directory of the file tools: where the job was added.
 	Dir    string `json:"dir,omitempty"`
 	Paused bool   `json:"paused,omitempty"`

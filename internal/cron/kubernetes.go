@@ -44,6 +44,7 @@ var chatFlags = []struct {
 	{"--allowed-tools", func(j Job) []string { return j.AllowedTools }},
 	{"--disallowed-tools", func(j Job) []string { return j.DisallowedTools }},
 	{"--sandbox", func(j Job) []string { return []string{j.Sandbox} }},
+	{"--deliver", func(j Job) []string { return []string{j.Deliver} }},
 	{"--sandbox-network", func(j Job) []string {
 		if j.SandboxNetwork == nil {
 			return nil

@@ -92,7 +92,7 @@ func (d *Doubles) remember(jwt string) {
 func (d *Doubles) secrets() []string {
 	out := append([]string{StubAPIKey}, d.Stub.Secrets()...)
 	_, ghaToken := d.Issuer.GitHubActions()
-	out = append(out, ghaToken)
+	out = append(out, ghaToken, TelegramToken, SlackBotToken, SlackAppToken, SlackSigningSecret)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append(out, d.jwts...)

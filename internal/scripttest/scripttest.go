@@ -15,6 +15,10 @@
 //	GHA_TOKEN     ACTIONS_ID_TOKEN_REQUEST_TOKEN value
 //	GCE_HOST      GCE_METADATA_HOST value (host:port)
 //	AZURE_IMDS    HERMES_AZURE_IMDS_ENDPOINT value (base URL)
+//	TELEGRAM_URL  the Telegram Bot API stand-in's base URL (`telegram env`
+//	              sets TELEGRAM_BOT_TOKEN and HERMES_TELEGRAM_API_URL)
+//	SLACK_URL     the Slack stand-in's Web API URL (…/api/; `slack env`
+//	              sets the SLACK_* tokens and HERMES_SLACK_API_URL)
 //	GORACE        hermestest's options (no one-second sleep at every exit
 //	              of a race-enabled hermes)
 //
@@ -33,11 +37,25 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/hermestest"
 	"github.com/hermes-agent/hermes/internal/oidctest"
+	"github.com/hermes-agent/hermes/internal/slacktest"
+	"github.com/hermes-agent/hermes/internal/telegramtest"
 )
 
 // StubAPIKey is the API key every script's stand-in accepts. It is a
 // sentinel: it must never appear in hermes's output.
 const StubAPIKey = "sk-ant-api03-SENTINEL-scripttest-key-4f9c2a7e1b"
+
+// TelegramToken is the bot token every script's Telegram stand-in
+// accepts; a sentinel too.
+const TelegramToken = "7000000001:AAH-SENTINEL-telegram-bot-token-9d3e5"
+
+// The Slack stand-in's bot and app-level tokens and signing secret;
+// sentinels as well.
+const (
+	SlackBotToken      = "xoxb-1-SENTINEL-slack-bot-token-5e81c"
+	SlackAppToken      = "xapp-1-SENTINEL-slack-app-token-0b7d2"
+	SlackSigningSecret = "SENTINEL-slack-signing-secret-6a2f9"
+)
 
 type doublesKey struct{}
 
@@ -45,6 +63,10 @@ type doublesKey struct{}
 type Doubles struct {
 	Issuer *oidctest.Issuer
 	Stub   *anthropictest.Server
+	// Telegram is the Bot API stand-in.
+	Telegram *telegramtest.Server
+	// Slack is the Slack stand-in.
+	Slack *slacktest.Server
 
 	mu   sync.Mutex
 	jwts []string // minted by mintjwt
@@ -61,7 +83,8 @@ func Setup(env *testscript.Env) error {
 		"ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_ORGANIZATION_ID", "ANTHROPIC_SERVICE_ACCOUNT_ID",
 		"ANTHROPIC_WORKSPACE_ID", "ANTHROPIC_IDENTITY_TOKEN_FILE", "ANTHROPIC_IDENTITY_TOKEN",
 		"HERMES_MODEL", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GCE_METADATA_HOST",
-		"HERMES_AZURE_IMDS_ENDPOINT",
+		"HERMES_AZURE_IMDS_ENDPOINT", "TELEGRAM_BOT_TOKEN", "HERMES_TELEGRAM_API_URL",
+		"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "HERMES_SLACK_API_URL",
 	} {
 		env.Setenv(v, "")
 	}
@@ -92,6 +115,10 @@ func Setup(env *testscript.Env) error {
 		"GHA_TOKEN":    ghaToken,
 		"GCE_HOST":     d.Issuer.GCEMetadataHost(),
 		"AZURE_IMDS":   d.Issuer.AzureIMDSEndpoint(),
+		"TELEGRAM_URL": d.Telegram.URL,
+		// The platform secrets are not in every script's environment
+		// (a bash tool would print them): `telegram env`, `slack env`.
+		"SLACK_URL": d.Slack.APIURL(),
 	} {
 		env.Setenv(k, v)
 	}
@@ -108,10 +135,25 @@ func startDoubles() (*Doubles, error) {
 		iss.Close()
 		return nil, fmt.Errorf("start Anthropic stand-in: %w", err)
 	}
-	return &Doubles{Issuer: iss, Stub: stub}, nil
+	tg, err := telegramtest.Start(TelegramToken)
+	if err != nil {
+		stub.Close()
+		iss.Close()
+		return nil, fmt.Errorf("start Telegram stand-in: %w", err)
+	}
+	sl, err := slacktest.Start(slacktest.Config{BotToken: SlackBotToken, AppToken: SlackAppToken, SigningSecret: SlackSigningSecret})
+	if err != nil {
+		tg.Close()
+		stub.Close()
+		iss.Close()
+		return nil, fmt.Errorf("start Slack stand-in: %w", err)
+	}
+	return &Doubles{Issuer: iss, Stub: stub, Telegram: tg, Slack: sl}, nil
 }
 
 func (d *Doubles) close() {
+	d.Slack.Close()
+	d.Telegram.Close()
 	d.Stub.Close()
 	d.Issuer.Close()
 }
@@ -136,5 +178,7 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 		"httpget":   cmdHTTPGet,
 		"acpprompt": cmdACPPrompt,
 		"mcphttp":   cmdMCPHTTP,
+		"telegram":  cmdTelegram,
+		"slack":     cmdSlack,
 	}
 }

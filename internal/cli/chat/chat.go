@@ -22,6 +22,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
 	"github.com/hermes-agent/hermes/internal/chatcore"
+	"github.com/hermes-agent/hermes/internal/bot"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
@@ -31,7 +32,6 @@ import (
 	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
-	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/termtext"
 	"github.com/hermes-agent/hermes/internal/tui"
 )
@@ -69,24 +69,19 @@ type Options struct {
 	// MaxBudgetUSD is --max-budget-usd (one-shot only); 0 means none.
 	MaxBudgetUSD float64
 	Format       string
-	// Tools restricts the tools offered; with ToolsGiven false (no
-	// --tools) every built-in tool is offered. "none" or "" offers none.
-	Tools        []string
-	ToolsGiven   bool
 	Session      string
 	Continue     bool
 	ListSessions bool
 
-	// PermissionMode, AllowedTools, DisallowedTools are the permission
-	// flags; settings files add to them (see permission.Resolve).
-	PermissionMode  string
-	AllowedTools    []string
-	DisallowedTools []string
-	// Sandbox and SandboxNetwork are --sandbox and --sandbox-network
-	// (nil: not given); the settings files fill the rest
-	// (permission.ResolveSandbox).
-	Sandbox        string
-	SandboxNetwork *bool
+	// ToolFlags are --tools, the permission flags and the sandbox flags,
+	// shared with `hermes bot`; settings files add to them (see
+	// permission.Resolve and permission.ResolveSandbox).
+	cmdutil.ToolFlags
+
+	// Deliver (one-shot) posts the answer to a chat too:
+	// telegram:CHAT_ID or slack:CHANNEL_ID (`cron export --kubernetes`
+	// carries a job's --deliver here).
+	Deliver string
 	// MCPConfig and StrictMCPConfig are --mcp-config (files or JSON)
 	// and --strict-mcp-config (only those servers).
 	MCPConfig       []string
@@ -122,7 +117,6 @@ func newCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		AddCredential: f.AddCredential,
 	}
 	var asJSON bool
-	var sandboxNetwork bool
 	cmd := &cobra.Command{
 		Use:   "chat",
 		Short: "Chat with Claude, interactively or one-shot",
@@ -170,12 +164,11 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 			// Filled here: the root fills the global flags after NewCmd.
 			opts.Resolve, opts.SecretPaths, opts.SecretEnv = f.Resolve, f.SecretPaths, f.SecretEnv
 			opts.Verbose = f.Verbose
-			opts.ToolsGiven = cmd.Flags().Changed("tools")
+			opts.ToolFlags.Parsed(cmd.Flags())
 			if cmd.Flags().Changed("system") && cmd.Flags().Changed("append-system-prompt") {
 				return cmdutil.FlagErrorf("--system is --append-system-prompt: give one of them")
 			}
 			opts.StdinFd = f.IO.StdinFd()
-			opts.SandboxNetwork = cmdutil.SandboxNetwork(cmd.Flags(), sandboxNetwork)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -196,12 +189,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "one-shot: stop after the model call that takes the answer's cost (list price) over this many US dollars, exit 1")
 	fl.StringVar(&opts.Format, "format", "text", "output of a one-shot answer: text, json or stream-json")
 	fl.BoolVar(&asJSON, "json", false, "print the one-shot answer as JSON (same as --format json)")
-	fl.StringSliceVar(&opts.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools(), ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
-	fl.StringVar(&opts.PermissionMode, "permission-mode", "", "default (ask), acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
-	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
-	cmdutil.ListFlag(fl, &opts.AllowedTools, "allowed-tools", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'", "allowedTools")
-	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied (wins over every allow): bash, 'bash(git push:*)'", "disallowedTools")
-	cmdutil.SandboxFlags(fl, &opts.Sandbox, &sandboxNetwork)
+	opts.ToolFlags.Register(fl, true)
 	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
 	fl.StringVar(&opts.Session, "session", "", "continue the session with this id")
 	// Claude Code's habit: `claude -r ID`. (Its bare -r opens a picker;
@@ -210,6 +198,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	cmd.MarkFlagsMutuallyExclusive("session", "resume")
 	fl.BoolVarP(&opts.Continue, "continue", "c", false, "continue the most recent session")
 	fl.BoolVar(&opts.ListSessions, "list-sessions", false, "list saved sessions and exit")
+	fl.StringVar(&opts.Deliver, "deliver", "", "one-shot: also post the answer to telegram:CHAT_ID or slack:CHANNEL_ID (with TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN)")
 	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
 	_ = cmd.RegisterFlagCompletionFunc("session", completeSessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("resume", completeSessions(f))
@@ -251,6 +240,9 @@ func Run(ctx context.Context, opts *Options) error {
 	interactive := prompt == ""
 	if interactive && opts.MaxBudgetUSD > 0 {
 		return cmdutil.FlagErrorf("--max-budget-usd is for one-shot runs (-q TEXT or a prompt on stdin); /status shows an interactive chat's cost")
+	}
+	if interactive && opts.Deliver != "" {
+		return cmdutil.FlagErrorf("--deliver needs a prompt: pass -q TEXT or pipe one on stdin")
 	}
 	if interactive && opts.Format != "text" {
 		return cmdutil.FlagErrorf("--format %s needs a prompt: pass -q TEXT or pipe one on stdin", opts.Format)
@@ -321,7 +313,10 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		return s.interactive(ctx)
 	}
-	return s.oneShot(ctx, prompt)
+	if err := s.oneShot(ctx, prompt); err != nil || opts.Deliver == "" {
+		return err
+	}
+	return bot.Deliver(ctx, opts.Getenv, opts.Deliver, s.answer)
 }
 
 // maxPromptFile bounds a --system-prompt or --append-system-prompt @FILE.
@@ -435,33 +430,22 @@ func (o *Options) check() error {
 	if !slices.Contains([]string{"text", "json", "stream-json"}, o.Format) {
 		return cmdutil.FlagErrorf("invalid --format %q: use text, json or stream-json", o.Format)
 	}
-	for _, t := range o.Tools {
-		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(agent.KnownTools(), t) && !slices.Contains(agent.ServerTools, t) {
-			return cmdutil.FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", t, strings.Join(agent.KnownTools(), ", "), strings.Join(agent.ServerTools, ", "))
-		}
-	}
-	if _, err := permission.CheckMode(o.PermissionMode); err != nil {
-		return cmdutil.FlagErrorf("--permission-mode: %v", err)
+	if err := o.ToolFlags.Check(); err != nil {
+		return err
 	}
 	if err := mcp.CheckFlags(o.MCPConfig); err != nil {
 		return cmdutil.FlagErrorf("%v", err)
-	}
-	if o.Sandbox != "" {
-		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
-			return cmdutil.FlagErrorf("--sandbox: %v", err)
-		}
-	}
-	if _, err := permission.ParseRules(o.AllowedTools); err != nil {
-		return cmdutil.FlagErrorf("--allowed-tools: %v", err)
-	}
-	if _, err := permission.ParseRules(o.DisallowedTools); err != nil {
-		return cmdutil.FlagErrorf("--disallowed-tools: %v", err)
 	}
 	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
 		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")
 	}
 	if o.CompactAt < 10 || o.CompactAt > 100 {
 		return cmdutil.FlagErrorf("--compact-at %d: give a percent of the context window between 10 and 100 (default %d)", o.CompactAt, agent.DefaultCompactAt)
+	}
+	if o.Deliver != "" {
+		if _, _, err := bot.ParseTarget(o.Deliver); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
 	}
 	if o.MaxBudgetUSD < 0 {
 		return cmdutil.FlagErrorf("--max-budget-usd must be a positive amount in US dollars, like 0.50")
@@ -570,28 +554,13 @@ func (o *Options) agentConfig() agent.Config {
 		Model:     model,
 		MaxTokens: o.MaxTokens,
 		MaxTurns:  o.MaxTurns,
-		Tools:     o.tools(),
+		Tools:     o.Offered(),
 		CompactAt: o.CompactAt,
 	}
 	if o.MaxBudgetUSD > 0 {
 		cfg.Budget = &agent.Budget{MaxUSD: o.MaxBudgetUSD}
 	}
 	return cfg
-}
-
-// tools is the set offered: every built-in tool unless --tools was
-// given; "none" and "" in the list offer nothing by themselves.
-func (o *Options) tools() []string {
-	if !o.ToolsGiven {
-		return slices.Clone(agent.KnownTools())
-	}
-	out := []string{}
-	for _, t := range o.Tools {
-		if t = strings.TrimSpace(t); t != "" && t != "none" && !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 func listSessions(o *Options, store *agent.Store) error {
@@ -628,6 +597,8 @@ type chatSession struct {
 	opts *Options
 	// approver asks for tool permissions in the terminal UI; nil otherwise.
 	approver *tui.Approver
+	// answer is the last answer's text (for --deliver).
+	answer string
 }
 
 // newChatSession is the run's session on conv (whose lock it holds); Run
@@ -635,6 +606,16 @@ type chatSession struct {
 func newChatSession(opts *Options, store *agent.Store, conv *agent.Conversation, lock *agent.SessionLock) *chatSession {
 	cfg := chatcore.Config{Store: store, Now: opts.Now, Getenv: opts.Getenv, Model: opts.agentConfig().Model, System: opts.System}
 	return &chatSession{Session: chatcore.New(cfg, conv, lock), opts: opts}
+}
+
+// send runs one prompt through the session and keeps the answer's text
+// for --deliver.
+func (s *chatSession) send(ctx context.Context, prompt string, onEvent func(agent.Event)) (*agent.Result, error) {
+	res, err := s.Send(ctx, prompt, onEvent)
+	if err == nil && res != nil {
+		s.answer = res.Text
+	}
+	return res, err
 }
 
 // result is the JSON shape of a one-shot answer.
@@ -688,7 +669,7 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 	switch s.opts.Format {
 	case "json":
 		var calls toolCalls
-		res, err := s.Send(ctx, prompt, calls.event)
+		res, err := s.send(ctx, prompt, calls.event)
 		if res == nil {
 			return err
 		}
@@ -700,7 +681,7 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 		return err // a budget stop: the partial answer above, exit 1
 	case "stream-json":
 		enc := json.NewEncoder(out)
-		res, err := s.Send(ctx, prompt, func(e agent.Event) { enc.Encode(e) })
+		res, err := s.send(ctx, prompt, func(e agent.Event) { enc.Encode(e) })
 		if res == nil {
 			return err
 		}
@@ -710,7 +691,7 @@ func (s *chatSession) oneShot(ctx context.Context, prompt string) error {
 		return err
 	}
 	tw := s.newTextWriter(out, s.opts.IO.IsStdoutTTY())
-	_, err := s.Send(ctx, prompt, tw.event)
+	_, err := s.send(ctx, prompt, tw.event)
 	tw.finish()
 	return err
 }
@@ -824,17 +805,7 @@ func (s sgrOnly) Write(p []byte) (int, error) {
 // resolvePolicy fills cfg's permission mode, rules and sandbox from the
 // flags and the settings files (HERMES_HOME's and the work dir's).
 func (o *Options) resolvePolicy(cfg *agent.Config, home string) error {
-	wd, err := os.Getwd()
-	if err != nil {
-		return fmt.Errorf("working directory: %w", err)
-	}
-	eff, err := permission.Resolve(home, wd, o.PermissionMode, o.AllowedTools, o.DisallowedTools)
-	if err != nil {
-		return err
-	}
-	cfg.PermissionMode, cfg.Allow, cfg.Deny = eff.Mode, eff.Allow, eff.Deny
-	cfg.Sandbox, err = permission.ResolveSandbox(home, wd, permission.SandboxFlags{Mode: o.Sandbox, Network: o.SandboxNetwork})
-	return err
+	return o.ToolFlags.Apply(cfg, home)
 }
 
 // permissions fills cfg's permission settings from the flags and the
@@ -845,10 +816,10 @@ func (s *chatSession) permissions(cfg *agent.Config, home string, interactive bo
 	if err := o.resolvePolicy(cfg, home); err != nil {
 		return err
 	}
-	if cfg.PermissionMode == permission.ModeBypassPermissions && hasRiskyTool(o.tools()) {
+	if cfg.PermissionMode == permission.ModeBypassPermissions && hasRiskyTool(o.Offered()) {
 		fmt.Fprintln(o.IO.ErrOut, permission.BypassWarning)
 	}
-	if w := cfg.Sandbox.Warning(); w != "" && slices.Contains(o.tools(), agent.ToolBash) {
+	if w := cfg.Sandbox.Warning(); w != "" && slices.Contains(o.Offered(), agent.ToolBash) {
 		fmt.Fprintln(o.IO.ErrOut, w)
 	}
 	if o.IO.CanPrompt() && (interactive || o.Format == "text") {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/bot"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -46,6 +47,7 @@ type addOptions struct {
 	sandboxNetwork  bool
 	MCPConfig       []string
 	StrictMCPConfig bool
+	Deliver         string
 }
 
 func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *addOptions) error) *cobra.Command {
@@ -88,6 +90,7 @@ Prefix "CRON_TZ=Europe/Paris " to read the schedule in a time zone (default: loc
 	cmdutil.ListFlag(fl, &opts.DisallowedTools, "disallowed-tools", "tool calls always denied", "disallowedTools")
 	cmdutil.SandboxFlags(fl, &opts.Sandbox, &opts.sandboxNetwork)
 	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
+	fl.StringVar(&opts.Deliver, "deliver", "", "post each run's answer to telegram:CHAT_ID or slack:CHANNEL_ID (with TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN where the job runs)")
 	return cmd
 }
 
@@ -98,13 +101,18 @@ func addRun(ctx context.Context, opts *addOptions) error {
 	if opts.MaxTurns < 0 || opts.MaxBudgetUSD < 0 {
 		return cmdutil.FlagErrorf("--max-turns and --max-budget-usd must be positive")
 	}
+	if opts.Deliver != "" {
+		if _, _, err := bot.ParseTarget(opts.Deliver); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+	}
 	now := opts.Now()
 	job := cron.Job{
 		Name: opts.Name, Schedule: strings.TrimSpace(opts.Schedule), Prompt: opts.Prompt,
 		Model: strings.TrimSpace(opts.Model), System: opts.System, Tools: opts.Tools,
 		PermissionMode: opts.PermissionMode, AllowedTools: opts.AllowedTools, DisallowedTools: opts.DisallowedTools,
 		MaxTurns: opts.MaxTurns, MaxBudgetUSD: opts.MaxBudgetUSD,
-		Sandbox: opts.Sandbox, SandboxNetwork: opts.SandboxNetwork,
+		Sandbox: opts.Sandbox, SandboxNetwork: opts.SandboxNetwork, Deliver: strings.TrimSpace(opts.Deliver),
 		Created: now, Anchor: now,
 	}
 	if err := validate(job, now); err != nil {

@@ -3,12 +3,16 @@
 package cron
 
 import (
+	"context"
+	"fmt"
 	"path"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermes-agent/hermes/internal/bot"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/cron"
 )
 
@@ -65,9 +69,28 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut},
+		Runner:  delivering{agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut}, f.Getenv},
 		Clock:   factoryClock{f},
 	}
+}
+
+// delivering posts each answered run to the job's --deliver chat, with
+// the platform token of the environment the job runs in. A run whose
+// answer could not be posted fails, so `cron logs` shows why.
+type delivering struct {
+	cron.Runner
+	getenv func(string) string
+}
+
+func (d delivering) Run(ctx context.Context, rt *credential.Runtime, job cron.Job) (string, error) {
+	out, err := d.Runner.Run(ctx, rt, job)
+	if err != nil || job.Deliver == "" {
+		return out, err
+	}
+	if err := bot.Deliver(ctx, d.getenv, job.Deliver, out); err != nil {
+		return out, fmt.Errorf("the answer was not delivered: %w", err)
+	}
+	return out, nil
 }
 
 // factoryClock reads the factory's clock and waits on real timers.

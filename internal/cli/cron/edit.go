@@ -11,6 +11,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
+	"github.com/hermes-agent/hermes/internal/bot"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
@@ -36,6 +37,7 @@ type editOptions struct {
 	MaxBudgetUSD                    float64
 	MCPConfig                       []string
 	StrictMCPConfig                 bool
+	Deliver                         string
 	set                             func(flag string) bool
 }
 
@@ -78,6 +80,7 @@ none). Changing the schedule restarts it from now.`,
 	fl.IntVar(&opts.MaxTurns, "max-turns", 0, "new maximum model calls per run (0 for the default)")
 	fl.Float64Var(&opts.MaxBudgetUSD, "max-budget-usd", 0, "new budget per run in US dollars (list price; 0 for none)")
 	mcp.Flags(fl, &opts.MCPConfig, &opts.StrictMCPConfig)
+	fl.StringVar(&opts.Deliver, "deliver", "", `new chat for each run's answer: telegram:CHAT_ID or slack:CHANNEL_ID ("" for none)`)
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(agent.KnownTools()...))
 	_ = cmd.RegisterFlagCompletionFunc("model", cmdutil.CompleteModels(f))
@@ -86,7 +89,7 @@ none). Changing the schedule restarts it from now.`,
 
 func editRun(ctx context.Context, opts *editOptions) error {
 	fields := []string{"schedule", "prompt", "model", "system", "tools", "permission-mode", "allowed-tools", "disallowed-tools",
-		"sandbox", "sandbox-network", "max-turns", "max-budget-usd", "mcp-config", "strict-mcp-config"}
+		"sandbox", "sandbox-network", "max-turns", "max-budget-usd", "mcp-config", "strict-mcp-config", "deliver"}
 	var changed []string
 	for _, f := range fields {
 		if opts.set(f) {
@@ -98,6 +101,11 @@ func editRun(ctx context.Context, opts *editOptions) error {
 	}
 	if opts.MaxTurns < 0 || opts.MaxBudgetUSD < 0 {
 		return cmdutil.FlagErrorf("--max-turns and --max-budget-usd must be positive")
+	}
+	if opts.set("deliver") && strings.TrimSpace(opts.Deliver) != "" {
+		if _, _, err := bot.ParseTarget(opts.Deliver); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
 	}
 	if opts.set("prompt") && strings.TrimSpace(opts.Prompt) == "" {
 		return cmdutil.FlagErrorf("--prompt cannot be empty")
@@ -167,6 +175,9 @@ func editRun(ctx context.Context, opts *editOptions) error {
 		}
 		if opts.set("max-budget-usd") {
 			edited.MaxBudgetUSD = opts.MaxBudgetUSD
+		}
+		if opts.set("deliver") {
+			edited.Deliver = strings.TrimSpace(opts.Deliver)
 		}
 		if opts.set("allowed-tools") {
 			edited.AllowedTools = nonEmpty(opts.AllowedTools)

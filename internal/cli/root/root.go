@@ -16,6 +16,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cli/auth"
 	"github.com/hermes-agent/hermes/internal/cli/auth/add"
 	authshared "github.com/hermes-agent/hermes/internal/cli/auth/shared"
+	botcmd "github.com/hermes-agent/hermes/internal/cli/bot"
 	"github.com/hermes-agent/hermes/internal/cli/chat"
 	"github.com/hermes-agent/hermes/internal/cli/cron"
 	"github.com/hermes-agent/hermes/internal/cli/demo"
@@ -83,6 +84,7 @@ other tool (hermes gateway, hermes exec, hermes auth token).`,
 		version.NewCmd(f),
 		acpcmd.NewCmd(f),
 		mcpcmd.NewCmd(f),
+		botcmd.NewCmd(f),
 	)
 	cmdutil.ArgsAsFlagErrors(cmd)
 	return cmd
