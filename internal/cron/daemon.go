@@ -195,6 +195,7 @@ func (d *Daemon) reanchor(ctx context.Context, job Job, now time.Time) time.Time
 	}
 	return now
 }
+
 // fire moves the job's anchor past now and starts it, or records a skip
 // when its previous run is still going.
 func (d *Daemon) fire(runCtx context.Context, job Job, sched Schedule, due, now time.Time) {
