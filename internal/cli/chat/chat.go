@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"io"
 	"os"
 	"os/signal"
@@ -520,10 +521,20 @@ func (o *Options) conversation(store *agent.Store) (*agent.Conversation, *agent.
 		if err != nil {
 			return nil, nil, err
 		}
+		var corrupt []agent.SessionInfo // newer than the one continued
 		for _, s := range list {
 			if s.Err == "" {
 				id = s.ID
 				break
+			}
+			corrupt = append(corrupt, s)
+		}
+		if id != "" {
+			// Say so: continuing an older session silently looks like
+			// the newest one lost its messages.
+			for _, s := range corrupt {
+				fmt.Fprintf(o.IO.ErrOut, "hermes: the newer session %s cannot be read (%s): %s; continuing session %s instead\n",
+					s.ID, filepath.Join(store.Dir, s.ID+".json"), s.Err, id)
 			}
 		}
 		if id == "" {
