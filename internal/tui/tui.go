@@ -104,9 +104,11 @@ var commands = []command{
 	{"/exit", "quit (also Ctrl+D, or Ctrl+C on an empty input)"},
 }
 
+// helpText's rows and the commands after it share one layout: the key
+// in 19 columns, then the description (TestHelpAligned).
 const helpText = `Keys
   Enter               send
-  Shift+Enter, Alt+Enter, Ctrl+J   new line (a paste is always one message)
+  Shift+Enter         new line (also Alt+Enter or Ctrl+J; a paste is always one message)
   Up / Down           previous / next prompt (history)
   Tab                 complete a /command
   Ctrl+C              clear the input; on an empty input quit; while answering cancel the answer

@@ -31,7 +31,11 @@ const promptText = "> "
 func (s *chatSession) interactive(ctx context.Context) error {
 	ios := s.opts.IO
 	var lr lineReader
-	if fd := s.opts.StdinFd; fd >= 0 && term.IsTerminal(fd) {
+	// Raw-mode editing only when the output is the terminal too: with
+	// stdout piped (`hermes chat | cat`), raw mode would also turn off
+	// the terminal's \n→\r\n for what the pipe's reader prints, and the
+	// banner and answers would come out staircased.
+	if fd := s.opts.StdinFd; fd >= 0 && term.IsTerminal(fd) && ios.IsStdoutTTY() {
 		t := term.NewTerminal(struct {
 			io.Reader
 			io.Writer
@@ -179,7 +183,7 @@ func (s *chatSession) command(ctx context.Context, line string) (quit bool) {
 		}
 		fmt.Fprintf(out, "Session %s compacted (%s).\n", s.conv.ID, agent.UsageSummary(res.Usage))
 	case "/help":
-		fmt.Fprintln(out, "/new          start a new session\n/model        list the models your credential can use\n/model NAME   switch models for this session\n/compact [FOCUS]  summarise older turns to free context\n/exit         quit (also Ctrl-D)\nCtrl-C cancels the answer being written.")
+		fmt.Fprint(out, lineHelp)
 	default:
 		fmt.Fprintf(out, "Unknown command %s. Commands: /new, /model NAME, /compact [FOCUS], /exit, /help\n", name)
 	}
@@ -337,3 +341,13 @@ func (p *plainLineReader) ReadLine() (string, error) {
 	}
 	return strings.TrimRight(line, "\r\n"), err
 }
+
+// lineHelp is /help of the line-mode chat: one column for the commands,
+// wide enough for the longest.
+const lineHelp = `/new              start a new session
+/model            list the models your credential can use
+/model NAME       switch models for this session
+/compact [FOCUS]  summarise older turns to free context
+/exit             quit (also Ctrl-D)
+Ctrl-C cancels the answer being written.
+`
