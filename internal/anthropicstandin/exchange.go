@@ -71,6 +71,38 @@ func (s *Server) CheckRefreshes(elapsed time.Duration, injected int) error {
 	return nil
 }
 
+// CheckNoStampede is the soak's correctness check of the exchanges: no
+// assertion was exchanged twice (a replay), at least one exchange
+// happened, and no more than the first one, one per half-life window of
+// the run's measured length and one per injected 401 (N clients share
+// each refresh). Unlike CheckRefreshes it sets no lower bound from the
+// run's length: a machine too loaded to send a request in every token
+// life makes fewer exchanges, and that is not wrong (a request sent with
+// an expired token would fail, which the soak counts).
+func (s *Server) CheckNoStampede(elapsed time.Duration, injected int) error {
+	var ok, reused int
+	for _, e := range s.Exchanges() {
+		switch e.Reason {
+		case "ok":
+			ok++
+		case "jti_reused":
+			reused++
+		}
+	}
+	return checkNoStampede(ok, reused, elapsed, s.cfg.TokenTTL, injected)
+}
+
+func checkNoStampede(ok, reused int, elapsed, ttl time.Duration, injected int) error {
+	if reused > 0 {
+		return fmt.Errorf("%d assertions were sent twice", reused)
+	}
+	windows := int(elapsed / (ttl / 2))
+	if hi := 2 + windows + injected; ok < 1 || ok > hi {
+		return fmt.Errorf("%d exchanges in %v (%d refresh windows, %d injected 401s): want 1..%d", ok, elapsed.Round(time.Millisecond), windows, injected, hi)
+	}
+	return nil
+}
+
 // ExchangeCount is the number of successful exchanges.
 func (s *Server) ExchangeCount() int {
 	n := 0

@@ -60,15 +60,19 @@ type WIF struct {
 
 // Entry is one pooled credential (API key or OAuth login).
 type Entry struct {
-	ID           string    `json:"id"`
-	Label        string    `json:"label,omitempty"`
-	AuthType     string    `json:"auth_type"` // AuthTypeAPIKey | AuthTypeOAuth
-	Source       string    `json:"source"`    // how it was added: "flag", "prompt", "stdin", "oauth"
-	Priority     int       `json:"priority"`  // lower is tried first; ties by AddedAt
-	APIKey       string    `json:"api_key,omitempty"`
-	AccessToken  string    `json:"access_token,omitempty"`
-	RefreshToken string    `json:"refresh_token,omitempty"`
-	ExpiresAtMs  int64     `json:"expires_at_ms,omitempty"`
+	ID           string `json:"id"`
+	Label        string `json:"label,omitempty"`
+	AuthType     string `json:"auth_type"` // AuthTypeAPIKey | AuthTypeOAuth
+	Source       string `json:"source"`    // how it was added: "flag", "prompt", "stdin", "oauth"
+	Priority     int    `json:"priority"`  // lower is tried first; ties by AddedAt
+	APIKey       string `json:"api_key,omitempty"`
+	AccessToken  string `json:"access_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	ExpiresAtMs  int64  `json:"expires_at_ms,omitempty"`
+	// ObtainedAtMs is when the access token was obtained: with ExpiresAtMs,
+	// its lifetime, which scales the refresh-ahead margin. Entries written
+	// before it existed lack it and keep the 2-minute margin.
+	ObtainedAtMs int64     `json:"obtained_at_ms,omitempty"`
 	BaseURL      string    `json:"base_url,omitempty"`
 	AddedAt      time.Time `json:"added_at"`
 

@@ -80,6 +80,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	defer lock.Unlock()
 	d.init()
+	d.markInterrupted(ctx)
 
 	// Runs outlive ctx by up to Grace: shutdown lets them finish.
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
@@ -95,6 +96,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.shutdown(cancelRuns)
 			return nil
 		}
+	}
+}
+
+// markInterrupted marks the runs a killed daemon (or `cron run`) left
+// "running" as interrupted, so cron logs and cron list tell what happened.
+func (d *Daemon) markInterrupted(ctx context.Context) {
+	marked, err := d.Exec.Store.MarkInterrupted(ctx, d.Exec.Clock.Now())
+	for _, r := range marked {
+		d.log().Warn("cron run interrupted: its process stopped before the run ended", "job", r.Job, "start", r.Start)
+	}
+	if err != nil {
+		d.log().Error("cannot mark interrupted cron runs", "err", err)
 	}
 }
 
@@ -139,6 +152,9 @@ func (d *Daemon) tick(runCtx context.Context) time.Time {
 			d.log().Error("cron job has an invalid schedule; not run", "job", job.Name, "err", err)
 			continue
 		}
+		if job.Anchor.After(now) {
+			job.Anchor = d.reanchor(runCtx, job, now)
+		}
 		due := sched.Next(job.Anchor)
 		if !due.After(now) {
 			d.fire(runCtx, job, sched, due, now)
@@ -149,6 +165,35 @@ func (d *Daemon) tick(runCtx context.Context) time.Time {
 		}
 	}
 	return next
+}
+
+// anchorNotAfter is the job's anchor, or now when the anchor lies in the
+// future: the wall clock stepped back since the last run (NTP, a VM
+// restored from a snapshot). Counting from the future anchor would stall
+// the job for the size of the step; counting from now keeps it on
+// schedule.
+func anchorNotAfter(anchor, now time.Time) time.Time {
+	if anchor.After(now) {
+		return now
+	}
+	return anchor
+}
+
+// reanchor stores now as the anchor of a job whose anchor is in the
+// future (see anchorNotAfter), so the schedule counts from now from here
+// on, and returns the anchor to use.
+func (d *Daemon) reanchor(ctx context.Context, job Job, now time.Time) time.Time {
+	d.log().Warn("cron job's last run is in the future (the clock stepped back); scheduling from now", "job", job.Name, "anchor", job.Anchor)
+	_, err := d.Exec.Store.Update(ctx, job.Name, func(j *Job) error {
+		if j.Anchor.After(now) {
+			j.Anchor = now
+		}
+		return nil
+	})
+	if err != nil {
+		d.log().Error("cannot store the cron job's new anchor", "job", job.Name, "err", err)
+	}
+	return now
 }
 
 // fire moves the job's anchor past now and starts it, or records a skip

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,7 +60,7 @@ func (e *RunningError) Error() string {
 func (e *Executor) Run(ctx context.Context, job Job, trigger string, scheduled time.Time) (Record, error) {
 	// The per-job lock makes "already running" hold across processes:
 	// `hermes cron run` while the daemon runs the same job.
-	lock, ok, err := fsutil.TryLockFile(filepath.Join(e.Store.Dir, "locks", job.Name+".lock"))
+	lock, ok, err := fsutil.TryLockFile(e.Store.jobLockPath(job.Name))
 	if err != nil {
 		return Record{}, err
 	}
@@ -71,6 +70,11 @@ func (e *Executor) Run(ctx context.Context, job Job, trigger string, scheduled t
 	defer lock.Unlock()
 
 	rec := Record{Job: job.Name, Trigger: trigger, Scheduled: scheduled, Start: e.Clock.Now()}
+	// The "running" record first: a process killed mid-run leaves it,
+	// and the daemon's next start marks it interrupted.
+	started := rec
+	started.Status = StatusRunning
+	path, startErr := e.start(started)
 	out, runErr := e.execute(ctx, job, &rec)
 	rec.End = e.Clock.Now()
 	// Run records and jobs.json are files others may read later (cron
@@ -86,10 +90,29 @@ func (e *Executor) Run(ctx context.Context, job Job, trigger string, scheduled t
 		rec.Status = StatusError
 		rec.Error = secret.RedactShapes(runErr.Error())
 	}
-	if err := e.record(rec); err != nil {
-		return rec, errors.Join(runErr, err)
+	if err := e.record(path, rec); err != nil {
+		return rec, errors.Join(runErr, startErr, err)
 	}
 	return rec, runErr
+}
+
+// start writes the running record and the job's last run. A failure (a
+// full disk) does not stop the run: its outcome is written at the end if
+// it can be.
+func (e *Executor) start(rec Record) (string, error) {
+	path, err := e.Store.StartRecord(rec)
+	if err != nil {
+		return "", fmt.Errorf("save the running record: %w", err)
+	}
+	_, err = e.Store.Update(context.Background(), rec.Job, func(j *Job) error {
+		j.LastRun = rec.Summary()
+		return nil
+	})
+	var nf *NotFoundError
+	if err != nil && !errors.As(err, &nf) {
+		return path, fmt.Errorf("save the running record: %w", err)
+	}
+	return path, nil
 }
 
 // interruptedText is what a canceled run's record says: "interrupted"
@@ -114,8 +137,12 @@ func (e *Executor) execute(ctx context.Context, job Job, rec *Record) (string, e
 	return e.Runner.Run(ctx, rt, job)
 }
 
-func (e *Executor) record(rec Record) error {
-	if err := e.Store.SaveRecord(rec, e.Keep); err != nil {
+func (e *Executor) record(path string, rec Record) error {
+	save := func() error { return e.Store.SaveRecord(rec, e.Keep) }
+	if path != "" {
+		save = func() error { return e.Store.FinishRecord(path, rec, e.Keep) }
+	}
+	if err := save(); err != nil {
 		return fmt.Errorf("save run record: %w", err)
 	}
 	// A background context: a run canceled by shutdown still gets its

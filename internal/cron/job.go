@@ -22,6 +22,13 @@ const (
 	StatusError    = "error"
 	StatusSkipped  = "skipped"  // still running from the previous time it was due
 	StatusCanceled = "canceled" // interrupted by daemon shutdown or Ctrl-C
+	// StatusRunning is the record written before a run starts; the run's
+	// outcome replaces it.
+	StatusRunning = "running"
+	// StatusInterrupted marks a run whose process died (kill -9, a crash,
+	// the machine going down) with its record still "running"; the
+	// daemon's next start finds and marks it.
+	StatusInterrupted = "interrupted"
 )
 
 // Job is one scheduled prompt and its state.
@@ -85,6 +92,16 @@ func (j Job) Next() (time.Time, error) {
 		return time.Time{}, err
 	}
 	return s.Next(j.Anchor), nil
+}
+
+// NextAt is Next as the daemon computes it at now: from now instead of an
+// anchor in the future (the clock stepped back; see anchorNotAfter).
+func (j Job) NextAt(now time.Time) (time.Time, error) {
+	s, err := ParseSchedule(j.Schedule, j.Anchor)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.Next(anchorNotAfter(j.Anchor, now)), nil
 }
 
 // Names become directory names under cron/runs, so they are kept simple.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,17 +91,97 @@ func KubeSchedule(spec string) (schedule, timeZone string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("invalid @every duration %q", d)
 	}
-	switch {
-	case every%time.Minute == 0 && every < time.Hour && time.Hour%every == 0:
-		return fmt.Sprintf("*/%d * * * *", every/time.Minute), timeZone, nil
-	case every == time.Hour:
-		return "0 * * * *", timeZone, nil
-	case every%time.Hour == 0 && every < 24*time.Hour && (24*time.Hour)%every == 0:
-		return fmt.Sprintf("0 */%d * * *", every/time.Hour), timeZone, nil
-	case every == 24*time.Hour:
-		return "0 0 * * *", timeZone, nil
+	if every <= 0 {
+		return "", "", fmt.Errorf("invalid @every duration %q", d)
 	}
-	return "", "", fmt.Errorf("@every %s has no cron equivalent (Kubernetes CronJobs need a cron expression); use a schedule such as \"*/15 * * * *\"", every)
+	if expr, ok := cronEvery(every); ok {
+		return expr, timeZone, nil
+	}
+	near, nearEvery := nearestCronEvery(every)
+	return "", "", &KubeScheduleError{Every: every, Nearest: near, NearestEvery: nearEvery}
+}
+
+// KubeScheduleError: an "@every D" schedule no cron expression matches
+// (a CronJob needs one), with the nearest expression that runs at a
+// regular interval, which is not equivalent.
+type KubeScheduleError struct {
+	Every        time.Duration
+	Nearest      string
+	NearestEvery time.Duration
+}
+
+func (e *KubeScheduleError) Error() string {
+	return fmt.Sprintf("@every %s has no cron equivalent (a Kubernetes CronJob needs a cron expression, and none runs every %s); the nearest is %q, every %s, which is not equivalent",
+		shortDuration(e.Every), shortDuration(e.Every), e.Nearest, shortDuration(e.NearestEvery))
+}
+
+// shortDuration drops time.Duration's trailing zero units: 45m, 1h30m, 2h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// cronEvery is the cron expression that runs exactly every d: d divides
+// an hour or a day evenly, or is a day or a week.
+func cronEvery(d time.Duration) (string, bool) {
+	switch {
+	case d == time.Minute:
+		return "* * * * *", true
+	case d%time.Minute == 0 && d < time.Hour && time.Hour%d == 0:
+		return fmt.Sprintf("*/%d * * * *", d/time.Minute), true
+	case d == time.Hour:
+		return "0 * * * *", true
+	case d%time.Hour == 0 && d < 24*time.Hour && (24*time.Hour)%d == 0:
+		return fmt.Sprintf("0 */%d * * *", d/time.Hour), true
+	case d == 24*time.Hour:
+		return "0 0 * * *", true
+	case d == 7*24*time.Hour:
+		return "0 0 * * 0", true
+	}
+	return "", false
+}
+
+// nearestCronEvery is the exact cron period closest to d (by ratio) and
+// its expression.
+func nearestCronEvery(d time.Duration) (string, time.Duration) {
+	var periods []time.Duration
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60} {
+		periods = append(periods, time.Duration(m)*time.Minute)
+	}
+	for _, h := range []int{2, 3, 4, 6, 8, 12, 24, 168} {
+		periods = append(periods, time.Duration(h)*time.Hour)
+	}
+	ratio := func(p time.Duration) float64 { return math.Abs(math.Log(float64(p) / float64(d))) }
+	best := periods[0]
+	for _, p := range periods[1:] {
+		if ratio(p) < ratio(best) {
+			best = p
+		}
+	}
+	expr, _ := cronEvery(best)
+	return expr, best
+}
+
+// BashWithoutShell is a warning when job j offers the bash tool but the
+// image is hermes's own, built FROM scratch (Containerfile): it has no
+// shell, so every bash call in the pod would fail. "" otherwise.
+func BashWithoutShell(j Job, image string) string {
+	if !slices.Contains(j.Tools, "bash") {
+		return ""
+	}
+	if image == "" {
+		image = DefaultKubeImage
+	}
+	if repo, _, _ := strings.Cut(image, ":"); repo != strings.Split(DefaultKubeImage, ":")[0] {
+		return ""
+	}
+	return fmt.Sprintf("job %q uses the bash tool, but image %s is built FROM scratch (Containerfile) and has no shell, so its bash calls will fail in the pod; build an image with bash (the static hermes binary on a base that has it, e.g. FROM debian:stable-slim) and pass it with --image", j.Name, image)
 }
 
 // KubeName is the CronJob name for a job: a DNS label, lowercase, at most
@@ -113,24 +195,36 @@ func KubeName(job string) string {
 	return strings.TrimRight(n, "-")
 }
 
-// WriteKubernetes writes one CronJob manifest per job, as YAML documents.
-func WriteKubernetes(w io.Writer, jobs []Job, o KubeOptions) error {
+// SkippedJob is a job WriteKubernetes could not export, and why.
+type SkippedJob struct {
+	Name string
+	Err  error
+}
+
+// WriteKubernetes writes one CronJob manifest per job, as YAML documents,
+// for every job that can be exported; the others are returned (a
+// schedule with no cron equivalent): one such job does not keep the
+// others from being exported. Two jobs that would share a CronJob name
+// are an error, and nothing is written.
+func WriteKubernetes(w io.Writer, jobs []Job, o KubeOptions) ([]SkippedJob, error) {
 	seen := map[string]string{}
 	var docs []string
+	var skipped []SkippedJob
 	for _, j := range jobs {
 		name := KubeName(j.Name)
 		if other, dup := seen[name]; dup {
-			return fmt.Errorf("jobs %q and %q would both be CronJob %q; rename one", other, j.Name, name)
+			return nil, fmt.Errorf("jobs %q and %q would both be CronJob %q; rename one", other, j.Name, name)
 		}
 		seen[name] = j.Name
 		doc, err := cronJobYAML(j, name, o)
 		if err != nil {
-			return fmt.Errorf("job %q: %w", j.Name, err)
+			skipped = append(skipped, SkippedJob{Name: j.Name, Err: err})
+			continue
 		}
 		docs = append(docs, doc)
 	}
 	_, err := io.WriteString(w, strings.Join(docs, "---\n"))
-	return err
+	return skipped, err
 }
 
 func cronJobYAML(j Job, name string, o KubeOptions) (string, error) {

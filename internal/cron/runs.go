@@ -1,6 +1,7 @@
 package cron
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,21 +48,44 @@ const recordStamp = "20060102T150405.000000000Z"
 // SaveRecord writes r as a new file and deletes the oldest records beyond
 // keep (keep <= 0: DefaultKeep).
 func (s *Store) SaveRecord(r Record, keep int) error {
-	if err := ValidateName(r.Job); err != nil {
+	path, err := s.StartRecord(r)
+	if err != nil {
 		return err
+	}
+	return s.FinishRecord(path, r, keep)
+}
+
+// StartRecord writes r (a run about to start, StatusRunning) as a new
+// record file and returns its path, for FinishRecord to overwrite with
+// the outcome. A run whose process dies keeps the "running" record, which
+// the daemon's next start marks interrupted (MarkInterrupted).
+func (s *Store) StartRecord(r Record) (string, error) {
+	if err := ValidateName(r.Job); err != nil {
+		return "", err
 	}
 	dir := s.runsDir(r.Job)
 	if err := fsutil.EnsureDir(dir); err != nil {
+		return "", err
+	}
+	path := s.freeRecordPath(dir, r.Start)
+	return path, s.writeRecord(path, r)
+}
+
+// FinishRecord replaces the record at path with r and deletes the oldest
+// records beyond keep (keep <= 0: DefaultKeep).
+func (s *Store) FinishRecord(path string, r Record, keep int) error {
+	if err := s.writeRecord(path, r); err != nil {
 		return err
 	}
+	return s.prune(filepath.Dir(path), keep)
+}
+
+func (s *Store) writeRecord(path string, r Record) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := fsutil.WritePrivateFile(s.home(), s.freeRecordPath(dir, r.Start), append(data, '\n')); err != nil {
-		return err
-	}
-	return s.prune(dir, keep)
+	return fsutil.WritePrivateFile(s.home(), path, append(data, '\n'))
 }
 
 // freeRecordPath names the record after its start time; two runs that
@@ -114,15 +138,24 @@ func (s *Store) prune(dir string, keep int) error {
 }
 
 // Records returns up to n of the job's most recent run records, oldest
-// first (n <= 0: all kept).
+// first (n <= 0: all kept), leaving out corrupt ones (see ReadRecords).
 func (s *Store) Records(job string, n int) ([]Record, error) {
+	recs, _, err := s.ReadRecords(job, n)
+	return recs, err
+}
+
+// ReadRecords is Records that also says what it left out: a corrupt
+// record is skipped (it counts towards n) and described in skipped, so
+// one bad file does not hide every other run; err is for what stops
+// reading altogether.
+func (s *Store) ReadRecords(job string, n int) (recs []Record, skipped []string, err error) {
 	if err := ValidateName(job); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dir := s.runsDir(job)
 	names, err := recordFiles(dir)
 	if err != nil {
-		return nil, fmt.Errorf("read run records of %q: %w", job, err)
+		return nil, nil, fmt.Errorf("read run records of %q: %w", job, err)
 	}
 	if n > 0 && len(names) > n {
 		names = names[len(names)-n:]
@@ -130,15 +163,122 @@ func (s *Store) Records(job string, n int) ([]Record, error) {
 	out := make([]Record, 0, len(names))
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		data, err := fsutil.ReadPrivateFileUnder(s.home(), path, maxRecordFile)
-		if err != nil {
-			return nil, err
+		r, err := s.readRecord(path)
+		var bad *corruptRecordError
+		if errors.As(err, &bad) {
+			skipped = append(skipped, bad.Error())
+			continue
 		}
-		var r Record
-		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, fmt.Errorf("run record %s is corrupt: %v", path, err)
+		if err != nil {
+			return nil, nil, err
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, skipped, nil
+}
+
+type corruptRecordError struct {
+	path string
+	err  error
+}
+
+func (e *corruptRecordError) Error() string {
+	return fmt.Sprintf("run record %s is corrupt (%v); skipped it (move it away to stop this note)", e.path, describeJSON(e.err))
+}
+
+func (s *Store) readRecord(path string) (Record, error) {
+	data, err := fsutil.ReadPrivateFileUnder(s.home(), path, maxRecordFile)
+	if err != nil {
+		return Record{}, err
+	}
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return Record{}, &corruptRecordError{path: path, err: err}
+	}
+	return r, nil
+}
+
+// describeJSON keeps a JSON error's position and drops any quoted
+// content (a corrupt record may hold part of a job's output).
+func describeJSON(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at byte %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q has the wrong type", te.Field)
+	}
+	return "invalid JSON"
+}
+
+// MarkInterrupted finds the run records still "running" whose run is not
+// (no process holds the job's lock: it died without writing the outcome)
+// and marks them interrupted, in the record and in the job's last run.
+// It returns the records it marked.
+func (s *Store) MarkInterrupted(ctx context.Context, found time.Time) ([]Record, error) {
+	jobs, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var marked []Record
+	var errs []error
+	for _, job := range jobs {
+		recs, err := s.markInterrupted(ctx, job.Name, found)
+		marked = append(marked, recs...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return marked, errors.Join(errs...)
+}
+
+func (s *Store) markInterrupted(ctx context.Context, job string, found time.Time) ([]Record, error) {
+	dir := s.runsDir(job)
+	names, err := recordFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var running []string
+	for _, name := range names {
+		if r, err := s.readRecord(filepath.Join(dir, name)); err == nil && r.Status == StatusRunning {
+			running = append(running, name)
+		}
+	}
+	if len(running) == 0 {
+		return nil, nil
+	}
+	// A run in progress (`hermes cron run` in another process) holds the
+	// job's lock: its record is really running.
+	lock, ok, err := fsutil.TryLockFile(s.jobLockPath(job))
+	if err != nil || !ok {
+		return nil, err
+	}
+	defer lock.Unlock()
+	var marked []Record
+	for _, name := range running {
+		path := filepath.Join(dir, name)
+		r, err := s.readRecord(path)
+		if err != nil || r.Status != StatusRunning {
+			continue
+		}
+		r.Status = StatusInterrupted
+		r.End = r.Start // unknown: the process died without saying
+		r.Error = "interrupted: the hermes process running it stopped before the run ended (killed, crashed or shut down); found at " + found.UTC().Format(time.RFC3339)
+		if err := s.writeRecord(path, r); err != nil {
+			return marked, err
+		}
+		marked = append(marked, r)
+		_, err = s.Update(ctx, job, func(j *Job) error {
+			if j.LastRun != nil && j.LastRun.Start.Equal(r.Start) {
+				j.LastRun = r.Summary()
+			}
+			return nil
+		})
+		var nf *NotFoundError
+		if err != nil && !errors.As(err, &nf) {
+			return marked, err
+		}
+	}
+	return marked, nil
 }

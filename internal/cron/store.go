@@ -32,6 +32,9 @@ func NewStore(home string) *Store { return &Store{Dir: filepath.Join(home, "cron
 func (s *Store) jobsPath() string { return filepath.Join(s.Dir, "jobs.json") }
 func (s *Store) lockPath() string { return s.jobsPath() + ".lock" }
 
+// jobLockPath is held while the job runs, by whichever process runs it.
+func (s *Store) jobLockPath(job string) string { return filepath.Join(s.Dir, "locks", job+".lock") }
+
 // home is HERMES_HOME, the root of the directories checked before a read.
 func (s *Store) home() string { return filepath.Dir(s.Dir) }
 

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -168,33 +170,54 @@ func kindOf(m os.FileMode) string {
 }
 
 // Lock is a held cross-process lock.
-type Lock struct{ fl *flock.Flock }
+type Lock struct {
+	fl   *flock.Flock
+	path string
+}
 
-// Unlock releases the lock.
-func (l *Lock) Unlock() error { return l.fl.Unlock() }
+// Unlock releases the lock. It clears the holder's PID first (before the
+// release, so it never erases the next holder's).
+func (l *Lock) Unlock() error {
+	if f, err := os.OpenFile(l.path, os.O_WRONLY|openNofollow, 0); err == nil {
+		f.Truncate(0)
+		f.Close()
+	}
+	return l.fl.Unlock()
+}
 
 // LockTimeout bounds how long a command waits for another hermes process.
-const LockTimeout = 30 * time.Second
+// It is longer than any legitimate hold: an OAuth refresh or a WIF
+// exchange runs under its lock and is bounded at 2 minutes (oauth's
+// refreshBound, wif's refreshTimeout; their tests check this), and a
+// slow server may take 90 s to answer. A waiter that gave up sooner
+// would fail while the holder was about to succeed.
+const LockTimeout = 150 * time.Second
+
+// lockWait is LockTimeout; tests shorten it.
+var lockWait = LockTimeout
 
 // LockFile takes an exclusive lock on path (created 0600 if missing),
 // waiting until ctx is done or LockTimeout passes. The lock file is never
 // opened through a symlink (a planted link cannot make hermes create its
-// target) and must be a private regular file (see ReadPrivateFile).
+// target) and must be a private regular file (see ReadPrivateFile). The
+// holder writes its PID into the file, so a waiter that gives up can say
+// who holds it.
 func LockFile(ctx context.Context, path string) (*Lock, error) {
 	fl, err := newFlock(path)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, LockTimeout)
+	wait := lockWait
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 10*time.Millisecond)
 	if err != nil || !ok {
 		if err == nil {
 			err = ctx.Err()
 		}
-		return nil, fmt.Errorf("lock %s: another hermes process holds it (%v); if none is running, remove the file", path, err)
+		return nil, &LockHeldError{Path: path, Holder: lockHolder(path), Waited: wait, Err: err}
 	}
-	return &Lock{fl: fl}, nil
+	return held(fl, path), nil
 }
 
 // TryLockFile takes the lock only if it is free now; ok is false otherwise.
@@ -207,8 +230,71 @@ func TryLockFile(path string) (l *Lock, ok bool, err error) {
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	return &Lock{fl: fl}, true, nil
+	return held(fl, path), true, nil
 }
+
+// held records this process as the lock's holder. The PID is advice for
+// messages only: the flock is what excludes, so a failed write is ignored.
+func held(fl *flock.Flock, path string) *Lock {
+	if f, err := os.OpenFile(path, os.O_WRONLY|openNofollow, 0); err == nil {
+		if f.Truncate(0) == nil {
+			f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
+		}
+		f.Close()
+	}
+	return &Lock{fl: fl, path: path}
+}
+
+// LockHolder is what a lock file says about the process holding it.
+type LockHolder struct {
+	PID int // 0: not recorded
+	// Alive: the process exists (known false when Known is false).
+	Alive, Known bool
+}
+
+// LockHolderOf reads the PID the holder of the lock at path wrote.
+func LockHolderOf(path string) LockHolder { return lockHolder(path) }
+
+func lockHolder(path string) LockHolder {
+	data, err := ReadFileLimited(path, 64)
+	if err != nil {
+		return LockHolder{}
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return LockHolder{}
+	}
+	alive, known := processAlive(pid)
+	return LockHolder{PID: pid, Alive: alive, Known: known}
+}
+
+// LockHeldError: another process held the lock for as long as a waiter
+// waits (or the waiter's context ended first).
+type LockHeldError struct {
+	Path   string
+	Holder LockHolder
+	Waited time.Duration
+	Err    error // the context's error
+}
+
+func (e *LockHeldError) Error() string {
+	s := fmt.Sprintf("lock %s: ", e.Path)
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		s = fmt.Sprintf("lock %s: waited %s; ", e.Path, e.Waited.Round(time.Second))
+	}
+	h := e.Holder
+	switch {
+	case h.PID == 0:
+		return s + "another hermes process holds it (it did not record its PID); try again when it has finished"
+	case !h.Known:
+		return s + fmt.Sprintf("hermes process %d holds it; try again when it has finished", h.PID)
+	case h.Alive:
+		return s + fmt.Sprintf("hermes process %d holds it and is still running; try again when it has finished, or stop it (kill %d)", h.PID, h.PID)
+	}
+	return s + fmt.Sprintf("it is held, though hermes process %d that took it is no longer running (a process it started may hold it still: see lsof %s)", h.PID, e.Path)
+}
+
+func (e *LockHeldError) Unwrap() error { return e.Err }
 
 // newFlock creates path's directory and the lock file itself (so it gets
 // 0600, not flock's default), checked like a trusted file; flock opens it

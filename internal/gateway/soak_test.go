@@ -44,9 +44,11 @@ func TestSoakShort(t *testing.T) {
 // tokens that expire every 3 s, its identity token file rewritten with a
 // fresh JWT per fetch and a rotating signing key; clients hammer it with streamed and unary
 // requests while a 401 is injected now and then. It asserts: no client
-// request failed, the exchanges match the expected refreshes, no assertion
-// was exchanged twice, goroutines return to baseline. It reports latency
-// percentiles and RSS; it never asserts on timing.
+// request failed, no assertion was exchanged twice, no more exchanges than
+// refresh windows (of the run's measured length) and injected 401s,
+// goroutines return to baseline (waiting as long as the run took). It
+// reports latency percentiles and RSS; it never asserts on timing: the
+// rates go in BenchmarkGateway* and docs/PERFORMANCE.md.
 func runSoak(t *testing.T, clients int, dur time.Duration) {
 	baseGoroutines := runtime.NumGoroutine()
 	churn := wiftest.NewChurn(t)
@@ -111,12 +113,16 @@ func runSoak(t *testing.T, clients int, dur time.Duration) {
 	if len(failures) > 0 {
 		t.Errorf("%d of %d client requests failed; first: %s", len(failures), len(latencies)+len(failures), failures[0])
 	}
-	if err := api.CheckRefreshes(elapsed, int(injected.Load())); err != nil {
+	// Correctness only (no replayed assertion, no exchange stampede):
+	// a loaded machine may make fewer requests, never wrong ones.
+	if err := api.CheckNoStampede(elapsed, int(injected.Load())); err != nil {
 		t.Error(err)
 	}
 	upstream.Close()
 	rev.proxy.Transport.(*http.Transport).CloseIdleConnections()
-	if !wiftest.GoroutinesBackTo(baseGoroutines + 2) {
+	// A leak never ends; a slow machine's teardown does, in time
+	// proportional to the run it measured (elapsed), not a fixed bound.
+	if !wiftest.GoroutinesBackToWithin(baseGoroutines+2, max(10*time.Second, elapsed)) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
 	}

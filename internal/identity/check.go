@@ -170,7 +170,20 @@ func Check(raw []byte, origin string, now time.Time) []Finding {
 	if err != nil {
 		return []Finding{notJWT(s, what, err)}
 	}
-	return checkClaims(c, now)
+	return checkClaims(c, now, audienceAdvice(origin))
+}
+
+// audienceAdvice says how to get a token with the right audience from
+// the source at origin: --audience sets it only where hermes fetches the
+// token; a file, variable or command hands hermes a token someone else
+// requested.
+func audienceAdvice(origin string) string {
+	kind, _, _ := strings.Cut(origin, " ")
+	switch kind {
+	case SourceFile, SourceEnv, SourceCommand:
+		return "have whatever writes " + subject(origin) + " request it (a Kubernetes projected token's audience field, getIDToken's audience in GitHub Actions, your identity provider's setting; --audience applies only to tokens hermes fetches)"
+	}
+	return "request the token with it (--audience)"
 }
 
 // subject names what held the token, for messages.
@@ -238,7 +251,7 @@ func notJWT(s, what string, err error) Finding {
 }
 
 // checkClaims applies the token endpoint's own rules to the claims.
-func checkClaims(c *Claims, now time.Time) []Finding {
+func checkClaims(c *Claims, now time.Time, audAdvice string) []Finding {
 	var out []Finding
 	add := func(sev Severity, code, msg string) { out = append(out, Finding{sev, code, msg}) }
 	switch alg := c.Alg; {
@@ -276,7 +289,7 @@ func checkClaims(c *Claims, now time.Time) []Finding {
 		if len(c.Audience) > 0 {
 			aud = fmt.Sprintf("audience %q", c.Audience)
 		}
-		add(Warning, "audience", fmt.Sprintf("the JWT has %s, not %s: federation rules usually expect that audience, so request the token with it (--audience) unless your rule names another", aud, DefaultAudience))
+		add(Warning, "audience", fmt.Sprintf("the JWT has %s, not %s: federation rules usually expect that audience, so %s, unless your rule names another", aud, DefaultAudience, audAdvice))
 	}
 	return out
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 )
 
-// Refresh-ahead: the WIF source's rules for a token whose issue time is
-// unknown (a stored pair records only its expiry).
+// Refresh-ahead, as the WIF source does it: refreshAhead before expiry,
+// or half the lifetime of a shorter-lived token (Pair.Obtained).
 const (
 	refreshAhead = 2 * time.Minute // less than this left: refresh first
 	expiryMargin = 5 * time.Second // a token this close to expiry is not served
@@ -26,6 +26,11 @@ type Pair struct {
 	AccessToken  string
 	RefreshToken string
 	Expiry       time.Time // zero: unknown (treated as not expiring)
+	// Obtained is when the access token was obtained (zero: unknown, as in
+	// Claude Code's and SDK profiles' files and pool entries written before
+	// hermes recorded it). With Expiry it gives the token's lifetime, which
+	// scales the refresh-ahead margin.
+	Obtained time.Time
 	// NeedsLogin, when set, says why the login can no longer be refreshed
 	// (the refresh token was refused); the source then refuses to serve it.
 	NeedsLogin string
@@ -214,7 +219,10 @@ func (s *Source) refresh(ctx, caller context.Context) (credential.Token, error) 
 			}
 			return nil, err
 		}
-		next = &Pair{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+		next = &Pair{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry, Obtained: t.Obtained}
+		if next.Obtained.IsZero() && !next.Expiry.IsZero() {
+			next.Obtained = s.now()
+		}
 		if t.RefreshToken != cur.RefreshToken {
 			markSpent(cur.RefreshToken, spentRecord{next: next})
 		}
@@ -290,10 +298,17 @@ func (s *Source) fresh(p Pair) bool {
 	return p.Expiry.IsZero() || s.now().Before(p.Expiry.Add(-s.ahead(p)))
 }
 
-// ahead is how long before expiry p is refreshed: refreshAhead, or half
-// the lifetime of a short-lived token this process obtained (so a
-// 60-second token is not refreshed on every request).
+// ahead is how long before expiry p is refreshed: min(refreshAhead,
+// lifetime/2), so a 60-second token is not refreshed by every process on
+// every request. The lifetime is the stored one (Pair.Obtained), else the
+// one this process saw when it obtained the token. A pair whose lifetime
+// is unknown (a file written before Obtained was recorded, Claude Code's,
+// an SDK profile's) keeps the plain refreshAhead margin: real logins last
+// hours, so that costs nothing, and it is what hermes always did.
 func (s *Source) ahead(p Pair) time.Duration {
+	if !p.Obtained.IsZero() && p.Expiry.After(p.Obtained) {
+		return min(refreshAhead, p.Expiry.Sub(p.Obtained)/2)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p.AccessToken == s.lastValue {

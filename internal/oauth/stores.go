@@ -56,6 +56,9 @@ func entryPair(e *authstore.Entry) Pair {
 	if e.ExpiresAtMs > 0 {
 		p.Expiry = time.UnixMilli(e.ExpiresAtMs)
 	}
+	if e.ObtainedAtMs > 0 {
+		p.Obtained = time.UnixMilli(e.ObtainedAtMs)
+	}
 	return p
 }
 
@@ -73,9 +76,12 @@ func (s PoolStore) Update(ctx context.Context, fn func(Pair) (*Pair, error)) err
 			return errUnchanged
 		}
 		e.AccessToken, e.RefreshToken, e.NeedsLogin = next.AccessToken, next.RefreshToken, next.NeedsLogin
-		e.ExpiresAtMs = 0
+		e.ExpiresAtMs, e.ObtainedAtMs = 0, 0
 		if !next.Expiry.IsZero() {
 			e.ExpiresAtMs = next.Expiry.UnixMilli()
+		}
+		if !next.Obtained.IsZero() {
+			e.ObtainedAtMs = next.Obtained.UnixMilli()
 		}
 		return nil
 	})

@@ -27,6 +27,8 @@ type Tokens struct {
 	AccessToken  string
 	RefreshToken string
 	Expiry       time.Time // zero: the endpoint gave no expires_in
+	// Obtained is when the answer arrived (with Expiry: the lifetime).
+	Obtained     time.Time
 	Scope        string
 	AccountEmail string
 	AccountUUID  string
@@ -214,7 +216,8 @@ func (c *Client) post(ctx context.Context, endpoint, grant string, body map[stri
 		OrgUUID: ans.Organization.UUID, OrgName: ans.Organization.Name, RequestID: rid,
 	}
 	if ans.ExpiresIn != nil {
-		t.Expiry = c.now().Add(time.Duration(*ans.ExpiresIn) * time.Second)
+		t.Obtained = c.now()
+		t.Expiry = t.Obtained.Add(time.Duration(*ans.ExpiresIn) * time.Second)
 	}
 	return t, nil
 }

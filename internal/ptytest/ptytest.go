@@ -230,3 +230,7 @@ func (c *Console) Resize(rows, cols uint16) {
 		c.t.Fatal(err)
 	}
 }
+
+// File is the pty's controlling side, for tests that look at the
+// terminal's modes.
+func (c *Console) File() *os.File { return c.f }

@@ -101,7 +101,7 @@ func (d *Doubles) secrets() []string {
 // cmdStub: stub SUBCOMMAND ... — inspect and steer the stand-in.
 func cmdStub(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: stub exchanges N | exchange JWTFILE | requests | exchange-log | messages | fault ROUTE key=value... | clear-faults | script TEXT | script-tool NAME JSON [TEXT] | auto-tool NAME JSON | context-window N | cache | expire | models-page N | refuse-model MODEL [STATUS]")
+		ts.Fatalf("usage: stub exchanges N | exchange JWTFILE | requests | exchange-log | messages | fault ROUTE key=value... | clear-faults | script TEXT | script-tool NAME JSON [TEXT] | auto-tool NAME JSON | context-window N | cache | expire | oauth-ttl DURATION | oauth-refreshes N | models-page N | refuse-model MODEL [STATUS]")
 	}
 	d := doubles(ts)
 	s := d.Stub
@@ -199,6 +199,22 @@ func cmdStub(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(ts.Stdout(), "requests=%d read_after_first=%d%% refused=%d\n", len(us), read*100/max(all, 1), refused)
 	case "expire":
 		s.ExpireTokens()
+	case "oauth-ttl":
+		if len(args) != 2 {
+			ts.Fatalf("usage: stub oauth-ttl DURATION")
+		}
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		s.SetOAuthTokenTTL(d)
+	case "oauth-refreshes":
+		if len(args) != 2 {
+			ts.Fatalf("usage: stub oauth-refreshes N")
+		}
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		if got := s.OAuthGrants(anthropictest.GrantTypeRefreshToken); got != want {
+			ts.Fatalf("stub: %d OAuth refreshes, want %d", got, want)
+		}
 	case "models-page":
 		if len(args) != 2 {
 			ts.Fatalf("usage: stub models-page N")

@@ -10,10 +10,12 @@ import (
 	"github.com/hermes-agent/hermes/internal/chatcore"
 )
 
-// keysHelp is the first part of /help; chatcore adds the commands.
+// keysHelp is the first part of /help; chatcore adds the commands. Its
+// rows and the commands share one layout: the key in 19 columns, then the
+// description (TestHelpAligned).
 const keysHelp = `Keys
   Enter               send
-  Shift+Enter, Alt+Enter, Ctrl+J   new line (a paste is always one message)
+  Shift+Enter         new line (also Alt+Enter or Ctrl+J; a paste is always one message)
   Up / Down           previous / next prompt (history)
   Tab                 complete a /command
   Ctrl+C              clear the input; on an empty input quit; while answering cancel the answer

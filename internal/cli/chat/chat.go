@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -21,8 +22,8 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/sysprompt"
-	"github.com/hermes-agent/hermes/internal/chatcore"
 	"github.com/hermes-agent/hermes/internal/bot"
+	"github.com/hermes-agent/hermes/internal/chatcore"
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
@@ -515,10 +516,20 @@ func (o *Options) conversation(store *agent.Store) (*agent.Conversation, *agent.
 		if err != nil {
 			return nil, nil, err
 		}
+		var corrupt []agent.SessionInfo // newer than the one continued
 		for _, s := range list {
 			if s.Err == "" {
 				id = s.ID
 				break
+			}
+			corrupt = append(corrupt, s)
+		}
+		if id != "" {
+			// Say so: continuing an older session silently looks like
+			// the newest one lost its messages.
+			for _, s := range corrupt {
+				fmt.Fprintf(o.IO.ErrOut, "hermes: the newer session %s cannot be read (%s): %s; continuing session %s instead\n",
+					s.ID, filepath.Join(store.Dir, s.ID+".json"), s.Err, id)
 			}
 		}
 		if id == "" {

@@ -31,7 +31,11 @@ const promptText = "> "
 func (s *chatSession) interactive(ctx context.Context) error {
 	ios := s.opts.IO
 	var lr lineReader
-	if fd := s.opts.StdinFd; fd >= 0 && term.IsTerminal(fd) {
+	// Raw-mode editing only when the output is the terminal too: with
+	// stdout piped (`hermes chat | cat`), raw mode would also turn off
+	// the terminal's \n→\r\n for what the pipe's reader prints, and the
+	// banner and answers would come out staircased.
+	if fd := s.opts.StdinFd; fd >= 0 && term.IsTerminal(fd) && ios.IsStdoutTTY() {
 		t := term.NewTerminal(struct {
 			io.Reader
 			io.Writer

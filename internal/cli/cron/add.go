@@ -147,6 +147,7 @@ func addRun(ctx context.Context, opts *addOptions) error {
 		fmt.Fprintln(opts.IO.ErrOut, w)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Added cron job %q; next run %s (runs only while 'hermes cron daemon' is running)\n", job.Name, formatTime(next))
+	warnNotExportable(opts.IO.ErrOut, job)
 	models.WarnDeprecated(opts.IO.ErrOut, job.Model, now)
 	return nil
 }

@@ -538,3 +538,40 @@ func TestDaemonProcessSecondSignalStopsNow(t *testing.T) {
 		})
 	}
 }
+
+// kill -9 of the daemon mid-run: the run's "running" record is on disk
+// before the run (so it leaves a trace), and the next daemon start marks
+// it interrupted, which cron logs and cron list show.
+func TestDaemonProcessKill9LeavesInterruptedRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	g := newGate(t, w.api.URL)
+	w.configureWIF(g.URL)
+	w.addOverdueJob()
+
+	d := w.start("cron", "daemon")
+	await(t, g.arrived, "the job's API call")
+	w.onlyRecord(cron.StatusRunning)
+	if err := d.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	d.exit()
+	g.open()
+
+	d2 := w.start("cron", "daemon")
+	d2.waitLog(`msg="cron run interrupted: its process stopped before the run ended" job=` + jobName)
+	rec := w.onlyRecord(cron.StatusInterrupted)
+	if !strings.Contains(rec.Error, "interrupted") {
+		t.Errorf("run record: %+v", rec)
+	}
+	if code := d2.signal(syscall.SIGTERM); code != 0 {
+		t.Fatalf("SIGTERM: exit %d; stderr:\n%s", code, d2.stderr)
+	}
+	if code, out, errOut := w.hermes("cron", "logs", jobName); code != 0 || !strings.Contains(out, "interrupted (schedule, ended at an unknown time)") {
+		t.Errorf("cron logs: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := w.hermes("cron", "list"); code != 0 || !strings.Contains(out, "interrupted") {
+		t.Errorf("cron list: exit %d\n%s%s", code, out, errOut)
+	}
+	w.assertNoSecrets()
+}

@@ -197,6 +197,9 @@ func editRun(ctx context.Context, opts *editOptions) error {
 	models.WarnDeprecated(opts.IO.ErrOut, job.Model, now)
 	next, _ := job.Next()
 	fmt.Fprintf(opts.IO.ErrOut, "Updated cron job %q (%s); next run %s\n", job.Name, strings.Join(changed, ", "), formatTime(next))
+	if opts.set("schedule") {
+		warnNotExportable(opts.IO.ErrOut, job)
+	}
 	return nil
 }
 

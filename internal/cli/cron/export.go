@@ -2,7 +2,9 @@ package cron
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,19 +83,57 @@ func exportRun(opts *exportOptions) error {
 		}
 		jobs = append(jobs, j)
 	}
-	// Build everything first: a job that cannot be exported leaves stdout
-	// empty rather than half a file.
+	// Build everything first: an error (two jobs sharing a CronJob name)
+	// leaves stdout empty rather than half a file.
 	var buf bytes.Buffer
-	if err := cron.WriteKubernetes(&buf, jobs, opts.Kube); err != nil {
+	skipped, err := cron.WriteKubernetes(&buf, jobs, opts.Kube)
+	if err != nil {
 		return err
 	}
+	isSkipped := map[string]bool{}
+	for _, s := range skipped {
+		isSkipped[s.Name] = true
+	}
 	// A CronJob runs unattended for months: say now when a job pins a
-	// model that is retired or retiring.
+	// model that is retired or retiring, or uses a tool the image lacks.
 	for _, j := range jobs {
+		if isSkipped[j.Name] {
+			continue
+		}
 		if r, ok := models.Retirement(j.Model); ok {
 			fmt.Fprintf(opts.IO.ErrOut, "%s (job %q)\n", r.Warning(time.Now()), j.Name)
 		}
+		if w := cron.BashWithoutShell(j, opts.Kube.Image); w != "" {
+			fmt.Fprintln(opts.IO.ErrOut, "warning: "+w)
+		}
 	}
-	_, err = opts.IO.Out.Write(buf.Bytes())
-	return err
+	if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(opts.IO.ErrOut, "job %q not exported: %v%s\n", s.Name, s.Err, editHint(s))
+	}
+	if len(skipped) > 0 {
+		return fmt.Errorf("%d of %d jobs not exported (named above); the other %d were written", len(skipped), len(jobs), len(jobs)-len(skipped))
+	}
+	return nil
+}
+
+// editHint is the command that gives a skipped job an exportable schedule.
+func editHint(s cron.SkippedJob) string {
+	var se *cron.KubeScheduleError
+	if !errors.As(s.Err, &se) {
+		return ""
+	}
+	return fmt.Sprintf("; to export it, give it a cron schedule: hermes cron edit %s --schedule '%s'", s.Name, se.Nearest)
+}
+
+// warnNotExportable tells, when a job is added or its schedule changed,
+// that `cron export --kubernetes` cannot export its schedule: finding out
+// months later at export time is worse.
+func warnNotExportable(w io.Writer, job cron.Job) {
+	var se *cron.KubeScheduleError
+	if _, _, err := cron.KubeSchedule(job.Schedule); errors.As(err, &se) {
+		fmt.Fprintf(w, "warning: this schedule cannot be exported to Kubernetes (hermes cron export --kubernetes): %v; the cron daemon runs it as given\n", err)
+	}
 }

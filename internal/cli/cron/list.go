@@ -72,11 +72,12 @@ func listRun(opts *listOptions) error {
 	if err != nil {
 		return err
 	}
+	now := opts.Now()
 	views := make([]jobView, 0, len(jobs))
 	for _, j := range jobs {
 		v := jobView{Name: j.Name, Schedule: j.Schedule, Prompt: j.Prompt, Model: j.Model, System: j.System, Tools: j.Tools, PermissionMode: j.PermissionMode, AllowedTools: j.AllowedTools, DisallowedTools: j.DisallowedTools,
 			Sandbox: j.Sandbox, SandboxNetwork: j.SandboxNetwork, MaxTurns: j.MaxTurns, MaxBudgetUSD: j.MaxBudgetUSD, Paused: j.Paused, LastRun: j.LastRun}
-		if next, err := j.Next(); err != nil {
+		if next, err := j.NextAt(now); err != nil {
 			v.Problem = err.Error()
 		} else if !j.Paused {
 			v.NextRun = &next
@@ -92,7 +93,6 @@ func listRun(opts *listOptions) error {
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSCHEDULE\tNEXT RUN\tLAST RUN\tSTATUS")
-	now := opts.Now()
 	for _, v := range views {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Name, v.Schedule, nextColumn(v, now), lastColumn(v.LastRun), statusColumn(v.LastRun))
 	}

@@ -57,14 +57,17 @@ func logsRun(opts *logsOptions) error {
 	if _, err := store.Get(opts.Name); err != nil {
 		return err
 	}
-	recs, err := store.Records(opts.Name, opts.Limit)
+	recs, skipped, err := store.ReadRecords(opts.Name, opts.Limit)
 	if err != nil {
 		return err
+	}
+	for _, note := range skipped {
+		fmt.Fprintln(opts.IO.ErrOut, "note: "+note)
 	}
 	if opts.JSON {
 		return cmdutil.WriteJSON(opts.IO.Out, recs)
 	}
-	if len(recs) == 0 {
+	if len(recs) == 0 && len(skipped) == 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "cron job %q has not run yet\n", opts.Name)
 		return nil
 	}
@@ -72,7 +75,7 @@ func logsRun(opts *logsOptions) error {
 		if i > 0 {
 			fmt.Fprintln(opts.IO.Out)
 		}
-		fmt.Fprintf(opts.IO.Out, "=== %s  %s  %s (%s, %s)\n", opts.Name, formatTime(r.Start), r.Status, r.Trigger, r.End.Sub(r.Start).Round(time.Millisecond))
+		fmt.Fprintf(opts.IO.Out, "=== %s  %s  %s (%s, %s)\n", opts.Name, formatTime(r.Start), r.Status, r.Trigger, took(r))
 		if r.Error != "" {
 			fmt.Fprintf(opts.IO.Out, "error: %s\n", r.Error)
 		}
@@ -84,4 +87,15 @@ func logsRun(opts *logsOptions) error {
 		}
 	}
 	return nil
+}
+
+// took is how long the run took, as far as its record says.
+func took(r cron.Record) string {
+	switch r.Status {
+	case cron.StatusRunning:
+		return "still running"
+	case cron.StatusInterrupted:
+		return "ended at an unknown time"
+	}
+	return r.End.Sub(r.Start).Round(time.Millisecond).String()
 }

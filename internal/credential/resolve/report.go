@@ -248,6 +248,21 @@ func (r *Resolver) summary(win *candidate, rep *Report) string {
 		return "No credential will be used: " + rep.Err.Error()
 	}
 	if win == nil {
+		// A source that is set but cannot be used here (github-actions
+		// outside a job, an expired login) is not "not set": name it.
+		var unusable []string
+		for _, st := range rep.Sources {
+			if st.State == StateUnusable {
+				u := st.Name
+				if st.Detail != "" {
+					u += " (" + strings.TrimSuffix(strings.TrimPrefix(st.Detail, "not usable here: "), ".") + ")"
+				}
+				unusable = append(unusable, u)
+			}
+		}
+		if len(unusable) > 0 {
+			return "No credential will be used: set but not usable here: " + strings.Join(unusable, "; ") + ". " + fixHint
+		}
 		return "No credential will be used: none of the sources below is set. " + fixHint
 	}
 	var why string

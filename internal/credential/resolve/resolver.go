@@ -125,6 +125,11 @@ func (c *candidate) description() string {
 	if c.isEnvWIF() && c.wif != nil {
 		return "SDK WIF environment variables, identity token from " + c.wif.Identity.Describe()
 	}
+	if c.origin == OriginPool && strings.HasPrefix(c.name, "pool entry ") {
+		// "pool entry 1 (cred_…)" says where it is: "(credential pool)"
+		// after it would say pool twice.
+		return c.name
+	}
 	s := c.name + " (" + c.origin
 	if c.wif != nil {
 		s += ", " + c.wif.Identity.Describe()

@@ -36,8 +36,12 @@ func diagnose401(cfg Config, c *identity.Claims, src identity.Source, now time.T
 			add(85, "clock skew: the identity token is not valid yet (iat/nbf in the future); check this machine's clock")
 		}
 		if !slices.Contains(c.Audience, identity.DefaultAudience) {
-			add(80, "audience: the token's aud is %s, but federation rules usually require %s (set the audience on the identity provider, e.g. --audience)",
-				quoteList(c.Audience), identity.DefaultAudience)
+			how := "set the audience where the token is requested; --audience applies only to tokens hermes fetches"
+			if src.Mints() {
+				how = "request it with --audience"
+			}
+			add(80, "audience: the token's aud is %s, but federation rules usually require %s (%s)",
+				quoteList(c.Audience), identity.DefaultAudience, how)
 		}
 		if strings.HasSuffix(c.Issuer, "/") {
 			add(70, "issuer: iss %q ends with a slash; the rule's issuer URL is compared byte for byte", c.Issuer)

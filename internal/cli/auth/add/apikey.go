@@ -49,13 +49,28 @@ func addAPIKey(ctx context.Context, opts *Options) error {
 		added     authstore.Entry
 		duplicate *authstore.Target
 		wif       *authstore.WIF
+		relabeled string // the duplicate's label before --label renamed it
 	)
 	err = store.Update(ctx, func(f *authstore.File) error {
 		wif = f.WIF()
 		for _, t := range f.Targets() {
 			if t.Entry != nil && t.Entry.AuthType == authstore.AuthTypeAPIKey && t.Entry.APIKey == key {
 				duplicate = &t
-				return errUnchanged
+				if opts.Label == "" || opts.Label == t.Entry.Label {
+					return errUnchanged
+				}
+				// The key is there: --label renames it (said below).
+				if other, ok := f.LabelInUse(opts.Label); ok {
+					return cmdutil.FlagErrorf("this API key is already stored as %s, and the label %q is used by %s: choose another label", t.Describe(), opts.Label, other.Describe())
+				}
+				relabeled = t.Entry.Label
+				pool := f.CredentialPool[authstore.ProviderAnthropic]
+				for i := range pool {
+					if pool[i].ID == t.ID {
+						pool[i].Label = opts.Label
+					}
+				}
+				return nil
 			}
 		}
 		if t, ok := f.LabelInUse(opts.Label); ok {
@@ -72,7 +87,15 @@ func addAPIKey(ctx context.Context, opts *Options) error {
 		})
 		return addErr
 	})
-	if duplicate != nil {
+	if duplicate != nil && err == nil {
+		was := "no label"
+		if relabeled != "" {
+			was = fmt.Sprintf("label %q", relabeled)
+		}
+		fmt.Fprintf(opts.IO.Out, "This API key (%s) is already stored as %s; its label is now %q (was %s).\n", secret.Mask(key), duplicate.ID, opts.Label, was)
+		return nil
+	}
+	if duplicate != nil && errors.Is(err, errUnchanged) {
 		fmt.Fprintf(opts.IO.Out, "This API key (%s) is already stored as %s; nothing changed.\n", secret.Mask(key), duplicate.Describe())
 		return nil
 	}

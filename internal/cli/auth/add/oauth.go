@@ -101,6 +101,9 @@ func addOAuth(ctx context.Context, opts *Options) error {
 	if !tok.Expiry.IsZero() {
 		e.ExpiresAtMs = tok.Expiry.UnixMilli()
 	}
+	if !tok.Obtained.IsZero() {
+		e.ObtainedAtMs = tok.Obtained.UnixMilli()
+	}
 	var replaced bool
 	err = store.Update(ctx, func(f *authstore.File) error {
 		// A new login of the same account replaces the old one (which may
