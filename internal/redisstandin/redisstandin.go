@@ -84,8 +84,13 @@ func (s *Server) ping() error {
 	return nil
 }
 
-// Stop kills the server and waits for it.
+// Stop kills the server and waits for it; calling it again does nothing.
 func (s *Server) Stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
 	s.cmd.Process.Kill()
 	<-s.done
 }

@@ -127,13 +127,14 @@ func DoublesOf(ts *testscript.TestScript) *Doubles {
 // commands.go).
 func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"mintjwt":   cmdMintJWT,
-		"stub":      cmdStub,
-		"nosecrets": cmdNoSecrets,
-		"sentinel":  cmdSentinel,
-		"freeport":  cmdFreePort,
-		"waithttp":  cmdWaitHTTP,
-		"httpget":   cmdHTTPGet,
-		"acpprompt": cmdACPPrompt,
+		"mintjwt":     cmdMintJWT,
+		"stub":        cmdStub,
+		"nosecrets":   cmdNoSecrets,
+		"sentinel":    cmdSentinel,
+		"freeport":    cmdFreePort,
+		"waithttp":    cmdWaitHTTP,
+		"httpget":     cmdHTTPGet,
+		"acpprompt":   cmdACPPrompt,
+		"redisserver": cmdRedisServer,
 	}
 }
