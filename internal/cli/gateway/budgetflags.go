@@ -63,6 +63,9 @@ func (o *BudgetOptions) rules() ([]budget.Rule, error) {
 
 // enforcer builds the budget enforcer, or nil when no budget is set.
 func (o *BudgetOptions) enforcer(home func() (string, error)) (*budget.Enforcer, error) {
+	if o.StoreFail == "" {
+		o.StoreFail = budget.FailClosed
+	}
 	if o.StoreFail != budget.FailClosed && o.StoreFail != budget.FailOpen {
 		return nil, cmdutil.FlagErrorf("--budget-store-fail must be open or closed, not %q", o.StoreFail)
 	}
