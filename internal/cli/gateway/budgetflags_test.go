@@ -1,9 +1,12 @@
 package gateway
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -36,5 +39,32 @@ func TestBudgetFlags(t *testing.T) {
 		if _, err := c.o.enforcer(homeFn); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.o, err, c.want)
 		}
+	}
+}
+
+// SIGHUP rereads --budgets; a file that does not parse keeps the rules in
+// force and says why.
+func TestBudgetsReloadOnSIGHUP(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "budgets.yaml")
+	os.WriteFile(file, []byte("budgets: [{client: '*', usd: 1, period: day}]\n"), 0o600)
+	o := &BudgetOptions{File: file}
+	e, err := o.enforcer(func() (string, error) { return t.TempDir(), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := make(chan string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o.reloadOnHUP(ctx, e, func(msg string, args ...any) { logs <- fmt.Sprint(append([]any{msg}, args...)...) })
+
+	os.WriteFile(file, []byte("budgets: [{client: '*', usd: 7, period: hour}]\n"), 0o600)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	if msg := <-logs; !strings.Contains(msg, "budgets reloaded") || e.Rules()[0].USD != 7 {
+		t.Fatalf("after SIGHUP: %q, rules %+v", msg, e.Rules())
+	}
+	os.WriteFile(file, []byte("budgets: [{client: '*', period: hour}]\n"), 0o600)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	if msg := <-logs; !strings.Contains(msg, "not reloaded") || !strings.Contains(msg, "no limit") || e.Rules()[0].USD != 7 {
+		t.Fatalf("after a bad file: %q, rules %+v", msg, e.Rules())
 	}
 }
