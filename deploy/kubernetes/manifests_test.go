@@ -53,6 +53,13 @@ type kustomization struct {
 		Name   string `json:"name"`
 		NewTag string `json:"newTag,omitempty"`
 	} `json:"images,omitempty"`
+	Patches []struct {
+		Path   string `json:"path"`
+		Target struct {
+			Kind string `json:"kind"`
+			Name string `json:"name"`
+		} `json:"target"`
+	} `json:"patches,omitempty"`
 }
 
 // objects are the decoded documents of one directory, by kind.

@@ -28,7 +28,7 @@ func render(t *testing.T, dir string) []byte {
 // transformations (namespace, labels, image) land where they should.
 func TestKustomizeRender(t *testing.T) {
 	t.Parallel()
-	for _, dir := range []string{".", "gateway", "sidecar", "cronjob", "bot"} {
+	for _, dir := range []string{".", "gateway", "sidecar", "cronjob", "bot", "gateway-budgets"} {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
 			out := render(t, dir)

@@ -82,6 +82,10 @@ type Runtime struct {
 	// Source describes in plain words which credential won, e.g.
 	// "anthropic-wif (configured WIF, file /var/run/token)". Never a secret.
 	Source string
+	// ID names the winning source in a stable, machine-readable form for
+	// JSON output: anthropic-wif, env-wif, pool:ID, env:VAR, profile:NAME.
+	// Never a secret.
+	ID     string
 	Tokens TokenSource
 }
 

@@ -39,6 +39,9 @@ func (g *Gateway) instrument() (*credential.Runtime, error) {
 	g.limiter = newLimiter(g.opts.Limits, g.now)
 	rt := *g.opts.Runtime
 	g.metrics = newMetrics(&rt, g.now, subjects)
+	if g.opts.Budgets != nil {
+		g.metrics.budgetMetrics(g.opts.Budgets)
+	}
 	_, static := rt.Tokens.(credential.StaticSource)
 	g.tokens = &meteredTokens{inner: rt.Tokens, m: g.metrics, static: static}
 	rt.Tokens = g.tokens
@@ -57,6 +60,8 @@ func (g *Gateway) serveUnauthenticated(w http.ResponseWriter, r *http.Request) b
 		g.ready(w, r)
 	case "/metrics":
 		g.serveMetrics(w)
+	case UsagePath:
+		g.serveUsage(w, r)
 	default:
 		return false
 	}
@@ -65,8 +70,9 @@ func (g *Gateway) serveUnauthenticated(w http.ResponseWriter, r *http.Request) b
 
 // admit authenticates the client (gateway key or workload-identity JWT)
 // and applies its limits. On refusal it has answered (401 naming the failed
-// check, or 429 with retry-after) and ok is false.
-func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+// check, or 429 with retry-after) and ok is false. client is the admitted
+// client's name (clientIdentity.Name).
+func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(), client string, ok bool) {
 	id, refusal := g.authenticate(r)
 	if refusal != nil {
 		g.metrics.refused(refusal.Reason)
@@ -76,7 +82,7 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(),
 		}
 		g.log.Info("gateway: client refused", "reason", refusal.Reason, "detail", refusal.Detail)
 		writeError(w, http.StatusUnauthorized, "authentication_error", msg)
-		return nil, false
+		return nil, "", false
 	}
 	if rec, ok := w.(*recorder); ok {
 		rec.client = id.Name()
@@ -90,10 +96,10 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(),
 			what = "concurrent streams"
 		}
 		writeRateLimited(w, "hermes gateway: client "+strconv.Quote(id.Name())+" is over its limit of "+what)
-		return nil, false
+		return nil, "", false
 	}
 	g.metrics.clientRequest(id.Pattern)
-	return release, true
+	return release, id.Name(), true
 }
 
 // authenticate accepts the gateway key (every presented value must be it,

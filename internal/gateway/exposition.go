@@ -32,6 +32,8 @@ type family struct {
 	counters map[string]*atomic.Uint64 // by rendered labels: `{k="v"}` or ""
 	gauge    func() float64
 	hist     *histogram
+	// collect, for counters kept elsewhere: every series by rendered labels.
+	collect func() map[string]float64
 }
 
 func newRegistry() *registry { return &registry{families: map[string]*family{}} }
@@ -48,6 +50,12 @@ func (r *registry) add(f *family) *family {
 
 func (r *registry) counterFamily(name, help string) *family {
 	return r.add(&family{name: name, help: help, kind: "counter", counters: map[string]*atomic.Uint64{}})
+}
+
+// counterFunc registers a counter family whose series fn reports on each
+// scrape (rendered labels → value).
+func (r *registry) counterFunc(name, help string, fn func() map[string]float64) {
+	r.add(&family{name: name, help: help, kind: "counter", collect: fn})
 }
 
 func (r *registry) gauge(name, help string, fn func() float64) {
@@ -153,6 +161,16 @@ func (f *family) write(w *bufio.Writer) {
 		sample(w, f.name, "", f.gauge())
 	case f.hist != nil:
 		f.hist.write(w, f.name)
+	case f.collect != nil:
+		series := f.collect()
+		keys := make([]string, 0, len(series))
+		for k := range series {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			sample(w, f.name, k, series[k])
+		}
 	default:
 		f.mu.Lock()
 		keys := make([]string, 0, len(f.counters))

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hermes-agent/hermes/internal/budget"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
@@ -67,6 +68,8 @@ type Options struct {
 	// StreamIdleTimeout ends a streamed answer whose upstream sent nothing
 	// for this long (0: HERMES_HTTP_TIMEOUT, else 5 minutes).
 	StreamIdleTimeout time.Duration
+	// Budgets, when set, enforce per-client spend budgets (budget.go).
+	Budgets *budget.Enforcer
 }
 
 // Gateway is an http.Handler proxying /v1/... to the runtime's base URL.
@@ -147,6 +150,7 @@ func New(opts Options) (*Gateway, error) {
 		ErrorHandler:  g.proxyError,
 		ModifyResponse: func(resp *http.Response) error {
 			g.boundStream(resp)
+			g.meterUsage(resp)
 			return redactErrorBody(resp)
 		},
 		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
@@ -215,11 +219,14 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	g.inflight.Add(1)
 	defer g.inflight.Add(-1)
-	release, ok := g.admit(w, r)
+	release, client, ok := g.admit(w, r)
 	if !ok {
 		return
 	}
 	defer release()
+	if r, ok = g.checkBudget(w, r, client); !ok {
+		return
+	}
 	// A path that is not already clean could climb out of /v1 upstream.
 	if !strings.HasPrefix(r.URL.Path, "/v1/") || path.Clean(r.URL.Path) != r.URL.Path {
 		writeError(w, http.StatusNotFound, "not_found_error", "hermes gateway: only /v1/... paths are forwarded")

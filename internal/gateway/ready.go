@@ -32,6 +32,15 @@ func (g *Gateway) ready(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		status, body = http.StatusServiceUnavailable, map[string]any{"status": "no credential", "error": secret.Redact(err.Error(), g.opts.Key)}
 	}
+	if berr := g.budgetReadiness(r.Context()); berr != nil {
+		msg := secret.Redact(berr.Error(), g.opts.Key)
+		if g.opts.Budgets.FailsOpen() {
+			// Serving, unmetered: ready, but say so.
+			body["budget_store"] = "unreachable; requests are served without budgets (--budget-store-fail open): " + msg
+		} else if status == http.StatusOK {
+			status, body = http.StatusServiceUnavailable, map[string]any{"status": "budget store unreachable", "error": msg + "; budgeted requests are refused (--budget-store-fail closed)"}
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -169,16 +169,17 @@ func DoublesOf(ts *testscript.TestScript) *Doubles {
 // commands.go).
 func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"mintjwt":   cmdMintJWT,
-		"stub":      cmdStub,
-		"nosecrets": cmdNoSecrets,
-		"sentinel":  cmdSentinel,
-		"freeport":  cmdFreePort,
-		"waithttp":  cmdWaitHTTP,
-		"httpget":   cmdHTTPGet,
-		"acpprompt": cmdACPPrompt,
-		"mcphttp":   cmdMCPHTTP,
-		"telegram":  cmdTelegram,
-		"slack":     cmdSlack,
+		"mintjwt":     cmdMintJWT,
+		"stub":        cmdStub,
+		"nosecrets":   cmdNoSecrets,
+		"sentinel":    cmdSentinel,
+		"freeport":    cmdFreePort,
+		"waithttp":    cmdWaitHTTP,
+		"httpget":     cmdHTTPGet,
+		"acpprompt":   cmdACPPrompt,
+		"mcphttp":     cmdMCPHTTP,
+		"telegram":    cmdTelegram,
+		"slack":       cmdSlack,
+		"redisserver": cmdRedisServer,
 	}
 }

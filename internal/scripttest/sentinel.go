@@ -11,10 +11,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/hermes-agent/hermes/internal/redisstandin"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -216,3 +218,34 @@ func cmdWaitHTTP(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(delay)
 	}
 }
+
+// cmdRedisServer: redisserver VAR — starts a private redis-server on
+// loopback for the rest of the script and sets VAR to its redis:// URL;
+// redisserver stop — stops it (the store becomes unreachable).
+func cmdRedisServer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: redisserver VAR | redisserver stop")
+	}
+	if args[0] == "stop" {
+		v, ok := redisServers.Load(ts)
+		if !ok {
+			ts.Fatalf("redisserver stop: no redis-server started")
+		}
+		v.(*redisstandin.Server).Stop()
+		return
+	}
+	dir := ts.MkAbs("redis-data")
+	ts.Check(os.MkdirAll(dir, 0o700))
+	// Scripts guard with [!exec:redis-server] skip, saying why.
+	srv, err := redisstandin.Start(dir)
+	ts.Check(err)
+	redisServers.Store(ts, srv)
+	ts.Defer(func() {
+		srv.Stop()
+		redisServers.Delete(ts)
+	})
+	ts.Setenv(args[0], srv.URL(0))
+}
+
+// redisServers: each script's redis-server, for redisserver stop.
+var redisServers sync.Map

@@ -49,6 +49,8 @@ type Options struct {
 	// ([ISSUER=]FILE), checked into ClientAuth.TokenFiles.
 	IssuerTokenFiles []string
 	Limits           gw.ClientLimits
+	// Budgets: per-client spend budgets (--budgets, --client-budget-usd, --budget-store*).
+	Budgets BudgetOptions
 
 	// ready, when set, is called with the bound address (tests).
 	ready func(addr string)
@@ -102,6 +104,8 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	fl.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", gw.DefaultMaxBodyBytes, "largest request body accepted (larger: 413)")
 	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", gw.DefaultShutdownGrace, "how long open streams may finish after SIGINT/SIGTERM")
 	addClientFlags(cmd, opts)
+	addBudgetFlags(cmd, &opts.Budgets)
+	cmd.AddCommand(newUsageCmd(f))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -147,6 +151,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	budgets, err := opts.Budgets.enforcer(opts.HermesHome)
+	if err != nil {
+		return err
+	}
+	if budgets != nil {
+		defer budgets.Store().Close()
+	}
 	var clientAuth *gw.ClientAuth
 	if opts.ClientAuth.Enabled() {
 		clientAuth = &opts.ClientAuth
@@ -159,6 +170,7 @@ func Run(ctx context.Context, opts *Options) error {
 		Logger:       opts.Logger,
 		ClientAuth:   clientAuth,
 		Limits:       opts.Limits,
+		Budgets:      budgets,
 	})
 	if err != nil {
 		return err
@@ -178,6 +190,9 @@ func Run(ctx context.Context, opts *Options) error {
 	} else {
 		printBanner(opts.IO.ErrOut, ln.Addr(), rt, keyPath, created)
 	}
+	if budgets != nil {
+		say(fmt.Sprintf("hermes gateway: %d budget(s) enforced, counters in %s (on store failure: %s)", len(budgets.Rules()), budgets.Store().Describe(), opts.Budgets.StoreFail))
+	}
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())
 	}
@@ -194,6 +209,7 @@ func Run(ctx context.Context, opts *Options) error {
 		say("hermes gateway: stopping; open streams may finish (Ctrl-C or SIGTERM again to stop now)")
 	})
 	defer stop()
+	opts.Budgets.reloadOnHUP(ctx, budgets, slogOrStderr(opts.Logger, say))
 	err = gw.ServeForce(ctx, force, ln, g, opts.ShutdownGrace, opts.Logger)
 	if err == nil {
 		say("hermes gateway: stopped")

@@ -90,6 +90,7 @@ type candidate struct {
 	problem string       // non-empty: not usable
 	missing bool         // with problem: nothing there at all (not set, not configured)
 	ambient bool         // from the environment or an SDK profile: named when shadowed
+	poolID  string       // pool entries: the entry's id
 }
 
 func (c *candidate) usable() bool { return c.problem == "" }
@@ -135,6 +136,25 @@ func (c *candidate) description() string {
 		s += ", " + c.wif.Identity.Describe()
 	}
 	return s + ")"
+}
+
+// id is Runtime.ID: the candidate's stable machine-readable name.
+func (c *candidate) id() string {
+	switch {
+	case c.name == authstore.WIFTarget:
+		return authstore.WIFTarget
+	case c.isEnvWIF():
+		return "env-wif"
+	case c.poolID != "":
+		return "pool:" + c.poolID
+	case strings.HasPrefix(c.name, "env:"), strings.HasPrefix(c.name, "profile:"):
+		return c.name
+	case c.origin == OriginEnv:
+		return "env:" + c.name
+	case c.origin == OriginSDKProfile:
+		return "profile:" + strings.TrimPrefix(c.name, "profile ")
+	}
+	return c.name
 }
 
 // walk lists every candidate in precedence order; the --credential one,
@@ -207,7 +227,7 @@ func wifCandidate(w *authstore.WIF, name, origin string) *candidate {
 
 func poolCandidate(t authstore.Target, now time.Time) *candidate {
 	e := t.Entry
-	c := &candidate{name: "pool entry " + t.Describe(), origin: OriginPool, baseURL: e.BaseURL, secret: e.Secret()}
+	c := &candidate{name: "pool entry " + t.Describe(), origin: OriginPool, baseURL: e.BaseURL, secret: e.Secret(), poolID: e.ID}
 	switch e.AuthType {
 	case authstore.AuthTypeOAuth:
 		c.kind, c.mode = credential.KindOAuth, credential.ModeBearer
@@ -488,10 +508,11 @@ func (r *Resolver) runtime(c *candidate) (*credential.Runtime, error) {
 		if err != nil {
 			return nil, &configError{what: c.description(), err: err}
 		}
-		return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindOAuth, Source: c.description(), Tokens: src}, nil
+		return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindOAuth, Source: c.description(), ID: c.id(), Tokens: src}, nil
 	}
 	if c.wif == nil {
 		rt := credential.NewStaticRuntime(base, c.mode, c.kind, c.description(), c.secret)
+		rt.ID = c.id()
 		return rt, nil
 	}
 	cfg := *c.wif
@@ -503,7 +524,7 @@ func (r *Resolver) runtime(c *candidate) (*credential.Runtime, error) {
 	if err != nil {
 		return nil, &configError{what: c.description(), err: err}
 	}
-	return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: c.description(), Tokens: src}, nil
+	return &credential.Runtime{BaseURL: base, Mode: credential.ModeBearer, Kind: credential.KindWIF, Source: c.description(), ID: c.id(), Tokens: src}, nil
 }
 
 // configError: the WIF configuration cannot be used as it stands (exit 4:

@@ -1,0 +1,152 @@
+package gateway
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hermes-agent/hermes/internal/budget"
+)
+
+var budgetNow = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+
+func budgetHarness(t *testing.T, rules []budget.Rule) (*harness, *budget.Enforcer) {
+	t.Helper()
+	now := func() time.Time { return budgetNow }
+	store, err := budget.OpenFileStore(t.TempDir(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := budget.NewEnforcer(rules, store, false, now)
+	h := newHarness(t, "tok", func(o *Options) { o.Budgets = e; o.Now = now })
+	return h, e
+}
+
+func (h *harness) post(t *testing.T, body string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/messages", strings.NewReader(body))
+	req.Header.Set("X-Api-Key", testKey)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// Issue 28: a stream running when the budget runs out is never cut (its
+// overrun is counted); the next request gets 429 rate_limit_error with
+// retry-after until the window resets, and never reaches upstream.
+func TestBudgetStreamFinishesNextRequestRefused(t *testing.T) {
+	h, e := budgetHarness(t, []budget.Rule{{Client: "*", Tokens: 5, Period: budget.Day}})
+	h.up.hold = make(chan struct{})
+	stream := h.post(t, `{"stream":true}`)
+	defer stream.Body.Close()
+	<-h.up.firstSent
+	// Meanwhile a unary answer (3+1 tokens) and ...
+	unary := h.post(t, `{}`)
+	io.Copy(io.Discard, unary.Body)
+	unary.Body.Close()
+	if unary.StatusCode != 200 {
+		t.Fatalf("unary: %d", unary.StatusCode)
+	}
+	// ... the held stream is let go: it finishes whole though the budget
+	// is spent while it runs (4 + 4 tokens > 5).
+	close(h.up.hold)
+	body, err := io.ReadAll(stream.Body)
+	if err != nil || !strings.Contains(string(body), "message_stop") {
+		t.Fatalf("stream cut: %v\n%s", err, body)
+	}
+	stream.Body.Close()
+	before := len(h.up.requests())
+	refused := h.post(t, `{"stream":true}`)
+	defer refused.Body.Close()
+	if refused.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("over budget: status %d", refused.StatusCode)
+	}
+	if ra := refused.Header.Get("Retry-After"); ra != "50400" {
+		t.Errorf("retry-after %q, want the seconds until midnight UTC (50400)", ra)
+	}
+	var eb struct {
+		Type  string
+		Error struct{ Type, Message string }
+	}
+	json.NewDecoder(refused.Body).Decode(&eb)
+	want := "hermes gateway: budget of 5 tokens/day for key:gateway is spent; resets at 2026-12-08T00:00:00Z"
+	if eb.Type != "error" || eb.Error.Type != "rate_limit_error" || eb.Error.Message != want {
+		t.Errorf("body = %+v, want rate_limit_error %q", eb, want)
+	}
+	if len(h.up.requests()) != before {
+		t.Error("a refused request went upstream")
+	}
+	usage, _ := e.Usage(t.Context())
+	if len(usage) != 1 || usage[0].Tokens != 8 {
+		t.Errorf("usage = %+v, want 8 tokens (3+1 unary, 3+1 stream)", usage)
+	}
+	// Requests that cost nothing still pass.
+	req, _ := http.NewRequest("GET", h.srv.URL+"/v1/models", nil)
+	req.Header.Set("X-Api-Key", testKey)
+	if resp, err := h.client.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("/v1/models over budget: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+}
+
+func TestBudgetMetricsAndUsageEndpoint(t *testing.T) {
+	h, _ := budgetHarness(t, []budget.Rule{{Client: budget.KeyPattern, USD: 20, Period: budget.Day}})
+	resp := h.post(t, `{}`)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	m, err := h.client.Get(h.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(m.Body)
+	m.Body.Close()
+	// claude-haiku-5-5: 3 input at $0.10, 1 output at $0.50 per MTok.
+	for _, want := range []string{
+		`hermes_gateway_client_tokens_total{client="gateway-key",type="input"} 3`,
+		`hermes_gateway_client_tokens_total{client="gateway-key",type="output"} 1`,
+		`hermes_gateway_client_tokens_total{client="other",type="input"} 0`,
+		`hermes_gateway_client_cost_usd_total{client="gateway-key"} 8e-07`,
+	} {
+		if !strings.Contains(string(text), want+"\n") {
+			t.Errorf("/metrics lacks %s:\n%s", want, text)
+		}
+	}
+	u, err := h.client.Get(h.srv.URL + UsagePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Body.Close()
+	var rep struct {
+		Usage []budget.ClientUsage
+	}
+	json.NewDecoder(u.Body).Decode(&rep)
+	if u.StatusCode != 200 || len(rep.Usage) != 1 || rep.Usage[0].Client != "key:gateway" || rep.Usage[0].Tokens != 4 || rep.Usage[0].LimitUSD != 20 {
+		t.Errorf("usage: %d %+v", u.StatusCode, rep)
+	}
+}
+
+func TestUsageEndpointRefusesRemoteCallersWithoutTheKey(t *testing.T) {
+	h, _ := budgetHarness(t, []budget.Rule{{Client: "*", USD: 1, Period: budget.Day}})
+	h.gw.opts.AllowRemote = true
+	rec := &recorder{ResponseWriter: httptest.NewRecorder()}
+	req, _ := http.NewRequest("GET", UsagePath, nil)
+	req.RemoteAddr = "192.0.2.7:4444"
+	req.RequestURI = UsagePath
+	h.gw.ServeHTTP(rec, req)
+	if rec.status != http.StatusForbidden {
+		t.Errorf("remote caller without key: %d", rec.status)
+	}
+	rec = &recorder{ResponseWriter: httptest.NewRecorder()}
+	req.Header.Set("X-Api-Key", testKey)
+	h.gw.ServeHTTP(rec, req)
+	if rec.status != http.StatusOK {
+		t.Errorf("remote caller with the key: %d", rec.status)
+	}
+}
