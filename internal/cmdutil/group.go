@@ -27,8 +27,19 @@ func Group(cmd *cobra.Command) *cobra.Command {
 		return FlagErrorf("%s\nRun '%s --help' for usage.", msg, c.CommandPath())
 	}
 	cmd.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[groupAnnotation] = "true"
 	return cmd
 }
+
+const groupAnnotation = "hermes:group"
+
+// IsGroup reports whether cmd was made a group by Group: run alone it only
+// shows its help. A command with subcommands that does work of its own
+// (`hermes gateway` serves; `gateway usage` is below it) is not a group.
+func IsGroup(cmd *cobra.Command) bool { return cmd.Annotations[groupAnnotation] == "true" }
 
 // ArgsAsFlagErrors makes every positional-argument error in the tree under
 // root a FlagError (exit 2), the way gh's commands return them: cobra's own

@@ -41,7 +41,15 @@ var chatFlags = []struct {
 }{
 	{"--model", func(j Job) []string { return []string{j.Model} }},
 	{"--system", func(j Job) []string { return []string{j.System} }},
-	{"--tools", func(j Job) []string { return []string{strings.Join(j.Tools, ",")} }},
+	// A job's tools are opt-in (the daemon offers none without --tools)
+	// while chat offers every built-in tool by default: a job with none
+	// must say so, or the pod would run it with bash and the file tools.
+	{"--tools", func(j Job) []string {
+		if len(j.Tools) == 0 {
+			return []string{"none"}
+		}
+		return []string{strings.Join(j.Tools, ",")}
+	}},
 	{"--permission-mode", func(j Job) []string { return []string{j.PermissionMode} }},
 	{"--allowed-tools", func(j Job) []string { return j.AllowedTools }},
 	{"--disallowed-tools", func(j Job) []string { return j.DisallowedTools }},

@@ -19,6 +19,10 @@ func TestChatArgsCarryPermissionFlags(t *testing.T) {
 			t.Errorf("args %q lack %q", args, want)
 		}
 	}
+	// No tools in the job: none in the pod either (chat's default is all).
+	if args := ChatArgs(Job{Prompt: "p"}); !slices.Contains(args, "--tools=none") {
+		t.Errorf("a job without tools exports %q, want --tools=none", args)
+	}
 	if args := ChatArgs(Job{Prompt: "p"}); slices.ContainsFunc(args, func(a string) bool { return a == "--permission-mode=" || a == "--allowed-tools=" }) {
 		t.Errorf("empty permission fields exported: %q", args)
 	}

@@ -53,7 +53,7 @@ mcp__SERVER__TOOL and need permission like bash: allow them with
 --allowed-tools mcp__SERVER or mcp__SERVER__TOOL.`,
 	}
 	cmd.AddCommand(newAddCmd(o), newListCmd(o), newGetCmd(o), newRemoveCmd(o), newApproveCmd(o))
-	return cmd
+	return cmdutil.Group(cmd)
 }
 
 // scopePath is the server file of scope.

@@ -28,7 +28,7 @@ func TestOfflineCommands(t *testing.T) {
 		{"auth", "list"}, {"auth", "logout"}, {"auth", "remove"}, {"auth", "switch"},
 		{"cron", "list"}, {"cron", "logs"}, {"cron", "pause"}, {"cron", "resume"},
 		{"cron", "remove"}, {"cron", "export"},
-		{"auth"}, {"cron"}, // groups show their help
+		{"auth"}, {"cron"}, {"mcp"}, // groups show their help
 	} {
 		if !offline(find(path...)) {
 			t.Errorf("hermes %v is not offline", path)

@@ -103,12 +103,12 @@ func wire(f *cmdutil.Factory, newResolver func() *resolve.Resolver) {
 }
 
 // offline reports whether c never makes an HTTP request, so
-// HERMES_HTTP_TIMEOUT is not its to refuse: a group (run alone, it shows
-// its help), a command marked with cmdutil.MarkOffline, or one of cobra's
+// HERMES_HTTP_TIMEOUT is not its to refuse: a group that only shows its
+// help (`gateway` has subcommands but runs the gateway itself), a command marked with cmdutil.MarkOffline, or one of cobra's
 // own (help, completion and the shell's __complete requests, which must
 // always work). Every other command, and any new one, checks it.
 func offline(c *cobra.Command) bool {
-	if c.HasSubCommands() || cmdutil.IsOffline(c) {
+	if cmdutil.IsGroup(c) || cmdutil.IsOffline(c) {
 		return true
 	}
 	for ; c.HasParent(); c = c.Parent() {
