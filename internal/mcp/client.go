@@ -77,10 +77,20 @@ type Status struct {
 	Name      string
 	Scope     string
 	Transport string
-	State     string // "starting", "connected", "failed"
+	State     string // StateStarting, StateConnected, StateFailed or StateSkipped
 	Tools     int
-	Err       error
+	// Err is why a server failed or was skipped.
+	Err error
 }
+
+// A server's states.
+const (
+	StateStarting  = "starting"
+	StateConnected = "connected"
+	StateFailed    = "failed"
+	// StateSkipped is a project server not approved: it never started.
+	StateSkipped = "skipped"
+)
 
 // Manager runs a set of servers: all start at once, in the background,
 // when Start is called; Tools waits for them (each bounded by
@@ -89,6 +99,9 @@ type Status struct {
 type Manager struct {
 	opts    Options
 	servers []*server
+	// skipped are servers configured but not started (unapproved
+	// project servers), kept for Statuses.
+	skipped []Status
 	once    sync.Once
 	closed  chan struct{}
 }
@@ -148,26 +161,26 @@ func (m *Manager) Tools(ctx context.Context) []tools.Tool {
 	return out
 }
 
-// Statuses is each server's state now.
+// Statuses is each server's state now, then the servers skipped.
 func (m *Manager) Statuses() []Status {
 	if m == nil {
 		return nil
 	}
 	var out []Status
 	for _, s := range m.servers {
-		st := Status{Name: s.cfg.Name, Scope: s.cfg.Scope, Transport: s.cfg.Transport(), State: "starting"}
+		st := Status{Name: s.cfg.Name, Scope: s.cfg.Scope, Transport: s.cfg.Transport(), State: StateStarting}
 		select {
 		case <-s.done:
 			if s.err != nil {
-				st.State, st.Err = "failed", s.err
+				st.State, st.Err = StateFailed, s.err
 			} else {
-				st.State, st.Tools = "connected", len(s.tools)
+				st.State, st.Tools = StateConnected, len(s.tools)
 			}
 		default:
 		}
 		out = append(out, st)
 	}
-	return out
+	return append(out, m.skipped...)
 }
 
 // Close stops every server, in parallel: stdio servers get their stdin
