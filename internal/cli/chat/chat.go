@@ -449,6 +449,9 @@ func (o *Options) check() error {
 	if err := mcp.CheckFlags(o.MCPConfig); err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
+	if err := mcp.CheckToolTimeout(o.Getenv); err != nil {
+		return err
+	}
 	if o.Sandbox != "" {
 		if _, err := sandbox.ParseMode(o.Sandbox); err != nil {
 			return cmdutil.FlagErrorf("--sandbox: %v", err)
