@@ -357,8 +357,8 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 	model := cmp.Or(conv.Model, a.cfg.Model)
 	system := SystemBlocks(a.cfg.System, conv.System)
 	// A failed Send leaves conv as it was, compactions included.
-	orig, origCompactions, origArchive := slices.Clone(conv.Messages), conv.Compactions, conv.archive
-	rollback := func() { conv.Messages, conv.Compactions, conv.archive = orig, origCompactions, origArchive }
+	orig, origCompactions, origArchive := slices.Clone(conv.Messages), conv.Compactions, conv.Archived
+	rollback := func() { conv.Messages, conv.Compactions, conv.Archived = orig, origCompactions, origArchive }
 	start := len(conv.Messages)
 	conv.Messages = append(conv.Messages, Message{Role: "user", Content: []Block{{Type: "text", Text: prompt}}})
 
@@ -398,7 +398,7 @@ func (a *Agent) send(ctx context.Context, conv *Conversation, prompt string, emi
 		res.StopReason = string(msg.StopReason)
 		res.Usage.add(requestUsage(cmp.Or(string(msg.Model), model), msg.Usage))
 		am := fromAPI(msg)
-		res.Text = am.text()
+		res.Text = messageText(am)
 		calls := toolUses(am)
 		over := overBudget(budget, spentBefore, res)
 		if over == nil && msg.StopReason == anthropic.StopReasonPauseTurn {
@@ -501,7 +501,7 @@ func (a *Agent) turnWith(ctx context.Context, model string, system []string, con
 	params := anthropic.MessageNewParams{
 		Model:     anthropic.Model(model),
 		MaxTokens: int64(a.cfg.MaxTokens),
-		Messages:  conv.params(),
+		Messages:  params(conv),
 	}
 	for _, text := range system {
 		params.System = append(params.System, anthropic.TextBlockParam{Text: text})

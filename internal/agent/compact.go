@@ -38,16 +38,6 @@ const compactedHeader = "[hermes: the earlier part of this conversation was comp
 // alternating and the kept turns follow as they were.
 const compactedAck = "Understood; I will continue from this summary."
 
-// Compaction notes one compaction in the session file.
-type Compaction struct {
-	At time.Time `json:"at"`
-	// Replaced is how many messages the summary replaced.
-	Replaced int `json:"replaced"`
-	// Archive is the side file (in the sessions directory) holding them.
-	Archive string `json:"archive,omitempty"`
-	Focus   string `json:"focus,omitempty"`
-}
-
 // ErrContextFull is wrapped when a request stays over the context window
 // even after compacting.
 var ErrContextFull = errors.New("the conversation does not fit the model's context window")
@@ -172,12 +162,12 @@ func (a *Agent) compact(ctx context.Context, model string, system []string, conv
 		return Usage{}, fmt.Errorf("compacting the conversation: %w", err)
 	}
 	usage := requestUsage(model, msg.Usage)
-	summary := strings.TrimSpace(fromAPI(msg).text())
+	summary := strings.TrimSpace(messageText(fromAPI(msg)))
 	if summary == "" {
 		return usage, errors.New("compacting the conversation: the model wrote an empty summary")
 	}
 	kept := conv.Messages[cut:]
-	conv.archive = append(conv.archive, slices.Clone(old))
+	conv.Archived = append(conv.Archived, slices.Clone(old))
 	conv.Compactions = append(conv.Compactions, Compaction{At: time.Now().UTC(), Replaced: cut, Focus: focus})
 	conv.Messages = append([]Message{
 		{Role: "user", Content: []Block{{Type: "text", Text: compactedHeader + summary}}},

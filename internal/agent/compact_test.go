@@ -78,8 +78,8 @@ func TestCompactionKeepsToolPairsAndGoesOn(t *testing.T) {
 			t.Fatalf("after prompt %d: %s", i, p)
 		}
 	}
-	if compactions == 0 || len(conv.Compactions) != compactions || len(conv.archive) != compactions {
-		t.Fatalf("%d compact events, %d notes, %d archives", compactions, len(conv.Compactions), len(conv.archive))
+	if compactions == 0 || len(conv.Compactions) != compactions || len(conv.Archived) != compactions {
+		t.Fatalf("%d compact events, %d notes, %d archives", compactions, len(conv.Compactions), len(conv.Archived))
 	}
 	if !strings.HasPrefix(conv.Messages[0].Content[0].Text, compactedHeader+"summary of ") {
 		t.Errorf("first message = %q", conv.Messages[0].Content[0].Text)

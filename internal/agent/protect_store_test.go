@@ -24,7 +24,7 @@ func TestSessionStoreStrictModes(t *testing.T) {
 	if err := st.Save(c, t0); err != nil {
 		t.Fatal(err)
 	}
-	p := st.path(c.ID)
+	p := filepath.Join(st.Dir, c.ID+".json") // the session file
 	before, _ := os.ReadFile(p)
 	for _, d := range []string{home, st.Dir} {
 		os.Chmod(d, 0o777)

@@ -38,6 +38,8 @@ type Config struct {
 	System string
 	// Instructions are the project instruction files in the system prompt.
 	Instructions []string
+	// MCPServers, when set, is the MCP servers' state now, for /status.
+	MCPServers func() []MCPServer
 }
 
 // Session is one chat: the current conversation (its session lock held),
@@ -248,6 +250,9 @@ func (s *Session) Status() Status {
 		CredentialKind:   KindLabel(rt.Kind),
 		CredentialSource: rt.Source,
 		Instructions:     s.Instructions,
+	}
+	if s.MCPServers != nil {
+		st.MCP = s.MCPServers()
 	}
 	if p, ok := rt.Tokens.(credential.Peeker); ok {
 		if tok, ok := p.Peek(); ok {

@@ -53,10 +53,41 @@ type Status struct {
 	// Instructions are the project instruction files (AGENTS.md,
 	// CLAUDE.md) in the system prompt.
 	Instructions []string
+	// MCP are the configured MCP servers and their state.
+	MCP []MCPServer
+}
+
+// MCPServer is an MCP server as /status shows it.
+type MCPServer struct {
+	Name string
+	// State is "starting", "connected", "failed" or "skipped" (a
+	// project server not approved).
+	State string
+	// Tools is how many tools a connected server offers.
+	Tools int
+	// Reason is why a server failed or was skipped, in one line.
+	Reason string
+}
+
+// String is the server and its state in one line:
+// "test: connected, 5 tools", "db: failed: exec: \"x\": not found".
+func (m MCPServer) String() string {
+	s := termtext.Clean(termtext.OneLine(m.Name, 40)) + ": " + m.State
+	switch {
+	case m.State == "connected" && m.Tools == 1:
+		s += ", 1 tool"
+	case m.State == "connected":
+		s += fmt.Sprintf(", %d tools", m.Tools)
+	case m.Reason != "":
+		// A server's stderr may be in the reason: no escapes reach the
+		// terminal.
+		s += ": " + termtext.Clean(termtext.OneLine(m.Reason, 160))
+	}
+	return s
 }
 
 // Report is /status: credential, token expiry, model, session, tokens,
-// cost and instruction files, one per line.
+// cost, instruction files and MCP servers, one per line.
 func (s Status) Report(now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Credential: %s · %s\n", s.CredentialKind, s.CredentialSource)
@@ -87,6 +118,16 @@ func (s Status) Report(now time.Time) string {
 			label = "\nInstructions: "
 		}
 		b.WriteString(label + f)
+	}
+	if len(s.MCP) == 0 {
+		b.WriteString("\nMCP servers: none")
+	}
+	for i, m := range s.MCP {
+		label := "\n             "
+		if i == 0 {
+			label = "\nMCP servers: "
+		}
+		b.WriteString(label + m.String())
 	}
 	return b.String()
 }

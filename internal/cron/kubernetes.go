@@ -61,6 +61,15 @@ var chatFlags = []struct {
 		}
 		return []string{strconv.FormatBool(*j.SandboxNetwork)}
 	}},
+	// Inline JSON by the time it is exported (the host's files are not in
+	// the pod).
+	{"--mcp-config", func(j Job) []string { return j.MCPConfig }},
+	{"--strict-mcp-config", func(j Job) []string {
+		if !j.StrictMCPConfig {
+			return nil
+		}
+		return []string{"true"}
+	}},
 }
 
 // ChatArgs are the container args that run job once: `hermes chat -q PROMPT …`.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -40,19 +41,42 @@ const (
 // ToolTimeoutEnv is the variable that changes DefaultToolTimeout.
 const ToolTimeoutEnv = "HERMES_MCP_TOOL_TIMEOUT"
 
-// ToolTimeout is the per-call bound from the environment, or the default;
-// a malformed value is an error naming the variable.
+// ToolTimeout is the per-call bound from the environment (nil getenv:
+// os.Getenv), or the default; a malformed value is a *ToolTimeoutError.
 func ToolTimeout(getenv func(string) string) (time.Duration, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	v := strings.TrimSpace(getenv(ToolTimeoutEnv))
 	if v == "" {
 		return DefaultToolTimeout, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q: give a positive Go duration, e.g. 90s", ToolTimeoutEnv, v)
+		return 0, &ToolTimeoutError{Value: v}
 	}
 	return d, nil
 }
+
+// CheckToolTimeout refuses a HERMES_MCP_TOOL_TIMEOUT that is set but is
+// not a positive Go duration, before a command that uses MCP servers
+// starts: a typo is not silently replaced by the default.
+func CheckToolTimeout(getenv func(string) string) error {
+	_, err := ToolTimeout(getenv)
+	return err
+}
+
+// ToolTimeoutError is an invalid HERMES_MCP_TOOL_TIMEOUT: a usage error
+// (exit 2), as an invalid HERMES_HTTP_TIMEOUT is.
+type ToolTimeoutError struct{ Value string }
+
+func (e *ToolTimeoutError) Error() string {
+	return fmt.Sprintf("%s=%q is not a valid timeout: use a positive Go duration such as 90s or 2m (or unset it for the default, %ds)",
+		ToolTimeoutEnv, secret.Truncate(secret.RedactShapes(e.Value), 100), int(DefaultToolTimeout.Seconds()))
+}
+
+// ExitCode is 2: the environment, like a flag, is the caller's to fix.
+func (e *ToolTimeoutError) ExitCode() int { return exitcode.Usage }
 
 // Options configure a Manager.
 type Options struct {
@@ -77,10 +101,20 @@ type Status struct {
 	Name      string
 	Scope     string
 	Transport string
-	State     string // "starting", "connected", "failed"
+	State     string // StateStarting, StateConnected, StateFailed or StateSkipped
 	Tools     int
-	Err       error
+	// Err is why a server failed or was skipped.
+	Err error
 }
+
+// A server's states.
+const (
+	StateStarting  = "starting"
+	StateConnected = "connected"
+	StateFailed    = "failed"
+	// StateSkipped is a project server not approved: it never started.
+	StateSkipped = "skipped"
+)
 
 // Manager runs a set of servers: all start at once, in the background,
 // when Start is called; Tools waits for them (each bounded by
@@ -89,6 +123,9 @@ type Status struct {
 type Manager struct {
 	opts    Options
 	servers []*server
+	// skipped are servers configured but not started (unapproved
+	// project servers), kept for Statuses.
+	skipped []Status
 	once    sync.Once
 	closed  chan struct{}
 }
@@ -148,26 +185,26 @@ func (m *Manager) Tools(ctx context.Context) []tools.Tool {
 	return out
 }
 
-// Statuses is each server's state now.
+// Statuses is each server's state now, then the servers skipped.
 func (m *Manager) Statuses() []Status {
 	if m == nil {
 		return nil
 	}
 	var out []Status
 	for _, s := range m.servers {
-		st := Status{Name: s.cfg.Name, Scope: s.cfg.Scope, Transport: s.cfg.Transport(), State: "starting"}
+		st := Status{Name: s.cfg.Name, Scope: s.cfg.Scope, Transport: s.cfg.Transport(), State: StateStarting}
 		select {
 		case <-s.done:
 			if s.err != nil {
-				st.State, st.Err = "failed", s.err
+				st.State, st.Err = StateFailed, s.err
 			} else {
-				st.State, st.Tools = "connected", len(s.tools)
+				st.State, st.Tools = StateConnected, len(s.tools)
 			}
 		default:
 		}
 		out = append(out, st)
 	}
-	return out
+	return append(out, m.skipped...)
 }
 
 // Close stops every server, in parallel: stdio servers get their stdin

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/spf13/pflag"
@@ -36,7 +35,9 @@ type Setup struct {
 
 // Open loads the configured servers, keeps those that may start (project
 // servers only once approved), and starts them all in the background.
-// The Manager is nil when there are none. The caller Closes it.
+// The Manager is nil when none is configured; one whose servers were all
+// skipped runs none but still reports them in Statuses. The caller
+// Closes it.
 func Open(ctx context.Context, s Setup) (*Manager, error) {
 	getenv := s.Getenv
 	if getenv == nil {
@@ -52,12 +53,13 @@ func Open(ctx context.Context, s Setup) (*Manager, error) {
 		return nil, err
 	}
 	report := lineWriter(s.Stderr)
-	servers := Usable(ctx, l, s.HermesHome, s.Ask, report)
+	servers, skipped := usable(ctx, l, s.HermesHome, s.Ask, report)
 	servers = append(servers, s.Extra...)
-	if len(servers) == 0 {
+	if len(servers)+len(skipped) == 0 {
 		return nil, nil
 	}
 	m := NewManager(servers, Options{WorkDir: s.WorkDir, ProtectedEnv: s.ProtectedEnv, ToolTimeout: timeout, Report: report})
+	m.skipped = skipped
 	m.Start()
 	return m, nil
 }
@@ -83,22 +85,6 @@ func TerminalAsker(ctx context.Context, p prompt.Prompter, out io.Writer) Asker 
 		i, err := p.Select(ctx, "Start it (and remember the answer for this version of the file)?", []string{"yes", "no"})
 		return err == nil && i == 0, err
 	}
-}
-
-// Describe is each server and its state, comma-separated, for /status.
-func (m *Manager) Describe() string {
-	if m == nil {
-		return "none"
-	}
-	var parts []string
-	for _, st := range m.Statuses() {
-		s := st.Name + " (" + st.State
-		if st.State == "connected" {
-			s += fmt.Sprintf(", %d tools", st.Tools)
-		}
-		parts = append(parts, s+")")
-	}
-	return strings.Join(parts, ", ")
 }
 
 // Flags registers --mcp-config (repeatable: a file or inline JSON) and

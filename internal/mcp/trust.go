@@ -108,13 +108,22 @@ type Asker func(s Server) (bool, error)
 // the command that approves it. Skipped configuration (a variable not
 // set) is reported too.
 func Usable(ctx context.Context, l *Loaded, home string, ask Asker, report func(string)) []Server {
+	out, _ := usable(ctx, l, home, ask, report)
+	return out
+}
+
+// usable is Usable that also returns the project servers it skipped as
+// unapproved, for /status.
+func usable(ctx context.Context, l *Loaded, home string, ask Asker, report func(string)) (out []Server, skipped []Status) {
 	if report == nil {
 		report = func(string) {}
 	}
 	for _, err := range l.Skipped {
 		report("hermes: " + err.Error() + "; skipped")
 	}
-	var out []Server
+	skip := func(s Server, why string) {
+		skipped = append(skipped, Status{Name: s.Name, Scope: s.Scope, Transport: s.Transport(), State: StateSkipped, Err: errors.New(why)})
+	}
 	for _, s := range l.Servers {
 		if s.Scope != ScopeProject || IsApproved(home, l.ProjectPath, l.ProjectData, s.Name) {
 			out = append(out, s)
@@ -122,11 +131,13 @@ func Usable(ctx context.Context, l *Loaded, home string, ask Asker, report func(
 		}
 		if ask == nil {
 			report(fmt.Sprintf("hermes: MCP server %s in %s is not approved, skipped: run `hermes mcp approve %s` to start it", s.Name, l.ProjectPath, s.Name))
+			skip(s, fmt.Sprintf("not approved (run `hermes mcp approve %s`)", s.Name))
 			continue
 		}
 		ok, err := ask(s)
 		if err != nil || !ok {
 			report(fmt.Sprintf("hermes: MCP server %s in %s not approved, skipped", s.Name, l.ProjectPath))
+			skip(s, "not approved (answered no)")
 			continue
 		}
 		if err := Approve(ctx, home, l.ProjectPath, l.ProjectData, s.Name); err != nil {
@@ -134,7 +145,7 @@ func Usable(ctx context.Context, l *Loaded, home string, ask Asker, report func(
 		}
 		out = append(out, s)
 	}
-	return out
+	return out, skipped
 }
 
 // Describe is a server in one line for an approval question or a list:

@@ -2,9 +2,11 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -59,3 +61,58 @@ func TestProjectServersNeedApproval(t *testing.T) {
 		t.Errorf("changed file: %s", got)
 	}
 }
+
+// Open keeps what /status shows: a server connected with its tools, one
+// that failed with why, and an unapproved project server as skipped,
+// naming the approve command. A configuration of only unapproved servers
+// still yields a Manager (running nothing) that reports them.
+func TestOpenStatuses(t *testing.T) {
+	home, repo := filepath.Join(t.TempDir(), "home"), t.TempDir()
+	os.MkdirAll(home, 0o700)
+	write(t, filepath.Join(repo, ".mcp.json"), `{"mcpServers": {"p": {"command": "x"}}}`)
+	good := stdioServer(t, "good", nil)
+	flag, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
+		"good":   map[string]any{"command": good.Command, "env": good.Env},
+		"broken": map[string]any{"command": filepath.Join(repo, "no-such-server")},
+	}})
+	var lines []string
+	var mu sync.Mutex
+	m, err := Open(context.Background(), Setup{HermesHome: home, WorkDir: repo, Flags: []string{string(flag)},
+		Stderr: writerFunc(func(p []byte) { mu.Lock(); lines = append(lines, string(p)); mu.Unlock() }), Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.Tools(context.Background()) // waits for both to end starting
+	got := map[string]Status{}
+	for _, st := range m.Statuses() {
+		got[st.Name] = st
+	}
+	if st := got["good"]; st.State != StateConnected || st.Tools < 5 {
+		t.Errorf("good: %+v", st)
+	}
+	if st := got["broken"]; st.State != StateFailed || st.Err == nil || !strings.Contains(st.Err.Error(), "no-such-server") {
+		t.Errorf("broken: %+v", st)
+	}
+	if st := got["p"]; st.State != StateSkipped || st.Err == nil || !strings.Contains(st.Err.Error(), "hermes mcp approve p") {
+		t.Errorf("p: %+v", st)
+	}
+	mu.Lock()
+	if all := strings.Join(lines, ""); !strings.Contains(all, "MCP server broken failed to start") || !strings.Contains(all, "hermes mcp approve p") {
+		t.Errorf("stderr lines: %q", lines)
+	}
+	mu.Unlock()
+
+	only, err := Open(context.Background(), Setup{HermesHome: home, WorkDir: repo, Getenv: func(string) string { return "" }})
+	if err != nil || only == nil {
+		t.Fatalf("only unapproved servers: %v, %v", only, err)
+	}
+	defer only.Close()
+	if sts := only.Statuses(); len(sts) != 1 || sts[0].State != StateSkipped || len(only.Tools(context.Background())) != 0 {
+		t.Errorf("only unapproved servers: %+v", sts)
+	}
+}
+
+type writerFunc func([]byte)
+
+func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/chatcore"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // Backend is the chat behind the UI: one session at a time
@@ -58,6 +59,9 @@ type Config struct {
 	// or retired model) is shown, and offer, when non-empty, is offered
 	// as the session's new model.
 	ModelNotice func(model string) (notice, offer string)
+	// Notices, when set, are lines from background work (an MCP server
+	// that failed to start) shown as they arrive.
+	Notices <-chan string
 }
 
 // entry kinds in the transcript.
@@ -99,6 +103,8 @@ type (
 	// thenMsg carries the continuation of work run by chatcore.UI.Go.
 	thenMsg struct{ then func() }
 	tickMsg struct{}
+	// noticeMsg is a line from Config.Notices.
+	noticeMsg string
 )
 
 // Model is the bubbletea model of the chat.
@@ -209,10 +215,26 @@ func New(cfg Config) *Model {
 
 // Init starts the status line's clock.
 func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tick(), m.waitNotice()}
 	if m.cfg.Approver != nil {
-		return tea.Batch(tick(), m.cfg.Approver.wait())
+		cmds = append(cmds, m.cfg.Approver.wait())
 	}
-	return tick()
+	return tea.Batch(cmds...)
+}
+
+// waitNotice delivers the next line of Config.Notices (nil: none).
+func (m *Model) waitNotice() tea.Cmd {
+	ch := m.cfg.Notices
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		line, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return noticeMsg(line)
+	}
 }
 
 func tick() tea.Cmd {
@@ -228,6 +250,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		return m, tick()
+	case noticeMsg:
+		m.note(kindNote, termtext.Clean(string(msg)))
+		m.layout()
+		return m, m.waitNotice()
 	case spinner.TickMsg:
 		if !m.busy {
 			return m, nil

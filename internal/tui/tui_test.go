@@ -688,3 +688,29 @@ func TestProgramContextEndsBackgroundWork(t *testing.T) {
 		t.Fatalf("model check after the end: model %q\n%s", b.model, sc)
 	}
 }
+
+// A line from Config.Notices (an MCP server that failed to start while
+// the chat runs) is shown in the transcript, and the next one after it.
+func TestNoticesShown(t *testing.T) {
+	t.Parallel()
+	b := &fakeBackend{model: "claude-test", session: "s1"}
+	notices := make(chan string, 2)
+	m := New(Config{Backend: b, Now: func() time.Time { return now }, History: &History{}, Notices: notices})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 20})
+	notices <- "hermes: MCP server db failed to start: exec: \"db\": not found; going on without it"
+	_, cmd := m.Update(m.waitNotice()())
+	if sc := screen(m); !strings.Contains(sc, "MCP server db failed to start") {
+		t.Fatalf("notice not shown:\n%s", sc)
+	}
+	if cmd == nil {
+		t.Fatal("no wait for the next notice")
+	}
+	notices <- "hermes: MCP server x failed \x1b[31mred\x1b[0m"
+	m.Update(cmd())
+	if sc := screen(m); !strings.Contains(sc, "MCP server x failed red") {
+		t.Fatalf("second notice not shown (or not cleaned):\n%s", sc)
+	}
+	if (&Model{}).waitNotice() != nil {
+		t.Error("a chat without notices waits for one")
+	}
+}

@@ -77,6 +77,9 @@ allow them.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Resolve = f.Resolve
 			opts.SandboxNetwork = cmdutil.SandboxNetwork(cmd.Flags(), sandboxNetwork)
+			if err := mcp.CheckToolTimeout(f.Getenv); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -290,12 +290,15 @@ func Run(ctx context.Context, opts *Options) error {
 		s.Instructions = append(s.Instructions, f.Path)
 	}
 	useTUI := interactive && s.opts.IO.IsStdoutTTY() && s.opts.StdinFd >= 0 && term.IsTerminal(s.opts.StdinFd)
-	servers, flushMCP, err := opts.openMCP(ctx, &cfg, home, useTUI)
+	servers, notices, flushMCP, err := opts.openMCP(ctx, &cfg, home, useTUI)
 	if err != nil {
 		return err
 	}
 	defer servers.Close()
 	defer flushMCP()
+	if servers != nil {
+		s.MCPServers = func() []chatcore.MCPServer { return mcpStatus(servers) }
+	}
 	if useTUI && cfg.Approver != nil {
 		// The terminal UI asks in a dialog: it owns stdin.
 		s.approver = tui.NewApprover()
@@ -310,7 +313,7 @@ func Run(ctx context.Context, opts *Options) error {
 	models.WarnDeprecated(opts.IO.ErrOut, s.Model(), opts.Now())
 	if interactive {
 		if useTUI {
-			return s.runTUI(ctx, home)
+			return s.runTUI(ctx, home, notices)
 		}
 		return s.interactive(ctx)
 	}
@@ -436,6 +439,9 @@ func (o *Options) check() error {
 	}
 	if err := mcp.CheckFlags(o.MCPConfig); err != nil {
 		return cmdutil.FlagErrorf("%v", err)
+	}
+	if err := mcp.CheckToolTimeout(o.Getenv); err != nil {
+		return err
 	}
 	if o.MaxTokens <= 0 || o.MaxTurns <= 0 {
 		return cmdutil.FlagErrorf("--max-tokens and --max-turns must be positive")

@@ -13,8 +13,9 @@ import (
 )
 
 // runTUI runs the interactive chat as a full-screen terminal UI over the
-// session controller; the UI's background work runs under ctx.
-func (s *chatSession) runTUI(ctx context.Context, home string) error {
+// session controller; the UI's background work runs under ctx. notices
+// (MCP servers skipped or failing to start) are shown as they come.
+func (s *chatSession) runTUI(ctx context.Context, home string, notices <-chan string) error {
 	ios := s.opts.IO
 	list := s.opts.ListModels
 	if list == nil {
@@ -32,6 +33,7 @@ func (s *chatSession) runTUI(ctx context.Context, home string) error {
 		Approver:    s.approver,
 		CheckModel:  s.CheckModel,
 		ModelNotice: s.ModelNotice,
+		Notices:     notices,
 	})
 	opts := []tea.ProgramOption{tea.WithInput(ios.In), tea.WithOutput(ios.Out), tea.WithContext(ctx)}
 	_, err := tea.NewProgram(m, opts...).Run()

@@ -13,6 +13,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/mcp"
 )
 
 type daemonOptions struct {
@@ -46,6 +47,9 @@ a second SIGTERM or Ctrl-C cancels them at once.`,
 			}
 			if opts.Grace < 0 {
 				return cmdutil.FlagErrorf("--grace must not be negative (0 cancels running jobs at once)")
+			}
+			if err := mcp.CheckToolTimeout(f.Getenv); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

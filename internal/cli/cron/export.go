@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,9 @@ on stdout, one YAML document per job: the schedule (a CRON_TZ= prefix becomes
 spec.timeZone, "@every D" a step expression), the prompt, model, system prompt,
 tools and permission flags (--permission-mode, --allowed-tools,
 --disallowed-tools; with no terminal in the pod nobody is asked, as in a
-daemon run) become 'hermes chat -q' arguments; the pod authenticates with WIF
+daemon run) and MCP settings (--mcp-config, a file's content inlined as
+written, and --strict-mcp-config) become 'hermes chat -q' arguments; a stdio
+MCP server's command must exist in the image (a warning names it); the pod authenticates with WIF
 from its projected service-account token (audience --audience) and the
 federation settings in the ConfigMap --configmap (see deploy/kubernetes/cronjob).
 Paused jobs are exported suspended. The job's working directory is not: the
@@ -82,6 +85,9 @@ func exportRun(opts *exportOptions) error {
 			return err
 		}
 		jobs = append(jobs, j)
+	}
+	if err := exportMCP(jobs, opts.Kube.Image, path.Dir(store.Dir), opts.IO.ErrOut); err != nil {
+		return err
 	}
 	// Build everything first: an error (two jobs sharing a CronJob name)
 	// leaves stdout empty rather than half a file.

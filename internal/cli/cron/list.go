@@ -10,6 +10,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/mcp"
 )
 
 type listOptions struct {
@@ -61,6 +62,11 @@ type jobView struct {
 	SandboxNetwork  *bool    `json:"sandbox_network,omitempty"`
 	MaxTurns        int      `json:"max_turns,omitempty"`
 	MaxBudgetUSD    float64  `json:"max_budget_usd,omitempty"`
+
+	// The job's MCP flags: --mcp-config values (a file's path, or JSON
+	// with literal header values masked) and --strict-mcp-config.
+	MCPConfig       []string `json:"mcp_config,omitempty"`
+	StrictMCPConfig bool     `json:"strict_mcp_config,omitempty"`
 }
 
 func listRun(opts *listOptions) error {
@@ -76,7 +82,8 @@ func listRun(opts *listOptions) error {
 	views := make([]jobView, 0, len(jobs))
 	for _, j := range jobs {
 		v := jobView{Name: j.Name, Schedule: j.Schedule, Prompt: j.Prompt, Model: j.Model, System: j.System, Tools: j.Tools, PermissionMode: j.PermissionMode, AllowedTools: j.AllowedTools, DisallowedTools: j.DisallowedTools,
-			Sandbox: j.Sandbox, SandboxNetwork: j.SandboxNetwork, MaxTurns: j.MaxTurns, MaxBudgetUSD: j.MaxBudgetUSD, Paused: j.Paused, LastRun: j.LastRun}
+			Sandbox: j.Sandbox, SandboxNetwork: j.SandboxNetwork, MaxTurns: j.MaxTurns, MaxBudgetUSD: j.MaxBudgetUSD, Paused: j.Paused, LastRun: j.LastRun,
+			MCPConfig: mcp.RedactFlags(j.MCPConfig), StrictMCPConfig: j.StrictMCPConfig}
 		if next, err := j.NextAt(now); err != nil {
 			v.Problem = err.Error()
 		} else if !j.Paused {

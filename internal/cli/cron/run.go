@@ -11,6 +11,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
+	"github.com/hermes-agent/hermes/internal/mcp"
 )
 
 type runOptions struct {
@@ -38,6 +39,9 @@ The answer goes to stdout. Exit 4 when authentication is missing or refused.`,
 			opts.Name = args[0]
 			if err := cron.ValidateName(opts.Name); err != nil {
 				return &cmdutil.FlagError{Err: err}
+			}
+			if err := mcp.CheckToolTimeout(f.Getenv); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -1,4 +1,4 @@
-package agent
+package session
 
 import (
 	"encoding/json"
@@ -204,14 +204,14 @@ func (s *Store) List() ([]SessionInfo, error) {
 // save to side files, one JSON message per line, named in the session's
 // Compactions: nothing the user saw is lost.
 func (s *Store) saveArchives(c *Conversation) error {
-	if len(c.archive) == 0 {
+	if len(c.Archived) == 0 {
 		return nil
 	}
 	if err := fsutil.EnsureDir(s.Dir); err != nil {
 		return err
 	}
-	first := len(c.Compactions) - len(c.archive)
-	for i, msgs := range c.archive {
+	first := len(c.Compactions) - len(c.Archived)
+	for i, msgs := range c.Archived {
 		n := first + i
 		if n < 0 {
 			continue
@@ -230,6 +230,6 @@ func (s *Store) saveArchives(c *Conversation) error {
 		}
 		c.Compactions[n].Archive = name
 	}
-	c.archive = nil
+	c.Archived = nil
 	return nil
 }

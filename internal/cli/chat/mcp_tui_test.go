@@ -1,0 +1,53 @@
+package chat_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/hermes-agent/hermes/internal/anthropictest"
+	"github.com/hermes-agent/hermes/internal/hermestest"
+	"github.com/hermes-agent/hermes/internal/ptytest"
+)
+
+// TestMCPInFullScreenChat: with a working and a broken MCP server
+// configured, the full-screen chat shows the broken one's failure as a
+// notice (not only on stderr after it ends); a model's mcp__test__echo
+// call is asked about in the dialog, then runs on the server and its
+// answer reaches the model; /status shows both servers' state.
+func TestMCPInFullScreenChat(t *testing.T) {
+	bin := hermestest.Binary(t)
+	s := anthropictest.New(t, anthropictest.Config{Rules: []anthropictest.Rule{{ID: anthropictest.DefaultRuleID, Issuer: "https://unused.example"}}, APIKeys: []string{testKey}})
+	config, err := json.Marshal(map[string]any{"mcpServers": map[string]any{
+		"test":   map[string]any{"command": filepath.Join(filepath.Dir(bin), "mcp-standin")},
+		"broken": map[string]any{"command": "/nonexistent/db-server"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "chat", "--base-url", s.URL, "--mcp-config", string(config))
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(baseEnv(t.TempDir()), "ANTHROPIC_API_KEY="+testKey)
+	con := ptytest.StartScreen(t, cmd, 40, 120)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	con.ExpectScreen("/help for commands")
+	con.ExpectScreen("hermes: MCP server broken failed to start")
+
+	s.Script(anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "mcp__test__echo", Input: map[string]string{"text": "from the server"}}}})
+	con.Send("call the echo tool\r")
+	con.ExpectScreen(`hermes wants to mcp__test__echo {"text":"from the server"}`)
+	con.Send("1")
+	con.ExpectScreen("echo: echo: from the server")
+
+	// After a turn every server has ended starting (the first turn waits
+	// for them), so /status shows their final state.
+	con.Send("/status\r")
+	con.ExpectScreen("MCP servers: broken: failed: fork/exec /nonexistent/db-server")
+	con.ExpectScreen("test: connected, 7 tools")
+	con.Send("/exit\r")
+	if err := <-exited; err != nil {
+		t.Fatalf("hermes chat exited with %v", err)
+	}
+}
