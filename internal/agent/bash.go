@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,7 +49,7 @@ func (a *Agent) bash(ctx context.Context, b tools.Call, in tools.BashInput) (too
 		return r, err
 	}
 	box := bashBox{sb: a.sandboxer, policy: a.cfg.Sandbox, protected: a.protected}
-	return runBash(ctx, box, a.cfg.WorkDir, command, timeout, credential.ScrubEnv(os.Environ(), a.cfg.ProtectedEnv...))
+	return runBash(ctx, box, a.cfg.WorkDir, command, timeout, bashEnv(a.cfg.ProtectedEnv))
 }
 
 // bashBox is the sandbox a command runs in: the agent's policy, with its
@@ -218,4 +219,12 @@ func credentialEnv(name string) bool {
 		return true
 	}
 	return false
+}
+
+// bashEnv is hermes's environment without what a command the model runs
+// must not read: every Anthropic credential variable, the chat platforms'
+// secrets (a bot's tokens; chat and cron --deliver read them too) and the
+// configuration's own (protected).
+func bashEnv(protected []string) []string {
+	return credential.ScrubEnv(os.Environ(), append(slices.Clip(protected), credential.PlatformSecretVars()...)...)
 }

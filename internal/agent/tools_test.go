@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 	"os"
 	"path/filepath"
@@ -654,4 +655,17 @@ func TestGlobHonoursCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	wantErr(t, callCtx(t, ctx, a, ToolGlob, map[string]any{"pattern": "**/*.go"}), "canceled")
+}
+
+// TestBashEnvHasNoPlatformSecret: a bot's (or --deliver's) platform token
+// in hermes's environment is not passed to what the model runs.
+func TestBashEnvHasNoPlatformSecret(t *testing.T) {
+	for _, v := range credential.PlatformSecretVars() {
+		t.Setenv(v, "SENTINEL-"+v)
+	}
+	t.Setenv("HERMES_TEST_KEEP", "yes")
+	env := strings.Join(bashEnv([]string{"MY_SECRET"}), "\n")
+	if strings.Contains(env, "SENTINEL") || !strings.Contains(env, "HERMES_TEST_KEEP=yes") {
+		t.Errorf("bash env = %q", env)
+	}
 }

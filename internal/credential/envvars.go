@@ -27,6 +27,15 @@ var credentialVars = []string{
 	"HERMES_HOME",
 }
 
+// platformSecretVars hold the secrets of the chat platforms `hermes bot`
+// and --deliver use. They are not Anthropic credentials (exec's child
+// keeps them: the tool it runs may post to Slack itself), but no command
+// the model runs may read them.
+var platformSecretVars = []string{"TELEGRAM_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
+
+// PlatformSecretVars returns the chat platforms' secret variables (a copy).
+func PlatformSecretVars() []string { return append([]string(nil), platformSecretVars...) }
+
 // CredentialVars returns the list (a copy), in documentation order.
 func CredentialVars() []string { return append([]string(nil), credentialVars...) }
 

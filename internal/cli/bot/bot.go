@@ -52,7 +52,7 @@ type Options struct {
 
 // platformVars are the variables that hold a platform secret: bash never
 // inherits them.
-var platformVars = []string{"TELEGRAM_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
+var platformVars = credential.PlatformSecretVars()
 
 // NewCmd returns the `hermes bot` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
