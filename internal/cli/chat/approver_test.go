@@ -51,6 +51,12 @@ func TestApprovalPromptOnAPseudoTerminal(t *testing.T) {
 	con.WaitScreen("always2 run without a dialog", func(sc string) bool {
 		return strings.Contains(sc, "bash touch always2.txt ✓ · exit code 0") && !strings.Contains(sc, "hermes wants to")
 	})
+	// The turn goes on after always2 (one more model call, the echo):
+	// scripting the next turn before it ends let this turn take those
+	// replies, and "three\r" then answered their dialog.
+	con.WaitScreen("turn two ended", func(sc string) bool {
+		return strings.Count(sc, "echo: (no output)") >= 2
+	})
 
 	// no, and tell the model why: the reason reaches the model.
 	s.Script(anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{Name: "read_file", Input: map[string]string{"path": "f.txt"}}}},
