@@ -37,3 +37,10 @@ func ExchangeWithoutCache(ctx context.Context, cfg Config) error {
 	_, err := x.run(ctx, cfg, nil, newSpentSet(nil))
 	return err
 }
+
+// HeldForTest returns a function that stores s's current token back as
+// current, as a fetch racing with Invalidate would.
+func HeldForTest(s *Source) func() {
+	held := s.cur.Load()
+	return func() { s.cur.Store(held) }
+}

@@ -10,12 +10,12 @@ func TestInvalidateRemembersEveryRefusedValue(t *testing.T) {
 	s.Invalidate("current")
 	s.Invalidate("older")
 	if !s.isRejected("current") || !s.isRejected("older") {
-		t.Errorf("rejected = %q, want both values", s.rejected)
+		t.Errorf("rejected = %q, want both values", *s.rejected.Load())
 	}
 	for i := range 2 * maxRejected {
 		s.Invalidate(string(rune('a' + i)))
 	}
-	if len(s.rejected) != maxRejected {
-		t.Errorf("%d values remembered, want at most %d", len(s.rejected), maxRejected)
+	if n := len(*s.rejected.Load()); n != maxRejected {
+		t.Errorf("%d values remembered, want at most %d", n, maxRejected)
 	}
 }

@@ -208,3 +208,28 @@ func TestWIFNewIdentityInProcessGetsOwnExchange(t *testing.T) {
 		t.Fatalf("second process: exchanges = %d; want the shared token", w.API.ExchangeCount())
 	}
 }
+
+// A refresh already in flight when the 401 came, or a disk entry read
+// just before it, can put the refused token back as the current one; the
+// gateway's one retry must still get a fresh token, never the refused one.
+func TestTokenNeverReturnsARefusedValue(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	url, tok := w.Iss.GitHubActions()
+	w.Vars["ACTIONS_ID_TOKEN_REQUEST_URL"], w.Vars["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = url, tok
+	w.ConfigureWIF(identity.Config{Source: identity.SourceGitHubActions})
+	rt := mustResolve(t, w.resolver())
+	first := mustToken(t, rt.Tokens)
+	src, ok := rt.Tokens.(*wif.Source)
+	if !ok {
+		t.Fatalf("tokens are %T, want *wif.Source", rt.Tokens)
+	}
+	putBack := wif.HeldForTest(src)
+	src.Invalidate(first.Value)
+	putBack() // the racing adopter stores what it read before the 401
+	if second := mustToken(t, rt.Tokens); second.Value == first.Value {
+		t.Fatal("Token returned the value the API refused")
+	}
+	if n := w.API.ExchangeCount(); n != 2 {
+		t.Errorf("exchanges = %d, want 2", n)
+	}
+}
