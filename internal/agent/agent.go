@@ -344,7 +344,7 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 	}
 	ctx, span := telemetry.StartSpan(ctx, "hermes.chat.run", attribute.String("model", cmp.Or(conv.Model, a.cfg.Model)), attribute.Int("depth", a.depth))
 	if telemetry.LogPrompts() {
-		span.SetAttributes(attribute.String("prompt", prompt))
+		span.SetAttributes(attribute.String("prompt", secret.RedactShapes(prompt)))
 	}
 	res, err := a.send(ctx, conv, prompt, emit)
 	telemetry.End(span, err)
