@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -19,10 +21,11 @@ var otlpServers sync.Map // *testscript.TestScript → *otlpstandin.Server
 // (HERMES_ENABLE_TELEMETRY=1, OTEL_EXPORTER_OTLP_ENDPOINT); hang points
 // hermes at a collector that never answers; dump writes what was received
 // (otlpstandin.Dump) to stdout; raw writes every body and header received
-// to FILE, for nosecrets.
+// to FILE, for nosecrets; wait NAME waits (at most 30 s) until a metric
+// point NAME has been received, for exports of a process still running.
 func cmdOTLP(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: otlp start | hang | dump | raw FILE")
+		ts.Fatalf("usage: otlp start | hang | dump | raw FILE | wait NAME")
 	}
 	v, _ := otlpServers.Load(ts)
 	srv, _ := v.(*otlpstandin.Server)
@@ -43,6 +46,18 @@ func cmdOTLP(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Defer(h.Close)
 		ts.Setenv("HERMES_ENABLE_TELEMETRY", "1")
 		ts.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", h.URL)
+	case "wait":
+		if srv == nil || len(args) != 2 {
+			ts.Fatalf("usage: otlp wait NAME (after otlp start)")
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if strings.Contains(srv.Dump(), "metric "+args[1]+" ") {
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("otlp: no %s received within 30s", args[1])
+			}
+		}
 	case "dump", "raw":
 		if srv == nil {
 			ts.Fatalf("otlp: not started")
