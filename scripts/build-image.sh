@@ -23,10 +23,7 @@ ctx=${HERMES_CONTEXT:-$(mktemp -d)}
 ca=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 
 mkdir -p "$ctx/home"
-# grpcnotrace: the OTLP exporters link gRPC, whose golang.org/x/net/trace
-# import (html/template) stops the linker from pruning unused methods:
-# without it the binary doubles (docs/PERFORMANCE.md, OpenTelemetry).
-(cd "$repo" && CGO_ENABLED=0 go build -trimpath -tags grpcnotrace \
+(cd "$repo" && CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X github.com/hermes-agent/hermes/internal/cmdutil.Version=$version" \
   -o "$ctx/hermes" "${HERMES_BUILD_PACKAGE:-./cmd/hermes}")
 

@@ -16,10 +16,9 @@ import (
 	"strings"
 	"sync"
 
-	metricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -104,7 +103,9 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req metricspb.ExportMetricsServiceRequest
+	// MetricsData has the wire format of ExportMetricsServiceRequest
+	// (resource_metrics = 1) without the collector package, which links gRPC.
+	var req metricpb.MetricsData
 	if err := proto.Unmarshal(b, &req); err != nil {
 		http.Error(w, "bad protobuf: "+err.Error(), http.StatusBadRequest)
 		return
@@ -120,7 +121,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.metrics = append(s.metrics, pts...)
 	s.mu.Unlock()
-	reply(w, &metricspb.ExportMetricsServiceResponse{})
+	reply(w)
 }
 
 func (s *Server) handleTraces(w http.ResponseWriter, r *http.Request) {
@@ -128,7 +129,8 @@ func (s *Server) handleTraces(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req tracepb.ExportTraceServiceRequest
+	// TracesData is ExportTraceServiceRequest on the wire (resource_spans = 1).
+	var req tracepb.TracesData
 	if err := proto.Unmarshal(b, &req); err != nil {
 		http.Error(w, "bad protobuf: "+err.Error(), http.StatusBadRequest)
 		return
@@ -146,13 +148,14 @@ func (s *Server) handleTraces(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.spans = append(s.spans, spans...)
 	s.mu.Unlock()
-	reply(w, &tracepb.ExportTraceServiceResponse{})
+	reply(w)
 }
 
-func reply(w http.ResponseWriter, m proto.Message) {
-	b, _ := proto.Marshal(m)
+// reply is a full success: an Export*ServiceResponse with no partial
+// success field, which is zero bytes of protobuf.
+func reply(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.Write(b)
+	w.WriteHeader(http.StatusOK)
 }
 
 func numberValue(dp *metricpb.NumberDataPoint) float64 {

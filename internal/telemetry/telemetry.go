@@ -25,8 +25,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -36,8 +34,9 @@ import (
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
-// The variables that steer telemetry (besides the exporters' own
-// OTEL_* tuning variables, which the SDK reads itself).
+// The variables that steer telemetry. The exporters read the other
+// OTEL_EXPORTER_OTLP_* settings (otlphttp.go); the SDK reads its own
+// (OTEL_BSP_*, OTEL_METRIC_EXPORT_*, OTEL_TRACES_SAMPLER, ...).
 const (
 	EnableVar     = "HERMES_ENABLE_TELEMETRY"
 	LogPromptsVar = "HERMES_TELEMETRY_LOG_PROMPTS"
@@ -51,10 +50,6 @@ const (
 // FlushBound is how long Shutdown waits for the last export: a dead
 // collector never holds a command longer.
 const FlushBound = 2 * time.Second
-
-// exportTimeout bounds one export of a long-running command (gateway,
-// cron daemon, acp, bot), whose metrics go out periodically.
-const exportTimeout = 5 * time.Second
 
 const scope = "github.com/hermes-agent/hermes"
 
@@ -120,50 +115,26 @@ func Shutdown(bound time.Duration) {
 }
 
 func build(getenv func(string) string, stderr io.Writer) (*state, error) {
-	switch p := strings.TrimSpace(getenv(ProtocolVar)); p {
-	case "", "http/protobuf":
-	case "grpc":
-		return nil, fmt.Errorf("%s=grpc is not supported; use http/protobuf (most collectors take both, on ports 4317 for grpc and 4318 for http)", ProtocolVar)
-	default:
-		return nil, fmt.Errorf("%s=%q is not supported; use http/protobuf", ProtocolVar, p)
-	}
-	base := strings.TrimSpace(getenv(EndpointVar))
-	if base == "" {
-		base = "http://localhost:4318"
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s must be an http or https URL (e.g. http://localhost:4318)", EndpointVar)
-	}
-	headers, err := parseList(getenv(HeadersVar))
+	tcfg, err := readExporterConfig(getenv, "TRACES", "/v1/traces")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", HeadersVar, err)
+		return nil, err
+	}
+	mcfg, err := readExporterConfig(getenv, "METRICS", "/v1/metrics")
+	if err != nil {
+		return nil, err
+	}
+	temporality, err := temporalitySelector(getenv)
+	if err != nil {
+		return nil, err
 	}
 	res, err := newResource(getenv)
 	if err != nil {
 		return nil, err
 	}
-	endpoint := func(signal string) string {
-		v := *u
-		v.Path = strings.TrimRight(u.Path, "/") + signal
-		return v.String()
-	}
-	// No exporter is connected until its first export: building them
-	// costs no network round trip.
-	texp, err := otlptracehttp.New(context.Background(),
-		otlptracehttp.WithEndpointURL(endpoint("/v1/traces")),
-		otlptracehttp.WithHeaders(headers),
-		otlptracehttp.WithTimeout(exportTimeout))
-	if err != nil {
-		return nil, err
-	}
-	mexp, err := otlpmetrichttp.New(context.Background(),
-		otlpmetrichttp.WithEndpointURL(endpoint("/v1/metrics")),
-		otlpmetrichttp.WithHeaders(headers),
-		otlpmetrichttp.WithTimeout(exportTimeout))
-	if err != nil {
-		return nil, err
-	}
+	// No exporter connects before its first export: building them costs
+	// no network round trip.
+	texp := &traceExporter{c: newOTLPClient(tcfg)}
+	mexp := &metricExporter{c: newOTLPClient(mcfg), temporality: temporality}
 	// The SDK's default handler logs every failed export; one line is
 	// enough to tell the user, and it names no header.
 	var once sync.Once
