@@ -51,36 +51,6 @@ func TestExporterConfigFromEnvironment(t *testing.T) {
 	}
 }
 
-func TestExporterConfigErrorsNameTheVariable(t *testing.T) {
-	for name, tc := range map[string]struct {
-		env  map[string]string
-		want string
-	}{
-		"signal protocol":  {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"}, "grpc is not supported"},
-		"signal endpoint":  {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http or https URL"},
-		"userinfo":         {map[string]string{EndpointVar: "https://user:s3cretpass@collector"}, "must not carry a user or password"},
-		"compression":      {map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, `"zstd" is not supported`},
-		"timeout":          {map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, "milliseconds"},
-		"signal headers":   {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "s3cretpass"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS"},
-		"ca file":          {map[string]string{"OTEL_EXPORTER_OTLP_CERTIFICATE": "/nonexistent/ca.pem"}, "OTEL_EXPORTER_OTLP_CERTIFICATE"},
-		"half a key pair":  {map[string]string{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": "/x.pem"}, "set both or neither"},
-		"temporality pref": {map[string]string{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "sometimes"}, "cumulative, delta or lowmemory"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			tc.env[EnableVar] = "1"
-			var stderr bytes.Buffer
-			Start(env(tc.env), &stderr)
-			defer Shutdown(time.Second)
-			if current.Load() != nil {
-				t.Fatal("telemetry started with a setting it cannot use")
-			}
-			if !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "s3cretpass") {
-				t.Fatalf("stderr = %q, want %q and no secret", stderr.String(), tc.want)
-			}
-		})
-	}
-}
-
 func TestTemporalityPreference(t *testing.T) {
 	for pref, want := range map[string][2]metricdata.Temporality{
 		"":          {metricdata.CumulativeTemporality, metricdata.CumulativeTemporality},

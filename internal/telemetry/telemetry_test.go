@@ -35,16 +35,27 @@ func TestOffByDefaultBuildsNothing(t *testing.T) {
 	}
 }
 
+// A setting telemetry cannot use names its variable and leaves telemetry
+// off; no header value or password reaches stderr.
 func TestUnsupportedSettingsLeaveTelemetryOff(t *testing.T) {
 	for name, tc := range map[string]struct {
 		env  map[string]string
 		want string
 	}{
-		"grpc":         {map[string]string{ProtocolVar: "grpc"}, "grpc is not supported"},
-		"http/json":    {map[string]string{ProtocolVar: "http/json"}, `"http/json" is not supported`},
-		"endpoint":     {map[string]string{EndpointVar: "localhost:4318"}, "must be an http or https URL"},
-		"headers":      {map[string]string{HeadersVar: "authorization"}, "not key=value"},
-		"bad encoding": {map[string]string{HeadersVar: "authorization=Bearer%zzs3cret"}, `value of "authorization"`},
+		"grpc":             {map[string]string{ProtocolVar: "grpc"}, "grpc is not supported"},
+		"http/json":        {map[string]string{ProtocolVar: "http/json"}, `"http/json" is not supported`},
+		"endpoint":         {map[string]string{EndpointVar: "localhost:4318"}, "must be an http or https URL"},
+		"headers":          {map[string]string{HeadersVar: "authorization"}, "not key=value"},
+		"bad encoding":     {map[string]string{HeadersVar: "authorization=Bearer%zzs3cret"}, `value of "authorization"`},
+		"signal protocol":  {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"}, "grpc is not supported"},
+		"signal endpoint":  {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http or https URL"},
+		"userinfo":         {map[string]string{EndpointVar: "https://user:s3cret@collector"}, "must not carry a user or password"},
+		"compression":      {map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, `"zstd" is not supported`},
+		"timeout":          {map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, "milliseconds"},
+		"signal headers":   {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "s3cret"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS"},
+		"ca file":          {map[string]string{"OTEL_EXPORTER_OTLP_CERTIFICATE": "/nonexistent/ca.pem"}, "OTEL_EXPORTER_OTLP_CERTIFICATE"},
+		"half a key pair":  {map[string]string{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": "/x.pem"}, "set both or neither"},
+		"temporality pref": {map[string]string{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "sometimes"}, "cumulative, delta or lowmemory"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tc.env[EnableVar] = "1"
