@@ -20,6 +20,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // session is one open ACP session: a conversation of the shared store,
@@ -160,6 +161,7 @@ func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent
 		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
 	}
 	models.WarnDeprecated(s.cfg.Warnings, models.Pick(conv.Model, cfg.Model), s.cfg.Now())
+	telemetry.CountSession(ctx, "acp")
 	ss := &session{id: conv.ID, cwd: cwd, agent: a, lock: lock, conv: conv, mcp: servers}
 	s.mu.Lock()
 	s.sessions[ss.id] = ss

@@ -23,6 +23,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
@@ -32,6 +33,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // DefaultModel is used when neither -m nor HERMES_MODEL names one: the
@@ -340,7 +342,12 @@ func (a *Agent) Send(ctx context.Context, conv *Conversation, prompt string, onE
 			onEvent(e)
 		}
 	}
+	ctx, span := telemetry.StartSpan(ctx, "hermes.chat.run", attribute.String("model", cmp.Or(conv.Model, a.cfg.Model)), attribute.Int("depth", a.depth))
+	if telemetry.LogPrompts() {
+		span.SetAttributes(attribute.String("prompt", secret.RedactShapes(prompt)))
+	}
 	res, err := a.send(ctx, conv, prompt, emit)
+	telemetry.End(span, err)
 	if be := (*BudgetError)(nil); errors.As(err, &be) {
 		// Not an "error" event: the partial result follows (stop_reason
 		// "budget"), and the caller reports the stop.
@@ -520,6 +527,22 @@ func (a *Agent) turnWith(ctx context.Context, model string, system []string, con
 		}
 	}
 	markCacheBreakpoints(&params)
+	ctx, span := telemetry.StartSpan(ctx, "hermes.model.call", attribute.String("model", model))
+	msg, err := a.stream(ctx, model, params, opts, emit)
+	if err == nil {
+		u := requestUsage(cmp.Or(string(msg.Model), model), msg.Usage)
+		telemetry.RecordUsage(ctx, cmp.Or(string(msg.Model), model), telemetry.Usage{Input: u.InputTokens, Output: u.OutputTokens,
+			CacheRead: u.CacheReadInputTokens, CacheCreation: u.CacheCreationInputTokens, CostUSD: u.CostUSD})
+		span.SetAttributes(attribute.Int64("input_tokens", u.InputTokens), attribute.Int64("output_tokens", u.OutputTokens),
+			attribute.String("stop_reason", string(msg.StopReason)))
+	}
+	telemetry.End(span, err)
+	return msg, err
+}
+
+// stream sends params and accumulates the streamed answer, emitting its
+// events as they come.
+func (a *Agent) stream(ctx context.Context, model string, params anthropic.MessageNewParams, opts []option.RequestOption, emit func(Event)) (*anthropic.Message, error) {
 	stream := a.client.Messages.NewStreaming(ctx, params, opts...)
 	defer stream.Close()
 

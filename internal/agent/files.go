@@ -16,6 +16,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/tools"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // fileVersions remembers, per absolute path, the content the agent last
@@ -349,12 +350,16 @@ func (a *Agent) permitKind(ctx context.Context, tool string, kind tools.Kind, co
 	v := a.policy.CheckKind(tool, kind, command)
 	switch v.Decision {
 	case permission.Allow:
+		telemetry.RecordToolDecision(ctx, tool, "allow", "policy")
 		return toolResult{}, true, nil
 	case permission.Deny:
+		telemetry.RecordToolDecision(ctx, tool, "deny", "policy")
 		return denied("%s", v.Reason), false, nil
 	}
+	telemetry.RecordToolDecision(ctx, tool, "ask", "policy")
 	hint := v.Hint()
 	if a.cfg.Approver == nil {
+		telemetry.RecordToolDecision(ctx, tool, "deny", "unattended")
 		return denied("%s needs approval and nobody can be asked here, %s", req.Title, hint), false, nil
 	}
 	for _, r := range v.Suggest {
@@ -369,6 +374,7 @@ func (a *Agent) permitKind(ctx context.Context, tool string, kind tools.Kind, co
 		return denied("could not ask for approval (%v), %s", err, hint), false, nil
 	}
 	if !ans.Allow {
+		telemetry.RecordToolDecision(ctx, tool, "deny", "user")
 		reason := strings.TrimSpace(ans.Reason)
 		if reason == "" {
 			reason = "the user refused " + req.Title
@@ -380,6 +386,7 @@ func (a *Agent) permitKind(ctx context.Context, tool string, kind tools.Kind, co
 		// parts the user saw, never the whole bash tool.
 		a.policy.AllowForSession(v.Suggest...)
 	}
+	telemetry.RecordToolDecision(ctx, tool, "allow", "user")
 	return toolResult{}, true, nil
 }
 

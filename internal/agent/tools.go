@@ -14,10 +14,12 @@ import (
 	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/exitcode"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // Tool names accepted by Config.Tools (and `hermes chat --tools`).
@@ -123,6 +125,14 @@ func toolDefs(ts []tools.Tool) []anthropic.ToolUnionParam {
 // runTool executes one tool call. Failures are tool results with is_error,
 // for the model to read; only cancellation is returned as an error.
 func (a *Agent) runTool(ctx context.Context, model string, b Block, emit func(Event)) (toolResult, error) {
+	ctx, span := telemetry.StartSpan(ctx, "hermes.tool.call", attribute.String("tool", b.Name))
+	r, err := a.runToolTraced(ctx, model, b, emit)
+	span.SetAttributes(attribute.Bool("is_error", r.isError), attribute.Bool("denied", r.denied))
+	telemetry.End(span, err)
+	return r, err
+}
+
+func (a *Agent) runToolTraced(ctx context.Context, model string, b Block, emit func(Event)) (toolResult, error) {
 	t := tools.Find(a.allTools(ctx), b.Name)
 	if t == nil {
 		return errResult("unknown tool %q", b.Name), nil

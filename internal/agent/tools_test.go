@@ -658,9 +658,10 @@ func TestGlobHonoursCancellation(t *testing.T) {
 }
 
 // TestBashEnvHasNoPlatformSecret: a bot's (or --deliver's) platform token
-// in hermes's environment is not passed to what the model runs.
+// or the telemetry collector's headers in hermes's environment are not
+// passed to what the model runs.
 func TestBashEnvHasNoPlatformSecret(t *testing.T) {
-	for _, v := range credential.PlatformSecretVars() {
+	for _, v := range append(credential.PlatformSecretVars(), "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS") {
 		t.Setenv(v, "SENTINEL-"+v)
 	}
 	t.Setenv("HERMES_TEST_KEEP", "yes")

@@ -19,6 +19,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // The platforms.
@@ -204,6 +205,7 @@ func (b *Bot) conversation(thread string) (*agent.Conversation, *agent.SessionLo
 		b.Log.Warn("the thread's session could not be opened; starting a new one", "thread", thread, "session", id, "err", err)
 	}
 	conv := agent.NewConversation(b.Now())
+	telemetry.CountSession(context.Background(), "bot")
 	lock, err := b.Store.Lock(conv.ID)
 	if err != nil {
 		return nil, nil, err

@@ -27,13 +27,17 @@ var credentialVars = []string{
 	"HERMES_HOME",
 }
 
-// platformSecretVars hold the secrets of the chat platforms `hermes bot`
-// and --deliver use. They are not Anthropic credentials (exec's child
-// keeps them: the tool it runs may post to Slack itself), but no command
-// the model runs may read them.
-var platformSecretVars = []string{"TELEGRAM_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
+// platformSecretVars hold the secrets of the other services hermes talks
+// to: the chat platforms `hermes bot` and --deliver use, and the
+// telemetry collector's headers (its credentials). They are not Anthropic
+// credentials (exec's child keeps them: the tool it runs may post to Slack
+// or export telemetry itself), but no command the model runs may read them.
+var platformSecretVars = []string{
+	"TELEGRAM_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
+	"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+}
 
-// PlatformSecretVars returns the chat platforms' secret variables (a copy).
+// PlatformSecretVars returns the other services' secret variables (a copy).
 func PlatformSecretVars() []string { return append([]string(nil), platformSecretVars...) }
 
 // CredentialVars returns the list (a copy), in documentation order.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // instrument sets up what New needs beyond the proxy: the clock, metrics,
@@ -85,7 +87,7 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (release func(),
 		return nil, "", false
 	}
 	if rec, ok := w.(*recorder); ok {
-		rec.client = id.Name()
+		rec.client, rec.pattern = id.Name(), id.Pattern
 	}
 	release, limit, wait := g.limiter.acquire(id.Name())
 	if release == nil {
@@ -150,6 +152,7 @@ func (g *Gateway) observe(r *http.Request, rec *recorder, start time.Time) {
 	}
 	route := routeLabel(r.URL.Path)
 	g.metrics.request(route, status)
+	telemetry.RecordGatewayRequest(r.Context(), cmp.Or(rec.pattern, "unauthenticated"), status, time.Since(start))
 	if rec.bytes > 0 && route != "/metrics" {
 		g.metrics.bytes.Add(uint64(rec.bytes))
 	}

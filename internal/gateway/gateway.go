@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -25,9 +26,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/hermes-agent/hermes/internal/budget"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // Defaults for Options.
@@ -179,12 +183,17 @@ const upstreamHeaderTimeout = 5 * time.Minute
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
+	ctx, span := telemetry.StartSpan(r.Context(), "hermes.gateway.request",
+		attribute.String("http.request.method", r.Method), attribute.String("route", routeLabel(r.URL.Path)))
+	r = r.WithContext(ctx)
 	defer func() {
 		// The proxy aborts a response whose upstream stream broke by
 		// panicking with http.ErrAbortHandler; log it, then let it abort.
 		p := recover()
 		g.logAccess(r, rec, start, p != nil)
 		g.observe(r, rec, start)
+		span.SetAttributes(attribute.Int("http.response.status_code", rec.status), attribute.String("client", cmp.Or(rec.pattern, "unauthenticated")))
+		telemetry.End(span, nil)
 		if p != nil {
 			panic(p)
 		}

@@ -15,6 +15,7 @@ type recorder struct {
 	firstByte  time.Time // when the first body byte was written
 	proxied    bool      // the request went upstream (for the metrics)
 	client     string    // the admitted client: jwt:ISSUER#SUB or key:gateway
+	pattern    string    // the client's bounded label (its allow-list pattern)
 	clientGone bool
 }
 

@@ -8,9 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // Refresh-ahead, as the WIF source does it: refreshAhead before expiry,
@@ -190,7 +192,15 @@ func (s *Source) refresh(ctx, caller context.Context) (credential.Token, error) 
 		}
 		release = credential.Spend()
 		spent = cur.RefreshToken
-		t, err := s.Refresh(ctx, cur.RefreshToken)
+		xctx, span := telemetry.StartSpan(ctx, "hermes.credential.exchange", attribute.String("kind", "oauth"))
+		t, err := s.Refresh(xctx, cur.RefreshToken)
+		outcome := telemetry.Outcome(err)
+		if InvalidGrant(err) {
+			outcome = "refused"
+		}
+		telemetry.RecordCredentialExchange(ctx, "oauth", outcome)
+		span.SetAttributes(attribute.String("outcome", outcome))
+		telemetry.End(span, err)
 		if InvalidGrant(err) {
 			fail = err
 			next := cur

@@ -181,5 +181,6 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 		"telegram":    cmdTelegram,
 		"slack":       cmdSlack,
 		"redisserver": cmdRedisServer,
+		"otlp":        cmdOTLP,
 	}
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/prompt"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 	"github.com/hermes-agent/hermes/internal/termtext"
 	"github.com/hermes-agent/hermes/internal/tui"
 )
@@ -309,6 +310,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	s.Runtime, s.Agent = rt, a
+	telemetry.CountSession(ctx, "chat")
 	// A deprecated model is warned about once per run, as the SDKs do.
 	models.WarnDeprecated(opts.IO.ErrOut, s.Model(), opts.Now())
 	if interactive {

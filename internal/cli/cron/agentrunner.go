@@ -16,6 +16,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/mcp"
 	"github.com/hermes-agent/hermes/internal/models"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // agentRunner is the daemon's and `cron run`'s cron.Runner: it runs a
@@ -120,6 +121,7 @@ func (r agentRunner) Run(ctx context.Context, rt *credential.Runtime, job cron.J
 		return "", err
 	}
 	conv := agent.NewConversation(now())
+	telemetry.CountSession(ctx, "cron")
 	// The stored --system keeps its meaning: text added to the prompt.
 	conv.System = job.System
 	var denials []string

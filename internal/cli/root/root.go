@@ -31,6 +31,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential/resolve"
 	"github.com/hermes-agent/hermes/internal/sandbox"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
@@ -158,8 +159,13 @@ func Main(args []string) int {
 	// process dying in the middle of a credential write.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Telemetry (off unless HERMES_ENABLE_TELEMETRY=1) is built before
+	// the command and flushed after it, within a bound: a dead collector
+	// never holds the command.
+	telemetry.Start(f.Getenv, f.IO.ErrOut)
 	code := Run(ctx, f, args)
 	finishSpends(f)
+	telemetry.Shutdown(telemetry.FlushBound)
 	return code
 }
 

@@ -10,12 +10,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/identity"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/telemetry"
 )
 
 // Refresh-ahead thresholds for a typical (≥ 5 min) token. Shorter-lived
@@ -194,7 +196,11 @@ func (s *Source) fetch(ctx, caller context.Context) (*cachedToken, error) {
 		return nil, err // nothing sent: the identity token is intact
 	}
 	defer credential.Spend()()
-	res, err := s.x.run(ctx, s.cfg, s.ident, s.spent)
+	xctx, span := telemetry.StartSpan(ctx, "hermes.credential.exchange", attribute.String("kind", "wif"))
+	res, err := s.x.run(xctx, s.cfg, s.ident, s.spent)
+	telemetry.RecordCredentialExchange(ctx, "wif", telemetry.Outcome(err))
+	span.SetAttributes(attribute.String("outcome", telemetry.Outcome(err)))
+	telemetry.End(span, err)
 	if err != nil {
 		return nil, err
 	}
