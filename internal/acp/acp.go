@@ -23,6 +23,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/agent"
 	"github.com/hermes-agent/hermes/internal/agent/permission"
 	"github.com/hermes-agent/hermes/internal/credential"
+	"github.com/hermes-agent/hermes/internal/models"
 	"github.com/hermes-agent/hermes/internal/secret"
 )
 
@@ -68,8 +69,8 @@ type Config struct {
 	NoProjectInstructions bool
 	// Logger receives diagnostics (never protocol, never secrets).
 	Logger *slog.Logger
-	// Warnings, when set, gets the once-per-process notice about a
-	// deprecated model a session uses (models.WarnDeprecated), and MCP
+	// Warnings, when set, gets the notice about a deprecated model a
+	// session uses (once per connection: Server.deprecations), and MCP
 	// servers skipped or failed: stderr.
 	Warnings io.Writer
 	// MCPConfig and StrictMCPConfig are --mcp-config and
@@ -80,9 +81,10 @@ type Config struct {
 
 // Server is the ACP agent: one per connection, any number of sessions.
 type Server struct {
-	cfg   Config
-	store *agent.Store
-	log   *slog.Logger
+	cfg          Config
+	store        *agent.Store
+	log          *slog.Logger
+	deprecations models.Warner // each deprecated model is warned about once per connection
 
 	// ctx ends when the connection does; every prompt runs below it (not
 	// below its request's context, which the SDK cancels when a second

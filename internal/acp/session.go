@@ -160,7 +160,7 @@ func (s *Server) open(ctx context.Context, conv *agent.Conversation, lock *agent
 		servers.Close()
 		return nil, sdk.NewInvalidParams(map[string]any{"error": err.Error()})
 	}
-	models.WarnDeprecated(s.cfg.Warnings, models.Pick(conv.Model, cfg.Model), s.cfg.Now())
+	s.deprecations.Warn(s.cfg.Warnings, models.Pick(conv.Model, cfg.Model), s.cfg.Now())
 	telemetry.CountSession(ctx, "acp")
 	ss := &session{id: conv.ID, cwd: cwd, agent: a, lock: lock, conv: conv, mcp: servers}
 	s.mu.Lock()

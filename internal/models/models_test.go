@@ -176,14 +176,14 @@ func TestWarnDeprecatedOncePerModel(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, time.December, 4, 12, 0, 0, 0, time.UTC)
 	var buf bytes.Buffer
-	// The dated Opus 4.5 is used by no other test in this package.
-	if !models.WarnDeprecated(&buf, anthropic.ModelClaudeOpus4_5_20251101, now) {
+	var wr models.Warner
+	if !wr.Warn(&buf, anthropic.ModelClaudeOpus4_5_20251101, now) {
 		t.Fatal("no warning for a deprecated model")
 	}
-	if models.WarnDeprecated(&buf, anthropic.ModelClaudeOpus4_5_20251101, now) {
+	if wr.Warn(&buf, anthropic.ModelClaudeOpus4_5_20251101, now) {
 		t.Fatal("warned twice")
 	}
-	if models.WarnDeprecated(&buf, anthropic.ModelClaudeSonnet5_5, now) {
+	if wr.Warn(&buf, anthropic.ModelClaudeSonnet5_5, now) {
 		t.Fatal("warned for a current model")
 	}
 	out := buf.String()

@@ -54,19 +54,30 @@ func Retirement(model string) (Retired, bool) {
 	return r, ok
 }
 
-// warned holds the models already warned about in this process: the
-// warning is printed once per run, as the TypeScript SDK does.
-var warned sync.Map
+// Warner prints each model's deprecation warning once, as the
+// TypeScript SDK does per run. The zero value is ready; whoever runs many
+// sessions (acp's server, the cron daemon's runner) owns one, so no state
+// is shared through the package.
+type Warner struct{ warned sync.Map }
+
+// Warn prints one line to w when model has a known retirement, the first
+// time this Warner is asked about that model. It reports whether it
+// printed.
+func (wr *Warner) Warn(w io.Writer, model string, now time.Time) bool {
+	if _, ok := Retirement(model); !ok || w == nil {
+		return false
+	}
+	if _, seen := wr.warned.LoadOrStore(model, true); seen {
+		return false
+	}
+	return WarnDeprecated(w, model, now)
+}
 
 // WarnDeprecated prints one line to w when model has a known retirement,
-// the first time this process asks about that model. It reports whether
-// it printed.
+// for a command that asks once. It reports whether it printed.
 func WarnDeprecated(w io.Writer, model string, now time.Time) bool {
 	r, ok := Retirement(model)
 	if !ok || w == nil {
-		return false
-	}
-	if _, seen := warned.LoadOrStore(model, true); seen {
 		return false
 	}
 	fmt.Fprintln(w, r.Warning(now))

@@ -34,9 +34,10 @@ type agentRunner struct {
 	// Home is HERMES_HOME, where the user's settings.json lives (the
 	// permission rules are read at each run).
 	Home string
-	// Warnings, when set, gets the once-per-process notice about a
-	// deprecated model (see models.WarnDeprecated).
-	Warnings io.Writer
+	// Warnings, when set, gets the once-per-runner notice about a
+	// deprecated model (Deprecations; nil: every run warns).
+	Warnings     io.Writer
+	Deprecations *models.Warner
 	// SecretPaths lists the credential stores the file tools must refuse
 	// (cmdutil.Factory.SecretPaths), asked per run: a WIF configured while
 	// the daemon runs is protected from its next job on. nil: only the
@@ -54,7 +55,11 @@ func (r agentRunner) Run(ctx context.Context, rt *credential.Runtime, job cron.J
 	if r.Now != nil {
 		now = r.Now
 	}
-	models.WarnDeprecated(r.Warnings, model, now())
+	if r.Deprecations != nil {
+		r.Deprecations.Warn(r.Warnings, model, now())
+	} else {
+		models.WarnDeprecated(r.Warnings, model, now())
+	}
 	// The settings files are read at run time, so a deny rule added
 	// since the job was created applies to it.
 	perm, err := permission.Resolve(r.Home, job.Dir, job.PermissionMode, job.AllowedTools, job.DisallowedTools)

@@ -14,6 +14,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/cron"
+	"github.com/hermes-agent/hermes/internal/models"
 )
 
 // NewCmd returns the `hermes cron` command.
@@ -69,7 +70,7 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  delivering{agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut}, f.Getenv},
+		Runner:  delivering{agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut, Deprecations: new(models.Warner)}, f.Getenv},
 		Clock:   factoryClock{f},
 	}
 }
