@@ -54,6 +54,11 @@ func TestREADMEVersionsInStep(t *testing.T) {
 			t.Errorf("README pins %s, which is not a release of this repository (no such tag): write latest/@latest until it is tagged", v)
 		}
 	}
+	for _, v := range regexp.MustCompile(`v\d+\.\d+\.\d+`).FindAllString(act.Inputs["version"].Description, -1) {
+		if !tagged(v) {
+			t.Errorf("action.yml: the version input names %s, which is not a release of this repository", v)
+		}
+	}
 	if d := act.Inputs["version"].Default; d != "latest" {
 		t.Errorf("action.yml: version defaults to %q, want latest (no release pinned that may not exist)", d)
 	}

@@ -85,10 +85,11 @@ func (c *soakClient) take(id sdk.SessionId) string {
 // a GitHub Actions-style endpoint whose issuer rotates its signing key.
 // One editor connection opens sessions that each prompt in a loop (the
 // answers streamed), while a 401 is injected now and then. It asserts: every
-// prompt ended with end_turn and its whole answer, the exchanges match the
-// expected refreshes, no assertion was exchanged twice, no secret reached
-// the log, goroutines return to baseline after Close. It reports latency
-// percentiles; it never asserts on timing.
+// prompt ended with end_turn and its whole answer, no assertion was
+// exchanged twice, no more exchanges than refresh windows (of the run's
+// measured length) and injected 401s, no secret reached the log,
+// goroutines return to baseline after Close (waiting as long as the run
+// took). It reports latency percentiles; it never asserts on timing.
 func runSoak(t *testing.T, sessions int, dur time.Duration) {
 	baseGoroutines := runtime.NumGoroutine()
 	churn := wiftest.NewChurn(t)
@@ -181,7 +182,9 @@ func runSoak(t *testing.T, sessions int, dur time.Duration) {
 	if len(failures) > 0 {
 		t.Errorf("%d of %d prompts failed; first: %s", len(failures), len(latencies)+len(failures), failures[0])
 	}
-	if err := api.CheckRefreshes(elapsed, int(injected.Load())); err != nil {
+	// Correctness only, as in the gateway's soak: a loaded machine may
+	// make fewer exchanges (fewer prompts), never a replayed or needless one.
+	if err := api.CheckNoStampede(elapsed, int(injected.Load())); err != nil {
 		t.Error(err)
 	}
 	log := e.stderr.String()
@@ -191,7 +194,7 @@ func runSoak(t *testing.T, sessions int, dur time.Duration) {
 			break
 		}
 	}
-	if !wiftest.GoroutinesBackTo(baseGoroutines + 2) {
+	if !wiftest.GoroutinesBackToWithin(baseGoroutines+2, max(10*time.Second, elapsed)) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d after the soak, %d before\n%s", runtime.NumGoroutine(), baseGoroutines, buf[:runtime.Stack(buf, true)])
 	}

@@ -70,6 +70,15 @@ func TestCheckFindings(t *testing.T) {
 			"audience", Warning, []string{`["sts.amazonaws.com"]`, DefaultAudience, "--audience"}},
 		{"no audience", "", signJWT(t, jose.RS256, "k", claimsWith(map[string]any{"aud": nil})),
 			"audience", Warning, []string{"no aud claim"}},
+		// --audience is advised only where hermes requests the token.
+		{"other audience, file", "file /run/t", signJWT(t, jose.RS256, "k", claimsWith(map[string]any{"aud": "x"})),
+			"audience", Warning, []string{"have whatever writes the file request it", "--audience applies only to tokens hermes fetches"}},
+		{"other audience, env", "env TOK", signJWT(t, jose.RS256, "k", claimsWith(map[string]any{"aud": "x"})),
+			"audience", Warning, []string{"have whatever writes the variable request it", "--audience applies only to tokens hermes fetches"}},
+		{"other audience, command", "command `x`", signJWT(t, jose.RS256, "k", claimsWith(map[string]any{"aud": "x"})),
+			"audience", Warning, []string{"have whatever writes the command's output request it", "--audience applies only to tokens hermes fetches"}},
+		{"other audience, fetched", "github-actions (audience x)", signJWT(t, jose.RS256, "k", claimsWith(map[string]any{"aud": "x"})),
+			"audience", Warning, []string{"request the token with it (--audience)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

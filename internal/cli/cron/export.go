@@ -120,9 +120,23 @@ func exportRun(opts *exportOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "job %q not exported: %v%s\n", s.Name, s.Err, editHint(s))
 	}
 	if len(skipped) > 0 {
-		return fmt.Errorf("%d of %d jobs not exported (named above); the other %d were written", len(skipped), len(jobs), len(jobs)-len(skipped))
+		return skippedError(len(skipped), len(jobs))
 	}
 	return nil
+}
+
+// skippedError is export's failure when n of total jobs were skipped.
+func skippedError(n, total int) error {
+	switch written := total - n; {
+	case written == 0 && n == 1:
+		return errors.New("the job was not exported (see above); nothing was written")
+	case written == 0:
+		return fmt.Errorf("none of the %d jobs was exported (see above); nothing was written", n)
+	case written == 1:
+		return fmt.Errorf("%d of %d jobs not exported (named above); the other one was written", n, total)
+	default:
+		return fmt.Errorf("%d of %d jobs not exported (named above); the other %d were written", n, total, written)
+	}
 }
 
 // editHint is the command that gives a skipped job an exportable schedule.

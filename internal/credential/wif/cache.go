@@ -23,7 +23,9 @@ func CacheDir(home string) string { return filepath.Join(home, "cache", "wif") }
 
 const cacheVersion = 1
 
-// cacheEntry is one exchanged token on disk (cache/wif/<key>.json, 0600).
+// cacheEntry is one exchanged token on disk, 0600: cache/wif/<key>.json,
+// <key> being the configuration's and the identity's (identityKey), or the
+// configuration's alone for a minting source.
 type cacheEntry struct {
 	Version     int       `json:"version"`
 	AccessToken string    `json:"access_token"`
@@ -50,6 +52,31 @@ func newDiskCache(home string) *diskCache {
 		return nil
 	}
 	return &diskCache{home: home, dir: CacheDir(home)}
+}
+
+// identityKey is the cache key of the token exchanged for identity id
+// (identityOf) under the configuration key (Config.Key).
+func identityKey(key, id string) string { return key + "-" + id }
+
+// newest is the key of the newest readable entry of the configuration
+// key, whatever identity it was exchanged for; "" when there is none.
+func (c *diskCache) newest(key string) string {
+	ents, err := os.ReadDir(c.dir)
+	if err != nil {
+		return ""
+	}
+	var best string
+	var bestAt time.Time
+	for _, ent := range ents {
+		k, ok := strings.CutSuffix(ent.Name(), ".json")
+		if !ok || (k != key && !strings.HasPrefix(k, key+"-")) {
+			continue
+		}
+		if e := c.peek(k); e != nil && (best == "" || e.ObtainedAt.After(bestAt)) {
+			best, bestAt = k, e.ObtainedAt
+		}
+	}
+	return best
 }
 
 func (c *diskCache) entryPath(key string) string { return filepath.Join(c.dir, key+".json") }

@@ -10,6 +10,17 @@ import (
 	"github.com/hermes-agent/hermes/internal/identity"
 )
 
+// fetchesToken reports whether hermes itself requests the identity token
+// from source kind (and so --audience applies): not a file, a variable or
+// a command, which hand hermes a token someone else requested.
+func fetchesToken(kind string) bool {
+	switch kind {
+	case identity.SourceGitHubActions, identity.SourceGCPMetadata, identity.SourceAzureIMDS:
+		return true
+	}
+	return false
+}
+
 // clockSkew is what the token endpoint tolerates on exp, iat and nbf.
 const clockSkew = 30 * time.Second
 
@@ -37,7 +48,7 @@ func diagnose401(cfg Config, c *identity.Claims, src identity.Source, now time.T
 		}
 		if !slices.Contains(c.Audience, identity.DefaultAudience) {
 			how := "set the audience where the token is requested; --audience applies only to tokens hermes fetches"
-			if src.Mints() {
+			if fetchesToken(cfg.Identity.Source) {
 				how = "request it with --audience"
 			}
 			add(80, "audience: the token's aud is %s, but federation rules usually require %s (%s)",

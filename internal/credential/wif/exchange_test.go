@@ -158,6 +158,36 @@ func TestDiagnose401Ranking(t *testing.T) {
 	}
 }
 
+// The wrong-audience cause says what applies to the source: --audience
+// only where hermes requests the token (github-actions, gcp-metadata,
+// azure-imds); for a file, a variable or a command, whoever requests it.
+func TestDiagnose401AudienceAdvice(t *testing.T) {
+	now := time.Now()
+	claims := &identity.Claims{Issuer: "https://i", Audience: []string{"https://not-anthropic.example"}, Expiry: now.Add(time.Hour)}
+	for _, id := range []identity.Config{
+		{Source: identity.SourceFile, Path: "/t"},
+		{Source: identity.SourceEnv, Env: "JWT"},
+		{Source: identity.SourceCommand, Command: "mint-jwt"},
+		{Source: identity.SourceGitHubActions, Audience: identity.DefaultAudience},
+	} {
+		src, err := identity.NewSource(id, identity.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := wif.Config{FederationRuleID: "fdrl_x", OrganizationID: "org", WorkspaceID: "default", Identity: id}
+		var aud string
+		for _, c := range wif.Diagnose401(cfg, claims, src, now) {
+			if strings.HasPrefix(c, "audience:") {
+				aud = c
+			}
+		}
+		suggests := strings.Contains(aud, "request it with --audience")
+		if want := id.Source == identity.SourceGitHubActions; aud == "" || suggests != want {
+			t.Errorf("%s: audience cause %q; want --audience suggested: %v", id.Source, aud, want)
+		}
+	}
+}
+
 func TestExchangeRetries(t *testing.T) {
 	t.Run("429 retried with a fresh assertion, retry-after honoured", func(t *testing.T) {
 		w := githubWorld(t, anthropictest.Config{})

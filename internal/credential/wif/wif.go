@@ -173,19 +173,20 @@ func (s *Source) fetch(ctx, caller context.Context) (*cachedToken, error) {
 	if c := s.cur.Load(); c != nil && s.holdsIdentity(c) && s.now().Before(c.refreshAt) && !s.isRejected(c.tok.Value) {
 		return c, nil
 	}
+	keys := s.entryKeys()
 	if s.disk != nil {
-		lk, err := s.disk.lock(ctx, s.key)
+		lk, err := s.disk.lock(ctx, keys[0])
 		if err != nil {
 			return nil, err
 		}
 		defer lk.Unlock()
-		if c, err := s.adoptFromDisk(); err != nil || c != nil {
+		if c, err := s.adoptFromDisk(keys); err != nil || c != nil {
 			return c, err
 		}
 	}
 	var reserved *fsutil.Reserved
 	if s.disk != nil {
-		r, err := s.disk.reserve(s.key)
+		r, err := s.disk.reserve(keys[0])
 		if err != nil {
 			return nil, fmt.Errorf("%w (the identity token was not sent)", err)
 		}
@@ -217,31 +218,64 @@ func (s *Source) fetch(ctx, caller context.Context) (*cachedToken, error) {
 	return c, nil
 }
 
-// adoptFromDisk returns the disk entry when it is good enough for the
-// caller's need; call it with the lock held. An entry hermes refuses to
-// trust is an error: exchanging and storing over it would hide it.
-func (s *Source) adoptFromDisk() (*cachedToken, error) {
-	e, err := s.disk.load(s.key)
-	if err != nil || e == nil {
-		return nil, err
-	}
-	if s.isRejected(e.AccessToken) {
-		s.disk.remove(s.key, e.AccessToken)
-		return nil, nil
-	}
-	c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID, e.Identity)
-	if !s.holdsIdentity(c) {
-		return nil, nil // another identity's token: this one gets its own
-	}
-	secret.Remember(e.AccessToken)
-	now := s.now()
-	cur := s.cur.Load()
-	needNow := cur == nil || !now.Before(cur.syncAt)
-	if now.Before(c.refreshAt) || needNow && now.Before(c.syncAt) {
-		s.cur.Store(c)
-		return c, nil
+// adoptFromDisk returns the first disk entry of keys (entryKeys) that
+// is good enough for the caller's need; call it with the lock held. An
+// entry hermes refuses to trust is an error: exchanging and storing over
+// it would hide it.
+func (s *Source) adoptFromDisk(keys []string) (*cachedToken, error) {
+	for _, key := range keys {
+		e, err := s.disk.load(key)
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			continue
+		}
+		if s.isRejected(e.AccessToken) {
+			s.disk.remove(key, e.AccessToken)
+			continue
+		}
+		c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID, e.Identity)
+		if !s.holdsIdentity(c) {
+			continue // another identity's token: this one gets its own
+		}
+		secret.Remember(e.AccessToken)
+		now := s.now()
+		cur := s.cur.Load()
+		needNow := cur == nil || !now.Before(cur.syncAt)
+		if now.Before(c.refreshAt) || needNow && now.Before(c.syncAt) {
+			s.cur.Store(c)
+			return c, nil
+		}
 	}
 	return nil, nil
+}
+
+// entryKeys are the disk cache entries that may hold a token for the
+// identity the source holds now, the first being where an exchange stores
+// its token. The cache is keyed by the configuration and the identity
+// (identityKey): processes sharing HERMES_HOME with one configuration but
+// different identities (concurrent CI jobs, each with its own JWT in the
+// same variable) each keep their own token instead of replacing each
+// other's, which left the first with a spent JWT and no token. A minting
+// source (its identity is known only from a fresh JWT) has one entry per
+// configuration; so did every source before identity keys, and such an
+// entry is still adopted for the identity it records. A file or variable
+// whose token cannot be read now (a vanished file) may use the newest
+// entry of the configuration, as before: the next exchange says why not.
+func (s *Source) entryKeys() []string {
+	if s.ident.Mints() {
+		return []string{s.key}
+	}
+	if id := s.currentIdentity(); id != "" {
+		return []string{identityKey(s.key, id), s.key}
+	}
+	if s.disk != nil {
+		if k := s.disk.newest(s.key); k != "" && k != s.key {
+			return []string{s.key, k}
+		}
+	}
+	return []string{s.key}
 }
 
 // Invalidate drops value after the API refused it. A newer token that
@@ -292,9 +326,11 @@ func (s *Source) cached() (c *cachedToken, ok bool) {
 		return c, true
 	}
 	if s.disk != nil {
-		if e := s.disk.peek(s.key); e != nil {
-			if c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID, e.Identity); s.holdsIdentity(c) {
-				return c, true
+		for _, key := range s.entryKeys() {
+			if e := s.disk.peek(key); e != nil {
+				if c := newCachedToken(e.token(), e.ObtainedAt, e.RequestID, e.Identity); s.holdsIdentity(c) {
+					return c, true
+				}
 			}
 		}
 	}

@@ -233,3 +233,43 @@ func TestTokenNeverReturnsARefusedValue(t *testing.T) {
 		t.Errorf("exchanges = %d, want 2", n)
 	}
 }
+
+// Two processes sharing HERMES_HOME with one configuration but different
+// identities (concurrent CI jobs whose env var holds each job's JWT): each
+// identity keeps its own cached token. With one slot per configuration the
+// second identity's exchange replaced the first's, and the first job's next
+// hermes call had to exchange its (un-rotated, already spent) JWT again
+// and failed with "already exchanged once".
+func TestWIFIdentitiesSharingHomeKeepTheirOwnTokens(t *testing.T) {
+	w := newWorld(t, anthropictest.Config{})
+	w.ConfigureWIF(identity.Config{Source: identity.SourceEnv, Env: "JOB_ID_TOKEN"})
+	jwtA := w.Iss.Mint(oidctest.Claims{Subject: "repo:acme/app:ref:refs/heads/main"})
+	jwtB := w.Iss.Mint(oidctest.Claims{Subject: "repo:acme/other:ref:refs/heads/main"})
+	process := func(jwt string) *resolve.Resolver {
+		return &resolve.Resolver{Home: w.Home, Now: w.Now, UserAgent: "hermes/test", Getenv: func(k string) string {
+			if k == "JOB_ID_TOKEN" {
+				return jwt
+			}
+			return w.Getenv(k)
+		}}
+	}
+	a := mustToken(t, mustResolve(t, process(jwtA)).Tokens)
+	b := mustToken(t, mustResolve(t, process(jwtB)).Tokens)
+	if a.Value == b.Value || w.API.ExchangeCount() != 2 {
+		t.Fatalf("two identities: exchanges = %d, same token = %v; want one each", w.API.ExchangeCount(), a.Value == b.Value)
+	}
+	for _, p := range []struct {
+		name string
+		jwt  string
+		want string
+	}{{"A again", jwtA, a.Value}, {"B again", jwtB, b.Value}} {
+		rt := mustResolve(t, process(p.jwt))
+		tok, err := rt.Tokens.Token(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", p.name, err)
+		}
+		if tok.Value != p.want || w.API.ExchangeCount() != 2 {
+			t.Fatalf("%s: exchanges = %d, own token = %v; want the identity's cached token", p.name, w.API.ExchangeCount(), tok.Value == p.want)
+		}
+	}
+}

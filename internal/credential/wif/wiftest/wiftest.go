@@ -90,13 +90,10 @@ func (c *Churn) Close() {
 // soak of that length should need, besides injected 401s.
 func Windows(elapsed time.Duration) int { return int(elapsed / (TokenTTL / 2)) }
 
-// GoroutinesBackTo waits (at most 10 s) for the goroutine count to fall to
-// n: closed connections' goroutines exit asynchronously.
-func GoroutinesBackTo(n int) bool { return GoroutinesBackToWithin(n, 10*time.Second) }
-
-// GoroutinesBackToWithin is GoroutinesBackTo waiting up to d: a soak
-// passes its own measured length, so a loaded machine's slower teardown
-// is not taken for a leak.
+// GoroutinesBackToWithin waits (at most d) for the goroutine count to fall
+// to n: closed connections' goroutines exit asynchronously. A soak passes
+// its own measured length, so a loaded machine's slower teardown is not
+// taken for a leak.
 func GoroutinesBackToWithin(n int, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
