@@ -110,10 +110,13 @@ func (e Entry) Validate(name string) error {
 }
 
 // ValidName reports whether name can be a server's name: letters, digits,
-// - and _ (it becomes part of the tool names mcp__NAME__TOOL), no "__".
+// - and _ (it becomes part of the tool names mcp__NAME__TOOL), no "__"
+// and no _ at the end: a server "gh_" would have tools mcp__gh___TOOL,
+// which the rule mcp__gh (every tool of the server gh) also names.
 func ValidName(name string) error {
-	if name == "" || len(name) > 64 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" || strings.Contains(name, "__") {
-		return fmt.Errorf("MCP server name %q: use letters, digits, - and _ (at most 64, no __)", name)
+	if name == "" || len(name) > 64 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" ||
+		strings.Contains(name, "__") || strings.HasSuffix(name, "_") {
+		return fmt.Errorf("MCP server name %q: use letters, digits, - and _ (at most 64, no __, not end with _)", name)
 	}
 	return nil
 }

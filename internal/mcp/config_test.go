@@ -92,6 +92,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"ok", Entry{Command: "x"}, ""},
 		{"a__b", Entry{Command: "x"}, "no __"},
+		// mcp__gh_ + __ + TOOL would start with mcp__gh__: the user's
+		// rules for gh would reach a server named gh_.
+		{"gh_", Entry{Command: "x"}, "not end with _"},
 		{"s", Entry{}, "needs a command"},
 		{"h", Entry{Type: "http", URL: "ftp://x"}, "http:// or https://"},
 		{"e", Entry{Command: "x", Env: map[string]string{"ANTHROPIC_API_KEY": "k"}}, "credential variable"},
