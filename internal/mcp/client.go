@@ -345,9 +345,12 @@ func (s *server) close() {
 }
 
 // childEnv is a stdio server's environment: environ without any
-// credential variable (hermes exec's rule), plus the configuration's env.
+// credential variable (hermes exec's rule) nor the chat platforms' tokens
+// (bash's rule: the model drives the server's tools as it drives bash),
+// plus the configuration's env, where the user may name one explicitly.
 func childEnv(environ, protected []string, extra map[string]string) []string {
-	env := credential.ScrubEnv(environ, append(slices.Clip(protected), "ANTHROPIC_BASE_URL")...)
+	drop := append(slices.Clip(protected), "ANTHROPIC_BASE_URL")
+	env := credential.ScrubEnv(environ, append(drop, credential.PlatformSecretVars()...)...)
 	for _, k := range slices.Sorted(mapKeys(extra)) {
 		if credential.CredentialEnv(k) {
 			continue // Validate refuses these; never pass one regardless

@@ -42,7 +42,8 @@ func stdioServer(t *testing.T, name string, env map[string]string) Server {
 func newManager(t *testing.T, opts Options, servers ...Server) *Manager {
 	t.Helper()
 	if opts.Environ == nil {
-		opts.Environ = append(os.Environ(), "ANTHROPIC_API_KEY="+sentinelKey, "HERMES_HOME=/secret/home", "MY_TOKEN_VAR="+sentinelKey, "PLAIN=kept")
+		opts.Environ = append(os.Environ(), "ANTHROPIC_API_KEY="+sentinelKey, "HERMES_HOME=/secret/home", "MY_TOKEN_VAR="+sentinelKey, "PLAIN=kept",
+			"ACTIONS_ID_TOKEN_REQUEST_TOKEN="+sentinelKey, "SLACK_BOT_TOKEN="+sentinelKey, "TELEGRAM_BOT_TOKEN="+sentinelKey)
 		opts.ProtectedEnv = []string{"MY_TOKEN_VAR"}
 	}
 	m := NewManager(servers, opts)
@@ -84,10 +85,11 @@ func TestStdioServerTools(t *testing.T) {
 	if r := call(t, ts, "mcp__test__fail", `{}`); !r.IsError || !strings.Contains(r.Content, "always does") {
 		t.Errorf("fail: %+v", r)
 	}
-	// The server's environment: no credential, no HERMES_HOME, no
-	// protected variable; the rest and the config's env are there.
+	// The server's environment: no credential, no identity-token
+	// variable, no HERMES_HOME, no protected variable, no chat platform
+	// token (as for bash); the rest and the config's env are there.
 	env := call(t, ts, "mcp__test__env", `{}`).Content
-	for _, bad := range []string{sentinelKey, "HERMES_HOME=", "ANTHROPIC_API_KEY"} {
+	for _, bad := range []string{sentinelKey, "HERMES_HOME=", "ANTHROPIC_API_KEY", "ACTIONS_ID_TOKEN", "SLACK_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"} {
 		if strings.Contains(env, bad) {
 			t.Errorf("server environment holds %q", bad)
 		}
