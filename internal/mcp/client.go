@@ -239,7 +239,8 @@ type server struct {
 	cmd     *exec.Cmd
 	stderr  *tailBuffer
 
-	mu sync.Mutex // guards session for close
+	mu   sync.Mutex         // guards session and stop for close
+	stop context.CancelFunc // ends the connection's context
 }
 
 func (s *server) connect() {
@@ -266,14 +267,24 @@ func (s *server) start(ctx context.Context) error {
 		cs  *sdk.ClientSession
 		err error
 	}
+	// The connection lives past connect's bounded context: the SSE
+	// transport's event stream is a request on the context Connect is
+	// given, so a context that ends after start would cut the session.
+	// close ends it.
+	life, stop := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.stop = stop
+	s.mu.Unlock()
 	ch := make(chan res, 1)
 	go func() {
-		cs, err := client.Connect(ctx, t, nil)
+		cs, err := client.Connect(life, t, nil)
 		ch <- res{cs, err}
 	}()
 	var r res
 	select {
 	case r = <-ch:
+	case <-ctx.Done():
+		return fmt.Errorf("no answer to initialize within %v", ConnectTimeout)
 	case <-s.m.closed:
 		return errors.New("closed while starting")
 	}
@@ -332,11 +343,14 @@ func (s *server) transport() (sdk.Transport, error) {
 
 func (s *server) close() {
 	s.mu.Lock()
-	cs := s.session
+	cs, stop := s.session, s.stop
 	s.session = nil
 	s.mu.Unlock()
 	if cs != nil {
 		cs.Close()
+	}
+	if stop != nil {
+		stop()
 	}
 	if s.cmd != nil && s.cmd.Process != nil {
 		// Whatever the server started goes too.
