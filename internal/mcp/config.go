@@ -164,18 +164,29 @@ func WriteFile(path string, f File, private bool) error {
 	return fsutil.WriteFileAtomic(path, data, perm)
 }
 
-// ProjectPath is the project's server file for workDir: .mcp.json in
-// workDir, else at the root of the git repository workDir is in, else
-// workDir's (where `mcp add --scope project` creates it).
+// ProjectPath is the project's server file for workDir: the nearest
+// .mcp.json from workDir up to the root of the git repository workDir is
+// in, else workDir's (where `mcp add --scope project` creates it). Outside
+// a repository only workDir's counts: a .mcp.json in a parent such as /tmp
+// or /home is nobody's project, and may be anybody's file.
 func ProjectPath(workDir string) string {
+	own := filepath.Join(workDir, ProjectFile)
+	var dirs []string
 	for dir := workDir; ; dir = filepath.Dir(dir) {
+		dirs = append(dirs, dir)
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			return own
+		}
+	}
+	for _, dir := range dirs {
 		if _, err := os.Stat(filepath.Join(dir, ProjectFile)); err == nil {
 			return filepath.Join(dir, ProjectFile)
 		}
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil || filepath.Dir(dir) == dir {
-			return filepath.Join(workDir, ProjectFile)
-		}
 	}
+	return own
 }
 
 // UserPath is the user's server file.

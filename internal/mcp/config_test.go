@@ -84,6 +84,30 @@ func TestLoadScopesAndPrecedence(t *testing.T) {
 	}
 }
 
+// Outside a git repository only the work dir's .mcp.json is the
+// project's: one in a parent (/tmp, /home) is nobody's project.
+func TestProjectPathStopsOutsideARepository(t *testing.T) {
+	parent := t.TempDir()
+	write(t, filepath.Join(parent, ".mcp.json"), `{"mcpServers": {"planted": {"command": "x"}}}`)
+	work := filepath.Join(parent, "work")
+	os.Mkdir(work, 0o700)
+	if got := ProjectPath(work); got != filepath.Join(work, ".mcp.json") {
+		t.Errorf("outside a repository: %s", got)
+	}
+	l, err := Load(LoadOptions{WorkDir: work})
+	if err != nil || len(l.Servers) != 0 || l.ProjectData != nil {
+		t.Errorf("a parent's file loaded: %+v, %v", l, err)
+	}
+	// Inside one, the repository root's file counts from a subdirectory.
+	os.Mkdir(filepath.Join(work, ".git"), 0o700)
+	write(t, filepath.Join(work, ".mcp.json"), `{"mcpServers": {}}`)
+	sub := filepath.Join(work, "a", "b")
+	os.MkdirAll(sub, 0o700)
+	if got := ProjectPath(sub); got != filepath.Join(work, ".mcp.json") {
+		t.Errorf("in a repository: %s", got)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, c := range []struct {
 		name string
