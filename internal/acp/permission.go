@@ -27,7 +27,7 @@ type approver struct {
 }
 
 func (p approver) Approve(ctx context.Context, req agent.ApprovalRequest) (agent.Approval, error) {
-	info := describeTool(req.Tool, req.Input, "")
+	info := describeTool(req.Tool, "", req.Input, "")
 	title := req.Title
 	if title == "" {
 		title = info.title
@@ -41,7 +41,7 @@ func (p approver) Approve(ctx context.Context, req agent.ApprovalRequest) (agent
 	}
 	if req.Path != "" {
 		tc.Locations = []sdk.ToolCallLocation{{Path: req.Path}}
-		if req.Tool == "write_file" || req.Tool == "edit_file" {
+		if info.kind == sdk.ToolKindEdit {
 			tc.Content = []sdk.ToolCallContent{editDiff(req.Path, req.OldText, req.NewText)}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/hermes-agent/hermes/internal/agent"
+	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
@@ -50,7 +51,7 @@ func (t *turn) event(e agent.Event) {
 			t.update(sdk.UpdateAgentThoughtText(e.Thinking))
 		}
 	case "tool_use":
-		info := describeTool(e.Tool, e.Input, t.ss.cwd)
+		info := describeTool(e.Tool, e.Kind, e.Input, t.ss.cwd)
 		if info.diff != nil {
 			t.diffs[e.ToolID] = info.diff
 		}
@@ -82,8 +83,11 @@ type toolInfo struct {
 	diff *sdk.ToolCallContent
 }
 
-// describeTool derives the display of a call from its name and input.
-func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
+// describeTool derives the display of a call from the tool value's kind
+// (kind, when the agent's event names it, else the built-in tool's) and
+// its input: no list of tool names here, so a tool added to package tools
+// or brought by an MCP server shows as what it is.
+func describeTool(name, kind string, input json.RawMessage, cwd string) toolInfo {
 	var in struct {
 		Path    string  `json:"path"`
 		Pattern string  `json:"pattern"`
@@ -94,7 +98,11 @@ func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
 		New     *string `json:"new_string"`
 	}
 	_ = json.Unmarshal(input, &in)
-	info := toolInfo{title: name, kind: sdk.ToolKindOther}
+	k := tools.Kind(kind)
+	if k == "" {
+		k = tools.KindOf(name)
+	}
+	info := toolInfo{title: name, kind: acpKind(k)}
 	abs := ""
 	if in.Path != "" {
 		abs = in.Path
@@ -103,31 +111,56 @@ func describeTool(name string, input json.RawMessage, cwd string) toolInfo {
 		}
 		info.locations = []sdk.ToolCallLocation{{Path: filepath.Clean(abs)}}
 	}
-	switch name {
-	case "read_file":
-		info.kind, info.title = sdk.ToolKindRead, "Read "+shown(in.Path)
-	case "list_files":
-		info.kind, info.title = sdk.ToolKindSearch, "List "+shown(cmpStr(in.Path, "."))
-	case "glob", "grep":
-		info.kind, info.title = sdk.ToolKindSearch, name+" "+termtext.OneLine(in.Pattern, 80)
-	case "write_file":
-		info.kind, info.title = sdk.ToolKindEdit, "Write "+shown(in.Path)
-		if abs != "" && in.Content != nil {
-			d := sdk.ToolDiffContent(filepath.Clean(abs), *in.Content)
-			info.diff = &d
+	if tools.Builtin(name) == nil {
+		return info // an MCP server's or the API's tool: its name
+	}
+	switch k {
+	case tools.Read:
+		info.title = "Read " + shown(cmpStr(in.Path, "."))
+	case tools.Search:
+		if in.Pattern != "" {
+			info.title = name + " " + termtext.OneLine(in.Pattern, 80)
+		} else {
+			info.title = "List " + shown(cmpStr(in.Path, "."))
 		}
-	case "edit_file":
-		info.kind, info.title = sdk.ToolKindEdit, "Edit "+shown(in.Path)
-		if abs != "" && in.Old != nil && in.New != nil {
-			d := sdk.ToolDiffContent(filepath.Clean(abs), *in.New, *in.Old)
-			info.diff = &d
+	case tools.Edit:
+		switch {
+		case in.Content != nil:
+			info.title = "Write " + shown(in.Path)
+			if abs != "" {
+				d := sdk.ToolDiffContent(filepath.Clean(abs), *in.Content)
+				info.diff = &d
+			}
+		default:
+			info.title = "Edit " + shown(in.Path)
+			if abs != "" && in.Old != nil && in.New != nil {
+				d := sdk.ToolDiffContent(filepath.Clean(abs), *in.New, *in.Old)
+				info.diff = &d
+			}
 		}
-	case "bash":
-		info.kind, info.title = sdk.ToolKindExecute, termtext.OneLine(in.Command, 120)
-	case "delegate":
-		info.kind, info.title = sdk.ToolKindThink, "Delegate: "+termtext.OneLine(in.Task, 100)
+	case tools.Execute:
+		info.title = termtext.OneLine(in.Command, 120)
+	case tools.Delegate:
+		info.title = "Delegate: " + termtext.OneLine(in.Task, 100)
 	}
 	return info
+}
+
+// acpKind is a tool kind as ACP spells it (a sub-agent thinks).
+func acpKind(k tools.Kind) sdk.ToolKind {
+	switch k {
+	case tools.Read:
+		return sdk.ToolKindRead
+	case tools.Search:
+		return sdk.ToolKindSearch
+	case tools.Edit:
+		return sdk.ToolKindEdit
+	case tools.Execute:
+		return sdk.ToolKindExecute
+	case tools.Delegate:
+		return sdk.ToolKindThink
+	}
+	return sdk.ToolKindOther
 }
 
 func toolCallStart(id string, info toolInfo, input json.RawMessage) sdk.SessionUpdate {
@@ -187,7 +220,7 @@ func (s *Server) replay(ctx context.Context, ss *session, msgs []agent.Message) 
 			case b.Type == "text":
 				t.message(b.Text)
 			case b.Type == "tool_use":
-				t.update(toolCallStart(b.ID, describeTool(b.Name, b.Input, ss.cwd), b.Input))
+				t.update(toolCallStart(b.ID, describeTool(b.Name, "", b.Input, ss.cwd), b.Input))
 			case b.Type == "tool_result":
 				t.update(toolCallResult(b.ToolUseID, b.Content, b.IsError, nil))
 			}

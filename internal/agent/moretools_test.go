@@ -2,13 +2,16 @@ package agent
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
 	"github.com/hermes-agent/hermes/internal/agent/tools"
+	"github.com/hermes-agent/hermes/internal/anthropictest"
 )
 
 // fakeMCP is a tool from outside the agent, like an MCP server's.
@@ -85,4 +88,57 @@ func toolDefsNames(ts []tools.Tool) string {
 		out = append(out, t.Name())
 	}
 	return strings.Join(out, ",")
+}
+
+// An MCP tool's image goes to the model as an image block of the
+// tool_result, after the (masked) text, and a tool from outside is
+// declared to the API beside the built-in ones.
+func TestMoreToolsImageReachesTheAPI(t *testing.T) {
+	t.Parallel()
+	api, rt := standIn(t, anthropictest.Config{})
+	api.Script(anthropictest.Reply{ToolUses: []anthropictest.ToolUse{{ID: "toolu_img", Name: "mcp__srv__shot", Input: map[string]string{}}}}, anthropictest.Reply{Text: "seen"})
+	ran := 0
+	a := newAgent(t, rt, Config{Model: anthropic.ModelClaudeSonnet5_5, Tools: []string{ToolReadFile}, WorkDir: t.TempDir(),
+		MoreTools: source{fakeMCP{name: "mcp__srv__shot", kind: tools.Other, ran: &ran}}, Allow: []string{"mcp__srv"}})
+	if _, err := a.Send(context.Background(), NewConversation(time.Now()), "look", nil); err != nil {
+		t.Fatal(err)
+	}
+	reqs := api.MessageRequests()
+	if len(reqs) != 2 || ran != 1 {
+		t.Fatalf("%d requests, ran %d", len(reqs), ran)
+	}
+	var declared []string
+	for _, tl := range reqs[0].Tools {
+		declared = append(declared, tl.Name)
+	}
+	if strings.Join(declared, ",") != "read_file,mcp__srv__shot" {
+		t.Errorf("declared %v", declared)
+	}
+	var body struct {
+		Messages []struct {
+			Content []struct {
+				Type    string `json:"type"`
+				Content []struct {
+					Type   string `json:"type"`
+					Text   string `json:"text"`
+					Source struct {
+						Type      string `json:"type"`
+						MediaType string `json:"media_type"`
+						Data      string `json:"data"`
+					} `json:"source"`
+				} `json:"content"`
+			} `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(reqs[1].Raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	last := body.Messages[len(body.Messages)-1].Content
+	if len(last) != 1 || last[0].Type != "tool_result" || len(last[0].Content) != 2 {
+		t.Fatalf("tool result %+v", last)
+	}
+	text, img := last[0].Content[0], last[0].Content[1]
+	if text.Text != "ran mcp__srv__shot" || img.Type != "image" || img.Source.Type != "base64" || img.Source.MediaType != "image/png" || img.Source.Data != base64.StdEncoding.EncodeToString([]byte("png")) {
+		t.Errorf("tool result blocks %+v", last[0].Content)
+	}
 }

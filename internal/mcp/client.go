@@ -239,7 +239,8 @@ type server struct {
 	cmd     *exec.Cmd
 	stderr  *tailBuffer
 
-	mu sync.Mutex // guards session for close
+	mu   sync.Mutex         // guards session and stop for close
+	stop context.CancelFunc // ends the connection's context
 }
 
 func (s *server) connect() {
@@ -266,14 +267,24 @@ func (s *server) start(ctx context.Context) error {
 		cs  *sdk.ClientSession
 		err error
 	}
+	// The connection lives past connect's bounded context: the SSE
+	// transport's event stream is a request on the context Connect is
+	// given, so a context that ends after start would cut the session.
+	// close ends it.
+	life, stop := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.stop = stop
+	s.mu.Unlock()
 	ch := make(chan res, 1)
 	go func() {
-		cs, err := client.Connect(ctx, t, nil)
+		cs, err := client.Connect(life, t, nil)
 		ch <- res{cs, err}
 	}()
 	var r res
 	select {
 	case r = <-ch:
+	case <-ctx.Done():
+		return fmt.Errorf("no answer to initialize within %v", ConnectTimeout)
 	case <-s.m.closed:
 		return errors.New("closed while starting")
 	}
@@ -332,11 +343,14 @@ func (s *server) transport() (sdk.Transport, error) {
 
 func (s *server) close() {
 	s.mu.Lock()
-	cs := s.session
+	cs, stop := s.session, s.stop
 	s.session = nil
 	s.mu.Unlock()
 	if cs != nil {
 		cs.Close()
+	}
+	if stop != nil {
+		stop()
 	}
 	if s.cmd != nil && s.cmd.Process != nil {
 		// Whatever the server started goes too.
@@ -345,9 +359,12 @@ func (s *server) close() {
 }
 
 // childEnv is a stdio server's environment: environ without any
-// credential variable (hermes exec's rule), plus the configuration's env.
+// credential variable (hermes exec's rule) nor the chat platforms' tokens
+// (bash's rule: the model drives the server's tools as it drives bash),
+// plus the configuration's env, where the user may name one explicitly.
 func childEnv(environ, protected []string, extra map[string]string) []string {
-	env := credential.ScrubEnv(environ, append(slices.Clip(protected), "ANTHROPIC_BASE_URL")...)
+	drop := append(slices.Clip(protected), "ANTHROPIC_BASE_URL")
+	env := credential.ScrubEnv(environ, append(drop, credential.PlatformSecretVars()...)...)
 	for _, k := range slices.Sorted(mapKeys(extra)) {
 		if credential.CredentialEnv(k) {
 			continue // Validate refuses these; never pass one regardless

@@ -110,10 +110,13 @@ func (e Entry) Validate(name string) error {
 }
 
 // ValidName reports whether name can be a server's name: letters, digits,
-// - and _ (it becomes part of the tool names mcp__NAME__TOOL), no "__".
+// - and _ (it becomes part of the tool names mcp__NAME__TOOL), no "__"
+// and no _ at the end: a server "gh_" would have tools mcp__gh___TOOL,
+// which the rule mcp__gh (every tool of the server gh) also names.
 func ValidName(name string) error {
-	if name == "" || len(name) > 64 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" || strings.Contains(name, "__") {
-		return fmt.Errorf("MCP server name %q: use letters, digits, - and _ (at most 64, no __)", name)
+	if name == "" || len(name) > 64 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" ||
+		strings.Contains(name, "__") || strings.HasSuffix(name, "_") {
+		return fmt.Errorf("MCP server name %q: use letters, digits, - and _ (at most 64, no __, not end with _)", name)
 	}
 	return nil
 }
@@ -161,18 +164,29 @@ func WriteFile(path string, f File, private bool) error {
 	return fsutil.WriteFileAtomic(path, data, perm)
 }
 
-// ProjectPath is the project's server file for workDir: .mcp.json in
-// workDir, else at the root of the git repository workDir is in, else
-// workDir's (where `mcp add --scope project` creates it).
+// ProjectPath is the project's server file for workDir: the nearest
+// .mcp.json from workDir up to the root of the git repository workDir is
+// in, else workDir's (where `mcp add --scope project` creates it). Outside
+// a repository only workDir's counts: a .mcp.json in a parent such as /tmp
+// or /home is nobody's project, and may be anybody's file.
 func ProjectPath(workDir string) string {
+	own := filepath.Join(workDir, ProjectFile)
+	var dirs []string
 	for dir := workDir; ; dir = filepath.Dir(dir) {
+		dirs = append(dirs, dir)
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			return own
+		}
+	}
+	for _, dir := range dirs {
 		if _, err := os.Stat(filepath.Join(dir, ProjectFile)); err == nil {
 			return filepath.Join(dir, ProjectFile)
 		}
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil || filepath.Dir(dir) == dir {
-			return filepath.Join(workDir, ProjectFile)
-		}
 	}
+	return own
 }
 
 // UserPath is the user's server file.

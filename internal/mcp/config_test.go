@@ -84,6 +84,30 @@ func TestLoadScopesAndPrecedence(t *testing.T) {
 	}
 }
 
+// Outside a git repository only the work dir's .mcp.json is the
+// project's: one in a parent (/tmp, /home) is nobody's project.
+func TestProjectPathStopsOutsideARepository(t *testing.T) {
+	parent := t.TempDir()
+	write(t, filepath.Join(parent, ".mcp.json"), `{"mcpServers": {"planted": {"command": "x"}}}`)
+	work := filepath.Join(parent, "work")
+	os.Mkdir(work, 0o700)
+	if got := ProjectPath(work); got != filepath.Join(work, ".mcp.json") {
+		t.Errorf("outside a repository: %s", got)
+	}
+	l, err := Load(LoadOptions{WorkDir: work})
+	if err != nil || len(l.Servers) != 0 || l.ProjectData != nil {
+		t.Errorf("a parent's file loaded: %+v, %v", l, err)
+	}
+	// Inside one, the repository root's file counts from a subdirectory.
+	os.Mkdir(filepath.Join(work, ".git"), 0o700)
+	write(t, filepath.Join(work, ".mcp.json"), `{"mcpServers": {}}`)
+	sub := filepath.Join(work, "a", "b")
+	os.MkdirAll(sub, 0o700)
+	if got := ProjectPath(sub); got != filepath.Join(work, ".mcp.json") {
+		t.Errorf("in a repository: %s", got)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -92,6 +116,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"ok", Entry{Command: "x"}, ""},
 		{"a__b", Entry{Command: "x"}, "no __"},
+		// mcp__gh_ + __ + TOOL would start with mcp__gh__: the user's
+		// rules for gh would reach a server named gh_.
+		{"gh_", Entry{Command: "x"}, "not end with _"},
 		{"s", Entry{}, "needs a command"},
 		{"h", Entry{Type: "http", URL: "ftp://x"}, "http:// or https://"},
 		{"e", Entry{Command: "x", Env: map[string]string{"ANTHROPIC_API_KEY": "k"}}, "credential variable"},

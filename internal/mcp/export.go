@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hermes-agent/hermes/internal/fsutil"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // InlineFlags is --mcp-config values as they can travel to another
@@ -41,6 +42,11 @@ func InlineFlags(values []string) ([]string, []Server, error) {
 					return nil, nil, fmt.Errorf("%s: MCP server %s's header %s is a literal value, which the manifest would carry in the clear: write it as ${VAR} and give the pod VAR (from a Secret)", src, name, h)
 				}
 			}
+			for _, k := range slices.Sorted(maps.Keys(e.Env)) {
+				if secretLiteral(k, e.Env[k]) {
+					return nil, nil, fmt.Errorf("%s: MCP server %s's env %s looks like a secret written as a literal value, which the manifest would carry in the clear: write it as ${VAR} and give the pod VAR (from a Secret)", src, name, k)
+				}
+			}
 			servers = append(servers, Server{Name: name, Scope: ScopeFlag, Entry: e})
 		}
 		var compact bytes.Buffer
@@ -69,12 +75,37 @@ func RedactFlags(values []string) []string {
 					e.Headers[h] = "[redacted]"
 				}
 			}
+			for k, v := range e.Env {
+				if secretLiteral(k, v) {
+					e.Env[k] = "[redacted]"
+				}
+			}
 			f.MCPServers[name] = e
 		}
 		data, _ := json.Marshal(f)
 		out = append(out, string(data))
 	}
 	return out
+}
+
+// secretWords in an env variable's name say its value is a secret.
+var secretWords = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PAT"}
+
+// secretLiteral reports whether the env value v of variable k is a secret
+// written out (not a ${VAR}): its name says so (GITHUB_PERSONAL_ACCESS_TOKEN,
+// DB_PASSWORD) or it has a known key shape. A stdio server's token
+// usually arrives in its env, as a remote one's in a header.
+func secretLiteral(k, v string) bool {
+	if isReference(v) || v == "" {
+		return false
+	}
+	up := strings.ToUpper(k)
+	for _, w := range secretWords {
+		if strings.Contains(up, w) {
+			return true
+		}
+	}
+	return secret.RedactShapes(v) != v
 }
 
 // isReference reports whether v is only a ${VAR} (or ${VAR:-default})

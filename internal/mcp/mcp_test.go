@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/mcpstandin"
 )
@@ -42,7 +44,8 @@ func stdioServer(t *testing.T, name string, env map[string]string) Server {
 func newManager(t *testing.T, opts Options, servers ...Server) *Manager {
 	t.Helper()
 	if opts.Environ == nil {
-		opts.Environ = append(os.Environ(), "ANTHROPIC_API_KEY="+sentinelKey, "HERMES_HOME=/secret/home", "MY_TOKEN_VAR="+sentinelKey, "PLAIN=kept")
+		opts.Environ = append(os.Environ(), "ANTHROPIC_API_KEY="+sentinelKey, "HERMES_HOME=/secret/home", "MY_TOKEN_VAR="+sentinelKey, "PLAIN=kept",
+			"ACTIONS_ID_TOKEN_REQUEST_TOKEN="+sentinelKey, "SLACK_BOT_TOKEN="+sentinelKey, "TELEGRAM_BOT_TOKEN="+sentinelKey)
 		opts.ProtectedEnv = []string{"MY_TOKEN_VAR"}
 	}
 	m := NewManager(servers, opts)
@@ -84,10 +87,11 @@ func TestStdioServerTools(t *testing.T) {
 	if r := call(t, ts, "mcp__test__fail", `{}`); !r.IsError || !strings.Contains(r.Content, "always does") {
 		t.Errorf("fail: %+v", r)
 	}
-	// The server's environment: no credential, no HERMES_HOME, no
-	// protected variable; the rest and the config's env are there.
+	// The server's environment: no credential, no identity-token
+	// variable, no HERMES_HOME, no protected variable, no chat platform
+	// token (as for bash); the rest and the config's env are there.
 	env := call(t, ts, "mcp__test__env", `{}`).Content
-	for _, bad := range []string{sentinelKey, "HERMES_HOME=", "ANTHROPIC_API_KEY"} {
+	for _, bad := range []string{sentinelKey, "HERMES_HOME=", "ANTHROPIC_API_KEY", "ACTIONS_ID_TOKEN", "SLACK_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"} {
 		if strings.Contains(env, bad) {
 			t.Errorf("server environment holds %q", bad)
 		}
@@ -187,13 +191,38 @@ func TestStreamableHTTP(t *testing.T) {
 	var report []string
 	m := newManager(t, Options{Report: func(l string) { report = append(report, l) }},
 		Server{Name: "remote", Entry: Entry{Type: TransportHTTP, URL: hs.URL, Headers: map[string]string{"Authorization": "Bearer s3cret"}}},
-		Server{Name: "noauth", Entry: Entry{Type: TransportHTTP, URL: hs.URL}})
+		Server{Name: "noauth", Entry: Entry{Type: TransportHTTP, URL: hs.URL}},
+		Server{Name: "legacy", Entry: Entry{Type: TransportSSE, URL: hs.SSEURL, Headers: map[string]string{"Authorization": "Bearer s3cret"}}})
 	ts := m.Tools(context.Background())
 	if r := call(t, ts, "mcp__remote__echo", `{"text":"over http"}`); r.IsError || r.Content != "echo: over http" {
 		t.Errorf("echo: %+v", r)
 	}
+	if r := call(t, ts, "mcp__legacy__echo", `{"text":"over sse"}`); r.IsError || r.Content != "echo: over sse" {
+		t.Errorf("sse echo: %+v", r)
+	}
 	if tools.Find(ts, "mcp__noauth__echo") != nil || len(report) != 1 {
 		t.Errorf("a server refusing us: tools %d, report %q", len(ts), report)
+	}
+}
+
+// Results for the model: text as text, images as image blocks (a type
+// the API does not take is named), resources as text (a binary one named,
+// not inlined), structured content when there is no text.
+func TestConvertResults(t *testing.T) {
+	r := convert(&sdk.CallToolResult{Content: []sdk.Content{
+		&sdk.TextContent{Text: "rows:"},
+		&sdk.EmbeddedResource{Resource: &sdk.ResourceContents{URI: "db://t/1", MIMEType: "text/plain", Text: "id=1"}},
+		&sdk.EmbeddedResource{Resource: &sdk.ResourceContents{URI: "db://blob", MIMEType: "application/octet-stream", Blob: []byte{1, 2, 3}}},
+		&sdk.ResourceLink{URI: "file:///r.txt", Name: "r"},
+		&sdk.ImageContent{MIMEType: "image/png", Data: []byte("png")},
+		&sdk.ImageContent{MIMEType: "image/bmp", Data: []byte("bmp")},
+	}, IsError: true})
+	want := "rows:\n[resource db://t/1]\nid=1\n[resource db://blob: 3 bytes of application/octet-stream]\n[resource link file:///r.txt r]\n[image of type image/bmp, not shown]"
+	if r.Content != want || !r.IsError || len(r.Images) != 1 || r.Images[0].MediaType != "image/png" {
+		t.Errorf("convert = %q %v %+v", r.Content, r.IsError, r.Images)
+	}
+	if r := convert(&sdk.CallToolResult{StructuredContent: map[string]any{"n": 1}}); r.Content != `{"n":1}` {
+		t.Errorf("structured = %q", r.Content)
 	}
 }
 

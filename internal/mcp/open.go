@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/spf13/pflag"
@@ -82,6 +85,15 @@ func lineWriter(w io.Writer) func(string) {
 func TerminalAsker(ctx context.Context, p prompt.Prompter, out io.Writer) Asker {
 	return func(s Server) (bool, error) {
 		fmt.Fprintf(out, "The project's %s configures the MCP server %s:\n  %s\n", ProjectFile, termtext.Clean(s.Name), termtext.Clean(Describe(s)))
+		// What it is given, by name (values may be secrets the file
+		// pulled in with ${VAR}): a header or variable the user did
+		// not expect is a reason to say no.
+		if names := slices.Sorted(maps.Keys(s.Env)); len(names) > 0 {
+			fmt.Fprintf(out, "  with the environment variables %s\n", termtext.Clean(strings.Join(names, ", ")))
+		}
+		if names := slices.Sorted(maps.Keys(s.Headers)); len(names) > 0 {
+			fmt.Fprintf(out, "  sending the headers %s\n", termtext.Clean(strings.Join(names, ", ")))
+		}
 		i, err := p.Select(ctx, "Start it (and remember the answer for this version of the file)?", []string{"yes", "no"})
 		return err == nil && i == 0, err
 	}

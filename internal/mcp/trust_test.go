@@ -116,3 +116,37 @@ func TestOpenStatuses(t *testing.T) {
 type writerFunc func([]byte)
 
 func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }
+
+// The terminal's question shows what a project server would run and,
+// by name only, the variables and headers it would get: values may be
+// secrets the file pulled in with ${VAR}.
+func TestTerminalAskerShowsWhatTheServerGets(t *testing.T) {
+	var out strings.Builder
+	p := &answerPrompter{answer: 0}
+	ask := TerminalAsker(context.Background(), p, &out)
+	ok, err := ask(Server{Name: "docs", Scope: ScopeProject, Entry: Entry{Type: TransportHTTP, URL: "https://docs.example/mcp",
+		Headers: map[string]string{"Authorization": "Bearer ghp_SENTINEL"}, Env: map[string]string{"B": "2", "A": "1"}}})
+	if !ok || err != nil || p.asked != 1 {
+		t.Fatalf("ask = %v, %v (asked %d)", ok, err, p.asked)
+	}
+	got := out.String()
+	for _, want := range []string{"http https://docs.example/mcp", "with the environment variables A, B", "sending the headers Authorization"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("question lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "SENTINEL") {
+		t.Errorf("question shows a header value:\n%s", got)
+	}
+}
+
+type answerPrompter struct {
+	answer, asked int
+}
+
+func (p *answerPrompter) Select(context.Context, string, []string) (int, error) {
+	p.asked++
+	return p.answer, nil
+}
+func (p *answerPrompter) Input(context.Context, string) (string, error)    { return "", nil }
+func (p *answerPrompter) Password(context.Context, string) (string, error) { return "", nil }

@@ -110,11 +110,13 @@ func Main() int {
 	return 0
 }
 
-// HTTPServer is the stand-in over streamable HTTP on loopback.
+// HTTPServer is the stand-in over streamable HTTP on loopback, and over
+// the legacy SSE transport at SSEURL.
 type HTTPServer struct {
-	URL  string // the MCP endpoint
-	srv  *http.Server
-	Auth string // when set, the Authorization header every request needs
+	URL    string // the MCP endpoint
+	SSEURL string // the legacy SSE endpoint
+	srv    *http.Server
+	Auth   string // when set, the Authorization header every request needs
 }
 
 // Serve starts the stand-in over streamable HTTP on a loopback port.
@@ -125,15 +127,21 @@ func Serve(auth string) (*HTTPServer, error) {
 		return nil, err
 	}
 	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return NewServer() }, nil)
+	sse := sdk.NewSSEHandler(func(*http.Request) *sdk.Server { return NewServer() }, nil)
+	guard := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if auth != "" && r.Header.Get("Authorization") != auth {
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if auth != "" && r.Header.Get("Authorization") != auth {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
-	s := &HTTPServer{URL: "http://" + ln.Addr().String() + "/mcp", srv: &http.Server{Handler: mux}, Auth: auth}
+	mux.Handle("/mcp", guard(h))
+	mux.Handle("/sse", guard(sse))
+	base := "http://" + ln.Addr().String()
+	s := &HTTPServer{URL: base + "/mcp", SSEURL: base + "/sse", srv: &http.Server{Handler: mux}, Auth: auth}
 	go s.srv.Serve(ln)
 	return s, nil
 }

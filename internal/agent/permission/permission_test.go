@@ -395,6 +395,10 @@ func TestMCPRules(t *testing.T) {
 		{"mcp__", "", "unknown tool"},
 		{"mcp__a b", "", "unknown tool"},
 		{"mcp__github(x)", "", "only bash takes a command"},
+		// A server name never ends in _ (mcp__a_ would reach mcp__a's
+		// tools whose names start with _).
+		{"mcp__a_", "", "unknown tool"},
+		{"mcp__a___x", "mcp__a___x", ""},
 	} {
 		r, err := ParseRule(c.in)
 		if c.err != "" {
@@ -417,6 +421,10 @@ func TestMCPRules(t *testing.T) {
 	// A server rule does not reach a server whose name it prefixes.
 	if v := p.Check("mcp__ghx__list", ""); v.Decision != Ask || v.Hint() != "allow it with --allowed-tools 'mcp__ghx__list'" {
 		t.Errorf("other server: %v %s", v, v.Hint())
+	}
+	// mcp__gh___list is gh's tool _list: no server is called gh_.
+	if v := p.Check("mcp__gh___list", ""); v.Decision != Allow {
+		t.Errorf("tool _list of gh: %v", v)
 	}
 	// Unknown tools ask, never allow; plan mode offers none.
 	plan, _ := New(ModePlan, []Rule{{Tool: "mcp__gh"}}, nil)

@@ -236,8 +236,11 @@ func mcpRuleName(name string) (string, bool) {
 	return MCPPrefix + server + "__" + tool, true
 }
 
+// validMCPPart reports whether s can be a server's name in a rule. As
+// mcp.ValidName, it does not end with _: mcp__gh_ would name the tools
+// of gh whose names start with _ (mcp__gh___x).
 func validMCPPart(s string) bool {
-	return s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == "" && !strings.Contains(s, "__")
+	return s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == "" && !strings.Contains(s, "__") && !strings.HasSuffix(s, "_")
 }
 
 // names reports whether rule tool name rt applies to a call of tool: the
