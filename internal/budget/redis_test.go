@@ -28,7 +28,10 @@ func startRedis(t *testing.T) *redisstandin.Server {
 // the sum is exact and both see one budget spent.
 func TestRedisReplicasShareOneBudget(t *testing.T) {
 	srv := startRedis(t)
-	now := func() time.Time { return t0 }
+	// Redis expires keys by its own clock: the window must be today's, not
+	// a fixed date's (whose keys Redis drops once that day has passed).
+	at := time.Now()
+	now := func() time.Time { return at }
 	rules := []Rule{{Client: "*", Tokens: 500, Period: Day}}
 	var replicas []*Enforcer
 	for range 2 {
@@ -60,7 +63,7 @@ func TestRedisReplicasShareOneBudget(t *testing.T) {
 		// 100 answers of 5 tokens.
 		t.Fatalf("usage = %+v, %v", usage, err)
 	}
-	ttl, err := replicas[0].store.(*RedisStore).c.TTL(ctx, redisKey(Key{Client: KeyClient, Period: Day, Start: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)})).Result()
+	ttl, err := replicas[0].store.(*RedisStore).c.TTL(ctx, redisKey(Key{Client: KeyClient, Period: Day, Start: windowStart(Day, at)})).Result()
 	if err != nil || ttl <= 0 {
 		t.Errorf("the window's key has no expiry: %v, %v", ttl, err)
 	}
@@ -84,4 +87,9 @@ func TestRedisUnreachableFailsClosedNamingTheStore(t *testing.T) {
 	if err := s.Ping(context.Background()); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("Ping = %v", err)
 	}
+}
+
+func windowStart(p Period, t time.Time) time.Time {
+	start, _ := p.Window(t)
+	return start
 }

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -149,4 +151,64 @@ func TestUsageEndpointRefusesRemoteCallersWithoutTheKey(t *testing.T) {
 	if rec.status != http.StatusOK {
 		t.Errorf("remote caller with the key: %d", rec.status)
 	}
+}
+
+// unreachableStore is a budget store that cannot be reached, like a Redis
+// that is down; its error names the store, as RedisStore's do.
+type unreachableStore struct{ budget.Store }
+
+var errStoreDown = errors.New("budget store redis://redis.test:6379/0: dial tcp: connection refused")
+
+func (unreachableStore) Get(context.Context, []budget.Key) ([]budget.Spend, error) {
+	return nil, errStoreDown
+}
+func (unreachableStore) Add(context.Context, []budget.Key, budget.Spend) error { return errStoreDown }
+func (unreachableStore) Ping(context.Context) error                            { return errStoreDown }
+
+// Issue 28: with the budget store unreachable, --budget-store-fail closed
+// (the default) refuses budgeted requests with 503 and a message naming
+// the store and the policy, and /readyz says so; open serves them
+// unmetered and /readyz stays 200 but says so too.
+func TestBudgetStoreUnreachable(t *testing.T) {
+	rules := []budget.Rule{{Client: "*", USD: 20, Period: budget.Day}}
+	t.Run("closed", func(t *testing.T) {
+		e := budget.NewEnforcer(rules, unreachableStore{}, false, nil)
+		h := newHarness(t, "tok", func(o *Options) { o.Budgets = e })
+		resp := h.post(t, `{}`)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("status %d, retry-after %q: %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+		for _, want := range []string{`"overloaded_error"`, "redis://redis.test:6379/0", "--budget-store-fail closed"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("body lacks %s: %s", want, body)
+			}
+		}
+		if n := len(h.up.requests()); n != 0 {
+			t.Errorf("%d requests went upstream unmetered", n)
+		}
+		if r, body := h.call(t, "GET", "/readyz", ""); r.StatusCode != http.StatusServiceUnavailable ||
+			!strings.Contains(body, "budget store unreachable") || !strings.Contains(body, "--budget-store-fail closed") {
+			t.Errorf("readyz: %d %s", r.StatusCode, body)
+		}
+		// What costs nothing is still served.
+		if r, body := h.call(t, "GET", "/v1/models", testKey); r.StatusCode != 200 {
+			t.Errorf("/v1/models: %d %s", r.StatusCode, body)
+		}
+	})
+	t.Run("open", func(t *testing.T) {
+		e := budget.NewEnforcer(rules, unreachableStore{}, true, nil)
+		h := newHarness(t, "tok", func(o *Options) { o.Budgets = e })
+		resp := h.post(t, `{}`)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(h.up.requests()) != 1 {
+			t.Fatalf("fail open: status %d, %d upstream", resp.StatusCode, len(h.up.requests()))
+		}
+		if r, body := h.call(t, "GET", "/readyz", ""); r.StatusCode != 200 ||
+			!strings.Contains(body, "served without budgets") || !strings.Contains(body, "redis://redis.test:6379/0") {
+			t.Errorf("readyz: %d %s", r.StatusCode, body)
+		}
+	})
 }

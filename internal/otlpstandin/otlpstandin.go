@@ -2,7 +2,7 @@
 // scripts: it decodes the metrics and traces hermes exports (protobuf,
 // optionally gzip) and keeps them, with the raw bodies, so a test can
 // check names, attributes and that no secret was exported. It does not
-// import testing (internal/otlptest wraps it for tests).
+// import testing: the testscript command otlp uses it too.
 package otlpstandin
 
 import (

@@ -305,7 +305,8 @@ func RecordCredentialExchange(ctx context.Context, kind, outcome string) {
 }
 
 // RecordGatewayRequest counts a request the gateway answered for client
-// (its configured name, "anonymous" or "other") and its duration.
+// (its bounded label: the allow-list pattern it matched, "gateway-key",
+// or "unauthenticated") and its duration.
 func RecordGatewayRequest(ctx context.Context, client string, status int, d time.Duration) {
 	if s := current.Load(); s != nil {
 		attrs := metric.WithAttributes(attribute.String("client", client), attribute.String("status_class", fmt.Sprintf("%dxx", status/100)))

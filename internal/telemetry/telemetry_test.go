@@ -125,8 +125,12 @@ func TestShutdownIsBoundedWhenCollectorHangs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
+	// Every timeout of its own an hour: only Shutdown's bound can end the
+	// flush, so without it this test hangs.
+	t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "3600000")
+	t.Setenv("OTEL_METRIC_EXPORT_TIMEOUT", "3600000")
 	var stderr bytes.Buffer
-	Start(env(map[string]string{EnableVar: "1", EndpointVar: h.URL}), &stderr)
+	Start(env(map[string]string{EnableVar: "1", EndpointVar: h.URL, "OTEL_EXPORTER_OTLP_TIMEOUT": "3600000"}), &stderr)
 	_, span := StartSpan(context.Background(), "x")
 	span.End()
 	RecordUsage(context.Background(), "m", Usage{Input: 1})
