@@ -246,8 +246,11 @@ func TestWIFExchangeFullDisk(t *testing.T) {
 			w := newWorld(t, worldOptions{})
 			var free func()
 			if kind == "tmpfs" {
+				// Two pages free: one for the PID the lock's holder writes
+				// into the cache lock file, one for the spent record;
+				// none for the cache entry.
 				free = fullTmpfs(t, w.hh, func() {})
-				freePage(t, filepath.Join(w.hh, "filler"))
+				freePages(t, filepath.Join(w.hh, "filler"), 2)
 			} else {
 				// A spent record (~50 bytes) fits, a cache entry (~350) does not.
 				w.extra = []string{fsizeEnv + "=200"}
@@ -271,14 +274,15 @@ func TestWIFExchangeFullDisk(t *testing.T) {
 	}
 }
 
-// freePage frees the last page of the filler: one page free on the tmpfs.
-func freePage(t *testing.T, filler string) {
+// freePages frees the last n pages of the filler: n pages free on the
+// tmpfs.
+func freePages(t *testing.T, filler string, n int64) {
 	t.Helper()
 	st, err := os.Stat(filler)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(filler, st.Size()-4096); err != nil {
+	if err := os.Truncate(filler, st.Size()-n*4096); err != nil {
 		t.Fatal(err)
 	}
 }

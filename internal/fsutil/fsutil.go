@@ -100,11 +100,19 @@ const staleTemp = time.Minute
 // minute): left by a writer killed mid-write, they may hold a full copy
 // of a credential file. Writers call it before writing, under the lock
 // that serialises path's writers, so no live writer's file is taken.
-func SweepTemps(path string) {
+func SweepTemps(path string) { removeTemps(path, staleTemp) }
+
+// RemoveTemps removes all of path's temp files, however young. Call it
+// only under a lock that every writer of path holds while its temp file
+// exists: then none is a live writer's. `auth logout` does, so that no
+// copy of auth.json outlives it.
+func RemoveTemps(path string) { removeTemps(path, 0) }
+
+func removeTemps(path string, olderThan time.Duration) {
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
 	now := time.Now()
 	for _, m := range matches {
-		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > staleTemp {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && (olderThan == 0 || now.Sub(fi.ModTime()) > olderThan) {
 			os.Remove(m)
 		}
 	}

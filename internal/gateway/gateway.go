@@ -328,9 +328,15 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	var tooBig *http.MaxBytesError
 	var origin *credential.OriginError
 	var unavailable *credential.UnavailableError
+	gap, stalled := bodyStalled(r)
 	switch {
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("hermes gateway: request body larger than %d bytes", tooBig.Limit))
+	case stalled:
+		// Checked before the client-gone case: the stall canceled the
+		// request, but the client is still there to be told.
+		g.log.Warn("gateway: request body stalled", "path", r.URL.Path, "gap", gap)
+		writeError(w, http.StatusRequestTimeout, "invalid_request_error", fmt.Sprintf("hermes gateway: the request body paused for more than %s; the request was not sent upstream whole, retry it", gap))
 	case r.Context().Err() != nil:
 		// The client went away; nobody is left to answer.
 		if rec, ok := w.(*recorder); ok {
@@ -450,8 +456,9 @@ func (g *Gateway) health(w http.ResponseWriter, r *http.Request) {
 // report gateway errors like API errors.
 func writeError(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("Content-Type", "application/json")
-	if status < 500 {
-		// Retrying cannot fix a wrong key or an oversized body.
+	if status < 500 && status != http.StatusRequestTimeout {
+		// Retrying cannot fix a wrong key or an oversized body (it can a
+		// body that stalled on the way).
 		w.Header().Set("X-Should-Retry", "false")
 	}
 	w.WriteHeader(status)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 )
@@ -163,6 +164,9 @@ func boundBodies(h http.Handler, gap time.Duration) http.Handler {
 		}
 		b := &gapBody{ReadCloser: r.Body, ctl: http.NewResponseController(w), gap: gap}
 		r.Body = b
+		// The handler learns of a stall from the request (bodyStalled):
+		// the read error it gets may only say the request was canceled.
+		r = r.WithContext(context.WithValue(r.Context(), gapBodyKey{}, b))
 		h.ServeHTTP(&closeUnread{ResponseWriter: w, body: b}, r)
 	})
 }
@@ -170,9 +174,11 @@ func boundBodies(h http.Handler, gap time.Duration) http.Handler {
 // gapBody is a request body whose every Read has gap to return.
 type gapBody struct {
 	io.ReadCloser
-	ctl  *http.ResponseController
-	gap  time.Duration
-	done atomic.Bool // read to the end
+	ctl     *http.ResponseController
+	gap     time.Duration
+	done    atomic.Bool // read to the end
+	stalled atomic.Bool // a Read waited gap for nothing
+	cut     atomic.Bool // closeUnread stopped reading (not a stall)
 }
 
 func (b *gapBody) Read(p []byte) (int, error) {
@@ -181,8 +187,22 @@ func (b *gapBody) Read(p []byte) (int, error) {
 	if err == io.EOF {
 		b.done.Store(true)
 		b.ctl.SetReadDeadline(time.Time{})
+	} else if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !b.cut.Load() {
+		b.stalled.Store(true)
 	}
 	return n, err
+}
+
+type gapBodyKey struct{}
+
+// bodyStalled reports whether r's body was cut because the client paused
+// in it for longer than the gap; the gap is returned for the message.
+func bodyStalled(r *http.Request) (time.Duration, bool) {
+	b, _ := r.Context().Value(gapBodyKey{}).(*gapBody)
+	if b == nil || !b.stalled.Load() {
+		return 0, false
+	}
+	return b.gap, true
 }
 
 // closeUnread closes the connection after an error answered while the
@@ -196,6 +216,7 @@ type closeUnread struct {
 func (c *closeUnread) WriteHeader(code int) {
 	if !c.wrote && code >= 400 && !c.body.done.Load() {
 		c.ResponseWriter.Header().Set("Connection", "close")
+		c.body.cut.Store(true)
 		c.body.ctl.SetReadDeadline(time.Now()) // no draining afterwards
 	}
 	if code >= 200 {

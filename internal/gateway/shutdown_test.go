@@ -185,3 +185,55 @@ func TestUnauthenticatedSlowBodyClosed(t *testing.T) {
 		t.Errorf("after the 401 the connection stayed open (read: %v), waiting for the body", err)
 	}
 }
+
+// TestStalledBodyCut (issue 23 item 5): an authenticated client that
+// sends its headers and part of a body, then nothing, is cut after the
+// body gap (BodyGap in ServeForce; shortened here): the gateway answers
+// 408 and closes the connection, whether it buffers the body (for a
+// replay after a 401) or streams it upstream. main held such a
+// connection for as long as the client kept it open.
+func TestStalledBodyCut(t *testing.T) {
+	for _, streamed := range []bool{false, true} {
+		name := "buffered"
+		if streamed {
+			name = "streamed"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, "tok", func(o *Options) {
+				if streamed {
+					o.ReplayBodyBytes = 16
+				}
+			})
+			ln, err := Listen("127.0.0.1:0", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: boundBodies(h.gw, 200*time.Millisecond)}
+			go srv.Serve(ln)
+			t.Cleanup(func() { srv.Close() })
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-Api-Key: %s\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"stream\":", testKey)
+			conn.SetReadDeadline(time.Now().Add(time.Minute)) // a guard, not a bound under test
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("no answer to a stalled body: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "paused for more than 200ms") {
+				t.Errorf("status %d for a body that stalled, want 408 saying so\n%s", resp.StatusCode, body)
+			}
+			if _, err := br.ReadByte(); err != io.EOF {
+				t.Errorf("after the stalled body the connection stayed open (read: %v)", err)
+			}
+			if n := len(h.up.requests()); !streamed && n != 0 {
+				t.Errorf("the upstream got %d requests from a body that never came", n)
+			}
+		})
+	}
+}

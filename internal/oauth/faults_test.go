@@ -3,6 +3,8 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +56,44 @@ func TestUnknownOutcomeNotResent(t *testing.T) {
 	f, _ := authstore.Open(home).Load()
 	if e := f.Pool()[0]; !strings.Contains(e.NeedsLogin, "no usable answer") {
 		t.Fatalf("entry not marked: %q", e.NeedsLogin)
+	}
+}
+
+// TestTimedOutRefreshNotResent (issue 23 item 3, the case the chaos run
+// hit): the client gives up waiting (its HTTP timeout), the server then
+// rotates the pair anyway. Neither a second Token call (`auth token`
+// asks twice: checkOAuth, then token.go) nor another source sends the
+// same refresh token again: the server would revoke the whole login.
+func TestTimedOutRefreshNotResent(t *testing.T) {
+	t.Parallel()
+	s := standIn(t)
+	home := t.TempDir()
+	access, refresh, _ := s.IssueOAuthLogin(0)
+	st := pool(t, home, access, refresh, time.Now().Add(-time.Minute))
+	hold, arrived := make(chan struct{}), make(chan struct{}, 1)
+	s.Fault("/v1/oauth/token", anthropictest.Fault{Hold: hold, Arrived: arrived, Times: 1})
+	c := cfgFor(s)
+	cl := &oauth.Client{HTTP: &http.Client{Timeout: 200 * time.Millisecond}}
+	src := &oauth.Source{Store: st, Where: "test login", Relogin: "hermes auth add anthropic --type oauth",
+		Refresh: func(ctx context.Context, rt string) (*oauth.Tokens, error) {
+			return cl.Refresh(ctx, c.TokenURL, c.ClientID, rt)
+		}}
+	_, err := src.Token(context.Background())
+	<-arrived
+	if err == nil {
+		t.Fatal("a refresh whose client timed out succeeded")
+	}
+	close(hold) // the server now rotates the pair the client gave up on
+	for i := 0; i < 600 && s.OAuthGrants(anthropictest.GrantTypeRefreshToken) < 1; i++ {
+		time.Sleep(10 * time.Millisecond) // a guard of a minute, not a bound under test
+	}
+	for i, next := range []*oauth.Source{src, source(s, st, nil)} {
+		if _, err := next.Token(context.Background()); !strings.Contains(fmt.Sprint(err), "does not send it twice") {
+			t.Errorf("try %d after the timeout: %v", i+2, err)
+		}
+	}
+	if n := s.OAuthGrants(anthropictest.GrantTypeRefreshToken); n != 1 || reused(s) {
+		t.Fatalf("%d refreshes, calls %+v: the refresh token was sent again", n, s.OAuthCalls())
 	}
 }
 

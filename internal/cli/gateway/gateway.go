@@ -82,8 +82,9 @@ GET /healthz needs no key and shows the credential's kind and expiry, no secret;
 GET /readyz is 200 while a token is held or obtainable, 503 otherwise or once
 stopping; GET /metrics is the Prometheus text exposition.
 The gateway listens on loopback only unless --allow-remote. SIGINT or SIGTERM stop
-it gracefully: readiness turns false, no new connection is accepted, and open
-streams get up to --shutdown-grace to finish.
+it gracefully: readiness turns false (/readyz 503) and new requests get 503,
+open streams get up to --shutdown-grace to finish (0: none), then end with an
+SSE error event.
 
 JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 		Args: cobra.NoArgs,

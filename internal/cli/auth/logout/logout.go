@@ -13,6 +13,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cmdutil"
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/credential/wif"
+	"github.com/hermes-agent/hermes/internal/fsutil"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 )
 
@@ -59,7 +60,12 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	var removed []authstore.Target
-	err = authstore.Open(home).Update(ctx, func(f *authstore.File) error {
+	store := authstore.Open(home)
+	err = store.Update(ctx, func(f *authstore.File) error {
+		// Temp copies of auth.json left by a killed writer hold its keys:
+		// under the store's lock none is a live writer's, so all go, even
+		// when nothing is stored any more.
+		fsutil.RemoveTemps(store.Path())
 		removed = f.RemoveAll()
 		if len(removed) == 0 {
 			return errNothing
