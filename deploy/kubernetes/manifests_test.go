@@ -528,6 +528,7 @@ func TestCronExportKubernetes(t *testing.T) {
 		{Name: "Nightly.Report", Schedule: "CRON_TZ=Europe/Paris 0 9 * * 1-5", Prompt: "--summarise \"open\" PRs: <today>\nline two", Model: "claude-sonnet-4-5", System: "be brief", Tools: []string{"read_file", "bash", "edit_file"},
 			PermissionMode: "acceptEdits", AllowedTools: []string{"bash(go test:*) read_file", "edit_file"}, DisallowedTools: []string{"bash(git push:*)"}},
 		{Name: "every15", Schedule: "@every 15m", Prompt: "ping", Paused: true},
+		{Name: "standup", Schedule: "@daily", Prompt: "the standup notes", Deliver: "slack:C0REPORTS"},
 	}
 	for _, j := range jobs {
 		j.Created, j.Anchor = time.Now(), time.Now()
@@ -553,7 +554,7 @@ func TestCronExportKubernetes(t *testing.T) {
 	}
 	objs := &objects{}
 	decodeStrict(t, "export", out.Bytes(), objs)
-	if len(objs.cronJobs) != 2 {
+	if len(objs.cronJobs) != 3 {
 		t.Fatalf("%d CronJobs", len(objs.cronJobs))
 	}
 	byName := map[string]batchv1.CronJob{}
@@ -574,6 +575,31 @@ func TestCronExportKubernetes(t *testing.T) {
 			t.Errorf("--%s = %q, want %q", flag, got, want)
 		}
 	}
+	// A job that delivers to a chat posts with the platform's bot token,
+	// from the bot's Secret; the others get no platform token at all.
+	standup := byName["hermes-standup"]
+	if cmd := checkCronJob(t, standup); flagValue(cmd, "deliver") != "slack:C0REPORTS" {
+		t.Errorf("--deliver = %q", flagValue(cmd, "deliver"))
+	}
+	tokenFrom := func(cj batchv1.CronJob) map[string]string {
+		refs := map[string]string{}
+		for _, e := range cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env {
+			if strings.HasSuffix(e.Name, "_BOT_TOKEN") {
+				if e.Value != "" || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+					t.Errorf("%s: %s is not from a Secret", cj.Name, e.Name)
+					continue
+				}
+				refs[e.Name] = e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+			}
+		}
+		return refs
+	}
+	if got := tokenFrom(standup); len(got) != 1 || got["SLACK_BOT_TOKEN"] != "hermes-bot/SLACK_BOT_TOKEN" {
+		t.Errorf("the delivering job's platform token: %v, want SLACK_BOT_TOKEN from hermes-bot", got)
+	}
+	if got := tokenFrom(nightly); len(got) != 0 {
+		t.Errorf("a job that delivers nowhere gets platform tokens: %v", got)
+	}
 	every := byName["hermes-every15"]
 	checkCronJob(t, every)
 	if every.Spec.Schedule != "*/15 * * * *" || every.Spec.Suspend == nil || !*every.Spec.Suspend {
@@ -590,7 +616,7 @@ func TestCronExportKubernetes(t *testing.T) {
 	store.Add(context.Background(), cron.Job{Name: "odd", Schedule: "@every 7m", Prompt: "x", Created: time.Now(), Anchor: time.Now()})
 	ios, _, out, errOut = iostreams.Test()
 	f.IO = ios
-	if code := root.Run(context.Background(), f, []string{"cron", "export", "--kubernetes"}); code == 0 || strings.Count(out.String(), "kind: \"CronJob\"") != 2 || !strings.Contains(errOut.String(), `job "odd" not exported`) {
+	if code := root.Run(context.Background(), f, []string{"cron", "export", "--kubernetes"}); code == 0 || strings.Count(out.String(), "kind: \"CronJob\"") != 3 || !strings.Contains(errOut.String(), `job "odd" not exported`) {
 		t.Errorf("unexportable job: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	ios, _, _, errOut = iostreams.Test()

@@ -189,7 +189,45 @@ func (b *Bot) answer(ctx context.Context, p Platform, m Message, r Replier) erro
 	// answer short still tells the chat so.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	return s.flush(fctx, true)
+	if err := s.flush(fctx, true); err != nil {
+		return &UndeliveredError{Answer: strings.TrimSpace(s.md.String()), Err: err}
+	}
+	return nil
+}
+
+// UndeliveredError is an answer the model made that the platform did
+// not take: the adapter can send it again (Resend) without asking the
+// model twice.
+type UndeliveredError struct {
+	Answer string // Markdown
+	Err    error
+}
+
+func (e *UndeliveredError) Error() string { return "the answer was not delivered: " + e.Err.Error() }
+func (e *UndeliveredError) Unwrap() error { return e.Err }
+
+// Resend posts an answer whose delivery failed, whole, in the thread.
+func (b *Bot) Resend(ctx context.Context, p Platform, m Message, answer string, r Replier) error {
+	l := b.threadLock(m.Thread)
+	l.Lock()
+	defer l.Unlock()
+	if err := postAll(ctx, p, r, answer); err != nil {
+		return &UndeliveredError{Answer: answer, Err: err}
+	}
+	return nil
+}
+
+// postAll posts Markdown as new messages, split at the platform's limit.
+func postAll(ctx context.Context, p Platform, r Replier, md string) error {
+	if md = strings.TrimSpace(md); md == "" {
+		md = "(no answer)"
+	}
+	for _, piece := range split(md, p.dialect, p.Limit) {
+		if _, err := r.Post(ctx, convert(piece, p.dialect)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // conversation is the thread's session, locked, or a new one.

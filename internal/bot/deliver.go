@@ -36,7 +36,7 @@ func Deliver(ctx context.Context, getenv func(string) string, target, text strin
 	case PlatformTelegram:
 		token := strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
 		if token == "" {
-			return fmt.Errorf("deliver to %s: set TELEGRAM_BOT_TOKEN (the bot's token) where this runs", target)
+			return fmt.Errorf("deliver to %s: set TELEGRAM_BOT_TOKEN (the bot's token) where this runs, or run hermes bot for Telegram on this HERMES_HOME", target)
 		}
 		rememberSecrets(token)
 		chat, _ := strconv.ParseInt(id, 10, 64)
@@ -52,14 +52,8 @@ func Deliver(ctx context.Context, getenv func(string) string, target, text strin
 		}
 		p = SlackPlatform
 	}
-	text = strings.TrimSpace(text)
-	if text == "" {
-		text = "(no answer)"
-	}
-	for _, piece := range split(text, p.dialect, p.Limit) {
-		if _, err := r.Post(ctx, convert(piece, p.dialect)); err != nil {
-			return fmt.Errorf("deliver to %s: %w", target, err)
-		}
+	if err := postAll(ctx, p, r, text); err != nil {
+		return fmt.Errorf("deliver to %s: %w", target, err)
 	}
 	return nil
 }

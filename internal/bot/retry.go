@@ -40,11 +40,14 @@ func (e *PlatformError) Temporary() bool {
 // maxRetryAfter bounds one wait for a platform's retry-after.
 const maxRetryAfter = 60 * time.Second
 
+// retryBackoff is the first back-off of retry (tests shorten it).
+var retryBackoff = time.Second
+
 // retry runs call until it succeeds, fails for good, or attempts are
 // spent: a 429 waits the platform's retry-after, a 5xx or a failed
 // request backs off (1 s, 2 s, 4 s…).
 func retry(ctx context.Context, attempts int, call func() error) error {
-	backoff := time.Second
+	backoff := retryBackoff
 	for i := 1; ; i++ {
 		err := call()
 		if err == nil || i >= attempts {
@@ -69,6 +72,14 @@ func retry(ctx context.Context, attempts int, call func() error) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Retryable reports whether err is a platform failure that may pass
+// (a rate limit, an outage, no answer) rather than a refusal that will
+// not (a chat that blocked the bot, a message Telegram cannot take).
+func Retryable(err error) bool {
+	var pe *PlatformError
+	return errors.As(err, &pe) && pe.Temporary()
 }
 
 // requestError is a failed HTTP request without its URL (Telegram's

@@ -359,7 +359,7 @@ func slackError(method string, err error) error {
 func slackDeliverer(getenv func(string) string, channel string) (Replier, error) {
 	token := strings.TrimSpace(getenv("SLACK_BOT_TOKEN"))
 	if token == "" {
-		return nil, errors.New("set SLACK_BOT_TOKEN (the bot's xoxb- token) where this runs")
+		return nil, errors.New("set SLACK_BOT_TOKEN (the bot's xoxb- token) where this runs, or run hermes bot for Slack on this HERMES_HOME")
 	}
 	rememberSecrets(token)
 	base := strings.TrimSpace(getenv("HERMES_SLACK_API_URL"))

@@ -152,6 +152,9 @@ type Telegram struct {
 	inflight  map[int64]bool // fetched, answer pending
 	finished  map[int64]bool // answered, waiting for the ones before
 	changed   chan struct{}  // signalled when an answer finishes
+	// undelivered holds answers Telegram did not take (an outage): the
+	// update comes again and gets that answer, not a second model call.
+	undelivered map[int64]string
 }
 
 // Ready reports whether the bot token was accepted.
@@ -215,6 +218,7 @@ func sleep(ctx context.Context, d time.Duration) {
 // start checks the token (getMe) and reads the saved offset.
 func (t *Telegram) start(ctx context.Context) error {
 	t.inflight, t.finished, t.changed = map[int64]bool{}, map[int64]bool{}, make(chan struct{}, 1)
+	t.undelivered = map[int64]string{}
 	data, err := fsutil.ReadPrivateFileUnder(t.Home, t.offsetPath(), 4096)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -274,21 +278,60 @@ func (t *Telegram) dispatch(ctx context.Context, b *Bot, updates []tgUpdate) (fr
 		}
 		id := u.UpdateID
 		b.Go(func(wctx context.Context) {
-			err := b.Handle(wctx, TelegramPlatform, m, reply)
+			var err error
+			if answer, ok := t.takeUndelivered(id); ok {
+				err = b.Resend(wctx, TelegramPlatform, m, answer, reply)
+			} else {
+				err = b.Handle(wctx, TelegramPlatform, m, reply)
+			}
 			if err != nil {
 				t.Log.Warn("telegram: answer not delivered", "chat", m.Chat, "err", err)
 			}
-			if wctx.Err() != nil {
+			switch {
+			case wctx.Err() != nil:
 				// Cut short by shutdown: answered again after the restart.
-				t.mu.Lock()
-				delete(t.inflight, id)
-				t.mu.Unlock()
-				return
+				t.release(id, "")
+			case Retryable(err):
+				// Telegram is failing (an outage, rate limits past the
+				// retries): the offset stays, and the update, which
+				// comes again, is answered then.
+				var ue *UndeliveredError
+				answer := ""
+				if errors.As(err, &ue) {
+					answer = ue.Answer
+				}
+				t.release(id, answer)
+			default:
+				// Sent, or refused for good (a chat that blocked the
+				// bot): holding the offset would stall every update.
+				t.done(id)
 			}
-			t.done(id)
 		})
 	}
 	return fresh
+}
+
+// release gives update id back unanswered, with the answer to send when
+// it comes again ("" for none yet).
+func (t *Telegram) release(id int64, answer string) {
+	t.mu.Lock()
+	delete(t.inflight, id)
+	if answer != "" {
+		t.undelivered[id] = answer
+	}
+	t.mu.Unlock()
+	select {
+	case t.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (t *Telegram) takeUndelivered(id int64) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	answer, ok := t.undelivered[id]
+	delete(t.undelivered, id)
+	return answer, ok
 }
 
 // done records update id as answered and moves the offset past every

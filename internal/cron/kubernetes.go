@@ -18,6 +18,9 @@ type KubeOptions struct {
 	ServiceAccount string // the pod's service account (its projected token is the WIF identity)
 	ConfigMap      string // holds ANTHROPIC_FEDERATION_RULE_ID, ANTHROPIC_ORGANIZATION_ID, …
 	Audience       string // the projected token's audience
+	// BotSecret holds the platform tokens a --deliver job posts with
+	// (TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN): deploy/kubernetes/bot's.
+	BotSecret string
 }
 
 // Defaults for KubeOptions; they match deploy/kubernetes/cronjob.
@@ -26,6 +29,7 @@ const (
 	DefaultKubeServiceAccount = "hermes"
 	DefaultKubeConfigMap      = "hermes-wif"
 	DefaultKubeAudience       = "https://api.anthropic.com"
+	DefaultKubeBotSecret      = "hermes-bot"
 	kubeTokenDir              = "/var/run/secrets/anthropic"
 	kubeUID                   = 65532
 )
@@ -301,6 +305,26 @@ func cronJobYAML(j Job, name string, o KubeOptions) (string, error) {
 	return b.String(), nil
 }
 
+// podEnv is the container's environment: WIF's identity file, and for a
+// job that delivers to a chat, that platform's bot token from the Secret
+// (never a value in the manifest).
+func podEnv(j Job, o KubeOptions) []any {
+	env := []any{
+		obj{{"name", "ANTHROPIC_IDENTITY_TOKEN_FILE"}, {"value", kubeTokenDir + "/token"}},
+		obj{{"name", "HERMES_HOME"}, {"value", "/var/lib/hermes/home"}},
+	}
+	platform, _, _ := strings.Cut(j.Deliver, ":")
+	name := map[string]string{"telegram": "TELEGRAM_BOT_TOKEN", "slack": "SLACK_BOT_TOKEN"}[platform]
+	if name == "" {
+		return env
+	}
+	secret := o.BotSecret
+	if secret == "" {
+		secret = DefaultKubeBotSecret
+	}
+	return append(env, obj{{"name", name}, {"valueFrom", obj{{"secretKeyRef", obj{{"name", secret}, {"key", name}}}}}})
+}
+
 func podSpec(j Job, o KubeOptions) obj {
 	return obj{
 		{"serviceAccountName", o.ServiceAccount},
@@ -320,10 +344,7 @@ func podSpec(j Job, o KubeOptions) obj {
 			{"args", stringsAny(ChatArgs(j))},
 			{"workingDir", "/work"},
 			{"envFrom", []any{obj{{"configMapRef", obj{{"name", o.ConfigMap}}}}}},
-			{"env", []any{
-				obj{{"name", "ANTHROPIC_IDENTITY_TOKEN_FILE"}, {"value", kubeTokenDir + "/token"}},
-				obj{{"name", "HERMES_HOME"}, {"value", "/var/lib/hermes/home"}},
-			}},
+			{"env", podEnv(j, o)},
 			{"resources", obj{
 				{"requests", obj{{"cpu", "50m"}, {"memory", "64Mi"}}},
 				{"limits", obj{{"memory", "256Mi"}}},

@@ -204,6 +204,29 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "hermes bot: stopping; answers in flight may finish (a second signal cuts them short)")
 	})
 	defer stop()
+	// Cron runs on this HERMES_HOME without a platform token hand their
+	// answers to this bot, which posts them with its own.
+	platforms := []string{}
+	if tgToken != "" {
+		platforms = append(platforms, bot.PlatformTelegram)
+	}
+	if slackBot != "" {
+		platforms = append(platforms, bot.PlatformSlack)
+	}
+	botEnv := func(k string) string {
+		switch k {
+		case "TELEGRAM_BOT_TOKEN":
+			return tgToken
+		case "SLACK_BOT_TOKEN":
+			return slackBot
+		}
+		return opts.Getenv(k)
+	}
+	if ok, err := bot.ServeOutbox(ctx, home, platforms, botEnv, log); err != nil {
+		log.Warn("cron runs cannot hand their answers to this bot", "err", err)
+	} else if !ok {
+		log.Warn("another hermes bot takes this HERMES_HOME's cron answers")
+	}
 	srv := &bot.Server{Bot: b, Adapters: adapters, Listen: opts.Listen, Grace: opts.Grace, Force: force,
 		OnListen: func(addr string) { fmt.Fprintf(opts.IO.ErrOut, "hermes bot: health on http://%s/healthz\n", addr) }}
 	fmt.Fprintf(opts.IO.ErrOut, "hermes bot: serving %s with %s; %d allowed\n", strings.Join(names, " and "), rt.Source, allow.Len())

@@ -70,17 +70,19 @@ func executor(f *cmdutil.Factory, store *cron.Store) *cron.Executor {
 	return &cron.Executor{
 		Store:   store,
 		Resolve: f.Resolve,
-		Runner:  delivering{agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut, Deprecations: new(models.Warner)}, f.Getenv},
+		Runner:  delivering{agentRunner{DefaultModel: f.Getenv("HERMES_MODEL"), Now: f.Now, Home: path.Dir(store.Dir), SecretPaths: f.SecretPaths, SecretEnv: f.SecretEnv, Warnings: f.IO.ErrOut, Deprecations: new(models.Warner)}, f.Getenv, path.Dir(store.Dir)},
 		Clock:   factoryClock{f},
 	}
 }
 
 // delivering posts each answered run to the job's --deliver chat, with
-// the platform token of the environment the job runs in. A run whose
-// answer could not be posted fails, so `cron logs` shows why.
+// the platform token of the environment the job runs in, or else through
+// the `hermes bot` running on the same HERMES_HOME. A run whose answer
+// could not be posted fails, so `cron logs` shows why.
 type delivering struct {
 	cron.Runner
 	getenv func(string) string
+	home   string
 }
 
 func (d delivering) Run(ctx context.Context, rt *credential.Runtime, job cron.Job) (string, error) {
@@ -88,7 +90,7 @@ func (d delivering) Run(ctx context.Context, rt *credential.Runtime, job cron.Jo
 	if err != nil || job.Deliver == "" {
 		return out, err
 	}
-	if err := bot.Deliver(ctx, d.getenv, job.Deliver, out); err != nil {
+	if err := bot.DeliverFrom(ctx, d.home, d.getenv, job.Deliver, out); err != nil {
 		return out, fmt.Errorf("the answer was not delivered: %w", err)
 	}
 	return out, nil

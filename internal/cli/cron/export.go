@@ -39,6 +39,8 @@ written, and --strict-mcp-config) become 'hermes chat -q' arguments; a stdio
 MCP server's command must exist in the image (a warning names it); the pod authenticates with WIF
 from its projected service-account token (audience --audience) and the
 federation settings in the ConfigMap --configmap (see deploy/kubernetes/cronjob).
+A job with --deliver posts with the platform's bot token from the Secret
+--bot-secret (deploy/kubernetes/bot's).
 Paused jobs are exported suspended. The job's working directory is not: the
 pod works in an empty /work.
 
@@ -62,6 +64,7 @@ pod works in an empty /work.
 	fl.StringVar(&opts.Kube.ServiceAccount, "service-account", cron.DefaultKubeServiceAccount, "service account whose projected token is the WIF identity")
 	fl.StringVar(&opts.Kube.ConfigMap, "configmap", cron.DefaultKubeConfigMap, "ConfigMap with ANTHROPIC_FEDERATION_RULE_ID and ANTHROPIC_ORGANIZATION_ID")
 	fl.StringVar(&opts.Kube.Audience, "audience", cron.DefaultKubeAudience, "audience of the projected service-account token")
+	fl.StringVar(&opts.Kube.BotSecret, "bot-secret", cron.DefaultKubeBotSecret, "Secret with the TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN a --deliver job posts with")
 	return cmdutil.MarkOffline(cmd)
 }
 
