@@ -28,49 +28,31 @@ func isFactoryType(e ast.Expr) bool {
 
 // factoryWrites lists the assignments in the Go source src that write a
 // field of a cmdutil.Factory (or into one: f.IO.Out = …), as
-// "LINE: f.Credential". A Factory is reached through a parameter or
-// variable declared with that type, or a struct field of that type
-// (opts.Factory.X). The fields are those the caller names.
+// "FILE:LINE: f.Credential". A Factory is recognised by name: a
+// parameter, variable or struct field declared in the file with that
+// type (f, opts.Factory, c.f); without type information that is the
+// honest reach, and a command names its Factory f. The fields are those
+// the caller names.
 func factoryWrites(t *testing.T, name, src string, fields map[string]bool) []string {
 	t.Helper()
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, 0)
+	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs := map[*ast.Object]bool{} // parameters and variables of the type
-	structFields := map[string]bool{}
+	names := map[string]bool{} // what holds a Factory in this file
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
-		case *ast.Field:
+		case *ast.Field: // parameters, results, receivers, struct fields
 			if isFactoryType(n.Type) {
 				for _, id := range n.Names {
-					if id.Obj != nil {
-						objs[id.Obj] = true
-					} else {
-						structFields[id.Name] = true
-					}
+					names[id.Name] = true
 				}
 			}
 		case *ast.ValueSpec:
 			if n.Type != nil && isFactoryType(n.Type) {
 				for _, id := range n.Names {
-					objs[id.Obj] = true
-				}
-			}
-		}
-		return true
-	})
-	// Struct fields are not resolved to objects: a field declared in a
-	// struct type has a nil Obj only when its name is no other object.
-	// Record them by name from the struct types.
-	ast.Inspect(f, func(n ast.Node) bool {
-		if st, ok := n.(*ast.StructType); ok {
-			for _, fl := range st.Fields.List {
-				if isFactoryType(fl.Type) {
-					for _, id := range fl.Names {
-						structFields[id.Name] = true
-					}
+					names[id.Name] = true
 				}
 			}
 		}
@@ -79,9 +61,9 @@ func factoryWrites(t *testing.T, name, src string, fields map[string]bool) []str
 	isFactory := func(e ast.Expr) bool {
 		switch x := e.(type) {
 		case *ast.Ident:
-			return x.Obj != nil && objs[x.Obj]
+			return names[x.Name]
 		case *ast.SelectorExpr:
-			return structFields[x.Sel.Name]
+			return names[x.Sel.Name]
 		}
 		return false
 	}
