@@ -14,6 +14,7 @@ import (
 // context (no image tool here: HERMES_IMAGE_TOOL=none), checked against
 // what Containerfile copies and runs.
 func TestImageBuildScriptStaticContext(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go on PATH")
 	}
@@ -113,6 +114,7 @@ func TestImageBuildScriptStaticContext(t *testing.T) {
 // buildah, podman, docker on PATH (stand-ins here that record their
 // arguments), and with none of them stops at the context.
 func TestImageBuildScriptFindsTheImageTool(t *testing.T) {
+	t.Parallel()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go on PATH")
@@ -135,27 +137,36 @@ func TestImageBuildScriptFindsTheImageTool(t *testing.T) {
 		{[]string{"docker"}, "docker build -f CTX/Containerfile -t hermes-test:dev CTX"},
 		{nil, ""},
 	} {
-		fake, ctx := t.TempDir(), t.TempDir()
-		log := filepath.Join(fake, "calls")
-		for _, tool := range c.present {
-			script := "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\n"
-			if err := os.WriteFile(filepath.Join(fake, tool), []byte(script), 0o755); err != nil {
-				t.Fatal(err)
+		// Each case builds and runs the script on its own context and
+		// stand-ins: independent, so they run side by side.
+		name := "none"
+		if len(c.present) > 0 {
+			name = strings.Join(c.present, "-")
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake, ctx := t.TempDir(), t.TempDir()
+			log := filepath.Join(fake, "calls")
+			for _, tool := range c.present {
+				script := "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\n"
+				if err := os.WriteFile(filepath.Join(fake, tool), []byte(script), 0o755); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		cmd := exec.Command("bash", "../../scripts/build-image.sh", "hermes-test:dev")
-		cmd.Env = append(os.Environ(), "PATH="+fake+":"+filepath.Dir(goBin)+":/usr/bin:/bin", "HERMES_IMAGE_TOOL=", "HERMES_CONTEXT="+ctx,
-			"HERMES_BUILD_PACKAGE=./scripts/testdata/versionprobe", "HERMES_VERSION=v9.9.9-test", "CA_BUNDLE="+ca)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v present: %v\n%s", c.present, err, out)
-		}
-		calls, _ := os.ReadFile(log)
-		if got := strings.ReplaceAll(strings.TrimSpace(string(calls)), ctx, "CTX"); got != c.want {
-			t.Errorf("%v present: ran %q, want %q", c.present, got, c.want)
-		}
-		if c.want == "" && !strings.Contains(string(out), "context ready in "+ctx) {
-			t.Errorf("no tool: output %s", out)
-		}
+			cmd := exec.Command("bash", "../../scripts/build-image.sh", "hermes-test:dev")
+			cmd.Env = append(os.Environ(), "PATH="+fake+":"+filepath.Dir(goBin)+":/usr/bin:/bin", "HERMES_IMAGE_TOOL=", "HERMES_CONTEXT="+ctx,
+				"HERMES_BUILD_PACKAGE=./scripts/testdata/versionprobe", "HERMES_VERSION=v9.9.9-test", "CA_BUNDLE="+ca)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v present: %v\n%s", c.present, err, out)
+			}
+			calls, _ := os.ReadFile(log)
+			if got := strings.ReplaceAll(strings.TrimSpace(string(calls)), ctx, "CTX"); got != c.want {
+				t.Errorf("%v present: ran %q, want %q", c.present, got, c.want)
+			}
+			if c.want == "" && !strings.Contains(string(out), "context ready in "+ctx) {
+				t.Errorf("no tool: output %s", out)
+			}
+		})
 	}
 }

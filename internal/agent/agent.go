@@ -257,7 +257,7 @@ func builtins(names []string) []tools.Tool {
 // off the offer, and the server tools no rule allows.
 func offered(names []string, policy *permission.Policy) []string {
 	return slices.DeleteFunc(slices.Clone(names), func(t string) bool {
-		if slices.Contains(ServerTools, t) {
+		if slices.Contains(ServerTools(), t) {
 			declare, _, _ := policy.ServerTool(t)
 			return !declare
 		}
@@ -307,8 +307,8 @@ func checkTools(names []string) ([]string, error) {
 		if n == "" || slices.Contains(out, n) {
 			continue
 		}
-		if tools.Builtin(n) == nil && !slices.Contains(ServerTools, n) {
-			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(KnownTools(), ServerTools...), ", "))
+		if tools.Builtin(n) == nil && !slices.Contains(ServerTools(), n) {
+			return nil, fmt.Errorf("unknown tool %q: choose from %s", n, strings.Join(append(KnownTools(), ServerTools()...), ", "))
 		}
 		out = append(out, n)
 	}

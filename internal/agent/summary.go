@@ -7,6 +7,7 @@ import (
 
 	"github.com/hermes-agent/hermes/internal/agent/tools"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // ToolSummary is a tool call's input in a few words, for the one-line
@@ -15,7 +16,7 @@ import (
 func ToolSummary(tool string, input json.RawMessage) string {
 	s := tools.Summary(tools.Builtin(tool), input)
 	// The input is the model's text, which may quote a key it was shown.
-	return summaryLine(secret.RedactShapes(s), 80)
+	return termtext.OneLine(secret.RedactShapes(s), 80)
 }
 
 // ResultSummary is a tool result in a few words: a denial or error's
@@ -30,20 +31,11 @@ func ResultSummary(e Event) string {
 		out = strings.Trim(out, "[]")
 	} else if i := strings.IndexByte(out, '\n'); i >= 0 {
 		lines := strings.Count(out, "\n") + 1
-		out = fmt.Sprintf("%s (+%d lines)", summaryLine(out[:i], 60), lines-1)
+		out = fmt.Sprintf("%s (+%d lines)", termtext.OneLine(out[:i], 60), lines-1)
 	}
 	if e.Denied {
 		// The rule that would allow the call is at the end: keep it.
-		return summaryLine(out, 400)
+		return termtext.OneLine(out, 400)
 	}
-	return summaryLine(out, 100)
-}
-
-// summaryLine is s on one line (white space collapsed), at most n runes.
-func summaryLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n-1]) + "…"
-	}
-	return s
+	return termtext.OneLine(out, 100)
 }

@@ -45,8 +45,9 @@ const (
 	ToolWebFetch  = permission.ToolWebFetch
 )
 
-// ServerTools lists the server tools Config.Tools may name.
-var ServerTools = permission.ServerTools
+// ServerTools lists the server tools Config.Tools may name (a fresh slice
+// each call).
+func ServerTools() []string { return permission.ServerTools() }
 
 // webFetchBeta is the anthropic-beta value web_fetch_20250910 needs.
 const webFetchBeta = "web-fetch-2025-09-10"

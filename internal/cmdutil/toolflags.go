@@ -41,7 +41,7 @@ func (t *ToolFlags) Register(fl *pflag.FlagSet, asks bool) {
 	if asks {
 		mode, allowed = "default (ask)", "tool calls allowed without asking, comma- or space-separated: edit_file, 'bash(go test:*)'"
 	}
-	fl.StringSliceVar(&t.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools(), ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools, ", ")+" on request")
+	fl.StringSliceVar(&t.Tools, "tools", nil, "restrict the tools offered (comma list; default all built-in ones, none for none): "+strings.Join(agent.KnownTools(), ", ")+"; Anthropic's server tools "+strings.Join(agent.ServerTools(), ", ")+" on request")
 	fl.StringVar(&t.PermissionMode, "permission-mode", "", mode+", acceptEdits (allow file edits), bypassPermissions (allow everything), plan (read-only tools only)")
 	// Repeatable; Claude Code's spellings (--allowedTools) add to the same lists.
 	ListFlag(fl, &t.AllowedTools, "allowed-tools", allowed, "allowedTools")
@@ -58,8 +58,8 @@ func (t *ToolFlags) Parsed(fl *pflag.FlagSet) {
 // Check refuses unknown tools, modes and rules as usage errors.
 func (t *ToolFlags) Check() error {
 	for _, name := range t.Tools {
-		if name = strings.TrimSpace(name); name != "" && name != "none" && !slices.Contains(agent.KnownTools(), name) && !slices.Contains(agent.ServerTools, name) {
-			return FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", name, strings.Join(agent.KnownTools(), ", "), strings.Join(agent.ServerTools, ", "))
+		if name = strings.TrimSpace(name); name != "" && name != "none" && !slices.Contains(agent.KnownTools(), name) && !slices.Contains(agent.ServerTools(), name) {
+			return FlagErrorf("unknown tool %q in --tools: choose from %s, or the server tools %s", name, strings.Join(agent.KnownTools(), ", "), strings.Join(agent.ServerTools(), ", "))
 		}
 	}
 	if _, err := permission.CheckMode(t.PermissionMode); err != nil {

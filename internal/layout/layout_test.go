@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -52,4 +53,10 @@ func TestReleaseBinaryLinksNoTestingPackage(t *testing.T) {
 			t.Errorf("cmd/hermes depends on the test helper %s", p)
 		}
 	}
+}
+
+// readFile is the file at path as a string.
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/credential"
 	"github.com/hermes-agent/hermes/internal/exitcode"
 	"github.com/hermes-agent/hermes/internal/secret"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 // Bounds of a server's life.
@@ -314,7 +315,7 @@ func (s *server) start(ctx context.Context) error {
 func (s *server) explain(err error) error {
 	if s.stderr != nil {
 		if tail := strings.TrimSpace(s.stderr.String()); tail != "" {
-			return fmt.Errorf("%w (stderr: %s)", err, oneLine(tail, 300))
+			return fmt.Errorf("%w (stderr: %s)", err, termtext.OneLine(tail, 300))
 		}
 	}
 	return err
@@ -430,11 +431,3 @@ func (b *tailBuffer) String() string {
 }
 
 var _ io.Writer = (*tailBuffer)(nil)
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n-1]) + "…"
-	}
-	return s
-}

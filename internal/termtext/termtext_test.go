@@ -23,3 +23,25 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+// OneLine collapses white space (newlines too) and cuts to n runes, the
+// last an ellipsis; the one helper behind tool titles, ACP titles, MCP
+// errors and the agent's summaries.
+func TestOneLine(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"  go   test\n\t./...  ", 80, "go test ./..."},
+		{"abcdef", 6, "abcdef"},
+		{"abcdefg", 6, "abcde…"},
+		{"héllo wörld", 5, "héll…"},
+		{"", 5, ""},
+	} {
+		if got := OneLine(c.in, c.n); got != c.want {
+			t.Errorf("OneLine(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

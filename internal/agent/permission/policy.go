@@ -135,7 +135,7 @@ func (p *Policy) OfferedKind(tool string, kind tools.Kind) bool {
 // out. Domain rules narrow it: allowed (allow rules; nil means any
 // domain) and blocked (deny rules, which win over an allowed domain).
 func (p *Policy) ServerTool(tool string) (declare bool, allowed, blocked []string) {
-	if !slices.Contains(ServerTools, tool) || !p.Offered(tool) {
+	if !slices.Contains(ServerTools(), tool) || !p.Offered(tool) {
 		return false, nil, nil
 	}
 	allow, deny := p.Rules()

@@ -43,8 +43,9 @@ const (
 )
 
 // ServerTools lists the server tools rules may name: web_search,
-// web_fetch, or one domain, web_fetch(domain:docs.example.com).
-var ServerTools = []string{ToolWebSearch, ToolWebFetch}
+// web_fetch, or one domain, web_fetch(domain:docs.example.com). A fresh
+// slice each call: no caller changes another's list.
+func ServerTools() []string { return []string{ToolWebSearch, ToolWebFetch} }
 
 // domainPrefix starts a server tool rule's command: "domain:HOST".
 const domainPrefix = "domain:"
@@ -153,7 +154,7 @@ func ParseRule(s string) (Rule, error) {
 	if spec == "*" || spec == "" {
 		return r, nil // bash(*), bash(): the whole tool
 	}
-	if slices.Contains(ServerTools, tool) {
+	if slices.Contains(ServerTools(), tool) {
 		return domainRule(s, tool, spec)
 	}
 	if EditTool(tool) {
@@ -201,7 +202,7 @@ func domainRule(s, tool, spec string) (Rule, error) {
 }
 
 func toolName(name string) (string, error) {
-	if slices.Contains(ServerTools, name) || tools.Builtin(name) != nil {
+	if slices.Contains(ServerTools(), name) || tools.Builtin(name) != nil {
 		return name, nil
 	}
 	if t := claudeName(name); t != "" {

@@ -130,7 +130,7 @@ func toolsText(o Options) string {
 	var free, asked []string
 	var server []string
 	for _, t := range o.Tools {
-		if slices.Contains(permission.ServerTools, t) {
+		if slices.Contains(permission.ServerTools(), t) {
 			server = append(server, t)
 			continue
 		}

@@ -205,7 +205,7 @@ JSON output: see https://github.com/hermes-agent/hermes/blob/main/docs/JSON.md`,
 	_ = cmd.RegisterFlagCompletionFunc("session", completeSessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("resume", completeSessions(f))
 	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteFixed("text", "json", "stream-json"))
-	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(append(slices.Clip(agent.KnownTools()), agent.ServerTools...)...))
+	_ = cmd.RegisterFlagCompletionFunc("tools", cmdutil.CompleteFixed(append(slices.Clip(agent.KnownTools()), agent.ServerTools()...)...))
 	_ = cmd.RegisterFlagCompletionFunc("permission-mode", cmdutil.CompleteFixed(permission.Modes()...))
 	return cmd
 }
@@ -360,7 +360,7 @@ func (o *Options) systemPrompt(cfg *agent.Config, home string) (*sysprompt.Promp
 	cfg.System = p.Blocks
 	offered, _ := agent.OfferedTools(*cfg)
 	for _, t := range cfg.Tools {
-		if slices.Contains(agent.ServerTools, t) && !slices.Contains(offered, t) {
+		if slices.Contains(agent.ServerTools(), t) && !slices.Contains(offered, t) {
 			fmt.Fprintf(o.IO.ErrOut, "hermes: warning: %s is not offered: the API runs it, so hermes cannot ask you first; allow it with --allowed-tools %s (web_fetch also takes %s(domain:HOST))\n", t, t, agent.ToolWebFetch)
 		}
 	}

@@ -212,7 +212,7 @@ func newListCmd(o *Options) *cobra.Command {
 				if st, ok := status[s.Name]; ok {
 					state = st.State
 					if st.Err != nil {
-						state = "failed: " + oneLine(st.Err.Error())
+						state = "failed: " + termtext.OneLine(st.Err.Error(), 80)
 					}
 					if st.State == "connected" {
 						tools = fmt.Sprint(st.Tools)
@@ -223,14 +223,6 @@ func newListCmd(o *Options) *cobra.Command {
 			return w.Flush()
 		},
 	}
-}
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 80 {
-		s = string(r[:79]) + "…"
-	}
-	return s
 }
 
 func find(l *mcp.Loaded, name string) (mcp.Server, bool) {
