@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path/filepath"
 	"slices"
 
 	"github.com/hermes-agent/hermes/internal/fsutil"
+	"github.com/hermes-agent/hermes/internal/secret"
 )
 
 // ApprovalsFile is where project servers' approvals are kept, in
@@ -149,14 +151,36 @@ func usable(ctx context.Context, l *Loaded, home string, ask Asker, report func(
 }
 
 // Describe is a server in one line for an approval question or a list:
-// its command line or URL.
+// its command line or URL. Arguments often carry a token (`--token
+// sk-…`, `--api-key=…`): key- and JWT-shaped values and every value in
+// play are masked, and a URL shows no password and no query values.
 func Describe(s Server) string {
 	if s.Transport() == TransportStdio {
 		line := s.Command
 		for _, a := range s.Args {
 			line += " " + a
 		}
-		return line
+		return secret.RedactShapes(line)
 	}
-	return s.Transport() + " " + s.URL
+	return s.Transport() + " " + secret.RedactShapes(redactURL(s.URL))
+}
+
+// redactURL masks a URL's password and its query values (`?api_key=…`);
+// text that does not parse is returned as it is, for RedactShapes.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "…")
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"…"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

@@ -150,3 +150,22 @@ func (p *answerPrompter) Select(context.Context, string, []string) (int, error) 
 }
 func (p *answerPrompter) Input(context.Context, string) (string, error)    { return "", nil }
 func (p *answerPrompter) Password(context.Context, string) (string, error) { return "", nil }
+
+// A server's one-line description (mcp list, mcp get, the approval
+// question) never shows a token written into its arguments or URL.
+func TestDescribeMasksSecrets(t *testing.T) {
+	const key = "sk-ant-api03-SENTINELsecretvalue0123456789abcdef"
+	const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+	for _, s := range []Server{
+		{Name: "a", Entry: Entry{Command: "server", Args: []string{"--token", key, "--jwt=" + jwt, "--verbose"}}},
+		{Name: "b", Entry: Entry{Type: "http", URL: "https://user:SENTINELpass@mcp.example/v1?api_key=SENTINELquery&x=1"}},
+	} {
+		got := Describe(s)
+		if strings.Contains(got, "SENTINEL") || strings.Contains(got, "eyJzdWIi") {
+			t.Errorf("Describe(%s) = %q: a secret shows", s.Name, got)
+		}
+		if !strings.Contains(got, "server --token") && !strings.Contains(got, "mcp.example/v1") {
+			t.Errorf("Describe(%s) = %q: the server is no longer recognisable", s.Name, got)
+		}
+	}
+}
