@@ -11,6 +11,7 @@ import (
 	"github.com/hermes-agent/hermes/internal/cron"
 	"github.com/hermes-agent/hermes/internal/iostreams"
 	"github.com/hermes-agent/hermes/internal/mcp"
+	"github.com/hermes-agent/hermes/internal/termtext"
 )
 
 type listOptions struct {
@@ -50,6 +51,7 @@ type jobView struct {
 	System   string           `json:"system,omitempty"`
 	Tools    []string         `json:"tools,omitempty"`
 	Paused   bool             `json:"paused"`
+	Deliver  string           `json:"deliver,omitempty"` // the chat each run's answer is posted to
 	NextRun  *time.Time       `json:"next_run,omitempty"`
 	LastRun  *cron.RunSummary `json:"last_run,omitempty"`
 	Problem  string           `json:"problem,omitempty"`
@@ -82,7 +84,7 @@ func listRun(opts *listOptions) error {
 	views := make([]jobView, 0, len(jobs))
 	for _, j := range jobs {
 		v := jobView{Name: j.Name, Schedule: j.Schedule, Prompt: j.Prompt, Model: j.Model, System: j.System, Tools: j.Tools, PermissionMode: j.PermissionMode, AllowedTools: j.AllowedTools, DisallowedTools: j.DisallowedTools,
-			Sandbox: j.Sandbox, SandboxNetwork: j.SandboxNetwork, MaxTurns: j.MaxTurns, MaxBudgetUSD: j.MaxBudgetUSD, Paused: j.Paused, LastRun: j.LastRun,
+			Sandbox: j.Sandbox, SandboxNetwork: j.SandboxNetwork, MaxTurns: j.MaxTurns, MaxBudgetUSD: j.MaxBudgetUSD, Paused: j.Paused, Deliver: j.Deliver, LastRun: j.LastRun,
 			MCPConfig: mcp.RedactFlags(j.MCPConfig), StrictMCPConfig: j.StrictMCPConfig}
 		if next, err := j.NextAt(now); err != nil {
 			v.Problem = err.Error()
@@ -99,9 +101,13 @@ func listRun(opts *listOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSCHEDULE\tNEXT RUN\tLAST RUN\tSTATUS")
+	fmt.Fprintln(tw, "NAME\tSCHEDULE\tNEXT RUN\tLAST RUN\tSTATUS\tDELIVER")
 	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Name, v.Schedule, nextColumn(v, now), lastColumn(v.LastRun), statusColumn(v.LastRun))
+		deliver := v.Deliver
+		if deliver == "" {
+			deliver = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.Schedule, nextColumn(v, now), lastColumn(v.LastRun), statusColumn(v.LastRun), termtext.Clean(deliver))
 	}
 	return tw.Flush()
 }
