@@ -58,6 +58,24 @@ func InlineFlags(values []string) ([]string, []Server, error) {
 	return out, servers, nil
 }
 
+// LiteralSecret names the first header of e holding a literal value (not
+// a ${VAR}) or env variable holding a secret written out, "" when none:
+// what must not go into a file others read (a repository's .mcp.json,
+// a manifest).
+func LiteralSecret(e Entry) string {
+	for _, h := range slices.Sorted(maps.Keys(e.Headers)) {
+		if !isReference(e.Headers[h]) {
+			return "header " + h
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Env)) {
+		if secretLiteral(k, e.Env[k]) {
+			return "env " + k
+		}
+	}
+	return ""
+}
+
 // RedactFlags is --mcp-config values to show (cron list --json): inline
 // JSON with each header value that is not a ${VAR} masked; a file path
 // as it is.

@@ -122,6 +122,9 @@ func newAddCmd(o *Options) *cobra.Command {
 			if err := e.Validate(name); err != nil {
 				return cmdutil.FlagErrorf("%v", err)
 			}
+			if what := mcp.LiteralSecret(e); what != "" && scope == mcp.ScopeProject {
+				return cmdutil.FlagErrorf("the %s of MCP server %s is a literal value, and the project's .mcp.json is shared with the repository: write it as ${VAR} (e.g. --header 'Authorization: Bearer ${DOCS_TOKEN}') and set VAR in your environment, or add the server with --scope user", termtext.Clean(what), name)
+			}
 			path, err := o.scopePath(scope)
 			if err != nil {
 				return err
