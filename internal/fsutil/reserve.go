@@ -99,7 +99,8 @@ func (r *Reserved) Abort() {
 
 // Commit replaces path with data through the reserved temp file. When the
 // data reached the temp file but it could not be renamed into place, the
-// temp file is kept at RecoveryPath and the error is a *RecoveredError.
+// temp file is kept at RecoveryPath (or, when even that rename fails,
+// where it is) and the error is a *RecoveredError naming it.
 func (r *Reserved) Commit(data []byte) (err error) {
 	if r.f == nil {
 		return errors.New("fsutil: Commit of an aborted reservation")
@@ -131,8 +132,11 @@ func (r *Reserved) Commit(data []byte) (err error) {
 	if err != nil {
 		rec := RecoveryPath(r.path)
 		if rerr := os.Rename(tmp, rec); rerr != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("write %s: %w", r.path, err)
+			// The temp file may be the only copy of what was just spent
+			// to get (a rotated refresh token): it stays where it is,
+			// named in the error, rather than being removed.
+			syncDir(filepath.Dir(r.path))
+			return &RecoveredError{Path: r.path, Recovered: tmp, Err: err}
 		}
 		syncDir(filepath.Dir(r.path))
 		return &RecoveredError{Path: r.path, Recovered: rec, Err: err}
