@@ -255,3 +255,6 @@ func (e *Enforcer) Usage(ctx context.Context) ([]ClientUsage, error) {
 	})
 	return out, nil
 }
+
+// Applies reports whether any budget applies to client.
+func (e *Enforcer) Applies(client string) bool { return len(e.matching(client)) > 0 }

@@ -3,9 +3,11 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,7 +17,8 @@ import (
 // Budgets: a client over its spend budget gets 429 before its request
 // goes upstream; every forwarded Messages answer's usage is counted when
 // its body ends (a stream is never cut: its overrun counts, and the next
-// request is refused). See internal/budget.
+// request is refused). A client with a budget may not call an endpoint
+// whose cost the gateway cannot read (spendOf). See internal/budget.
 
 // Metric names of the budget counters. The client label is a configured
 // budget's pattern, or "other": a bounded set whatever the clients are.
@@ -30,18 +33,87 @@ const UsagePath = "/hermes/usage"
 
 type clientKey struct{}
 
-// budgeted reports whether requests to this path spend money.
-func budgeted(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.URL.Path == "/v1/messages"
+// spend is what a request may cost, as far as budgets are concerned.
+type spend int
+
+const (
+	// spendNothing: reads, token counting, cancelling or deleting a batch,
+	// file operations. Never refused for budget reasons.
+	spendNothing spend = iota
+	// spendMetered: POST /v1/messages, whose answer's usage the meter reads.
+	spendMetered
+	// spendUnmetered: anything else. It may create model work whose usage
+	// the gateway never sees (a message batch, whose results are fetched
+	// later; the legacy /v1/complete; an endpoint newer than this code),
+	// so a budgeted client may not make it: a budget that can be dodged
+	// is no budget.
+	spendUnmetered
+)
+
+// spendOf classifies a request. What it does not recognise is unmetered:
+// the gateway forwards every /v1/ path, and an unknown one may be billable.
+// Paths spelled with escapes the API never needs are not recognised either,
+// so what upstream routes is what was classified.
+func spendOf(r *http.Request) spend {
+	p := r.URL.Path
+	if r.URL.RawPath != "" {
+		return spendUnmetered
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		// A read creates no model work; a "read" with a body is not one.
+		if r.ContentLength == 0 {
+			return spendNothing
+		}
+	case http.MethodPost:
+		switch {
+		case p == "/v1/messages":
+			return spendMetered
+		case p == "/v1/messages/count_tokens", p == "/v1/files":
+			return spendNothing
+		}
+		if rest, ok := strings.CutPrefix(p, "/v1/messages/batches/"); ok {
+			if id, ok := strings.CutSuffix(rest, "/cancel"); ok && oneSegment(id) {
+				return spendNothing
+			}
+		}
+	case http.MethodDelete:
+		for _, prefix := range []string{"/v1/messages/batches/", "/v1/files/"} {
+			if id, ok := strings.CutPrefix(p, prefix); ok && oneSegment(id) {
+				return spendNothing
+			}
+		}
+	}
+	return spendUnmetered
 }
 
-// checkBudget refuses a client over its budget (429 with retry-after) or,
-// with the store unreachable and failing closed, any budgeted client (503).
-// It returns the request carrying the client for recordUsage.
+// oneSegment reports whether id is one non-empty path segment.
+func oneSegment(id string) bool {
+	return id != "" && id != "." && id != ".." && !strings.Contains(id, "/")
+}
+
+// checkBudget refuses, for a client with a budget, a request the meter
+// cannot count (403), and a billable request when the client is over its
+// budget (429 with retry-after) or the store is unreachable and failing
+// closed (503). It returns the request carrying the client for meterUsage.
 func (g *Gateway) checkBudget(w http.ResponseWriter, r *http.Request, client string) (*http.Request, bool) {
 	b := g.opts.Budgets
-	if b == nil || !budgeted(r) {
+	if b == nil {
 		return r, true
+	}
+	switch spendOf(r) {
+	case spendNothing:
+		return r, true
+	case spendUnmetered:
+		if !b.Applies(client) {
+			return r, true
+		}
+		writeError(w, http.StatusForbidden, "permission_error", fmt.Sprintf(
+			"hermes gateway: %s has a spend budget, and the gateway cannot meter %s %s, so it is not forwarded; "+
+				"send the requests to POST /v1/messages one by one (message batches and /v1/complete are not metered), "+
+				"or ask the gateway's operator to exempt %s from budgets",
+			client, r.Method, r.URL.EscapedPath(), client))
+		return r, false
 	}
 	if ref := b.Check(r.Context(), client); ref != nil {
 		if !ref.Spent {

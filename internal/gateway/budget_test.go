@@ -212,3 +212,125 @@ func TestBudgetStoreUnreachable(t *testing.T) {
 		}
 	})
 }
+
+// budgetCall sends method path with body (none when empty) and the key.
+func (h *harness) budgetCall(t *testing.T, method, path, body string) (*http.Response, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Api-Key", testKey)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+// unmeterable are requests that may create model work whose usage the
+// gateway never reads: a client with a budget could spend without limit
+// through them.
+var unmeterable = []struct{ method, path, body string }{
+	{"POST", "/v1/messages/batches", `{"requests":[{"custom_id":"a","params":{"model":"claude-haiku-5-5","max_tokens":9,"messages":[]}}]}`},
+	{"POST", "/v1/complete", `{"model":"claude-2.1","prompt":"\n\nHuman: hi\n\nAssistant:","max_tokens_to_sample":9}`},
+	{"POST", "/v1/some-endpoint-newer-than-the-gateway", `{}`},
+	{"PUT", "/v1/messages/batches", `{}`},
+	{"POST", "/v1/messages/batches/msgbatch_1/results", `{}`},
+	{"POST", "/v1/messages/batches/msgbatch_1/x/cancel", `{}`},
+	// Spellings that could route upstream differently from how they read here.
+	{"POST", "/v1/messages/%62atches", `{}`},
+	{"POST", "/v1/messages/count%5Ftokens", `{}`},
+	// A "read" that carries a body is not one.
+	{"GET", "/v1/messages", `{"messages":[]}`},
+}
+
+// The audit of issue 28: POST /v1/messages/batches (and /v1/complete, and
+// endpoints the gateway does not know) went upstream without a budget
+// check, and their usage was never counted. For a client with a budget
+// they are refused before reaching upstream; the requests it can still
+// make are named. Clients without a budget are unaffected, and a
+// budgeted client's Messages requests and free requests still work.
+func TestBudgetRefusesWhatItCannotMeter(t *testing.T) {
+	h, e := budgetHarness(t, []budget.Rule{{Client: budget.KeyPattern, USD: 20, Period: budget.Day}})
+	for _, c := range unmeterable {
+		resp, body := h.budgetCall(t, c.method, c.path, c.body)
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Should-Retry") != "false" {
+			t.Errorf("%s %s: status %d, x-should-retry %q: %s", c.method, c.path, resp.StatusCode, resp.Header.Get("X-Should-Retry"), body)
+			continue
+		}
+		var eb struct {
+			Type  string
+			Error struct{ Type, Message string }
+		}
+		json.Unmarshal([]byte(body), &eb)
+		if eb.Type != "error" || eb.Error.Type != "permission_error" {
+			t.Errorf("%s %s: body %s, want a permission_error", c.method, c.path, body)
+		}
+		for _, want := range []string{"key:gateway has a spend budget", "cannot meter " + c.method + " " + c.path, "POST /v1/messages", "exempt key:gateway"} {
+			if !strings.Contains(eb.Error.Message, want) {
+				t.Errorf("%s %s: message lacks %q: %s", c.method, c.path, want, eb.Error.Message)
+			}
+		}
+	}
+	if reqs := h.up.requests(); len(reqs) != 0 {
+		t.Fatalf("%d refused requests went upstream, the first %s %s", len(reqs), reqs[0].Method, reqs[0].Path)
+	}
+
+	// What costs nothing passes, and Messages requests are metered.
+	free := []struct{ method, path, body string }{
+		{"GET", "/v1/messages/batches", ""},
+		{"GET", "/v1/messages/batches/msgbatch_1", ""},
+		{"GET", "/v1/messages/batches/msgbatch_1/results", ""},
+		{"POST", "/v1/messages/batches/msgbatch_1/cancel", ""},
+		{"DELETE", "/v1/messages/batches/msgbatch_1", ""},
+		{"POST", "/v1/messages/count_tokens", `{"messages":[]}`},
+		{"GET", "/v1/models", ""},
+		{"GET", "/v1/models/claude-haiku-5-5", ""},
+		{"POST", "/v1/files", `file`},
+		{"DELETE", "/v1/files/file_1", ""},
+		{"POST", "/v1/messages", `{}`},
+	}
+	for _, c := range free {
+		if resp, body := h.budgetCall(t, c.method, c.path, c.body); resp.StatusCode != 200 {
+			t.Errorf("%s %s: status %d: %s", c.method, c.path, resp.StatusCode, body)
+		}
+	}
+	if n := len(h.up.requests()); n != len(free) {
+		t.Errorf("%d requests upstream, want %d", n, len(free))
+	}
+	usage, _ := e.Usage(t.Context())
+	if len(usage) != 1 || usage[0].Tokens != 4 {
+		t.Errorf("usage = %+v, want the one Messages answer's 4 tokens", usage)
+	}
+
+	// A client no budget applies to reaches every endpoint as before.
+	h, _ = budgetHarness(t, []budget.Rule{{Client: "https://issuer.test#team-a:*", USD: 20, Period: budget.Day}})
+	for _, c := range unmeterable {
+		if resp, body := h.budgetCall(t, c.method, c.path, c.body); resp.StatusCode != 200 {
+			t.Errorf("unbudgeted %s %s: status %d: %s", c.method, c.path, resp.StatusCode, body)
+		}
+	}
+	if reqs := h.up.requests(); len(reqs) != len(unmeterable) || reqs[0].Method != "POST" || reqs[0].Path != "/v1/messages/batches" {
+		t.Errorf("unbudgeted requests upstream: %+v", reqs)
+	}
+}
+
+// The refusal needs no store: with the store unreachable the batch is
+// still refused for what it is (403), not as an outage.
+func TestBudgetRefusesUnmeteredWithStoreDown(t *testing.T) {
+	e := budget.NewEnforcer([]budget.Rule{{Client: "*", USD: 20, Period: budget.Day}}, unreachableStore{}, true, nil)
+	h := newHarness(t, "tok", func(o *Options) { o.Budgets = e })
+	if resp, body := h.budgetCall(t, "POST", "/v1/messages/batches", `{}`); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("status %d: %s", resp.StatusCode, body)
+	}
+	if n := len(h.up.requests()); n != 0 {
+		t.Errorf("%d requests upstream", n)
+	}
+}

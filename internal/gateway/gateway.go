@@ -233,12 +233,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	if r, ok = g.checkBudget(w, r, client); !ok {
-		return
-	}
 	// A path that is not already clean could climb out of /v1 upstream.
 	if !strings.HasPrefix(r.URL.Path, "/v1/") || path.Clean(r.URL.Path) != r.URL.Path {
 		writeError(w, http.StatusNotFound, "not_found_error", "hermes gateway: only /v1/... paths are forwarded")
+		return
+	}
+	if r, ok = g.checkBudget(w, r, client); !ok {
 		return
 	}
 	if r.ContentLength > g.opts.MaxBodyBytes {

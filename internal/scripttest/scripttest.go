@@ -176,6 +176,7 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 		"freeport":    cmdFreePort,
 		"waithttp":    cmdWaitHTTP,
 		"httpget":     cmdHTTPGet,
+		"httppost":    cmdHTTPPost,
 		"acpprompt":   cmdACPPrompt,
 		"mcphttp":     cmdMCPHTTP,
 		"telegram":    cmdTelegram,

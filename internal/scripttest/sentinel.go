@@ -176,12 +176,25 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: httpget URL [NAME:VALUE...]")
 	}
-	req, err := http.NewRequest(http.MethodGet, args[0], nil)
+	httpDo(ts, "httpget", http.MethodGet, args[0], nil, args[1:])
+}
+
+// cmdHTTPPost: httppost URL BODY [NAME:VALUE...] — as httpget, with a POST
+// of BODY (a literal string).
+func cmdHTTPPost(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: httppost URL BODY [NAME:VALUE...]")
+	}
+	httpDo(ts, "httppost", http.MethodPost, args[0], strings.NewReader(args[1]), args[2:])
+}
+
+func httpDo(ts *testscript.TestScript, cmd, method, target string, reqBody io.Reader, headers []string) {
+	req, err := http.NewRequest(method, target, reqBody)
 	ts.Check(err)
-	for _, h := range args[1:] {
+	for _, h := range headers {
 		name, value, ok := strings.Cut(h, ":")
 		if !ok {
-			ts.Fatalf("httpget: header %q is not NAME:VALUE", h)
+			ts.Fatalf("%s: header %q is not NAME:VALUE", cmd, h)
 		}
 		req.Header.Add(name, strings.TrimSpace(value))
 	}
