@@ -44,7 +44,7 @@ func (a *Agent) bash(ctx context.Context, b tools.Call, in tools.BashInput) (too
 	if in.TimeoutMS > 0 {
 		timeout = min(time.Duration(in.TimeoutMS)*time.Millisecond, maxBashTimeout)
 	}
-	req := ApprovalRequest{ToolID: b.ID, Tool: ToolBash, Input: b.Input, Title: "bash: " + oneLineCut(strings.Join(strings.Fields(command), " "), 200), Command: command}
+	req := ApprovalRequest{ToolID: b.ID, Tool: ToolBash, Input: b.Input, Title: "bash: " + tools.OneLineCut(strings.Join(strings.Fields(command), " "), 200), Command: command}
 	if r, ok, err := a.permit(ctx, ToolBash, command, req); !ok || err != nil {
 		return r, err
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
@@ -9,4 +10,35 @@ import (
 // readPath is read_file of a whole file.
 func (a *Agent) readPath(p string) toolResult {
 	return a.readFile(context.Background(), tools.ReadFileInput{Path: p})
+}
+
+// readFile, listFiles and guard run package tools' read_file,
+// list_files and path check in this agent's Env, as the tool loop does.
+func (a *Agent) readFile(ctx context.Context, in tools.ReadFileInput) toolResult {
+	return a.runBuiltin(ctx, tools.ReadFile, in)
+}
+
+func (a *Agent) listFiles(p string) toolResult {
+	return a.runBuiltin(context.Background(), tools.ListFiles, tools.ListFilesInput{Path: p})
+}
+
+func (a *Agent) guard(shown, rel string) (toolResult, bool) {
+	r, ok := a.env("", nil).Guard(shown, rel)
+	return fromValue(r), ok
+}
+
+func (a *Agent) runBuiltin(ctx context.Context, t tools.Tool, in any) toolResult {
+	raw, err := json.Marshal(in)
+	if err != nil {
+		panic(err)
+	}
+	v, err := t.Run(ctx, a.env("m", func(Event) {}), tools.Call{ID: "toolu_t", Name: t.Name(), Input: raw, Model: "m"})
+	if err != nil {
+		panic(err)
+	}
+	return fromValue(v)
+}
+
+func unifiedDiff(rel, old, new string, exists bool) string {
+	return tools.UnifiedDiff(rel, old, new, exists)
 }

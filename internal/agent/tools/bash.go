@@ -38,10 +38,10 @@ func (bash) Summary(input json.RawMessage) string {
 	}
 	return in.Command
 }
-func (bash) Run(ctx context.Context, env Env, c Call) (Result, error) {
+func (bash) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	var in BashInput
 	if r, ok := decode(c, &in); !ok {
 		return r, nil
 	}
-	return env.Bash(ctx, c, in)
+	return env.BashFunc(ctx, c, in)
 }

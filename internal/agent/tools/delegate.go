@@ -36,10 +36,10 @@ func (delegate) Summary(input json.RawMessage) string {
 	}
 	return in.Task
 }
-func (delegate) Run(ctx context.Context, env Env, c Call) (Result, error) {
+func (delegate) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	var in DelegateInput
 	if r, ok := decode(c, &in); !ok {
 		return r, nil
 	}
-	return env.Delegate(ctx, c, in)
+	return env.DelegateFunc(ctx, c, in)
 }

@@ -79,7 +79,7 @@ type Tool interface {
 	// Run executes a call. Failures the model should read are results
 	// with IsError; only cancellation (and failures that end the whole
 	// run) are errors.
-	Run(ctx context.Context, env Env, c Call) (Result, error)
+	Run(ctx context.Context, env *Env, c Call) (Result, error)
 }
 
 // decode reads c's input into in, or says why it cannot be.
