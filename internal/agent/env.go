@@ -12,22 +12,22 @@ import (
 var afterGuard func(rel string)
 
 // env is the tools.Env the built-in tools run in for a call by model:
-// this agent's working directory, protected paths and file versions, and
-// the tools whose bodies still need the agent.
+// this agent's working directory, protected paths, file versions,
+// sandbox and policy, and the sub-agents delegate makes (emitting their
+// events through emit).
 func (a *Agent) env(model string, emit func(Event)) *tools.Env {
 	return &tools.Env{
-		WorkDir:    a.cfg.WorkDir,
-		Protected:  a.protected,
-		Files:      a.cfg.Files,
-		Versions:   a.versions,
-		AfterGuard: afterGuard,
-		Policy:     agentPolicy{a},
-		BashFunc: func(ctx context.Context, c tools.Call, in tools.BashInput) (tools.Result, error) {
-			r, err := a.bash(ctx, c, in)
-			return r.value(), err
-		},
-		DelegateFunc: func(ctx context.Context, _ tools.Call, in tools.DelegateInput) (tools.Result, error) {
-			r, err := a.delegate(ctx, model, in.Task, emit)
+		WorkDir:       a.cfg.WorkDir,
+		Protected:     a.protected,
+		Files:         a.cfg.Files,
+		Versions:      a.versions,
+		AfterGuard:    afterGuard,
+		Policy:        agentPolicy{a},
+		Sandbox:       a.sandboxer,
+		SandboxPolicy: a.cfg.Sandbox,
+		ProtectedEnv:  a.cfg.ProtectedEnv,
+		SubAgent: func(ctx context.Context, task string) (tools.Result, error) {
+			r, err := a.delegate(ctx, model, task, emit)
 			return r.value(), err
 		},
 	}

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/hermes-agent/hermes/internal/agent/tools"
 )
@@ -42,3 +43,14 @@ func (a *Agent) runBuiltin(ctx context.Context, t tools.Tool, in any) toolResult
 func unifiedDiff(rel, old, new string, exists bool) string {
 	return tools.UnifiedDiff(rel, old, new, exists)
 }
+
+// bashBox, runBash and bashEnv are package tools' bash sandbox, runner
+// and environment.
+type bashBox = tools.BashBox
+
+func runBash(ctx context.Context, box bashBox, dir, command string, timeout time.Duration, env []string) (toolResult, error) {
+	r, err := tools.RunBash(ctx, box, dir, command, timeout, env)
+	return fromValue(r), err
+}
+
+func bashEnv(protected []string) []string { return tools.BashEnv(protected) }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"go.opentelemetry.io/otel/attribute"
@@ -153,13 +152,11 @@ func (a *Agent) runToolTraced(ctx context.Context, model string, b Block, emit f
 // subSystem is the sub-agent's system prompt.
 const subSystem = "You are a sub-agent. Complete the task you are given using your tools if needed, then reply with the result only: it is returned verbatim to the agent that delegated the task."
 
-// delegate runs a sub-agent on task. It shares this agent's SDK client and
-// so its Runtime: the same transport asks the same TokenSource per request,
-// which keeps WIF bearer and reuses the cached token (no second exchange).
+// delegate runs a sub-agent on task (package tools has refused an empty
+// one). It shares this agent's SDK client and so its Runtime: the same
+// transport asks the same TokenSource per request, which keeps WIF bearer
+// and reuses the cached token (no second exchange).
 func (a *Agent) delegate(ctx context.Context, model, task string, emit func(Event)) (toolResult, error) {
-	if strings.TrimSpace(task) == "" {
-		return errResult("delegate needs a task"), nil
-	}
 	if a.depth >= a.cfg.MaxDepth {
 		return errResult("delegation depth limit (%d) reached: do this task yourself", a.cfg.MaxDepth), nil
 	}

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 )
@@ -41,5 +42,8 @@ func (delegate) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	if r, ok := decode(c, &in); !ok {
 		return r, nil
 	}
-	return env.DelegateFunc(ctx, c, in)
+	if strings.TrimSpace(in.Task) == "" {
+		return Errorf("delegate needs a task"), nil
+	}
+	return env.SubAgent(ctx, in.Task)
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"sync"
 	"time"
+
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
 // Env is what the built-in tools work with: the working directory (each
@@ -32,10 +34,18 @@ type Env struct {
 	// Policy decides the calls that may need permission.
 	Policy Policy
 
-	// The tools whose bodies still live on the agent.
-	BashFunc func(ctx context.Context, c Call, in BashInput) (Result, error)
-	// DelegateFunc runs a sub-agent on task with the calling model.
-	DelegateFunc func(ctx context.Context, c Call, in DelegateInput) (Result, error)
+	// Sandbox builds bash's sandbox (nil: the kernel's own); SandboxPolicy
+	// bounds what a command can do, the protected paths hidden.
+	Sandbox       *sandbox.Sandbox
+	SandboxPolicy sandbox.Policy
+	// ProtectedEnv names variables beyond the credential layer's that
+	// bash must not inherit (BashEnv).
+	ProtectedEnv []string
+
+	// SubAgent runs a sub-agent on task with the calling model and
+	// returns its answer (Usage: what it spent): delegate's one need of
+	// the agent itself (its client, tool loop, depth and events).
+	SubAgent func(ctx context.Context, task string) (Result, error)
 }
 
 // Policy is what the tools ask of the permission policy and of whoever
