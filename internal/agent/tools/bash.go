@@ -72,7 +72,7 @@ func (e *Env) bash(ctx context.Context, b Call, in BashInput) (Result, error) {
 		timeout = min(time.Duration(in.TimeoutMS)*time.Millisecond, MaxBashTimeout)
 	}
 	req := ApprovalRequest{ToolID: b.ID, Tool: NameBash, Input: b.Input, Title: "bash: " + OneLineCut(strings.Join(strings.Fields(command), " "), 200), Command: command}
-	if r, ok, err := e.Policy.Permit(ctx, req); !ok || err != nil {
+	if r, ok, err := e.policy().Permit(ctx, req); !ok || err != nil {
 		return r, err
 	}
 	box := BashBox{Sandbox: e.Sandbox, Policy: e.SandboxPolicy, Protected: e.Protected}

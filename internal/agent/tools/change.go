@@ -31,7 +31,7 @@ func (e *Env) changeFile(ctx context.Context, b Call, c fileChange) (Result, err
 		Title: b.Name + " " + filepath.ToSlash(c.rel), Path: c.abs,
 		Diff: UnifiedDiff(c.rel, c.old, c.new, c.exists), OldText: c.old, NewText: c.new,
 	}
-	if r, ok, err := e.Policy.Permit(ctx, req); !ok || err != nil {
+	if r, ok, err := e.policy().Permit(ctx, req); !ok || err != nil {
 		return r, err
 	}
 	if err := e.writeChange(ctx, c); err != nil {
@@ -169,7 +169,7 @@ func (e *Env) writeChange(ctx context.Context, c fileChange) error {
 // only with bypassPermissions and the danger-full-access sandbox, or an
 // allow rule that names the path (write_file(.git/**)).
 func (e *Env) guardGit(tool, shown, rel string) (Result, bool) {
-	if e.Policy.FullAccess() {
+	if e.policy().FullAccess() {
 		return Result{}, true
 	}
 	inside := GitInternal(rel)
@@ -180,7 +180,7 @@ func (e *Env) guardGit(tool, shown, rel string) (Result, bool) {
 			}
 		}
 	}
-	if !inside || e.Policy.NamesPath(tool, filepath.ToSlash(rel)) {
+	if !inside || e.policy().NamesPath(tool, filepath.ToSlash(rel)) {
 		return Result{}, true
 	}
 	return Errorf("refused: %s is inside .git: git runs code from its config and hooks, so the file tools do not change them; the user can allow it with --allowed-tools '%s(.git/**)'", shown, tool), false

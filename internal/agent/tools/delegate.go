@@ -45,5 +45,8 @@ func (delegate) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	if strings.TrimSpace(in.Task) == "" {
 		return Errorf("delegate needs a task"), nil
 	}
+	if env.SubAgent == nil {
+		return Errorf("delegate: no sub-agent can be made here: do this task yourself"), nil
+	}
 	return env.SubAgent(ctx, in.Task)
 }

@@ -143,3 +143,23 @@ const (
 	DefaultBashTimeout = 2 * time.Minute
 	MaxBashTimeout     = 10 * time.Minute
 )
+
+// policy is e.Policy; an Env without one denies every call that needs
+// permission rather than letting it through.
+func (e *Env) policy() Policy {
+	if e.Policy == nil {
+		return noPolicy{}
+	}
+	return e.Policy
+}
+
+// noPolicy is the policy of an Env that has none: nothing is allowed.
+type noPolicy struct{}
+
+func (noPolicy) Permit(_ context.Context, req ApprovalRequest) (Result, bool, error) {
+	r := Errorf("permission denied: %s needs approval and no policy decides here", req.Title)
+	r.Denied = true
+	return r, false, nil
+}
+func (noPolicy) FullAccess() bool                { return false }
+func (noPolicy) NamesPath(tool, rel string) bool { return false }
