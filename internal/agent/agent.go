@@ -130,7 +130,7 @@ type Agent struct {
 	// more than their parent, and see its "don't ask again" answers).
 	policy *permission.Policy
 	// versions is what the agent last saw of each file (stale edits).
-	versions *fileVersions
+	versions *tools.Versions
 	// windows are the context windows the API named, shared with
 	// sub-agents.
 	windows *windows
@@ -224,7 +224,7 @@ func New(rt *credential.Runtime, cfg Config) (*Agent, error) {
 	}
 	serverDefs := serverToolDefs(names, policy)
 	client := apiclient.New(rt, option.WithMaxRetries(2), option.WithMiddleware(cfg.bounds.middleware()))
-	return &Agent{client: client, cfg: cfg, tools: builtins(offered(names, policy)), protected: protectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &fileVersions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}, seen: &atomic.Pointer[[]tools.Tool]{}}, nil
+	return &Agent{client: client, cfg: cfg, tools: builtins(offered(names, policy)), protected: tools.ProtectedPaths(append(slices.Clip(cfg.Protected), rt.IdentityTokenFile())), policy: policy, versions: &tools.Versions{}, windows: &windows{}, serverDefs: serverDefs, sandboxer: &sandbox.Sandbox{}, seen: &atomic.Pointer[[]tools.Tool]{}}, nil
 }
 
 // OfferedTools is the tools an agent on cfg offers the model: cfg.Tools

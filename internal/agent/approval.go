@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -32,26 +31,7 @@ type Approver interface {
 }
 
 // ApprovalRequest describes one tool call waiting for permission.
-type ApprovalRequest struct {
-	ToolID  string          // the tool_use id
-	Tool    string          // "write_file", "edit_file", "bash"
-	Input   json.RawMessage // the input as the model sent it
-	Title   string          // one line, e.g. "edit_file internal/x.go", "bash: go test ./..."
-	Path    string          // absolute path for file tools, "" otherwise
-	Command string          // the command for bash, "" otherwise
-	Diff    string          // unified diff for write_file/edit_file, "" otherwise
-	// OldText, NewText are the whole file before and after for edits
-	// (ACP diff content); OldText is "" for a new file.
-	OldText, NewText string
-	// AlwaysRules are the rules "don't ask again" (Approval.Always) adds,
-	// as --allowed-tools spells them (bash(go test:*)); none means it
-	// cannot be offered. Never the whole bash tool.
-	AlwaysRules []string
-	// Unruled are the parts of a bash command no rule can allow
-	// (writing a file by redirection, what the checker does not model):
-	// "don't ask again" does not cover them; they are asked each time.
-	Unruled []string
-}
+type ApprovalRequest = tools.ApprovalRequest
 
 // Approval is the answer to an ApprovalRequest.
 type Approval struct {
@@ -71,10 +51,7 @@ func (f ApproverFunc) Approve(ctx context.Context, req ApprovalRequest) (Approva
 // TextFiles, when set, backs the file tools' reads and writes of text files
 // (ACP clients with fs.readTextFile / fs.writeTextFile). Paths are absolute and
 // have already passed the work-dir and credential-store checks.
-type TextFiles interface {
-	ReadTextFile(ctx context.Context, path string) (string, error)
-	WriteTextFile(ctx context.Context, path, content string) error
-}
+type TextFiles = tools.TextFiles
 
 // Tool kinds (Event.Kind on "tool_use"), ACP's tool_call kinds.
 const (

@@ -4,49 +4,46 @@ import (
 	"context"
 
 	"github.com/hermes-agent/hermes/internal/agent/tools"
+	"github.com/hermes-agent/hermes/internal/sandbox"
 )
 
-// agentEnv is the tools.Env the built-in tools run in: this agent's
-// working directory, protected paths, sandbox and policy, and the
-// sub-agents it makes.
-type agentEnv struct {
-	a     *Agent
-	model string
-	emit  func(Event)
+// afterGuard, in tests, runs between the path check and the open: the
+// window a symlink swap races into (tools.Env.AfterGuard).
+var afterGuard func(rel string)
+
+// env is the tools.Env the built-in tools run in for a call by model:
+// this agent's working directory, protected paths, file versions,
+// sandbox and policy, and the sub-agents delegate makes (emitting their
+// events through emit).
+func (a *Agent) env(model string, emit func(Event)) *tools.Env {
+	return &tools.Env{
+		WorkDir:       a.cfg.WorkDir,
+		Protected:     a.protected,
+		Files:         a.cfg.Files,
+		Versions:      a.versions,
+		AfterGuard:    afterGuard,
+		Policy:        agentPolicy{a},
+		Sandbox:       a.sandboxer,
+		SandboxPolicy: a.cfg.Sandbox,
+		ProtectedEnv:  a.cfg.ProtectedEnv,
+		SubAgent: func(ctx context.Context, task string) (tools.Result, error) {
+			r, err := a.delegate(ctx, model, task, emit)
+			return r.value(), err
+		},
+	}
 }
 
-func (e agentEnv) ReadFile(ctx context.Context, in tools.ReadFileInput) tools.Result {
-	return e.a.readFile(ctx, in).value()
+// agentPolicy is the agent's permission policy and Approver as the tools
+// ask them.
+type agentPolicy struct{ a *Agent }
+
+func (p agentPolicy) Permit(ctx context.Context, req tools.ApprovalRequest) (tools.Result, bool, error) {
+	r, ok, err := p.a.permit(ctx, req.Tool, req.Command, req)
+	return r.value(), ok, err
 }
 
-func (e agentEnv) ListFiles(_ context.Context, in tools.ListFilesInput) tools.Result {
-	return e.a.listFiles(in.Path).value()
+func (p agentPolicy) FullAccess() bool {
+	return p.a.policy.Mode() == ModeBypassPermissions && p.a.cfg.Sandbox.Mode == sandbox.DangerFullAccess
 }
 
-func (e agentEnv) Glob(ctx context.Context, in tools.GlobInput) tools.Result {
-	return e.a.glob(ctx, in).value()
-}
-
-func (e agentEnv) Grep(ctx context.Context, in tools.GrepInput) tools.Result {
-	return e.a.grep(ctx, in).value()
-}
-
-func (e agentEnv) WriteFile(ctx context.Context, c tools.Call, in tools.WriteFileInput) (tools.Result, error) {
-	r, err := e.a.changeFile(ctx, c, fileEdit{Path: in.Path, Content: in.Content})
-	return r.value(), err
-}
-
-func (e agentEnv) EditFile(ctx context.Context, c tools.Call, in tools.EditFileInput) (tools.Result, error) {
-	r, err := e.a.changeFile(ctx, c, fileEdit{Path: in.Path, OldString: in.OldString, NewString: in.NewString, ReplaceAll: in.ReplaceAll})
-	return r.value(), err
-}
-
-func (e agentEnv) Bash(ctx context.Context, c tools.Call, in tools.BashInput) (tools.Result, error) {
-	r, err := e.a.bash(ctx, c, in)
-	return r.value(), err
-}
-
-func (e agentEnv) Delegate(ctx context.Context, _ tools.Call, in tools.DelegateInput) (tools.Result, error) {
-	r, err := e.a.delegate(ctx, e.model, in.Task, e.emit)
-	return r.value(), err
-}
+func (p agentPolicy) NamesPath(tool, rel string) bool { return p.a.policy.NamesPath(tool, rel) }

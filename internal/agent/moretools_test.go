@@ -27,7 +27,7 @@ func (f fakeMCP) Definition() anthropic.ToolUnionParam {
 	return anthropic.ToolUnionParamOfTool(anthropic.ToolInputSchemaParam{}, f.name)
 }
 func (f fakeMCP) Summary(in json.RawMessage) string { return string(in) }
-func (f fakeMCP) Run(context.Context, tools.Env, tools.Call) (tools.Result, error) {
+func (f fakeMCP) Run(context.Context, *tools.Env, tools.Call) (tools.Result, error) {
 	*f.ran++
 	return tools.Result{Content: "ran " + f.name, Images: []tools.Image{{MediaType: "image/png", Data: []byte("png")}}}, nil
 }

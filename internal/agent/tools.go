@@ -3,15 +3,8 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
-	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"go.opentelemetry.io/otel/attribute"
@@ -78,9 +71,6 @@ const (
 	MaxGlobResults  = tools.MaxGlobResults
 	MaxGrepMatches  = tools.MaxGrepMatches
 	maxToolInputLen = tools.MaxInputLen
-	// maxRangeFileBytes bounds a file read_file pages through with
-	// offset/limit, and a file edit_file changes.
-	maxRangeFileBytes = 16 << 20
 )
 
 // toolResult is what one tool call produced.
@@ -147,130 +137,26 @@ func (a *Agent) runToolTraced(ctx context.Context, model string, b Block, emit f
 	if tools.Builtin(b.Name) == nil {
 		// A tool from outside (an MCP server): the policy decides
 		// here, deny rules first, as it does inside bash for bash.
-		req := ApprovalRequest{ToolID: b.ID, Tool: b.Name, Input: b.Input, Title: b.Name + " " + oneLineCut(ToolSummary(b.Name, b.Input), 200)}
+		req := ApprovalRequest{ToolID: b.ID, Tool: b.Name, Input: b.Input, Title: b.Name + " " + tools.OneLineCut(ToolSummary(b.Name, b.Input), 200)}
 		if r, ok, err := a.permitKind(ctx, b.Name, t.Kind(), "", req); !ok || err != nil {
 			return r, err
 		}
 	}
-	v, err := t.Run(ctx, agentEnv{a: a, model: model, emit: emit}, tools.Call{ID: b.ID, Name: b.Name, Input: b.Input, Model: model})
+	v, err := t.Run(ctx, a.env(model, emit), tools.Call{ID: b.ID, Name: b.Name, Input: b.Input, Model: model})
 	if err != nil {
 		return toolResult{}, err
 	}
 	return fromValue(v), nil
 }
 
-// openRoot opens the working directory as an os.Root: every path below it
-// is resolved by the kernel relative to it, and ".." or a symlink that
-// leads outside is refused.
-func (a *Agent) openRoot(p string) (*os.Root, string, error) {
-	if p == "" {
-		p = "."
-	}
-	if filepath.IsAbs(p) || !filepath.IsLocal(filepath.Clean(p)) && filepath.Clean(p) != "." {
-		return nil, "", fmt.Errorf("path %q is outside the working directory: use a relative path inside it", p)
-	}
-	r, err := os.OpenRoot(a.cfg.WorkDir)
-	if err != nil {
-		return nil, "", fmt.Errorf("open working directory: %v", err)
-	}
-	return r, filepath.Clean(p), nil
-}
-
-// rootErr turns an os.Root error into words for the model.
-func rootErr(p string, err error) toolResult {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return errResult("%s does not exist", p)
-	case strings.Contains(err.Error(), "escapes"):
-		return errResult("path %q leads outside the working directory (through a symlink or ..): refused", p)
-	}
-	return errResult("%s: %v", p, errors.Unwrap(err))
-}
-
-// afterGuard, in tests, runs between the path check and the open: the
-// window a symlink swap races into.
-var afterGuard func(rel string)
-
-// openGuarded opens p inside the working directory, refusing credential
-// stores both before opening (by path) and after (by the opened file), so
-// every file tool applies the same checks in the same order.
-func (a *Agent) openGuarded(p string) (*os.File, fs.FileInfo, toolResult, bool) {
-	root, rel, err := a.openRoot(p)
-	if err != nil {
-		return nil, nil, errResult("%v", err), false
-	}
-	defer root.Close()
-	if r, ok := a.guard(p, rel); !ok {
-		return nil, nil, r, false
-	}
-	if afterGuard != nil {
-		afterGuard(rel)
-	}
-	f, err := root.Open(rel)
-	if err != nil {
-		return nil, nil, rootErr(p, err), false
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, rootErr(p, err), false
-	}
-	if r, ok := a.guardOpened(p, f, st); !ok {
-		f.Close()
-		return nil, nil, r, false
-	}
-	return f, st, toolResult{}, true
-}
-
-func (a *Agent) listFiles(p string) toolResult {
-	f, _, r, ok := a.openGuarded(p)
-	if !ok {
-		return r
-	}
-	defer f.Close()
-	entries, err := f.ReadDir(MaxListEntries + 1)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return rootErr(p, err)
-	}
-	truncated := len(entries) > MaxListEntries
-	if truncated {
-		entries = entries[:MaxListEntries]
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	var b strings.Builder
-	for _, e := range entries {
-		switch {
-		case e.IsDir():
-			fmt.Fprintf(&b, "%s/\n", e.Name())
-		case e.Type()&fs.ModeSymlink != 0:
-			fmt.Fprintf(&b, "%s@ (symlink)\n", e.Name())
-		default:
-			size := int64(-1)
-			if info, err := e.Info(); err == nil {
-				size = info.Size()
-			}
-			fmt.Fprintf(&b, "%s (%d bytes)\n", e.Name(), size)
-		}
-	}
-	if truncated {
-		fmt.Fprintf(&b, "… more than %d entries, list stopped\n", MaxListEntries)
-	}
-	if b.Len() == 0 {
-		return toolResult{content: "(empty directory)"}
-	}
-	return toolResult{content: b.String()}
-}
-
 // subSystem is the sub-agent's system prompt.
 const subSystem = "You are a sub-agent. Complete the task you are given using your tools if needed, then reply with the result only: it is returned verbatim to the agent that delegated the task."
 
-// delegate runs a sub-agent on task. It shares this agent's SDK client and
-// so its Runtime: the same transport asks the same TokenSource per request,
-// which keeps WIF bearer and reuses the cached token (no second exchange).
+// delegate runs a sub-agent on task (package tools has refused an empty
+// one). It shares this agent's SDK client and so its Runtime: the same
+// transport asks the same TokenSource per request, which keeps WIF bearer
+// and reuses the cached token (no second exchange).
 func (a *Agent) delegate(ctx context.Context, model, task string, emit func(Event)) (toolResult, error) {
-	if strings.TrimSpace(task) == "" {
-		return errResult("delegate needs a task"), nil
-	}
 	if a.depth >= a.cfg.MaxDepth {
 		return errResult("delegation depth limit (%d) reached: do this task yourself", a.cfg.MaxDepth), nil
 	}

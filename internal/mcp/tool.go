@@ -102,7 +102,7 @@ func (t *tool) Summary(input json.RawMessage) string { return string(input) }
 // Run calls the tool on its server, bounded by the per-call timeout. A
 // server's error, a crash or a timeout is the tool's error for the
 // model to read: never the end of the run.
-func (t *tool) Run(ctx context.Context, _ tools.Env, c tools.Call) (tools.Result, error) {
+func (t *tool) Run(ctx context.Context, _ *tools.Env, c tools.Call) (tools.Result, error) {
 	t.srv.mu.Lock()
 	cs := t.srv.session
 	t.srv.mu.Unlock()

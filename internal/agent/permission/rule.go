@@ -345,14 +345,7 @@ func hasWordPrefix(words, prefix []string) bool {
 // the work dir) is in a .git directory, or is a .git file: git runs code
 // from there later (config's core.fsmonitor, core.pager, hooks/), so the
 // file tools refuse it unless a rule names it (write_file(.git/**)).
-func GitInternal(rel string) bool {
-	for _, seg := range strings.FieldsFunc(filepath.ToSlash(rel), func(r rune) bool { return r == '/' }) {
-		if strings.EqualFold(strings.TrimRight(seg, ". "), ".git") {
-			return true
-		}
-	}
-	return false
-}
+func GitInternal(rel string) bool { return tools.GitInternal(rel) }
 
 // matchPath reports whether rel matches a path rule's pattern: * and ?
 // within one segment, ** for any number of segments.

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 )
@@ -36,10 +37,16 @@ func (delegate) Summary(input json.RawMessage) string {
 	}
 	return in.Task
 }
-func (delegate) Run(ctx context.Context, env Env, c Call) (Result, error) {
+func (delegate) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	var in DelegateInput
 	if r, ok := decode(c, &in); !ok {
 		return r, nil
 	}
-	return env.Delegate(ctx, c, in)
+	if strings.TrimSpace(in.Task) == "" {
+		return Errorf("delegate needs a task"), nil
+	}
+	if env.SubAgent == nil {
+		return Errorf("delegate: no sub-agent can be made here: do this task yourself"), nil
+	}
+	return env.SubAgent(ctx, in.Task)
 }

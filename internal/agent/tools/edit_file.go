@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 )
@@ -34,10 +35,41 @@ func (editFile) Definition() anthropic.ToolUnionParam {
 		"path", "old_string", "new_string")
 }
 func (editFile) Summary(input json.RawMessage) string { return pathSummary(input, false) }
-func (editFile) Run(ctx context.Context, env Env, c Call) (Result, error) {
+func (editFile) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	var in EditFileInput
 	if r, ok := decode(c, &in); !ok {
 		return r, nil
 	}
-	return env.EditFile(ctx, c, in)
+	return env.editFile(ctx, c, in)
+}
+
+// editFile is edit_file's body: the shared checks, the replacement, then
+// the change.
+func (e *Env) editFile(ctx context.Context, c Call, in EditFileInput) (Result, error) {
+	ch, r, ok := e.planChange(ctx, NameEditFile, in.Path)
+	if !ok {
+		return r, nil
+	}
+	if !ch.exists {
+		return Errorf("%s does not exist: create it with write_file", in.Path), nil
+	}
+	if in.OldString == "" {
+		return Errorf("old_string is empty: give the exact text to replace"), nil
+	}
+	if in.OldString == in.NewString {
+		return Errorf("old_string and new_string are the same: nothing to change"), nil
+	}
+	n := strings.Count(ch.old, in.OldString)
+	switch {
+	case n == 0:
+		return Errorf("old_string was not found in %s: it must match exactly, whitespace included", in.Path), nil
+	case n > 1 && !in.ReplaceAll:
+		return Errorf("old_string occurs %d times in %s: add surrounding lines to make it unique, or set replace_all", n, in.Path), nil
+	}
+	if in.ReplaceAll {
+		ch.new = strings.ReplaceAll(ch.old, in.OldString, in.NewString)
+	} else {
+		ch.new = strings.Replace(ch.old, in.OldString, in.NewString, 1)
+	}
+	return e.changeFile(ctx, c, ch)
 }

@@ -3,6 +3,12 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 )
@@ -28,10 +34,50 @@ func (listFiles) Definition() anthropic.ToolUnionParam {
 		map[string]any{"path": str("directory path relative to the working directory")})
 }
 func (listFiles) Summary(input json.RawMessage) string { return pathSummary(input, true) }
-func (listFiles) Run(ctx context.Context, env Env, c Call) (Result, error) {
+func (listFiles) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	var in ListFilesInput
 	if r, ok := decode(c, &in); !ok {
 		return r, nil
 	}
-	return env.ListFiles(ctx, in), nil
+	return env.listFiles(in.Path), nil
+}
+
+// listFiles is list_files's body.
+func (e *Env) listFiles(p string) Result {
+	f, _, r, ok := e.openGuarded(p)
+	if !ok {
+		return r
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(MaxListEntries + 1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return rootErr(p, err)
+	}
+	truncated := len(entries) > MaxListEntries
+	if truncated {
+		entries = entries[:MaxListEntries]
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	var b strings.Builder
+	for _, e := range entries {
+		switch {
+		case e.IsDir():
+			fmt.Fprintf(&b, "%s/\n", e.Name())
+		case e.Type()&fs.ModeSymlink != 0:
+			fmt.Fprintf(&b, "%s@ (symlink)\n", e.Name())
+		default:
+			size := int64(-1)
+			if info, err := e.Info(); err == nil {
+				size = info.Size()
+			}
+			fmt.Fprintf(&b, "%s (%d bytes)\n", e.Name(), size)
+		}
+	}
+	if truncated {
+		fmt.Fprintf(&b, "… more than %d entries, list stopped\n", MaxListEntries)
+	}
+	if b.Len() == 0 {
+		return Result{Content: "(empty directory)"}
+	}
+	return Result{Content: b.String()}
 }

@@ -3,7 +3,9 @@
 // the terminal and a Run. The eight built-in tools are values here; MCP
 // servers' tools are values too (package mcp), and the permission policy,
 // the terminal, ACP and --tools validation all ask the value, so a tool
-// from anywhere plugs in one place.
+// from anywhere plugs in one place. A built-in tool's body runs here too,
+// on the Env the agent gives it (the work dir, protected paths, sandbox
+// and policy).
 package tools
 
 import (
@@ -79,7 +81,7 @@ type Tool interface {
 	// Run executes a call. Failures the model should read are results
 	// with IsError; only cancellation (and failures that end the whole
 	// run) are errors.
-	Run(ctx context.Context, env Env, c Call) (Result, error)
+	Run(ctx context.Context, env *Env, c Call) (Result, error)
 }
 
 // decode reads c's input into in, or says why it cannot be.

@@ -2,6 +2,9 @@ package tools
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +42,31 @@ func TestBadInputIsAToolError(t *testing.T) {
 		if err != nil || !r.IsError {
 			t.Errorf("%s: %+v, %v", tl.Name(), r, err)
 		}
+	}
+}
+
+// An Env without a policy never lets a call that needs permission
+// through: write_file, edit_file's .git check and bash are refused and
+// nothing is written or run.
+func TestEnvWithoutPolicyDenies(t *testing.T) {
+	dir := t.TempDir()
+	env := &Env{WorkDir: dir}
+	r, err := WriteFile.Run(t.Context(), env, Call{Name: NameWriteFile, Input: json.RawMessage(`{"path":"x.txt","content":"hi"}`)})
+	if err != nil || !r.Denied {
+		t.Errorf("write_file: %+v, %v", r, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.txt")); err == nil {
+		t.Error("write_file wrote without a policy")
+	}
+	r, err = WriteFile.Run(t.Context(), env, Call{Name: NameWriteFile, Input: json.RawMessage(`{"path":".git/config","content":"hi"}`)})
+	if err != nil || !r.IsError || !strings.Contains(r.Content, "inside .git") {
+		t.Errorf("write_file .git/config: %+v, %v", r, err)
+	}
+	r, err = Bash.Run(t.Context(), env, Call{Name: NameBash, Input: json.RawMessage(`{"command":"touch ran"}`)})
+	if err != nil || !r.Denied {
+		t.Errorf("bash: %+v, %v", r, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Error("bash ran without a policy")
 	}
 }

@@ -30,10 +30,20 @@ func (writeFile) Definition() anthropic.ToolUnionParam {
 		"path", "content")
 }
 func (writeFile) Summary(input json.RawMessage) string { return pathSummary(input, false) }
-func (writeFile) Run(ctx context.Context, env Env, c Call) (Result, error) {
+func (writeFile) Run(ctx context.Context, env *Env, c Call) (Result, error) {
 	var in WriteFileInput
 	if r, ok := decode(c, &in); !ok {
 		return r, nil
 	}
-	return env.WriteFile(ctx, c, in)
+	return env.writeFile(ctx, c, in)
+}
+
+// writeFile is write_file's body: the shared checks, then the change.
+func (e *Env) writeFile(ctx context.Context, c Call, in WriteFileInput) (Result, error) {
+	ch, r, ok := e.planChange(ctx, NameWriteFile, in.Path)
+	if !ok {
+		return r, nil
+	}
+	ch.new = in.Content
+	return e.changeFile(ctx, c, ch)
 }

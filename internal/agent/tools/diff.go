@@ -1,4 +1,4 @@
-package agent
+package tools
 
 import (
 	"fmt"
@@ -18,8 +18,8 @@ type diffLine struct {
 	text string
 }
 
-// unifiedDiff is a unified diff of old → new for the approval prompt.
-func unifiedDiff(rel, old, new string, exists bool) string {
+// UnifiedDiff is a unified diff of old → new for the approval prompt.
+func UnifiedDiff(rel, old, new string, exists bool) string {
 	if old == new {
 		return ""
 	}
