@@ -66,7 +66,11 @@ func TestSIGTERMFinishesTheAnswerInFlight(t *testing.T) {
 		"HERMES_HOME": t.TempDir(), "ANTHROPIC_API_KEY": apiKey, "ANTHROPIC_BASE_URL": api.URL,
 		"TELEGRAM_BOT_TOKEN": botToken, "HERMES_TELEGRAM_API_URL": tg.URL,
 	}
-	ios, _, _, errOut := iostreams.Test()
+	// The command's signal handler and its server both write to stderr,
+	// from their own goroutines: a plain bytes.Buffer would race.
+	ios, _, _, _ := iostreams.Test()
+	errOut := &iostreams.SyncBuffer{}
+	ios.ErrOut = errOut
 	f := factory.New()
 	f.IO = ios
 	f.Getenv = func(k string) string { return env[k] }
