@@ -61,19 +61,17 @@ func cmdTelegram(ts *testscript.TestScript, neg bool, args []string) {
 		chat := atoi(args[1])
 		re, err := regexp.Compile(args[2])
 		ts.Check(err)
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		pollUntil(ts, 20*time.Millisecond, func() bool {
 			for _, m := range tg.Messages() {
 				if m.ChatID == chat && re.MatchString(m.Text) {
 					fmt.Fprintf(ts.Stdout(), "id=%d edits=%d text=%q\n", m.MessageID, m.Edits, m.Text)
-					return
+					return true
 				}
 			}
-			if time.Now().After(deadline) {
-				ts.Fatalf("telegram wait: no message in chat %d matches %q; messages: %s", chat, args[2], telegramMessages(tg))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return false
+		}, func() string {
+			return fmt.Sprintf("telegram wait: no message in chat %d matches %q; messages: %s", chat, args[2], telegramMessages(tg))
+		})
 	case "messages":
 		fmt.Fprint(ts.Stdout(), telegramMessages(tg))
 	case "calls":
@@ -153,13 +151,9 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 		kv := keyValues(ts, args[4:], "thread")
 		env, err := sl.Event(slacktest.Incoming{User: args[1], Channel: args[2], Text: args[3], DM: args[0] == "dm", ThreadTS: kv["thread"]})
 		ts.Check(err)
-		deadline := time.Now().Add(30 * time.Second)
-		for !sl.Acked(env) {
-			if time.Now().After(deadline) {
-				ts.Fatalf("slack: envelope %s not acknowledged within 30 s", env)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		pollUntil(ts, 10*time.Millisecond, func() bool { return sl.Acked(env) }, func() string {
+			return fmt.Sprintf("slack: envelope %s not acknowledged within 30 s", env)
+		})
 		fmt.Fprintf(ts.Stdout(), "acked %s\n", env)
 	case "post":
 		if len(args) < 5 {
@@ -183,19 +177,17 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		re, err := regexp.Compile(args[2])
 		ts.Check(err)
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		pollUntil(ts, 20*time.Millisecond, func() bool {
 			for _, m := range sl.Messages() {
 				if m.Channel == args[1] && re.MatchString(m.Text) {
 					fmt.Fprintf(ts.Stdout(), "ts=%s thread=%s edits=%d text=%q\n", m.TS, m.ThreadTS, m.Edits, m.Text)
-					return
+					return true
 				}
 			}
-			if time.Now().After(deadline) {
-				ts.Fatalf("slack wait: no message in %s matches %q; messages: %s", args[1], args[2], slackMessages(sl))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return false
+		}, func() string {
+			return fmt.Sprintf("slack wait: no message in %s matches %q; messages: %s", args[1], args[2], slackMessages(sl))
+		})
 	case "messages":
 		fmt.Fprint(ts.Stdout(), slackMessages(sl))
 	case "calls":
@@ -227,4 +219,17 @@ func slackMessages(sl *slacktest.Server) string {
 		fmt.Fprintf(&b, "channel=%s ts=%s thread=%s edits=%d text=%q\n", m.Channel, m.TS, m.ThreadTS, m.Edits, m.Text)
 	}
 	return b.String()
+}
+
+// pollUntil calls done every interval until it reports true, or fails the
+// script with giveUp's message after 30 s: the stand-ins give a script no
+// other signal to wait on.
+func pollUntil(ts *testscript.TestScript, interval time.Duration, done func() bool, giveUp func() string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for !done() {
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s", giveUp())
+		}
+		time.Sleep(interval)
+	}
 }

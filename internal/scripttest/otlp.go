@@ -50,14 +50,8 @@ func cmdOTLP(ts *testscript.TestScript, neg bool, args []string) {
 		if srv == nil || len(args) != 2 {
 			ts.Fatalf("usage: otlp wait NAME (after otlp start)")
 		}
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if strings.Contains(srv.Dump(), "metric "+args[1]+" ") {
-				return
-			}
-			if time.Now().After(deadline) {
-				ts.Fatalf("otlp: no %s received within 30s", args[1])
-			}
-		}
+		pollUntil(ts, 50*time.Millisecond, func() bool { return strings.Contains(srv.Dump(), "metric "+args[1]+" ") },
+			func() string { return fmt.Sprintf("otlp: no %s received within 30s", args[1]) })
 	case "dump", "raw":
 		if srv == nil {
 			ts.Fatalf("otlp: not started")
